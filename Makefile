@@ -1,0 +1,59 @@
+# PAI Verify. `make run` and `make test` are all a fresh machine needs (Python 3.11+ on PATH).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
+PIP := $(BIN)/pip --disable-pip-version-check --quiet
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format typecheck openapi migrate bench lock check clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@rm -f $(VENV)/.installed-*
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps -e .
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the pinned dependencies (requirements.lock)
+
+run: install ## serve on HOST:PORT (embedded PostgreSQL under .data/ when DATABASE_URL is unset; dev key when SIGNING_KEY_PATH is unset)
+	$(BIN)/verify-api serve
+
+test: install ## the whole suite against a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: install ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+openapi: install ## regenerate openapi/openapi.json from the app
+	$(BIN)/verify-api openapi --output openapi/openapi.json
+
+migrate: install ## apply pending migrations (DATABASE_URL, or the embedded cluster)
+	$(BIN)/verify-api migrate
+
+bench: install ## run the benchmarks under bench/ and print the figures (see bench/RESULTS.md)
+	$(BIN)/python -m bench
+
+lock: ## re-resolve requirements.lock from pyproject.toml in a scratch venv
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip --disable-pip-version-check --quiet install -e '.[dev,embedded]'
+	{ echo "# Exact pins for every runtime, dev and embedded dependency (pip freeze of a fresh venv)."; \
+	  echo "# Regenerate with: make lock"; \
+	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^verify-api'; } > requirements.lock
+	rm -rf .lock-venv
+
+check: lint test ## lint and test
+
+clean: ## remove the venv and caches (keeps .data/ and keys/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,157 @@
+"""Test harness: one real PostgreSQL per run (a throwaway cluster, or TEST_DATABASE_URL), migrations applied once
+to a template database, and a fresh copy of it for every test that touches the database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from verify_api.app import create_app
+from verify_api.db.migrate import apply_migrations
+from verify_api.proofs.keys import Signer, generate_signer
+from verify_api.services.api_clients import create_api_client
+from verify_api.services.context import IssuerKey
+from verify_api.settings import Settings, load_settings
+
+BASE_URL = "https://verify.test.example"
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def database_server_url() -> Iterator[str]:
+    given = os.environ.get("TEST_DATABASE_URL")
+    if given:
+        yield given
+        return
+    from verify_api.embedded_postgres import temporary_cluster
+
+    with temporary_cluster() as cluster:
+        yield cluster.url
+
+
+async def _create_template(server_url: str, name: str) -> None:
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    conn = await asyncpg.connect(with_database(server_url, name))
+    try:
+        await apply_migrations(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_database(database_server_url: str) -> Iterator[str]:
+    # Built synchronously (asyncio.run) so no async fixture outlives its event loop.
+    name = f"verify_template_{os.getpid()}"
+    asyncio.run(_create_template(database_server_url, name))
+    yield name
+
+    async def drop() -> None:
+        admin = await asyncpg.connect(database_server_url)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture
+async def database_url(database_server_url: str, template_database: str) -> AsyncIterator[str]:
+    name = f"verify_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(database_server_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    finally:
+        await admin.close()
+    yield with_database(database_server_url, name)
+    admin = await asyncpg.connect(database_server_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+class FakeClock:
+    """An injectable clock: tests move time instead of sleeping."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+
+
+@pytest.fixture(scope="session")
+def signer() -> Signer:
+    return generate_signer()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return load_settings({}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=4)
+
+
+@pytest.fixture
+def issuer_key(signer: Signer, settings: Settings) -> IssuerKey:
+    return IssuerKey.for_settings(signer, settings)
+
+
+@pytest.fixture
+def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> Litestar:
+    return create_app(settings, issuer_key=issuer_key, clock=clock)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    from verify_api.db.pool import connect
+
+    connection = await connect(database_url)
+    yield connection
+    await connection.close()
+
+
+async def api_key(database_url: str, scopes: list[str]) -> str:
+    connection = await asyncpg.connect(database_url)
+    try:
+        _, secret = await create_api_client(connection, f"test-{'-'.join(scopes)}", scopes, now=datetime.now(UTC))
+    finally:
+        await connection.close()
+    return secret
+
+
+@pytest.fixture
+async def admin_headers(database_url: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue', 'manage'])}"}

@@ -1,0 +1,3 @@
+from verify_api.cli import main
+
+raise SystemExit(main())

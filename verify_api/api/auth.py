@@ -1,0 +1,35 @@
+"""Bearer API-key guard. Each admin route names the scope it needs in `opt={"scope": ...}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from verify_api.api.deps import runtime_of
+from verify_api.errors import AuthenticationError, PermissionDeniedError
+from verify_api.services.api_clients import ApiPrincipal, authenticate
+
+
+async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard for every /v1 route: public ones name no scope; a test asserts every write route names one."""
+    scope = handler.opt.get("scope")
+    if scope is None:
+        return
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("send the API key as `Authorization: Bearer <key>`")
+    runtime = runtime_of(connection.app.state)
+    assert runtime.pool is not None
+    async with runtime.pool.acquire() as conn:
+        principal = await authenticate(conn, token.strip())
+    if scope not in principal.scopes:
+        raise PermissionDeniedError(f"this operation needs the {scope!r} scope; the key has {sorted(principal.scopes)}")
+    connection.state.principal = principal
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiPrincipal:
+    principal: ApiPrincipal = connection.state.principal
+    return principal

@@ -1,0 +1,64 @@
+"""Dependencies: one pooled connection per request, the settings, the signing key and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+
+from verify_api.db.pool import Connection, Pool
+from verify_api.services.context import IssuerKey
+from verify_api.services.lookup import ProofCheckCache
+from verify_api.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """What the lifespan builds once and every request shares (stored as app.state.runtime)."""
+
+    settings: Settings
+    clock: Callable[[], datetime]
+    issuer_key: IssuerKey
+    proof_cache: ProofCheckCache
+    pool: Pool | None = None
+
+
+def runtime_of(state: State) -> Runtime:
+    runtime: Runtime = state.runtime
+    return runtime
+
+
+async def provide_connection(state: State) -> AsyncGenerator[Connection, None]:
+    pool = runtime_of(state).pool
+    assert pool is not None, "the lifespan creates the pool before any request"
+    async with pool.acquire() as conn:
+        yield conn
+
+
+def provide_runtime(state: State) -> Runtime:
+    return runtime_of(state)
+
+
+def provide_settings(state: State) -> Settings:
+    return runtime_of(state).settings
+
+
+def provide_now(state: State) -> datetime:
+    return runtime_of(state).clock()
+
+
+DEPENDENCIES = {
+    "conn": Provide(provide_connection),
+    "runtime": Provide(provide_runtime, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "now": Provide(provide_now, sync_to_thread=False),
+}
+
+# Handler parameter types: injected by name (Litestar 3 drops inferred dependencies).
+Conn = NamedDependency[Connection]
+Now = NamedDependency[datetime]
+RuntimeDep = NamedDependency[Runtime]
+SettingsDep = NamedDependency[Settings]

@@ -1,0 +1,129 @@
+"""The one table from domain errors to RFC 9457 problem details, and the handlers that render them.
+
+Every error response, including framework errors (404 route, 405, 413, body decoding), is problem+json with a
+`detail` a person can act on. Unexpected exceptions become a bare 500 that reveals nothing internal.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from verify_api import errors
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_BASE = "https://verify.productionai.institute/problems/"
+log = logging.getLogger("verify_api")
+
+
+class Problem(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    rule: str | None = None
+    missing: list[str] | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+# Most specific first; lookup walks the exception's MRO so a subclass inherits its parent's entry.
+PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
+    errors.AuthenticationError: (401, "unauthenticated", "Authentication required"),
+    errors.PermissionDeniedError: (403, "forbidden", "Missing scope"),
+    errors.NotFoundError: (404, "not-found", "Not found"),
+    errors.IdempotencyConflictError: (409, "idempotency-key-reused", "Idempotency-Key reused"),
+    errors.ConflictError: (409, "conflict", "Conflict"),
+    errors.TierRuleError: (422, "tier-rule-not-met", "Tier rule not met"),
+    errors.InvalidVerificationCodeError: (422, "invalid-verification-code", "Invalid verification code"),
+    errors.InvalidInputError: (422, "invalid-input", "Invalid input"),
+    errors.InvalidCredentialError: (422, "malformed-credential", "Malformed credential"),
+    errors.UnknownContextError: (422, "unknown-context", "Unknown JSON-LD context"),
+    errors.ProofError: (422, "proof-error", "Proof error"),
+    errors.SigningKeyError: (503, "signing-key-unavailable", "Signing key unavailable"),
+}
+
+
+def problem_for(exc: errors.VerifyApiError) -> tuple[int, str, str]:
+    for cls in type(exc).__mro__:
+        if cls in PROBLEM_TABLE:
+            return PROBLEM_TABLE[cls]  # type: ignore[index]
+    return (500, "internal-error", "Internal error")
+
+
+def problem_response(
+    request: Request[Any, Any, Any], status: int, slug: str, title: str, detail: str, **extra: Any
+) -> Response[Problem]:
+    headers = {"WWW-Authenticate": 'Bearer realm="pai-verify"'} if status == 401 else {}
+    return Response(
+        Problem(type=_TYPE_BASE + slug, title=title, status=status, detail=detail, instance=request.url.path, **extra),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiError) -> Response[Problem]:
+    status, slug, title = problem_for(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, errors.TierRuleError):
+        extra = {"rule": exc.rule, "missing": exc.missing}
+    return problem_response(request, status, slug, title, exc.detail, **extra)
+
+
+def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
+    items = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append({str(k): str(v) for k, v in item.items()})
+        else:
+            out.append({"message": str(item)})
+    return out
+
+
+def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    status = exc.status_code
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    detail = exc.detail
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ValidationException):
+        found = _validation_errors(exc)
+        if found:
+            extra["errors"] = found
+            detail = "; ".join(_describe(e) for e in found)
+    slug = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
+            415: "unsupported-media-type", 429: "too-many-requests"}.get(status, "client-error")
+    title = {413: "Request body too large", 404: "Not found", 405: "Method not allowed"}.get(status, "Bad request")
+    if status == 413:
+        detail = "the request body exceeds the size limit"
+    elif status == 404 and detail in ("", "Not Found"):
+        detail = f"nothing is served at {request.url.path}"
+    return problem_response(request, status, slug, title, detail or title, **extra)
+
+
+def _describe(error: dict[str, str]) -> str:
+    message = error.get("message", "invalid value")
+    key = error.get("key")
+    return f"{key}: {message}" if key and key not in message else message
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+        "the service hit an unexpected error; it has been logged",
+    )
+
+
+EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+    errors.VerifyApiError: handle_domain_error,
+    HTTPException: handle_http_exception,
+    Exception: handle_unexpected,
+}

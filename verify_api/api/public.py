@@ -1,0 +1,81 @@
+"""Public, unauthenticated answers: credential lookup, the signed document, code lookup and the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, get
+from litestar.params import FromPath, QueryParameter
+
+from verify_api.api.deps import Conn, Now, RuntimeDep
+
+from verify_api.schemas import CredentialView, HealthView, RegistryEntryView, RegistrySearchView
+from verify_api.services import health as health_service
+from verify_api.services import lookup, registry
+
+VC_MEDIA_TYPE = "application/vc"
+
+
+@get(
+    "/credentials/{credential_id:str}",
+    operation_id="GetCredential",
+    tags=["public"],
+    description="Is this credential real and valid right now? Status and every check are computed at request time.",
+    cache_control=None,
+)
+async def get_credential(conn: Conn, credential_id: FromPath[str], runtime: RuntimeDep, now: Now) -> CredentialView:
+    return await lookup.lookup_credential(
+        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+    )
+
+
+@get(
+    "/credentials/{credential_id:str}/vc",
+    operation_id="GetCredentialDocument",
+    tags=["public"],
+    media_type=VC_MEDIA_TYPE,
+    description="The signed credential, byte for byte as issued.",
+)
+async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> Response[bytes]:
+    document = await lookup.get_signed_document(conn, credential_id)
+    return Response(document, media_type=VC_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600, immutable"})
+
+
+@get("/lookup", operation_id="LookupByCode", tags=["public"])
+async def lookup_by_code(
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    code: Annotated[str, QueryParameter(name="code", min_length=1, max_length=40, description="e.g. PAI-7K3M-9QXD-4")],
+) -> CredentialView:
+    credential_id = await lookup.find_credential_id_by_code(conn, code)
+    return await lookup.lookup_credential(
+        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+    )
+
+
+@get("/organizations", operation_id="SearchRegistry", tags=["public"])
+async def search_registry(
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    q: Annotated[str, QueryParameter(name="q", max_length=100, description="part of the organisation's name")] = "",
+) -> RegistrySearchView:
+    return await registry.search_registry(conn, q, settings=runtime.settings, now=now)
+
+
+@get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])
+async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
+    return await registry.get_registry_entry(conn, org_id, settings=runtime.settings, now=now)
+
+
+@get("/health", operation_id="Health", tags=["public"], include_in_schema=True)
+async def health(runtime: RuntimeDep) -> Response[HealthView]:
+    if runtime.pool is None or not await health_service.database_reachable(runtime.pool):
+        return Response(HealthView(status="unavailable", database="unreachable"), status_code=503)
+    return Response(HealthView(status="ok", database="reachable"))
+
+
+PUBLIC_HANDLERS = [get_credential, get_credential_document, lookup_by_code, search_registry, get_registry_entry]

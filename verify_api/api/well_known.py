@@ -1,0 +1,27 @@
+"""Published keys: the did:web DID document and a JWK set."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, Router, get
+
+from verify_api.api.deps import Conn, Now, RuntimeDep
+
+from verify_api.services import signing_keys
+
+_CACHE = {"Cache-Control": "public, max-age=300"}
+
+
+@get("/did.json", operation_id="GetDidDocument", tags=["keys"], media_type="application/did+json")
+async def did_json(conn: Conn, runtime: RuntimeDep) -> Response[dict[str, Any]]:
+    document = await signing_keys.did_document(conn, runtime.settings.base_url)
+    return Response(document, media_type="application/did+json", headers=_CACHE)
+
+
+@get("/jwks.json", operation_id="GetJwks", tags=["keys"], media_type="application/jwk-set+json")
+async def jwks_json(conn: Conn) -> Response[dict[str, Any]]:
+    return Response(await signing_keys.jwk_set(conn), media_type="application/jwk-set+json", headers=_CACHE)
+
+
+well_known_router = Router(path="/.well-known", route_handlers=[did_json, jwks_json])

@@ -1,0 +1,119 @@
+"""create_app(settings) -> Litestar: wires routes, problem mapping, dependencies and the lifespan. No I/O at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncGenerator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme, Tag
+
+from verify_api import __version__
+from verify_api.api.admin import ADMIN_HANDLERS
+from verify_api.api.auth import require_scope
+from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.problems import EXCEPTION_HANDLERS
+from verify_api.api.public import PUBLIC_HANDLERS, health
+from verify_api.api.well_known import well_known_router
+from verify_api.db.pool import Pool, create_pool
+from verify_api.errors import SigningKeyError
+from verify_api.proofs.keys import Signer, load_signer
+from verify_api.services.context import IssuerKey
+from verify_api.services.lookup import ProofCheckCache
+from verify_api.services.signing_keys import register_signing_key
+from verify_api.settings import Settings, load_settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_signing_key(settings: Settings) -> Signer:
+    """Read the PKCS#8 key named by SIGNING_KEY_PATH; any problem stops start-up with a clear message."""
+    if not settings.signing_key_path:
+        raise SigningKeyError("SIGNING_KEY_PATH is not set (`verify-api serve` creates a dev key when unset)")
+    path = Path(settings.signing_key_path)
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise SigningKeyError(f"cannot read the signing key file {path.name}: {exc.strerror}") from exc
+    passphrase = settings.signing_key_passphrase.encode() if settings.signing_key_passphrase else None
+    return load_signer(pem, passphrase, source=path.name)
+
+
+def openapi_config() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="PAI Verify",
+        version=__version__,
+        description=(
+            "Issues Production AI Institute credentials as signed W3C Verifiable Credentials 2.0 / Open Badges 3.0 "
+            "documents and answers whether a credential is real and valid."
+        ),
+        path="/",
+        render_plugins=[SwaggerRenderPlugin(path="/docs"), JsonRenderPlugin(path="/openapi.json")],
+        components=Components(
+            security_schemes={
+                "apiKey": SecurityScheme(type="http", scheme="bearer", description="API key from `verify-api api-keys create`")
+            }
+        ),
+        tags=[
+            Tag(name="public", description="No authentication."),
+            Tag(name="admin", description="Scoped API keys (assess, issue, manage)."),
+            Tag(name="keys", description="Published verification keys."),
+        ],
+        use_handler_docstrings=False,
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    issuer_key: IssuerKey | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    pool: Pool | None = None,
+) -> Litestar:
+    key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)
+    runtime = Runtime(settings=settings, clock=clock, issuer_key=key, proof_cache=ProofCheckCache(), pool=pool)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        owns_pool = runtime.pool is None
+        if owns_pool:
+            if not settings.database_url:
+                raise RuntimeError("DATABASE_URL is not set; `verify-api serve` starts an embedded PostgreSQL for you")
+            runtime.pool = await create_pool(settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max)
+        assert runtime.pool is not None
+        try:
+            async with runtime.pool.acquire() as conn:
+                await register_signing_key(conn, key, now=clock())
+            yield
+        finally:
+            if owns_pool:
+                await runtime.pool.close()
+                runtime.pool = None
+
+    return Litestar(
+        route_handlers=[
+            Router(path="/v1", guards=[require_scope], route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS]),
+            well_known_router,
+            health,
+        ],
+        dependencies=DEPENDENCIES,
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[lifespan],
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"runtime": runtime}),
+        debug=False,
+    )
+
+
+def app_from_environment() -> Litestar:
+    """ASGI factory for granian/uvicorn workers: everything comes from the environment."""
+    return create_app(load_settings(os.environ))

@@ -1,0 +1,55 @@
+"""Loads queries.sql into a struct with one field per statement.
+
+A statement the code names but queries.sql lacks (or one left unused there) fails at import, not at the first
+request that needs it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import msgspec
+
+_BLOCK = re.compile(r"^-- name: (\w+) --\n(.*?)(?=^-- name: |\Z)", re.S | re.M)
+
+
+class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    insert_holder: str
+    get_holder: str
+    insert_organization: str
+    get_organization: str
+    insert_staff_link: str
+    count_active_aida_staff: str
+    insert_assessment: str
+    list_holder_assessments: str
+    list_organization_assessments: str
+    list_holder_credentials: str
+    list_organization_credentials: str
+    supersede_lapsed_credential: str
+    upsert_signing_key: str
+    list_signing_keys: str
+    get_signing_key: str
+    current_status_list: str
+    count_status_list_slots: str
+    insert_status_list: str
+    insert_credential: str
+    get_credential: str
+    get_credential_id_by_code: str
+    insert_idempotency_key: str
+    get_idempotency_key: str
+    insert_event: str
+    insert_api_client: str
+    get_api_client_by_prefix: str
+    search_organizations: str
+    list_credentials_for_organizations: str
+    ping: str
+
+
+def load_queries(path: Path = Path(__file__).with_name("queries.sql")) -> Queries:
+    text = path.read_text(encoding="utf-8")
+    blocks = {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
+    return msgspec.convert(blocks, Queries)
+
+
+SQL = load_queries()

@@ -1,0 +1,118 @@
+-- Every SQL statement the service runs, as named blocks; queries.py loads them at import.
+
+-- name: insert_holder --
+INSERT INTO holders (id, display_name, email, public_listing, created_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, display_name, email, public_listing, created_at
+
+-- name: get_holder --
+SELECT id, display_name, email, public_listing, created_at FROM holders WHERE id = $1
+
+-- name: insert_organization --
+INSERT INTO organizations (id, name, kind, website, country, created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, name, kind, website, country, created_at
+
+-- name: get_organization --
+SELECT id, name, kind, website, country, created_at FROM organizations WHERE id = $1
+
+-- name: insert_staff_link --
+INSERT INTO organization_staff (organization_id, holder_id, role, linked_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT ON CONSTRAINT organization_staff_pkey DO UPDATE SET role = EXCLUDED.role
+RETURNING organization_id, holder_id, role, linked_at
+
+-- name: count_active_aida_staff --
+SELECT count(DISTINCT s.holder_id) AS n
+FROM organization_staff s
+JOIN credentials c ON c.holder_id = s.holder_id AND c.tier = 'AIDA'
+WHERE s.organization_id = $1 AND c.status = 'active' AND c.valid_from <= $2 AND c.valid_until > $2
+
+-- name: insert_assessment --
+INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_at
+
+-- name: list_holder_assessments --
+SELECT id, kind, outcome, assessed_at, details FROM assessments WHERE holder_id = $1 ORDER BY assessed_at
+
+-- name: list_organization_assessments --
+SELECT id, kind, outcome, assessed_at, details FROM assessments WHERE organization_id = $1 ORDER BY assessed_at
+
+-- name: list_holder_credentials --
+SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE holder_id = $1 ORDER BY issued_at
+
+-- name: list_organization_credentials --
+SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE organization_id = $1 ORDER BY issued_at
+
+-- name: supersede_lapsed_credential --
+UPDATE credentials SET status = 'superseded', status_changed_at = $3, status_reason = 'lapsed_reissued'
+WHERE id = $1 AND status = 'active' AND valid_until <= $2
+RETURNING id
+
+-- name: upsert_signing_key --
+INSERT INTO signing_keys (kid, public_key_multibase, created_at)
+VALUES ($1, $2, $3)
+ON CONFLICT (kid) DO NOTHING
+
+-- name: list_signing_keys --
+SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM signing_keys ORDER BY created_at
+
+-- name: get_signing_key --
+SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM signing_keys WHERE kid = $1
+
+-- name: current_status_list --
+SELECT id, purpose, size, created_at FROM status_lists WHERE purpose = $1 ORDER BY created_at DESC, id LIMIT 1
+
+-- name: count_status_list_slots --
+SELECT count(*) AS n FROM credentials WHERE (CASE WHEN $2 = 'revocation' THEN revocation_list ELSE suspension_list END) = $1
+
+-- name: insert_status_list --
+INSERT INTO status_lists (id, purpose, size, created_at) VALUES ($1, $2, $3, $4)
+RETURNING id, purpose, size, created_at
+
+-- name: insert_credential --
+INSERT INTO credentials (
+    id, tier, holder_id, organization_id, subject_name, verification_code, valid_from, valid_until,
+    document, cryptosuite, signing_key_id, revocation_list, revocation_index, suspension_list, suspension_index,
+    predecessor_id, issued_at, issued_by)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+
+-- name: get_credential --
+SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
+       c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
+       c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since
+FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1
+
+-- name: get_credential_id_by_code --
+SELECT id FROM credentials WHERE verification_code = $1
+
+-- name: insert_idempotency_key --
+INSERT INTO idempotency_keys (client_id, key, request_hash, credential_id, created_at) VALUES ($1, $2, $3, $4, $5)
+
+-- name: get_idempotency_key --
+SELECT request_hash, credential_id FROM idempotency_keys WHERE client_id = $1 AND key = $2
+
+-- name: insert_event --
+INSERT INTO events (occurred_at, kind, credential_id, organization_id, actor, data) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: insert_api_client --
+INSERT INTO api_clients (id, name, key_prefix, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+
+-- name: get_api_client_by_prefix --
+SELECT id, name, secret_hash, scopes FROM api_clients WHERE key_prefix = $1 AND revoked_at IS NULL
+
+-- name: search_organizations --
+SELECT o.id, o.name, o.kind, o.country, o.website
+FROM organizations o
+WHERE ($1 = '' OR o.name ILIKE '%' || $1 || '%')
+  AND EXISTS (SELECT 1 FROM credentials c WHERE c.organization_id = o.id)
+ORDER BY o.name, o.id
+LIMIT $2
+
+-- name: list_credentials_for_organizations --
+SELECT id, organization_id, tier, status, status_reason, valid_from, valid_until, issued_at
+FROM credentials WHERE organization_id = ANY($1::uuid[]) ORDER BY issued_at DESC
+
+-- name: ping --
+SELECT 1

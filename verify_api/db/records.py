@@ -1,0 +1,127 @@
+"""Rows as frozen structs. Only the storage package builds them from asyncpg records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import msgspec
+
+
+class HolderRecord(msgspec.Struct, frozen=True):
+    id: UUID
+    display_name: str
+    email: str | None
+    public_listing: bool
+    created_at: datetime
+
+
+class OrganizationRecord(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    kind: str
+    website: str | None
+    country: str | None
+    created_at: datetime
+
+
+class StaffLinkRecord(msgspec.Struct, frozen=True):
+    organization_id: UUID
+    holder_id: UUID
+    role: str | None
+    linked_at: datetime
+
+
+class AssessmentRecord(msgspec.Struct, frozen=True):
+    id: UUID
+    kind: str
+    holder_id: UUID | None
+    organization_id: UUID | None
+    outcome: str
+    assessed_at: datetime
+    details: dict[str, object]
+    recorded_at: datetime
+
+
+class SigningKeyRecord(msgspec.Struct, frozen=True):
+    kid: str
+    public_key_multibase: str
+    created_at: datetime
+    retired_at: datetime | None
+    compromised_since: datetime | None
+
+
+class StatusListRecord(msgspec.Struct, frozen=True):
+    id: str
+    purpose: str
+    size: int
+    created_at: datetime
+
+
+class CredentialRecord(msgspec.Struct, frozen=True):
+    id: str
+    tier: str
+    holder_id: UUID | None
+    organization_id: UUID | None
+    subject_name: str
+    verification_code: str
+    valid_from: datetime
+    valid_until: datetime
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    document: bytes
+    cryptosuite: str
+    signing_key_id: str
+    predecessor_id: str | None
+    issued_at: datetime
+    # The signing key it names, joined in so a lookup is one round trip.
+    key_multibase: str
+    key_compromised_since: datetime | None
+
+
+class NewCredential(msgspec.Struct, frozen=True):
+    id: str
+    tier: str
+    holder_id: UUID | None
+    organization_id: UUID | None
+    subject_name: str
+    verification_code: str
+    valid_from: datetime
+    valid_until: datetime
+    document: bytes
+    cryptosuite: str
+    signing_key_id: str
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+    predecessor_id: str | None
+    issued_at: datetime
+    issued_by: UUID | None
+
+
+class ApiClientRecord(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    secret_hash: bytes
+    scopes: list[str]
+
+
+class RegistryCredentialRecord(msgspec.Struct, frozen=True):
+    id: str
+    organization_id: UUID
+    tier: str
+    status: str
+    status_reason: str | None
+    valid_from: datetime
+    valid_until: datetime
+    issued_at: datetime
+
+
+class RegistryOrganizationRecord(msgspec.Struct, frozen=True):
+    id: UUID
+    name: str
+    kind: str
+    country: str | None
+    website: str | None

@@ -1,0 +1,86 @@
+"""Domain errors. They carry domain data only; `api/problems.py` is the one place that maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class VerifyApiError(Exception):
+    """Something went wrong in PAI Verify."""
+
+    def __init__(self, detail: str | None = None, **data: object) -> None:
+        self.detail = detail or (type(self).__doc__ or "").strip()
+        self.data = data
+        super().__init__(self.detail)
+
+
+class NotFoundError(VerifyApiError):
+    """The requested resource does not exist."""
+
+
+class CredentialNotFoundError(NotFoundError):
+    """No credential has that id."""
+
+
+class HolderNotFoundError(NotFoundError):
+    """No holder has that id."""
+
+
+class OrganizationNotFoundError(NotFoundError):
+    """No organisation has that id."""
+
+
+class ConflictError(VerifyApiError):
+    """The request conflicts with the current state."""
+
+
+class CredentialConflictError(ConflictError):
+    """The subject already holds an active credential of that tier."""
+
+
+class IdempotencyConflictError(ConflictError):
+    """That Idempotency-Key was already used with a different request body."""
+
+
+class InvalidInputError(VerifyApiError):
+    """The request is well-formed but its content is not acceptable."""
+
+
+class InvalidVerificationCodeError(InvalidInputError):
+    """The verification code is malformed or its check character does not match."""
+
+
+class TierRuleError(VerifyApiError):
+    """The subject does not meet the rule for this tier."""
+
+    def __init__(self, tier: str, rule: str, missing: list[str]) -> None:
+        super().__init__(f"{tier} requires: {rule}. Missing: {'; '.join(missing)}.", tier=tier, rule=rule)
+        self.tier = tier
+        self.rule = rule
+        self.missing = missing
+
+
+class InvalidCredentialError(VerifyApiError):
+    """The credential document is malformed."""
+
+
+class ProofError(VerifyApiError):
+    """A proof could not be created or verified."""
+
+
+class UnknownContextError(ProofError):
+    """A JSON-LD context is not bundled with PAI Verify, and remote contexts are never fetched."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(f"JSON-LD context {url!r} is not bundled; remote contexts are never fetched", url=url)
+        self.url = url
+
+
+class SigningKeyError(VerifyApiError):
+    """The signing key is unavailable or unusable."""
+
+
+class AuthenticationError(VerifyApiError):
+    """A valid API key is required."""
+
+
+class PermissionDeniedError(VerifyApiError):
+    """The API key lacks the scope this operation needs."""

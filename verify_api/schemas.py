@@ -1,0 +1,221 @@
+"""Wire structs (camelCase JSON). Request structs forbid unknown fields so a typo is an error, not a silent drop."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+import msgspec
+
+from verify_api.domain.tiers import Tier
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+PersonId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Sha256Hex = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the package")]
+Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", frozen=True, kw_only=True):
+    pass
+
+
+class Response(msgspec.Struct, rename="camel", omit_defaults=False):
+    pass
+
+
+# ---- subjects
+class CreateHolderRequest(Request):
+    display_name: Name
+    email: Email | None = None
+    public_listing: bool = False
+
+
+class HolderView(Response):
+    id: UUID
+    display_name: str
+    public_listing: bool
+    created_at: datetime
+
+
+class CreateOrganizationRequest(Request):
+    name: Name
+    kind: Literal["consultancy", "enterprise"]
+    website: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=500)] | None = None
+    country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] | None = None
+
+
+class OrganizationView(Response):
+    id: UUID
+    name: str
+    kind: str
+    website: str | None
+    country: str | None
+    created_at: datetime
+
+
+class LinkStaffRequest(Request):
+    holder_id: UUID
+    role: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class StaffLinkView(Response):
+    organization_id: UUID
+    holder_id: UUID
+    role: str | None
+    linked_at: datetime
+
+
+# ---- assessments: a tagged union on "kind"
+class _Assessment(Request, tag_field="kind", kw_only=True):
+    assessed_at: datetime | None = None
+
+
+class ExamResult(_Assessment, tag="exam"):
+    holder_id: UUID
+    score: Annotated[int, msgspec.Meta(ge=0)]
+    max_score: Annotated[int, msgspec.Meta(gt=0)]
+    exam_version: Annotated[str, msgspec.Meta(max_length=50)] | None = None
+
+
+class _Review(_Assessment, kw_only=True):
+    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    outcome: Literal["approved", "rejected"]
+    evidence_digest: Sha256Hex
+
+
+class DeploymentReview(_Review, tag="deployment_review"):
+    holder_id: UUID
+
+
+class PortfolioReview(_Review, tag="portfolio_review"):
+    holder_id: UUID
+
+
+class PanelInterview(_Assessment, tag="panel_interview"):
+    holder_id: UUID
+    panel_member_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    outcome: Literal["passed", "failed"]
+
+
+class DeliverablesReview(_Review, tag="deliverables_review"):
+    organization_id: UUID
+
+
+class ComplianceAudit(_Assessment, tag="compliance_audit"):
+    organization_id: UUID
+    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    outcome: Literal["passed", "failed"]
+    evidence_digest: Sha256Hex
+    next_review_due: date
+
+
+class GovernanceReview(_Assessment, tag="governance_review"):
+    organization_id: UUID
+    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    outcome: Literal["approved", "rejected"]
+    next_review_due: date
+
+
+AssessmentRequest = (
+    ExamResult
+    | DeploymentReview
+    | PortfolioReview
+    | PanelInterview
+    | DeliverablesReview
+    | ComplianceAudit
+    | GovernanceReview
+)
+
+
+class AssessmentView(Response):
+    id: UUID
+    kind: str
+    holder_id: UUID | None
+    organization_id: UUID | None
+    outcome: str
+    assessed_at: datetime
+    recorded_at: datetime
+
+
+# ---- issuance
+class IssueCredentialRequest(Request):
+    tier: Tier
+    holder_id: UUID | None = None
+    organization_id: UUID | None = None
+    cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
+
+
+class IssuedCredentialView(Response):
+    id: str
+    tier: str
+    status: str
+    verification_code: str
+    valid_from: datetime
+    valid_until: datetime
+    url: str
+    vc_url: str
+    verifiable_credential: msgspec.Raw
+
+
+# ---- public lookup
+class Check(Response):
+    name: str
+    result: Literal["passed", "failed", "could not check"]
+    detail: str
+
+
+class IssuerView(Response):
+    id: str
+    name: str
+
+
+class SubjectView(Response):
+    name: str
+    kind: Literal["person", "organization"]
+
+
+class CredentialView(Response):
+    id: str
+    url: str
+    tier: str
+    title: str
+    status: Literal["active", "expired", "suspended", "revoked", "superseded"]
+    status_reason: str | None
+    subject: SubjectView
+    issuer: IssuerView
+    valid_from: datetime
+    valid_until: datetime
+    verification_code: str
+    verified: bool
+    checks: list[Check]
+    superseded_by: str | None = None
+
+
+class RegistryCredentialView(Response):
+    id: str
+    tier: str
+    status: str
+    valid_from: datetime
+    valid_until: datetime
+    url: str
+
+
+class RegistryEntryView(Response):
+    id: UUID
+    name: str
+    kind: str
+    country: str | None
+    website: str | None
+    certification_status: Literal["certified", "not certified"]
+    credentials: list[RegistryCredentialView]
+
+
+class RegistrySearchView(Response):
+    query: str
+    results: list[RegistryEntryView]
+
+
+class HealthView(Response):
+    status: Literal["ok", "unavailable"]
+    database: Literal["reachable", "unreachable"]

@@ -1,0 +1,212 @@
+"""Issuing a credential: check the tier rule, build the OB 3.0 document, sign it, store it — in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+import msgspec
+
+from verify_api.db.records import CredentialRecord, NewCredential
+from verify_api.db.repository import (
+    IdempotencyKeyTakenError,
+    Repository,
+    SlotTakenError,
+    VerificationCodeTakenError,
+)
+from verify_api.domain.codes import new_credential_id, new_verification_code
+from verify_api.domain.credential import CredentialDraft, build_unsigned_credential, rfc3339
+from verify_api.domain.tiers import TIERS, AssessmentFact, HeldCredential, SubjectFacts, check_tier_rule
+from verify_api.errors import (
+    CredentialNotFoundError,
+    HolderNotFoundError,
+    IdempotencyConflictError,
+    InvalidInputError,
+    OrganizationNotFoundError,
+)
+from verify_api.proofs.data_integrity import add_proof
+from verify_api.schemas import IssueCredentialRequest
+from verify_api.services.context import IssuerKey, tier_policy
+from verify_api.services.status_slots import draw_status_slots
+from verify_api.settings import Settings
+
+_MAX_DRAWS = 8
+
+
+@dataclass(frozen=True)
+class IssueOutcome:
+    credential: CredentialRecord
+    replayed: bool
+
+
+def request_fingerprint(request: IssueCredentialRequest) -> bytes:
+    return hashlib.sha256(msgspec.json.encode(request)).digest()
+
+
+def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite: str, now: datetime) -> bytes:
+    secured = add_proof(
+        unsigned,
+        key.signer,
+        cryptosuite=cryptosuite,
+        verification_method=key.verification_method,
+        created=rfc3339(now),
+    )
+    return msgspec.json.encode(secured)
+
+
+async def issue_credential(
+    conn: asyncpg.Connection,
+    key: IssuerKey,
+    request: IssueCredentialRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    client_id: UUID | None = None,
+    idempotency_key: str | None = None,
+) -> IssueOutcome:
+    repo = Repository(conn)
+    fingerprint = request_fingerprint(request)
+    if idempotency_key is not None and client_id is not None:
+        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay
+    try:
+        async with conn.transaction():
+            record = await _issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
+            if idempotency_key is not None and client_id is not None:
+                await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
+    except IdempotencyKeyTakenError:
+        # A concurrent request with the same key committed first; ours rolled back entirely.
+        assert client_id is not None and idempotency_key is not None
+        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay
+    return IssueOutcome(record, replayed=False)
+
+
+async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: bytes) -> IssueOutcome | None:
+    found = await repo.get_idempotency_key(client_id, key)
+    if found is None:
+        return None
+    stored_fingerprint, credential_id = found
+    if stored_fingerprint != fingerprint:
+        raise IdempotencyConflictError(
+            "this Idempotency-Key was already used with a different request body; use a new key for a new request"
+        )
+    credential = await repo.get_credential(credential_id)
+    if credential is None:
+        raise CredentialNotFoundError(credential_id)
+    return IssueOutcome(credential, replayed=True)
+
+
+async def _subject_facts(repo: Repository, request: IssueCredentialRequest, now: datetime) -> tuple[str, SubjectFacts]:
+    info = TIERS[request.tier]
+    if info.subject_kind == "person":
+        if request.holder_id is None or request.organization_id is not None:
+            raise InvalidInputError(f"{request.tier} is a credential for people: give holderId, not organizationId")
+        holder = await repo.get_holder(request.holder_id)
+        if holder is None:
+            raise HolderNotFoundError(f"no holder has id {request.holder_id}")
+        name, staff = holder.display_name, 0
+    else:
+        if request.organization_id is None or request.holder_id is not None:
+            raise InvalidInputError(
+                f"{request.tier} is a credential for organisations: give organizationId, not holderId"
+            )
+        org = await repo.get_organization(request.organization_id)
+        if org is None:
+            raise OrganizationNotFoundError(f"no organisation has id {request.organization_id}")
+        expected_kind = "consultancy" if request.tier == "CAI" else "enterprise"
+        if org.kind != expected_kind:
+            raise InvalidInputError(f"{request.tier} is for {expected_kind} organisations; this one is a {org.kind}")
+        name, staff = org.name, await repo.count_active_aida_staff(org.id, now)
+    assessments = await repo.list_assessments(holder_id=request.holder_id, organization_id=request.organization_id)
+    held = await repo.list_subject_credentials(holder_id=request.holder_id, organization_id=request.organization_id)
+    facts = SubjectFacts(
+        assessments=[msgspec.convert({**a, "id": str(a["id"])}, AssessmentFact) for a in assessments],
+        credentials=[msgspec.convert(c, HeldCredential) for c in held],
+        aida_staff_count=staff,
+    )
+    return name, facts
+
+
+async def _issue_in_transaction(
+    repo: Repository,
+    key: IssuerKey,
+    request: IssueCredentialRequest,
+    *,
+    settings: Settings,
+    now: datetime,
+    client_id: UUID | None,
+) -> CredentialRecord:
+    subject_name, facts = await _subject_facts(repo, request, now)
+    qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now)
+    predecessor = None
+    for held in facts.credentials:
+        # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
+        if held.tier == request.tier and held.status == "active" and held.valid_until <= now:
+            await repo.supersede_lapsed_credential(held.id, now)
+            predecessor = held.id
+    cryptosuite = request.cryptosuite or settings.default_cryptosuite
+    for _ in range(_MAX_DRAWS):
+        credential_id = new_credential_id()
+        slots = await draw_status_slots(repo, settings.status_list_size, now)
+        draft = CredentialDraft(
+            credential_id=credential_id,
+            tier=request.tier,
+            subject_name=subject_name,
+            valid_from=qualification.valid_from,
+            valid_until=qualification.valid_until,
+            evidence=qualification.evidence,
+            status_slots=slots,
+        )
+        unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
+        document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
+        by_purpose = {s.purpose: s for s in slots}
+        new = NewCredential(
+            id=credential_id,
+            tier=request.tier,
+            holder_id=request.holder_id,
+            organization_id=request.organization_id,
+            subject_name=subject_name,
+            verification_code=new_verification_code(),
+            valid_from=qualification.valid_from,
+            valid_until=qualification.valid_until,
+            document=document,
+            cryptosuite=cryptosuite,
+            signing_key_id=key.verification_method,
+            revocation_list=by_purpose["revocation"].list_id,
+            revocation_index=by_purpose["revocation"].index,
+            suspension_list=by_purpose["suspension"].list_id,
+            suspension_index=by_purpose["suspension"].index,
+            predecessor_id=predecessor,
+            issued_at=now,
+            issued_by=client_id,
+        )
+        try:
+            async with repo.conn.transaction():  # a savepoint: a collision undoes only this attempt
+                await repo.insert_credential(new)
+        except (SlotTakenError, VerificationCodeTakenError):
+            continue
+        await repo.insert_event(
+            kind="credential_issued",
+            occurred_at=now,
+            credential_id=credential_id,
+            organization_id=request.organization_id,
+            actor=client_id,
+            data={
+                "tier": request.tier,
+                "cryptosuite": cryptosuite,
+                "assessments": qualification.assessment_ids,
+                "predecessor": predecessor,
+            },
+        )
+        record = await repo.get_credential(credential_id)
+        assert record is not None
+        return record
+    raise RuntimeError("could not draw a free status-list slot and verification code; the lists need attention")

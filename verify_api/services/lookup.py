@@ -1,0 +1,148 @@
+"""The public answer to "is this credential real and still valid?"."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from datetime import datetime
+
+import asyncpg
+import msgspec
+
+from verify_api.db.records import CredentialRecord
+from verify_api.db.repository import Repository
+from verify_api.domain.codes import is_credential_id, normalize_verification_code
+from verify_api.domain.credential import credential_url, did_web_for
+from verify_api.domain.tiers import TIERS
+from verify_api.errors import CredentialNotFoundError, ProofError
+from verify_api.proofs.data_integrity import verify_proof
+from verify_api.proofs.keys import decode_multikey
+from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
+from verify_api.settings import Settings
+
+
+class ProofCheckCache:
+    """Remembers the outcome of verifying a stored document's proof.
+
+    The stored document never changes after issuance, so its cryptographic check need only run once per
+    process; everything that can change (status, dates, key compromise) is checked on every request.
+    """
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self._capacity = capacity
+        self._entries: OrderedDict[tuple[str, str], Check] = OrderedDict()
+
+    def get(self, credential_id: str, key: str) -> Check | None:
+        found = self._entries.get((credential_id, key))
+        if found is not None:
+            self._entries.move_to_end((credential_id, key))
+        return found
+
+    def put(self, credential_id: str, key: str, check: Check) -> None:
+        self._entries[(credential_id, key)] = check
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
+
+
+def check_stored_proof_sync(record: CredentialRecord) -> Check:
+    """Verify the stored bytes exactly as served, against the key the issuer publishes."""
+    expected_method = record.signing_key_id
+
+    def resolve(method: str) -> bytes:
+        if method != expected_method:
+            raise ProofError(f"the proof names {method}, which is not the key this credential was issued with")
+        return decode_multikey(record.key_multibase)
+
+    try:
+        document = msgspec.json.decode(record.document)
+        proof = verify_proof(document, resolve)
+    except ProofError as exc:
+        return Check(name="proof", result="failed", detail=f"the signature does not verify: {exc.detail}")
+    return Check(
+        name="proof",
+        result="passed",
+        detail=f"{proof.cryptosuite} signature verified with the published key {proof.verification_method}",
+    )
+
+
+def public_status(record: CredentialRecord, now: datetime) -> str:
+    if record.status != "active":
+        return record.status
+    return "expired" if now >= record.valid_until else "active"
+
+
+async def lookup_credential(
+    conn: asyncpg.Connection, credential_id: str, *, settings: Settings, cache: ProofCheckCache, now: datetime
+) -> CredentialView:
+    if not is_credential_id(credential_id):
+        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    record = await Repository(conn).get_credential(credential_id)
+    if record is None:
+        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    proof_check = cache.get(record.id, record.key_multibase)
+    if proof_check is None:
+        proof_check = await asyncio.to_thread(check_stored_proof_sync, record)
+        cache.put(record.id, record.key_multibase, proof_check)
+    return credential_view(record, proof_check, settings=settings, now=now)
+
+
+def credential_view(record: CredentialRecord, proof_check: Check, *, settings: Settings, now: datetime) -> CredentialView:
+    status = public_status(record, now)
+    checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(record, status)]
+    info = TIERS[record.tier]
+    return CredentialView(
+        id=record.id,
+        url=credential_url(settings.base_url, record.id),
+        tier=record.tier,
+        title=info.title,
+        status=status,  # type: ignore[arg-type]
+        status_reason=record.status_reason,
+        subject=SubjectView(name=record.subject_name, kind=info.subject_kind),
+        issuer=IssuerView(id=did_web_for(settings.base_url), name=settings.issuer_name),
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        verification_code=record.verification_code,
+        verified=all(c.result == "passed" for c in checks),
+        checks=checks,
+    )
+
+
+def _key_check(record: CredentialRecord) -> Check:
+    compromised = record.key_compromised_since
+    if compromised is not None and record.issued_at >= compromised:
+        return Check(
+            name="signing key",
+            result="failed",
+            detail=f"signed with a key declared compromised since {compromised.isoformat()}",
+        )
+    return Check(name="signing key", result="passed", detail="signed by a key the PAI publishes and still trusts")
+
+
+def _validity_check(record: CredentialRecord, now: datetime) -> Check:
+    if now < record.valid_from:
+        return Check(name="validity period", result="failed", detail=f"not valid before {record.valid_from.isoformat()}")
+    if now >= record.valid_until:
+        return Check(name="validity period", result="failed", detail=f"expired on {record.valid_until.isoformat()}")
+    return Check(name="validity period", result="passed", detail=f"valid until {record.valid_until.isoformat()}")
+
+
+def _status_check(record: CredentialRecord, status: str) -> Check:
+    if record.status == "active":
+        return Check(name="status", result="passed", detail="neither revoked nor suspended")
+    reason = f" ({record.status_reason})" if record.status_reason else ""
+    return Check(name="status", result="failed", detail=f"{status}{reason}")
+
+
+async def find_credential_id_by_code(conn: asyncpg.Connection, raw_code: str) -> str:
+    code = normalize_verification_code(raw_code)
+    found = await Repository(conn).get_credential_id_by_code(code)
+    if found is None:
+        raise CredentialNotFoundError(f"no credential has verification code {code}")
+    return found
+
+
+async def get_signed_document(conn: asyncpg.Connection, credential_id: str) -> bytes:
+    record = await Repository(conn).get_credential(credential_id) if is_credential_id(credential_id) else None
+    if record is None:
+        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    return record.document

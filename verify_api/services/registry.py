@@ -1,0 +1,77 @@
+"""The public registry of CAI/CAE organisations and their certification status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from verify_api.db.records import RegistryCredentialRecord, RegistryOrganizationRecord
+from verify_api.db.repository import Repository
+from verify_api.domain.credential import credential_url
+from verify_api.errors import OrganizationNotFoundError
+from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView
+from verify_api.settings import Settings
+
+MAX_RESULTS = 50
+
+
+def _status(cred: RegistryCredentialRecord, now: datetime) -> str:
+    if cred.status != "active":
+        return cred.status
+    return "expired" if now >= cred.valid_until else "active"
+
+
+def _entry(
+    org: RegistryOrganizationRecord, creds: list[RegistryCredentialRecord], base_url: str, now: datetime
+) -> RegistryEntryView:
+    views = [
+        RegistryCredentialView(
+            id=c.id,
+            tier=c.tier,
+            status=_status(c, now),
+            valid_from=c.valid_from,
+            valid_until=c.valid_until,
+            url=credential_url(base_url, c.id),
+        )
+        for c in creds
+        if c.status != "superseded"
+    ]
+    certified = any(v.status == "active" for v in views)
+    return RegistryEntryView(
+        id=org.id,
+        name=org.name,
+        kind=org.kind,
+        country=org.country,
+        website=org.website,
+        certification_status="certified" if certified else "not certified",
+        credentials=views,
+    )
+
+
+async def search_registry(
+    conn: asyncpg.Connection, query: str, *, settings: Settings, now: datetime, limit: int = MAX_RESULTS
+) -> RegistrySearchView:
+    repo = Repository(conn)
+    orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
+    creds = await repo.list_credentials_for_organizations([o.id for o in orgs])
+    by_org: dict[UUID, list[RegistryCredentialRecord]] = {}
+    for c in creds:
+        by_org.setdefault(c.organization_id, []).append(c)
+    return RegistrySearchView(
+        query=query, results=[_entry(o, by_org.get(o.id, []), settings.base_url, now) for o in orgs]
+    )
+
+
+async def get_registry_entry(
+    conn: asyncpg.Connection, org_id: UUID, *, settings: Settings, now: datetime
+) -> RegistryEntryView:
+    repo = Repository(conn)
+    org = await repo.get_organization(org_id)
+    creds = await repo.list_credentials_for_organizations([org_id]) if org else []
+    if org is None or not creds:
+        # Organisations never certified are not part of the public registry.
+        raise OrganizationNotFoundError(f"no certified organisation has id {org_id}")
+    record = RegistryOrganizationRecord(id=org.id, name=org.name, kind=org.kind, country=org.country, website=org.website)
+    return _entry(record, creds, settings.base_url, now)

@@ -1,0 +1,124 @@
+"""Holders, organisations and their staff links, and the assessments recorded against them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import asyncpg
+import msgspec
+
+from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
+from verify_api.db.repository import Repository
+from verify_api.domain.tiers import TierPolicy
+from verify_api.errors import HolderNotFoundError, InvalidInputError, OrganizationNotFoundError
+from verify_api.schemas import (
+    AssessmentRequest,
+    ComplianceAudit,
+    CreateHolderRequest,
+    CreateOrganizationRequest,
+    ExamResult,
+    GovernanceReview,
+)
+
+
+async def create_holder(conn: asyncpg.Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
+    record = HolderRecord(
+        id=uuid4(),
+        display_name=request.display_name.strip(),
+        email=request.email,
+        public_listing=request.public_listing,
+        created_at=now,
+    )
+    if not record.display_name:
+        raise InvalidInputError("displayName must not be blank")
+    return await Repository(conn).insert_holder(record)
+
+
+async def create_organization(
+    conn: asyncpg.Connection, request: CreateOrganizationRequest, *, now: datetime
+) -> OrganizationRecord:
+    if not request.name.strip():
+        raise InvalidInputError("name must not be blank")
+    record = OrganizationRecord(
+        id=uuid4(),
+        name=request.name.strip(),
+        kind=request.kind,
+        website=request.website,
+        country=request.country,
+        created_at=now,
+    )
+    return await Repository(conn).insert_organization(record)
+
+
+async def link_staff(
+    conn: asyncpg.Connection, org_id: UUID, holder_id: UUID, role: str | None, *, now: datetime
+) -> StaffLinkRecord:
+    repo = Repository(conn)
+    async with conn.transaction():
+        if await repo.get_organization(org_id) is None:
+            raise OrganizationNotFoundError(f"no organisation has id {org_id}")
+        link = await repo.link_staff(org_id, holder_id, role, now)
+        await repo.insert_event(
+            kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role}
+        )
+        return link
+
+
+def _outcome(request: AssessmentRequest, policy: TierPolicy) -> str:
+    if isinstance(request, ExamResult):
+        if request.score > request.max_score:
+            raise InvalidInputError(f"score {request.score} exceeds maxScore {request.max_score}")
+        return "passed" if request.score * 100 >= policy.aida_pass_mark_percent * request.max_score else "failed"
+    return request.outcome
+
+
+async def record_assessment(
+    conn: asyncpg.Connection,
+    request: AssessmentRequest,
+    *,
+    policy: TierPolicy,
+    now: datetime,
+    recorded_by: UUID | None,
+) -> AssessmentRecord:
+    outcome = _outcome(request, policy)
+    assessed_at = request.assessed_at or now
+    if assessed_at.tzinfo is None:
+        raise InvalidInputError("assessedAt must carry a timezone offset, e.g. 2026-11-27T10:00:00Z")
+    if assessed_at > now:
+        raise InvalidInputError("assessedAt is in the future")
+    if isinstance(request, ComplianceAudit | GovernanceReview) and request.next_review_due <= now.date():
+        raise InvalidInputError("nextReviewDue must be in the future")
+    details = msgspec.to_builtins(request)
+    for common in ("kind", "holderId", "organizationId", "assessedAt", "outcome"):
+        details.pop(common, None)
+    holder_id: UUID | None = getattr(request, "holder_id", None)
+    organization_id: UUID | None = getattr(request, "organization_id", None)
+    record = AssessmentRecord(
+        id=uuid4(),
+        kind=type(request).__struct_config__.tag,  # type: ignore[arg-type]
+        holder_id=holder_id,
+        organization_id=organization_id,
+        outcome=outcome,
+        assessed_at=assessed_at,
+        details=details,
+        recorded_at=now,
+    )
+    repo = Repository(conn)
+    async with conn.transaction():
+        saved = await repo.insert_assessment(record, recorded_by)
+        await repo.insert_event(
+            kind="assessment_recorded",
+            occurred_at=now,
+            organization_id=organization_id,
+            actor=recorded_by,
+            data={"assessment": str(saved.id), "kind": saved.kind, "outcome": outcome},
+        )
+    return saved
+
+
+async def get_holder(conn: asyncpg.Connection, holder_id: UUID) -> HolderRecord:
+    holder = await Repository(conn).get_holder(holder_id)
+    if holder is None:
+        raise HolderNotFoundError(f"no holder has id {holder_id}")
+    return holder

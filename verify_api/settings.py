@@ -1,0 +1,78 @@
+"""Runtime settings, read once from the environment.
+
+Numbers the PAI has not published (pass marks, staff minimums, validity periods) live here with documented
+defaults (README "Settings"), never as constants in the domain code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed."""
+
+
+class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_fields=False):
+    # Unset means "start the embedded PostgreSQL under .data/" (an explicit, logged mode of `serve`).
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # The origin everything public is addressed by: credential ids, did:web, status list URLs, QR codes.
+    public_base_url: str = "http://127.0.0.1:8000"
+    # PKCS#8 PEM Ed25519 key. Unset in dev: `serve` generates keys/dev-signing-key.pem (dev only).
+    signing_key_path: str | None = None
+    signing_key_passphrase: str | None = None
+    default_cryptosuite: Cryptosuite = "eddsa-rdfc-2022"
+    issuer_name: str = "Production AI Institute"
+    # Tier rules (see README for why these defaults).
+    aida_pass_mark_percent: int = 70
+    cpaa_min_panel_size: int = 3
+    cai_min_aida_staff: int = 3
+    aida_validity_days: int = 730
+    cpap_validity_days: int = 1095
+    cpaa_validity_days: int = 1095
+    cai_validity_days: int = 365
+    # CAE is valid until its next governance review is due, but never longer than this.
+    cae_max_validity_days: int = 730
+    # Bitstring Status List size; the spec's herd-privacy minimum is 131,072 entries.
+    status_list_size: int = 131072
+    max_body_bytes: int = 1_048_576
+    pool_min: int = 2
+    pool_max: int = 10
+    workers: int = 1
+    log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
+            raise SettingsError("AIDA_PASS_MARK_PERCENT must be between 1 and 100")
+        for name in ("cpaa_min_panel_size", "cai_min_aida_staff", "aida_validity_days", "cpap_validity_days",
+                     "cpaa_validity_days", "cai_validity_days", "cae_max_validity_days"):
+            if getattr(self, name) < 1:
+                raise SettingsError(f"{name.upper()} must be at least 1")
+        if self.status_list_size < 131072 or self.status_list_size % 8:
+            raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 131072")
+        parts = urlsplit(self.public_base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise SettingsError("PUBLIC_BASE_URL must be an http(s) origin with an optional path, e.g. https://verify.example.org")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url.rstrip("/")
+
+
+def load_settings(environ: Mapping[str, str], **overrides: object) -> Settings:
+    """Build Settings from environment variables (upper-case field names), then explicit overrides."""
+    names = {f.encode_name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, object] = {k: v for k, v in environ.items() if k in names and v != ""}
+    raw.update({k.upper(): v for k, v in overrides.items()})
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        raise SettingsError(f"invalid setting: {exc}") from exc
