@@ -157,6 +157,11 @@ def _latest(facts: SubjectFacts, kind: AssessmentKind, outcomes: tuple[str, ...]
     return max(matching, key=lambda a: a.assessed_at, default=None)
 
 
+def _panel_size(interview: AssessmentFact) -> int:
+    panel = interview.details.get("panelMemberIds")
+    return len(set(panel)) if isinstance(panel, list) else 0
+
+
 def _active(facts: SubjectFacts, tier: Tier, now: datetime) -> HeldCredential | None:
     return next((c for c in facts.credentials if c.tier == tier and c.is_active(now)), None)
 
@@ -203,16 +208,18 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
         if prerequisite is None:
             missing.append(f"an active {builds_on} credential")
         for kind, name in reviews:
-            found = _latest(facts, kind, ("approved", "passed"))
-            if found is None:
+            approved = [a for a in facts.assessments if a.kind == kind and a.outcome in ("approved", "passed")]
+            if kind == "panel_interview":
+                sized = [a for a in approved if _panel_size(a) >= policy.cpaa_min_panel_size]
+                if approved and not sized:
+                    largest = max(_panel_size(a) for a in approved)
+                    missing.append(f"a panel of at least {policy.cpaa_min_panel_size} members (the interview had {largest})")
+                    continue
+                approved = sized
+            if not approved:
                 missing.append(f"an approved {kind.replace('_', ' ')}")
                 continue
-            if kind == "panel_interview":
-                panel = found.details.get("panelMemberIds")
-                size = len(panel) if isinstance(panel, list) else 0
-                if size < policy.cpaa_min_panel_size:
-                    missing.append(f"a panel of at least {policy.cpaa_min_panel_size} members (the interview had {size})")
-                    continue
+            found = max(approved, key=lambda a: a.assessed_at)
             used.append(found.id)
             evidence += _evidence(found, name)
     elif tier == "CAI":
