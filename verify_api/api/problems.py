@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from verify_api import errors
@@ -101,6 +101,8 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
     slug = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
             415: "unsupported-media-type", 429: "too-many-requests"}.get(status, "client-error")
     title = {413: "Request body too large", 404: "Not found", 405: "Method not allowed"}.get(status, "Bad request")
+    if isinstance(exc.__cause__, SerializationException):
+        detail = f"the request body is not valid JSON: {detail}"
     if status == 413:
         detail = "the request body exceeds the size limit"
     elif status == 404 and detail in ("", "Not Found"):
