@@ -71,9 +71,14 @@ def problem_response(
 def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiError) -> Response[Problem]:
     status, slug, title = problem_for(exc)
     extra: dict[str, Any] = {}
+    detail = exc.detail
+    if isinstance(exc, errors.SigningKeyError):
+        # Key errors name files and key types: fine for the operator's console, not for a client.
+        detail = "the signing key is unavailable; the operator has been alerted in the service log"
+        log.error("signing key error: %s", exc.detail)
     if isinstance(exc, errors.TierRuleError):
         extra = {"rule": exc.rule, "missing": exc.missing}
-    return problem_response(request, status, slug, title, exc.detail, **extra)
+    return problem_response(request, status, slug, title, detail, **extra)
 
 
 def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:
