@@ -6,13 +6,12 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from verify_api.app import create_app
@@ -21,6 +20,11 @@ from verify_api.proofs.keys import Signer, generate_signer
 from verify_api.services.api_clients import create_api_client
 from verify_api.services.context import IssuerKey
 from verify_api.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from litestar import Litestar
 
 BASE_URL = "https://verify.test.example"
 

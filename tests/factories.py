@@ -54,8 +54,13 @@ async def make_aida(client: Client, headers: dict[str, str], **holder: Any) -> d
 async def make_cpap(client: Client, headers: dict[str, str]) -> dict[str, Any]:
     aida = await make_aida(client, headers)
     await make_assessment(
-        client, headers, kind="deployment_review", holderId=aida["holderId"], assessorIds=["assessor-1"],
-        outcome="approved", evidenceDigest=digest("workflow export"),
+        client,
+        headers,
+        kind="deployment_review",
+        holderId=aida["holderId"],
+        assessorIds=["assessor-1"],
+        outcome="approved",
+        evidenceDigest=digest("workflow export"),
     )
     credential = await issue(client, headers, tier="CPAP", holderId=aida["holderId"])
     credential["holderId"] = aida["holderId"]

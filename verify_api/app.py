@@ -59,7 +59,9 @@ def openapi_config() -> OpenAPIConfig:
         render_plugins=[SwaggerRenderPlugin(path="/docs"), JsonRenderPlugin(path="/openapi.json")],
         components=Components(
             security_schemes={
-                "apiKey": SecurityScheme(type="http", scheme="bearer", description="API key from `verify-api api-keys create`")
+                "apiKey": SecurityScheme(
+                    type="http", scheme="bearer", description="API key from `verify-api api-keys create`"
+                )
             }
         ),
         tags=[
@@ -87,7 +89,9 @@ def create_app(
         if owns_pool:
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set; `verify-api serve` starts an embedded PostgreSQL for you")
-            runtime.pool = await create_pool(settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max)
+            runtime.pool = await create_pool(
+                settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max
+            )
         assert runtime.pool is not None
         try:
             async with runtime.pool.acquire() as conn:

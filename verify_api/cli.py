@@ -9,13 +9,16 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from verify_api.db.migrate import apply_migrations
 from verify_api.db.pool import connect
 from verify_api.errors import SigningKeyError, VerifyApiError
 from verify_api.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 log = logging.getLogger("verify_api")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +53,7 @@ def database_url(settings: Settings) -> Iterator[str]:
 async def _reachable(url: str) -> bool:
     try:
         conn = await connect(url)
-    except (OSError, Exception):  # noqa: BLE001 - any failure means "not this one"
+    except Exception:  # noqa: BLE001 - any failure means "not this one"
         return False
     await conn.close()
     return True
@@ -148,11 +151,16 @@ def ensure_dev_key(settings: Settings) -> Settings:
         return settings
     if not DEV_KEY_PATH.exists():
         public = generate_key_file(DEV_KEY_PATH, None)
-        log.warning("generated a DEV-ONLY signing key %s (public %s); set SIGNING_KEY_PATH in production",
-                    DEV_KEY_PATH.relative_to(PROJECT_ROOT), public)
+        log.warning(
+            "generated a DEV-ONLY signing key %s (public %s); set SIGNING_KEY_PATH in production",
+            DEV_KEY_PATH.relative_to(PROJECT_ROOT),
+            public,
+        )
     else:
-        log.warning("using the DEV-ONLY signing key %s; set SIGNING_KEY_PATH in production",
-                    DEV_KEY_PATH.relative_to(PROJECT_ROOT))
+        log.warning(
+            "using the DEV-ONLY signing key %s; set SIGNING_KEY_PATH in production",
+            DEV_KEY_PATH.relative_to(PROJECT_ROOT),
+        )
     return _settings(signing_key_path=str(DEV_KEY_PATH))
 
 
@@ -170,7 +178,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if embedded:
             RUNNING_URL_FILE.write_text(url)
         try:
-            log.info("serving on http://%s:%d (docs at /docs, OpenAPI at /openapi.json)", settings.host, settings.port)
+            log.info(
+                "serving on http://%s:%d (docs at /docs, OpenAPI at /openapi.json)",
+                settings.host,
+                settings.port,
+            )
             _serve_granian(settings)
         finally:
             if embedded:
@@ -208,10 +220,14 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="verify-api", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="migrate, then serve the API (embedded PostgreSQL when DATABASE_URL is unset)").set_defaults(func=cmd_serve)
+    sub.add_parser(
+        "serve", help="migrate, then serve the API (embedded PostgreSQL when DATABASE_URL is unset)"
+    ).set_defaults(func=cmd_serve)
     sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
-    gen = keys.add_parser("generate", help="write a new Ed25519 PKCS#8 key (encrypted when SIGNING_KEY_PASSPHRASE is set)")
+    gen = keys.add_parser(
+        "generate", help="write a new Ed25519 PKCS#8 key (encrypted when SIGNING_KEY_PASSPHRASE is set)"
+    )
     gen.add_argument("--path", default=str(DEV_KEY_PATH))
     gen.add_argument("--force", action="store_true")
     gen.set_defaults(func=cmd_keys_generate)
@@ -228,7 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     args = build_parser().parse_args(argv)
     try:
         result: int = args.func(args)

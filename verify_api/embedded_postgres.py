@@ -177,9 +177,7 @@ def _system_bin_dir() -> Path | None:
     on_path = shutil.which("initdb")
     candidates = [Path(on_path).resolve().parent] if on_path else []
     found = _SYSTEM_BIN_ROOT.glob("*/bin")  # Debian/Ubuntu keep each major version apart; newest first
-    candidates += sorted(
-        found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True
-    )
+    candidates += sorted(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True)
     return next((d for d in candidates if _has_tools(d)), None)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from verify_api.app import create_app
-from verify_api.services.context import IssuerKey
 from verify_api.proofs.keys import generate_signer
+from verify_api.services.context import IssuerKey
 from verify_api.settings import load_settings
 
 

@@ -16,7 +16,7 @@ Sha256Hex = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", description="l
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 
 
-class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", frozen=True, kw_only=True):
+class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
     pass
 
 

@@ -6,11 +6,13 @@ defaults (README "Settings"), never as constants in the domain code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 import msgspec
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 
@@ -52,15 +54,24 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
             raise SettingsError("AIDA_PASS_MARK_PERCENT must be between 1 and 100")
-        for name in ("cpaa_min_panel_size", "cai_min_aida_staff", "aida_validity_days", "cpap_validity_days",
-                     "cpaa_validity_days", "cai_validity_days", "cae_max_validity_days"):
+        for name in (
+            "cpaa_min_panel_size",
+            "cai_min_aida_staff",
+            "aida_validity_days",
+            "cpap_validity_days",
+            "cpaa_validity_days",
+            "cai_validity_days",
+            "cae_max_validity_days",
+        ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
         if self.status_list_size < 131072 or self.status_list_size % 8:
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 131072")
         parts = urlsplit(self.public_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
-            raise SettingsError("PUBLIC_BASE_URL must be an http(s) origin with an optional path, e.g. https://verify.example.org")
+            raise SettingsError(
+                "PUBLIC_BASE_URL must be an http(s) origin with an optional path, e.g. https://verify.example.org"
+            )
 
     @property
     def base_url(self) -> str:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import api_key
 from tests.factories import make_exam, make_holder
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Client = AsyncTestClient[Litestar]
 
@@ -33,7 +35,9 @@ async def test_admin_route_without_key_is_unauthorized(client: Client) -> None:
 
 
 @pytest.mark.parametrize(
-    "token", ["nonsense", "paiv_000000000000_" + "A" * 43, "paiv_only-two"], ids=["malformed", "unknown", "short"]
+    "token",
+    ["nonsense", "paiv_000000000000_" + "A" * 43, "paiv_only-two"],
+    ids=["malformed", "unknown", "short"],
 )
 async def test_admin_route_with_bad_key_is_unauthorized(client: Client, token: str) -> None:
     response = await client.post("/v1/holders", json={"displayName": "X"}, headers={"Authorization": f"Bearer {token}"})
@@ -43,7 +47,9 @@ async def test_admin_route_with_bad_key_is_unauthorized(client: Client, token: s
 async def test_admin_route_with_tampered_secret_is_unauthorized(client: Client, database_url: str) -> None:
     secret = await api_key(database_url, ["assess"])
     tampered = secret[:-1] + ("A" if secret[-1] != "A" else "B")
-    response = await client.post("/v1/holders", json={"displayName": "X"}, headers={"Authorization": f"Bearer {tampered}"})
+    response = await client.post(
+        "/v1/holders", json={"displayName": "X"}, headers={"Authorization": f"Bearer {tampered}"}
+    )
     assert_problem(response, 401, "not valid")
 
 
@@ -115,13 +121,15 @@ async def test_failed_issuance_leaves_nothing_behind(
     response = await _issue(client, admin_headers, {"tier": "AIDA", "holderId": holder["id"]}, "fails")
     assert response.status_code == 422
     for table in ("credentials", "idempotency_keys", "status_lists"):
-        assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table  # noqa: S608
+        assert await conn.fetchval(f"SELECT count(*) FROM {table}") == 0, table
     assert await conn.fetchval("SELECT count(*) FROM events WHERE kind = 'credential_issued'") == 0
 
 
 async def test_malformed_json_is_bad_request(client: Client, admin_headers: dict[str, str]) -> None:
     response = await client.post(
-        "/v1/holders", content=b'{"displayName": ', headers={**admin_headers, "Content-Type": "application/json"}
+        "/v1/holders",
+        content=b'{"displayName": ',
+        headers={**admin_headers, "Content-Type": "application/json"},
     )
     assert_problem(response, 400, "JSON")
 
@@ -137,11 +145,33 @@ async def test_malformed_json_is_bad_request(client: Client, admin_headers: dict
         ("/v1/organizations", {"name": "X", "kind": "charity"}, "kind"),
         ("/v1/credentials", {"tier": "GOLD", "holderId": "00000000-0000-4000-8000-000000000000"}, "tier"),
         ("/v1/credentials", {"tier": "AIDA", "holderId": "not-a-uuid"}, "UUID"),
-        ("/v1/assessments", {"kind": "exam", "holderId": "00000000-0000-4000-8000-000000000000", "score": 1,
-                             "maxScore": 2, "assessedAt": "yesterday"}, "datetime"),
-        ("/v1/assessments", {"kind": "astrology", "holderId": "00000000-0000-4000-8000-000000000000"}, "kind"),
-        ("/v1/assessments", {"kind": "deployment_review", "holderId": "00000000-0000-4000-8000-000000000000",
-                             "assessorIds": ["a"], "outcome": "approved", "evidenceDigest": "abc"}, "evidenceDigest"),
+        (
+            "/v1/assessments",
+            {
+                "kind": "exam",
+                "holderId": "00000000-0000-4000-8000-000000000000",
+                "score": 1,
+                "maxScore": 2,
+                "assessedAt": "yesterday",
+            },
+            "datetime",
+        ),
+        (
+            "/v1/assessments",
+            {"kind": "astrology", "holderId": "00000000-0000-4000-8000-000000000000"},
+            "kind",
+        ),
+        (
+            "/v1/assessments",
+            {
+                "kind": "deployment_review",
+                "holderId": "00000000-0000-4000-8000-000000000000",
+                "assessorIds": ["a"],
+                "outcome": "approved",
+                "evidenceDigest": "abc",
+            },
+            "evidenceDigest",
+        ),
     ],
 )
 async def test_invalid_body_is_bad_request_with_detail(
@@ -151,15 +181,25 @@ async def test_invalid_body_is_bad_request_with_detail(
     assert_problem(response, 400, fragment)
 
 
-async def test_semantically_invalid_assessments_are_unprocessable(client: Client, admin_headers: dict[str, str]) -> None:
+async def test_semantically_invalid_assessments_are_unprocessable(
+    client: Client, admin_headers: dict[str, str]
+) -> None:
     holder = await make_holder(client, admin_headers)
     response = await client.post(
-        "/v1/assessments", json={"kind": "exam", "holderId": holder["id"], "score": 11, "maxScore": 10}, headers=admin_headers
+        "/v1/assessments",
+        json={"kind": "exam", "holderId": holder["id"], "score": 11, "maxScore": 10},
+        headers=admin_headers,
     )
     assert_problem(response, 422, "exceeds maxScore")
     response = await client.post(
         "/v1/assessments",
-        json={"kind": "exam", "holderId": holder["id"], "score": 5, "maxScore": 10, "assessedAt": "2030-01-01T00:00:00Z"},
+        json={
+            "kind": "exam",
+            "holderId": holder["id"],
+            "score": 5,
+            "maxScore": 10,
+            "assessedAt": "2030-01-01T00:00:00Z",
+        },
         headers=admin_headers,
     )
     assert_problem(response, 422, "in the future")
@@ -176,7 +216,8 @@ async def test_assessment_for_unknown_holder_is_not_found(client: Client, admin_
 
 async def test_oversize_body_is_rejected(client: Client, admin_headers: dict[str, str]) -> None:
     response = await client.post(
-        "/v1/holders", content=b'{"displayName": "' + b"a" * 2_000_000 + b'"}',
+        "/v1/holders",
+        content=b'{"displayName": "' + b"a" * 2_000_000 + b'"}',
         headers={**admin_headers, "Content-Type": "application/json"},
     )
     assert_problem(response, 413, "size limit")
@@ -191,7 +232,8 @@ async def test_bad_uuid_in_path_is_a_problem(client: Client, admin_headers: dict
 async def test_staff_link_to_unknown_organization_is_not_found(client: Client, admin_headers: dict[str, str]) -> None:
     holder = await make_holder(client, admin_headers)
     response = await client.post(
-        "/v1/organizations/00000000-0000-4000-8000-000000000000/staff", json={"holderId": holder["id"]},
+        "/v1/organizations/00000000-0000-4000-8000-000000000000/staff",
+        json={"holderId": holder["id"]},
         headers=admin_headers,
     )
     assert_problem(response, 404, "organisation")

@@ -146,9 +146,7 @@ def test_start_cluster_rejects_parent_the_postgres_user_cannot_traverse(data_roo
     _skip_unless_available("binaries")
     locked = data_root / "locked"
     locked.mkdir(mode=0o700)
-    with pytest.raises(
-        EmbeddedPostgresError, match=r"user postgres \(we are root\) but cannot traverse .*locked"
-    ):
+    with pytest.raises(EmbeddedPostgresError, match=r"user postgres \(we are root\) but cannot traverse .*locked"):
         start_cluster(locked / "data", backend="binaries")
 
 

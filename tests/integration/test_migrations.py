@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
 
 from tests.conftest import with_database
 from verify_api.db.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover_migrations
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture

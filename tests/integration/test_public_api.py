@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FakeClock
 from tests.factories import digest, issue, make_aida, make_assessment, make_organization
 from verify_api.domain.codes import format_verification_code
+
+if TYPE_CHECKING:
+    from tests.conftest import FakeClock
 
 Client = AsyncTestClient[Litestar]
 
@@ -126,7 +128,12 @@ async def _certified_consultancy(client: Client, headers: dict[str, str], name: 
         aida = await make_aida(client, headers, displayName=f"{name} staff {n}")
         await client.post(f"/v1/organizations/{org['id']}/staff", json={"holderId": aida["holderId"]}, headers=headers)
     await make_assessment(
-        client, headers, kind="deliverables_review", organizationId=org["id"], assessorIds=["a1"], outcome="approved",
+        client,
+        headers,
+        kind="deliverables_review",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="approved",
         evidenceDigest=digest(name),
     )
     org["credential"] = await issue(client, headers, tier="CAI", organizationId=org["id"])
@@ -178,13 +185,16 @@ async def test_health_reports_database(client: Client) -> None:
     assert response.json() == {"status": "ok", "database": "reachable"}
 
 
-async def test_health_without_database_is_unavailable(client: Client, database_server_url: str, database_url: str) -> None:
+async def test_health_without_database_is_unavailable(
+    client: Client, database_server_url: str, database_url: str
+) -> None:
     admin = await asyncpg.connect(database_server_url)
     try:
         name = database_url.rsplit("/", 1)[1]
         await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
         await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+            name,
         )
         response = await client.get("/health")
         assert response.status_code == 503

@@ -10,10 +10,13 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -38,7 +41,9 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, s
     port = free_port()
     key_path = tmp_path / "key.pem"
     subprocess.run(
-        [sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)], check=True, capture_output=True
+        [sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)],
+        check=True,
+        capture_output=True,
     )
     env = {
         **os.environ,
@@ -50,15 +55,19 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, s
     env.pop("SIGNING_KEY_PASSPHRASE", None)
     log_path = tmp_path / "server.log"
     log_file = log_path.open("wb")
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "verify_api", "serve"], env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT
+    server = subprocess.Popen(
+        [sys.executable, "-m", "verify_api", "serve"],
+        env=env,
+        cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{base}/health", timeout=1) as response:  # noqa: S310
+                with urllib.request.urlopen(f"{base}/health", timeout=1) as response:
                     if response.status == 200:
                         break
             except OSError:
@@ -77,9 +86,13 @@ def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, s
 
 def test_readme_walkthrough_runs_unchanged(served: tuple[str, dict[str, str]]) -> None:
     base, env = served
-    result = subprocess.run(  # noqa: S603
-        ["bash", "-c", walkthrough_script()],  # noqa: S607
-        env={**env, "PAI_VERIFY_URL": base}, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    result = subprocess.run(
+        ["bash", "-c", walkthrough_script()],
+        env={**env, "PAI_VERIFY_URL": base},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     lookup = json.loads(result.stdout)
@@ -91,8 +104,8 @@ def test_readme_walkthrough_runs_unchanged(served: tuple[str, dict[str, str]]) -
 
 def test_served_app_has_interactive_docs(served: tuple[str, dict[str, str]]) -> None:
     base, _ = served
-    with urllib.request.urlopen(f"{base}/docs", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{base}/docs", timeout=5) as response:
         assert response.status == 200
         assert b"swagger" in response.read().lower()
-    with urllib.request.urlopen(f"{base}/openapi.json", timeout=5) as response:  # noqa: S310
+    with urllib.request.urlopen(f"{base}/openapi.json", timeout=5) as response:
         assert json.loads(response.read())["info"]["title"] == "PAI Verify"

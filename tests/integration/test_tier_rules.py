@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import FakeClock
 from tests.factories import (
     digest,
     issue,
@@ -18,6 +17,9 @@ from tests.factories import (
     make_holder,
     make_organization,
 )
+
+if TYPE_CHECKING:
+    from tests.conftest import FakeClock
 
 Client = AsyncTestClient[Litestar]
 
@@ -61,8 +63,13 @@ async def test_cpap_without_aida_or_review_names_both(client: Client, admin_head
 async def test_cpap_with_rejected_review_is_refused(client: Client, admin_headers: dict[str, str]) -> None:
     aida = await make_aida(client, admin_headers)
     await make_assessment(
-        client, admin_headers, kind="deployment_review", holderId=aida["holderId"], assessorIds=["a1"],
-        outcome="rejected", evidenceDigest=digest("weak"),
+        client,
+        admin_headers,
+        kind="deployment_review",
+        holderId=aida["holderId"],
+        assessorIds=["a1"],
+        outcome="rejected",
+        evidenceDigest=digest("weak"),
     )
     problem = await _refused(client, admin_headers, tier="CPAP", holderId=aida["holderId"])
     assert problem["missing"] == ["an approved deployment review"]
@@ -73,8 +80,13 @@ async def test_cpap_with_expired_aida_is_refused(
 ) -> None:
     aida = await make_aida(client, admin_headers)
     await make_assessment(
-        client, admin_headers, kind="deployment_review", holderId=aida["holderId"], assessorIds=["a1"],
-        outcome="approved", evidenceDigest=digest("ok"),
+        client,
+        admin_headers,
+        kind="deployment_review",
+        holderId=aida["holderId"],
+        assessorIds=["a1"],
+        outcome="approved",
+        evidenceDigest=digest("ok"),
     )
     clock.advance(days=731)
     problem = await _refused(client, admin_headers, tier="CPAP", holderId=aida["holderId"])
@@ -103,16 +115,30 @@ async def test_cpaa_panel_below_minimum_is_refused(client: Client, admin_headers
     cpap = await make_cpap(client, admin_headers)
     holder_id = cpap["holderId"]
     await make_assessment(
-        client, admin_headers, kind="portfolio_review", holderId=holder_id, assessorIds=["a1"], outcome="approved",
+        client,
+        admin_headers,
+        kind="portfolio_review",
+        holderId=holder_id,
+        assessorIds=["a1"],
+        outcome="approved",
         evidenceDigest=digest("portfolio"),
     )
     await make_assessment(
-        client, admin_headers, kind="panel_interview", holderId=holder_id, panelMemberIds=["p1", "p2"], outcome="passed"
+        client,
+        admin_headers,
+        kind="panel_interview",
+        holderId=holder_id,
+        panelMemberIds=["p1", "p2"],
+        outcome="passed",
     )
     problem = await _refused(client, admin_headers, tier="CPAA", holderId=holder_id)
     assert problem["missing"] == ["a panel of at least 3 members (the interview had 2)"]
     await make_assessment(
-        client, admin_headers, kind="panel_interview", holderId=holder_id, panelMemberIds=["p1", "p2", "p3"],
+        client,
+        admin_headers,
+        kind="panel_interview",
+        holderId=holder_id,
+        panelMemberIds=["p1", "p2", "p3"],
         outcome="passed",
     )
     credential = await issue(client, admin_headers, tier="CPAA", holderId=holder_id)
@@ -139,8 +165,13 @@ async def test_cai_counts_staff_with_active_aida(client: Client, admin_headers: 
     problem = await _refused(client, admin_headers, tier="CAI", organizationId=org["id"])
     assert problem["missing"] == ["an approved client-deliverables review"]
     await make_assessment(
-        client, admin_headers, kind="deliverables_review", organizationId=org["id"], assessorIds=["a1"],
-        outcome="approved", evidenceDigest=digest("deliverables"),
+        client,
+        admin_headers,
+        kind="deliverables_review",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="approved",
+        evidenceDigest=digest("deliverables"),
     )
     credential = await issue(client, admin_headers, tier="CAI", organizationId=org["id"])
     document = credential["verifiableCredential"]
@@ -154,13 +185,25 @@ async def test_cae_needs_a_passed_audit_and_is_valid_until_review_due(
     problem = await _refused(client, admin_headers, tier="CAE", organizationId=org["id"])
     assert problem["missing"] == ["a passed compliance audit"]
     await make_assessment(
-        client, admin_headers, kind="compliance_audit", organizationId=org["id"], assessorIds=["a1"], outcome="failed",
-        evidenceDigest=digest("audit 1"), nextReviewDue="2027-05-01",
+        client,
+        admin_headers,
+        kind="compliance_audit",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="failed",
+        evidenceDigest=digest("audit 1"),
+        nextReviewDue="2027-05-01",
     )
     await _refused(client, admin_headers, tier="CAE", organizationId=org["id"])
     await make_assessment(
-        client, admin_headers, kind="compliance_audit", organizationId=org["id"], assessorIds=["a1"], outcome="passed",
-        evidenceDigest=digest("audit 2"), nextReviewDue="2027-05-01",
+        client,
+        admin_headers,
+        kind="compliance_audit",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="passed",
+        evidenceDigest=digest("audit 2"),
+        nextReviewDue="2027-05-01",
     )
     credential = await issue(client, admin_headers, tier="CAE", organizationId=org["id"])
     assert credential["validUntil"].startswith("2027-05-01T00:00:00")
@@ -168,17 +211,23 @@ async def test_cae_needs_a_passed_audit_and_is_valid_until_review_due(
 
 async def test_tier_for_the_wrong_kind_of_subject_is_refused(client: Client, admin_headers: dict[str, str]) -> None:
     org = await make_organization(client, admin_headers)
-    response = await client.post("/v1/credentials", json={"tier": "AIDA", "organizationId": org["id"]}, headers=admin_headers)
+    response = await client.post(
+        "/v1/credentials", json={"tier": "AIDA", "organizationId": org["id"]}, headers=admin_headers
+    )
     assert response.status_code == 422
     assert "credential for people" in response.json()["detail"]
-    response = await client.post("/v1/credentials", json={"tier": "CAE", "organizationId": org["id"]}, headers=admin_headers)
+    response = await client.post(
+        "/v1/credentials", json={"tier": "CAE", "organizationId": org["id"]}, headers=admin_headers
+    )
     assert response.status_code == 422
     assert "enterprise" in response.json()["detail"]
 
 
 async def test_second_current_credential_of_a_tier_is_conflict(client: Client, admin_headers: dict[str, str]) -> None:
     aida = await make_aida(client, admin_headers)
-    response = await client.post("/v1/credentials", json={"tier": "AIDA", "holderId": aida["holderId"]}, headers=admin_headers)
+    response = await client.post(
+        "/v1/credentials", json={"tier": "AIDA", "holderId": aida["holderId"]}, headers=admin_headers
+    )
     assert response.status_code == 409, response.text
     assert "already has a current credential" in response.json()["detail"]
 
@@ -197,7 +246,9 @@ async def test_lapsed_credential_is_superseded_by_reissue(
 
 async def test_unknown_subject_is_not_found(client: Client, admin_headers: dict[str, str]) -> None:
     response = await client.post(
-        "/v1/credentials", json={"tier": "AIDA", "holderId": "00000000-0000-4000-8000-000000000000"}, headers=admin_headers
+        "/v1/credentials",
+        json={"tier": "AIDA", "holderId": "00000000-0000-4000-8000-000000000000"},
+        headers=admin_headers,
     )
     assert response.status_code == 404
     assert "no holder has id" in response.json()["detail"]

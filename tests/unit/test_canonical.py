@@ -62,9 +62,7 @@ def test_canonicalize_rdfc_labels_blank_nodes_canonically() -> None:
 def test_canonicalize_rdfc_is_stable_across_calls() -> None:
     document = load_json("ob3/simple.json")
     document.pop("proof")
-    assert {canonicalize_rdfc(document) for _ in range(3)} == {
-        canonicalize_rdfc(json.loads(json.dumps(document)))
-    }
+    assert {canonicalize_rdfc(document) for _ in range(3)} == {canonicalize_rdfc(json.loads(json.dumps(document)))}
 
 
 def test_canonicalize_rdfc_strict_rejects_undefined_property() -> None:
@@ -97,9 +95,7 @@ def test_canonicalize_rdfc_strict_accepts_terms_mapped_by_vocab() -> None:
 
 def test_canonicalize_rdfc_names_unknown_context_url() -> None:
     document = {"@context": [VC2, "https://evil.example/ctx.jsonld"], "type": ["VerifiableCredential"]}
-    with pytest.raises(
-        UnknownContextError, match=re.escape("'https://evil.example/ctx.jsonld' is not bundled")
-    ):
+    with pytest.raises(UnknownContextError, match=re.escape("'https://evil.example/ctx.jsonld' is not bundled")):
         canonicalize_rdfc(document)
 
 
@@ -131,9 +127,7 @@ def test_canonicalize_rdfc_rejects_redefining_protected_term() -> None:
 
 @pytest.mark.parametrize("char", ["\x00", "\x08", "\x0c", "\x1f", "\x7f"])
 def test_canonicalize_rdfc_rejects_control_characters_pyld_would_not_escape(char: str) -> None:
-    with pytest.raises(
-        ProofError, match=rf"\$\.credentialSubject\.name contains control character U\+{ord(char):04X}"
-    ):
+    with pytest.raises(ProofError, match=rf"\$\.credentialSubject\.name contains control character U\+{ord(char):04X}"):
         canonicalize_rdfc(vc1_credential(name=f"a{char}b") | {"@context": [VC2]})
 
 

@@ -40,9 +40,7 @@ def test_contexts_file_matches_provenance_sha256(url: str, name: str) -> None:
 def test_contexts_vc2_digest_matches_the_recommendation() -> None:
     # VC Data Model 2.0 publishes this SHA-256 for https://www.w3.org/ns/credentials/v2.
     data = bundled_context_bytes("https://www.w3.org/ns/credentials/v2")
-    assert (
-        hashlib.sha256(data).hexdigest() == "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
-    )
+    assert hashlib.sha256(data).hexdigest() == "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"
 
 
 def test_contexts_loader_returns_pyld_remote_document() -> None:

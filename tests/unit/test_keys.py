@@ -226,9 +226,7 @@ def test_load_signer_rejects_garbled_pem() -> None:
 def test_load_signer_names_the_wrong_key_type(
     key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed448.Ed448PrivateKey, found: str
 ) -> None:
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     with pytest.raises(SigningKeyError, match=f"expected an Ed25519 private key, found {found}"):
         load_signer(pem, None, source="k.pem")
 

@@ -96,9 +96,7 @@ def sign_unsigned(suite: str) -> dict[str, Any]:
         return ed25519_signature_2020.add_proof(
             unsigned(), SIGNER, verification_method=VERIFICATION_METHOD, created=CREATED
         )
-    return add_proof(
-        unsigned(), SIGNER, cryptosuite=suite, verification_method=VERIFICATION_METHOD, created=CREATED
-    )
+    return add_proof(unsigned(), SIGNER, cryptosuite=suite, verification_method=VERIFICATION_METHOD, created=CREATED)
 
 
 def test_proof_vector_key_pair_is_consistent() -> None:
@@ -140,9 +138,7 @@ def test_proof_vector_signature_hex(suite: str) -> None:
 
 @pytest.mark.parametrize("suite", SUITES)
 def test_proof_vector_signature_base58btc(suite: str) -> None:
-    assert encode_multibase_base58btc(bytes.fromhex(read_text(suite, "sigHex"))) == read_text(
-        suite, "sigBTC58"
-    )
+    assert encode_multibase_base58btc(bytes.fromhex(read_text(suite, "sigHex"))) == read_text(suite, "sigBTC58")
 
 
 @pytest.mark.parametrize("suite", SUITES)
@@ -164,13 +160,9 @@ def test_proof_vector_add_proof_reproduces_signed_document(suite: str) -> None:
 def test_proof_vector_add_proof_leaves_input_unchanged(suite: str) -> None:
     document = unsigned()
     if suite == "Ed25519Signature2020":
-        ed25519_signature_2020.add_proof(
-            document, SIGNER, verification_method=VERIFICATION_METHOD, created=CREATED
-        )
+        ed25519_signature_2020.add_proof(document, SIGNER, verification_method=VERIFICATION_METHOD, created=CREATED)
     else:
-        add_proof(
-            document, SIGNER, cryptosuite=suite, verification_method=VERIFICATION_METHOD, created=CREATED
-        )
+        add_proof(document, SIGNER, cryptosuite=suite, verification_method=VERIFICATION_METHOD, created=CREATED)
     assert document == unsigned()
 
 
@@ -205,9 +197,7 @@ def add_chain_proof(document: dict[str, Any], number: int, created: str, **optio
 def test_proof_vector_add_proof_reproduces_proof_set_and_chain() -> None:
     set1 = add_chain_proof(read_json(f"{CHAIN}/unsigned.json"), 1, CREATED, proof_id=PROOF_IDS[0])
     set2 = add_chain_proof(set1, 2, CREATED, proof_id=PROOF_IDS[1])
-    chain1 = add_chain_proof(
-        set2, 3, "2023-02-26T22:06:38Z", proof_id=PROOF_IDS[2], previous_proof=PROOF_IDS[:2]
-    )
+    chain1 = add_chain_proof(set2, 3, "2023-02-26T22:06:38Z", proof_id=PROOF_IDS[2], previous_proof=PROOF_IDS[:2])
     chain2 = add_chain_proof(chain1, 4, "2023-02-26T22:16:38Z", previous_proof=PROOF_IDS[2])
     for document, name in [
         (set1, "signedProofSet1"),

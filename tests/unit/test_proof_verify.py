@@ -152,9 +152,7 @@ def test_verify_proof_rejects_unexpected_proof_purpose(suite: str) -> None:
 def test_verify_proof_names_unknown_context_url(suite: str) -> None:
     document = load(SIGNED[suite])
     document["@context"].append("https://contexts.example/unlisted/v1")
-    with pytest.raises(
-        UnknownContextError, match=re.escape("'https://contexts.example/unlisted/v1' is not bundled")
-    ):
+    with pytest.raises(UnknownContextError, match=re.escape("'https://contexts.example/unlisted/v1' is not bundled")):
         verify_proof(document, resolve_did_key)
 
 
@@ -166,9 +164,7 @@ def test_verify_proof_names_unbundled_context_of_employment_vector() -> None:
 def test_verify_proof_rejects_proof_context_mismatch() -> None:
     document = load(SIGNED["eddsa-jcs-2022"])
     document["proof"]["@context"] = list(reversed(document["proof"]["@context"]))
-    with pytest.raises(
-        ProofError, match="proof @context does not match the start of the document's @context"
-    ):
+    with pytest.raises(ProofError, match="proof @context does not match the start of the document's @context"):
         verify_proof(document, resolve_did_key)
 
 
@@ -239,9 +235,7 @@ def test_verify_proofs_rejects_tampered_member_of_proof_set() -> None:
 def test_verify_proofs_rejects_chain_with_missing_previous_proof() -> None:
     document = load("eddsa/proof-set-chain/signedProofChain2.json")
     del document["proof"][0]
-    with pytest.raises(
-        ProofError, match=r"previousProof 'urn:uuid:26329423-.*' does not match the id of any proof"
-    ):
+    with pytest.raises(ProofError, match=r"previousProof 'urn:uuid:26329423-.*' does not match the id of any proof"):
         verify_proofs(document, resolve_did_key)
 
 
@@ -268,9 +262,7 @@ def test_verify_proof_rejects_tampered_open_badges_sample(name: str) -> None:
 
 
 def test_verify_proof_names_unbundled_open_badges_context() -> None:
-    with pytest.raises(
-        UnknownContextError, match=re.escape("https://purl.imsglobal.org/spec/ob/v3p0/context.json")
-    ):
+    with pytest.raises(UnknownContextError, match=re.escape("https://purl.imsglobal.org/spec/ob/v3p0/context.json")):
         verify_proof(load("ob3/simple_v1.json"), resolve_key_in_fragment)
 
 

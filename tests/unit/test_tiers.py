@@ -29,7 +29,13 @@ def make_policy(**overrides: object) -> TierPolicy:
 
 
 def exam(score: int, max_score: int = 100) -> AssessmentFact:
-    return AssessmentFact(id="e", kind="exam", outcome="passed", assessed_at=NOW, details={"score": score, "maxScore": max_score})
+    return AssessmentFact(
+        id="e",
+        kind="exam",
+        outcome="passed",
+        assessed_at=NOW,
+        details={"score": score, "maxScore": max_score},
+    )
 
 
 def test_pass_mark_is_a_setting() -> None:
@@ -48,7 +54,11 @@ def test_validity_period_is_a_setting() -> None:
 def test_suspended_prerequisite_does_not_count() -> None:
     aida = HeldCredential(id="a", tier="AIDA", status="suspended", valid_from=NOW, valid_until=NOW + timedelta(days=9))
     review = AssessmentFact(
-        id="r", kind="deployment_review", outcome="approved", assessed_at=NOW, details={"evidenceDigest": "ab" * 32}
+        id="r",
+        kind="deployment_review",
+        outcome="approved",
+        assessed_at=NOW,
+        details={"evidenceDigest": "ab" * 32},
     )
     with pytest.raises(TierRuleError, match="an active AIDA credential") as caught:
         check_tier_rule("CPAP", SubjectFacts(assessments=[review], credentials=[aida]), make_policy(), NOW)
@@ -65,13 +75,19 @@ def test_cai_staff_minimum_is_a_setting() -> None:
 
 def test_cae_overdue_governance_review_is_refused() -> None:
     audit = AssessmentFact(
-        id="a", kind="compliance_audit", outcome="passed", assessed_at=NOW - timedelta(days=400),
+        id="a",
+        kind="compliance_audit",
+        outcome="passed",
+        assessed_at=NOW - timedelta(days=400),
         details={"nextReviewDue": "2026-06-01"},
     )
     with pytest.raises(TierRuleError, match="overdue"):
         check_tier_rule("CAE", SubjectFacts(assessments=[audit], credentials=[]), make_policy(), NOW)
     review = AssessmentFact(
-        id="g", kind="governance_review", outcome="approved", assessed_at=NOW - timedelta(days=1),
+        id="g",
+        kind="governance_review",
+        outcome="approved",
+        assessed_at=NOW - timedelta(days=1),
         details={"nextReviewDue": "2027-03-01"},
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[audit, review], credentials=[]), make_policy(), NOW)
@@ -81,7 +97,11 @@ def test_cae_overdue_governance_review_is_refused() -> None:
 
 def test_cae_validity_is_capped() -> None:
     audit = AssessmentFact(
-        id="a", kind="compliance_audit", outcome="passed", assessed_at=NOW, details={"nextReviewDue": "2035-01-01"}
+        id="a",
+        kind="compliance_audit",
+        outcome="passed",
+        assessed_at=NOW,
+        details={"nextReviewDue": "2035-01-01"},
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[audit], credentials=[]), make_policy(), NOW)
     assert result.valid_until == NOW + timedelta(days=730)

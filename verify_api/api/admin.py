@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,7 +12,6 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.auth import principal_of
 from verify_api.api.deps import Conn, Now, RuntimeDep, SettingsDep
-
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
@@ -31,7 +29,6 @@ from verify_api.schemas import (
 from verify_api.services import issuance, subjects
 from verify_api.services.context import tier_policy
 
-
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
@@ -43,33 +40,72 @@ IdempotencyKey = Annotated[
 ]
 
 
-@post("/holders", opt={"scope": "assess"}, security=[{"apiKey": []}], operation_id="CreateHolder", tags=["admin"])
+@post(
+    "/holders",
+    opt={"scope": "assess"},
+    security=[{"apiKey": []}],
+    operation_id="CreateHolder",
+    tags=["admin"],
+)
 async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: Now) -> HolderView:
     holder = await subjects.create_holder(conn, data, now=now)
     return HolderView(
-        id=holder.id, display_name=holder.display_name, public_listing=holder.public_listing, created_at=holder.created_at
+        id=holder.id,
+        display_name=holder.display_name,
+        public_listing=holder.public_listing,
+        created_at=holder.created_at,
     )
 
 
-@post("/organizations", opt={"scope": "assess"}, security=[{"apiKey": []}], operation_id="CreateOrganization", tags=["admin"])
+@post(
+    "/organizations",
+    opt={"scope": "assess"},
+    security=[{"apiKey": []}],
+    operation_id="CreateOrganization",
+    tags=["admin"],
+)
 async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationRequest], now: Now) -> OrganizationView:
     org = await subjects.create_organization(conn, data, now=now)
     return OrganizationView(
-        id=org.id, name=org.name, kind=org.kind, website=org.website, country=org.country, created_at=org.created_at
+        id=org.id,
+        name=org.name,
+        kind=org.kind,
+        website=org.website,
+        country=org.country,
+        created_at=org.created_at,
     )
 
 
-@post("/organizations/{org_id:uuid}/staff", opt={"scope": "assess"}, security=[{"apiKey": []}], operation_id="LinkStaff", tags=["admin"])
+@post(
+    "/organizations/{org_id:uuid}/staff",
+    opt={"scope": "assess"},
+    security=[{"apiKey": []}],
+    operation_id="LinkStaff",
+    tags=["admin"],
+)
 async def link_staff(conn: Conn, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest], now: Now) -> StaffLinkView:
     link = await subjects.link_staff(conn, org_id, data.holder_id, data.role, now=now)
     return StaffLinkView(
-        organization_id=link.organization_id, holder_id=link.holder_id, role=link.role, linked_at=link.linked_at
+        organization_id=link.organization_id,
+        holder_id=link.holder_id,
+        role=link.role,
+        linked_at=link.linked_at,
     )
 
 
-@post("/assessments", opt={"scope": "assess"}, security=[{"apiKey": []}], operation_id="RecordAssessment", tags=["admin"])
+@post(
+    "/assessments",
+    opt={"scope": "assess"},
+    security=[{"apiKey": []}],
+    operation_id="RecordAssessment",
+    tags=["admin"],
+)
 async def record_assessment(
-    request: Request[Any, Any, Any], conn: Conn, data: JSONBody[AssessmentRequest], settings: SettingsDep, now: Now
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    data: JSONBody[AssessmentRequest],
+    settings: SettingsDep,
+    now: Now,
 ) -> AssessmentView:
     saved = await subjects.record_assessment(
         conn, data, policy=tier_policy(settings), now=now, recorded_by=principal_of(request).client_id

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
 from verify_api.services.context import IssuerKey
@@ -58,7 +59,8 @@ DEPENDENCIES = {
 }
 
 # Handler parameter types: injected by name (Litestar 3 drops inferred dependencies).
-Conn = NamedDependency[Connection]
+# Validation is skipped: a connection is not data, and msgspec cannot model a union of two driver classes.
+Conn = NamedDependency[SkipValidation[Connection]]
 Now = NamedDependency[datetime]
-RuntimeDep = NamedDependency[Runtime]
-SettingsDep = NamedDependency[Settings]
+RuntimeDep = NamedDependency[SkipValidation[Runtime]]
+SettingsDep = NamedDependency[SkipValidation[Settings]]

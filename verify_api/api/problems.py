@@ -13,6 +13,7 @@ import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from verify_api import errors
 
@@ -52,7 +53,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
 def problem_for(exc: errors.VerifyApiError) -> tuple[int, str, str]:
     for cls in type(exc).__mro__:
         if cls in PROBLEM_TABLE:
-            return PROBLEM_TABLE[cls]  # type: ignore[index]
+            return PROBLEM_TABLE[cls]
     return (500, "internal-error", "Internal error")
 
 
@@ -61,7 +62,14 @@ def problem_response(
 ) -> Response[Problem]:
     headers = {"WWW-Authenticate": 'Bearer realm="pai-verify"'} if status == 401 else {}
     return Response(
-        Problem(type=_TYPE_BASE + slug, title=title, status=status, detail=detail, instance=request.url.path, **extra),
+        Problem(
+            type=_TYPE_BASE + slug,
+            title=title,
+            status=status,
+            detail=detail,
+            instance=request.url.path,
+            **extra,
+        ),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -103,8 +111,14 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         if found:
             extra["errors"] = found
             detail = "; ".join(_describe(e) for e in found)
-    slug = {400: "bad-request", 404: "not-found", 405: "method-not-allowed", 413: "body-too-large",
-            415: "unsupported-media-type", 429: "too-many-requests"}.get(status, "client-error")
+    slug = {
+        400: "bad-request",
+        404: "not-found",
+        405: "method-not-allowed",
+        413: "body-too-large",
+        415: "unsupported-media-type",
+        429: "too-many-requests",
+    }.get(status, "client-error")
     title = {413: "Request body too large", 404: "Not found", 405: "Method not allowed"}.get(status, "Bad request")
     if isinstance(exc.__cause__, SerializationException):
         detail = f"the request body is not valid JSON: {detail}"
@@ -124,12 +138,15 @@ def _describe(error: dict[str, str]) -> str:
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
-        request, HTTP_500_INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "internal-error",
+        "Internal error",
         "the service hit an unexpected error; it has been logged",
     )
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     errors.VerifyApiError: handle_domain_error,
     HTTPException: handle_http_exception,
     Exception: handle_unexpected,

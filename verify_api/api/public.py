@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -10,7 +9,6 @@ from litestar import Response, get
 from litestar.params import FromPath, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
-
 from verify_api.schemas import CredentialView, HealthView, RegistryEntryView, RegistrySearchView
 from verify_api.services import health as health_service
 from verify_api.services import lookup, registry
@@ -78,4 +76,10 @@ async def health(runtime: RuntimeDep) -> Response[HealthView]:
     return Response(HealthView(status="ok", database="reachable"))
 
 
-PUBLIC_HANDLERS = [get_credential, get_credential_document, lookup_by_code, search_registry, get_registry_entry]
+PUBLIC_HANDLERS = [
+    get_credential,
+    get_credential_document,
+    lookup_by_code,
+    search_registry,
+    get_registry_entry,
+]

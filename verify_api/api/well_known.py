@@ -6,8 +6,7 @@ from typing import Any
 
 from litestar import Response, Router, get
 
-from verify_api.api.deps import Conn, Now, RuntimeDep
-
+from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.services import signing_keys
 
 _CACHE = {"Cache-Control": "public, max-age=300"}

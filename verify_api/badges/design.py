@@ -121,9 +121,7 @@ def mix(colour: str, other: str, amount: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))
 
 
-def arc(
-    cx: float, cy: float, radius: float, start: float, end: float, steps: int = 9
-) -> list[tuple[float, float]]:
+def arc(cx: float, cy: float, radius: float, start: float, end: float, steps: int = 9) -> list[tuple[float, float]]:
     """Sample a circular arc from `start` to `end` degrees (screen angles: 0 is east, 90 is south)."""
     return [
         (
@@ -150,9 +148,7 @@ def card_outline() -> list[tuple[float, float]]:
 
 def header_outline() -> list[tuple[float, float]]:
     """The header: the card's rounded top corners, straight sides and a gently curved lower edge."""
-    curve = [
-        (WIDTH * (1 - i / 24), HEADER_BOTTOM + HEADER_DIP * math.sin(math.pi * i / 24)) for i in range(25)
-    ]
+    curve = [(WIDTH * (1 - i / 24), HEADER_BOTTOM + HEADER_DIP * math.sin(math.pi * i / 24)) for i in range(25)]
     return [
         *arc(CORNER, CORNER, CORNER, 180, 270),
         *arc(WIDTH - CORNER, CORNER, CORNER, 270, 360),

@@ -69,9 +69,7 @@ def build_layout(content: BadgeContent) -> Layout:
     lines = [
         TextLine(text=INSTITUTE.upper(), x=CENTRE_X, y=38, size=15, fill=palette.on_primary, bold=True),
         code_line,
-        _fitted(
-            content.tier_title, CENTRE_X, 344, 23, palette.dark, width=TEXT_WIDTH, min_size=16, bold=True
-        ),
+        _fitted(content.tier_title, CENTRE_X, 344, 23, palette.dark, width=TEXT_WIDTH, min_size=16, bold=True),
         TextLine(text=subject_label(content), x=CENTRE_X, y=384, size=13, fill=FAINT, bold=True),
         _fitted(
             content.subject_name,

@@ -94,9 +94,7 @@ def _credential_text(body: bytes, limits: UnbakeLimits) -> str:
         raise BadgeFileError("the openbadgecredential iTXt chunk is too short to be valid")
     compression_flag = body[flags_at]
     if compression_flag == 1:
-        raise BadgeFileError(
-            "the openbadgecredential iTXt chunk is compressed; Open Badges baking forbids compression"
-        )
+        raise BadgeFileError("the openbadgecredential iTXt chunk is compressed; Open Badges baking forbids compression")
     if compression_flag != 0:
         raise BadgeFileError("the openbadgecredential iTXt chunk has an invalid compression flag")
     language_end = body.find(b"\0", flags_at + 2)
@@ -122,8 +120,7 @@ def unbake_png(data: bytes, *, limits: UnbakeLimits = DEFAULT_LIMITS) -> str:
     if not found:
         if any(chunk.kind in {b"iTXt", b"tEXt"} and _keyword(chunk) == LEGACY_KEYWORD for chunk in chunks):
             raise BadgeFileError(
-                "the PNG holds an Open Badges 2.0 assertion ('openbadges' chunk), not an Open Badges 3.0 "
-                "credential"
+                "the PNG holds an Open Badges 2.0 assertion ('openbadges' chunk), not an Open Badges 3.0 credential"
             )
         raise BadgeFileError("the PNG holds no openbadgecredential iTXt chunk")
     if len(found) > 1:

@@ -133,9 +133,7 @@ def render_badge_svg_sync(content: BadgeContent) -> str:
     if layout.offline_qr is not None and content.offline_qr:
         parts.append(_qr(content.offline_qr, layout.offline_qr))
     # the holder's name may be right-to-left: let its own first strong character set its direction
-    parts += [
-        _text(line, ' unicode-bidi="plaintext"' if line.role == "subject" else "") for line in layout.lines
-    ]
+    parts += [_text(line, ' unicode-bidi="plaintext"' if line.role == "subject" else "") for line in layout.lines]
     overlay = STATUS_OVERLAY.get(content.status)
     if overlay is not None:
         parts.append(_overlay(*overlay))

@@ -76,9 +76,7 @@ def ellipsize(text: str, size: float, max_width: float, *, bold: bool = False) -
     return _trim_end(text[:low]) + ELLIPSIS
 
 
-def fit_text(
-    text: str, size: float, max_width: float, *, min_size: float, bold: bool = False
-) -> tuple[str, float]:
+def fit_text(text: str, size: float, max_width: float, *, min_size: float, bold: bool = False) -> tuple[str, float]:
     """Shrink the font from `size` towards `min_size` until `text` fits; past that, cut it with "…"."""
     current = size
     while current > min_size and text_width(text, current, bold=bold) > max_width:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import asyncpg
 import msgspec
+from asyncpg.pool import PoolConnectionProxy
 
 _json_encode = msgspec.json.encode
 _json_decode = msgspec.json.decode
@@ -11,7 +14,11 @@ _json_decode = msgspec.json.decode
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec(
-        "jsonb", schema="pg_catalog", encoder=lambda v: _json_encode(v).decode(), decoder=_json_decode, format="text"
+        "jsonb",
+        schema="pg_catalog",
+        encoder=lambda v: _json_encode(v).decode(),
+        decoder=_json_decode,
+        format="text",
     )
 
 
@@ -26,6 +33,8 @@ async def connect(dsn: str) -> asyncpg.Connection:
     await _init_connection(conn)
     return conn
 
-# The type other layers name in signatures, so that only this package imports asyncpg.
-Connection = asyncpg.Connection
-Pool = asyncpg.Pool
+
+# The types other layers name in signatures, so that only this package imports asyncpg. A pooled connection
+# is a proxy with the same interface.
+Connection: TypeAlias = asyncpg.Connection | PoolConnectionProxy
+Pool: TypeAlias = asyncpg.Pool

@@ -46,7 +46,10 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ping: str
 
 
-def load_queries(path: Path = Path(__file__).with_name("queries.sql")) -> Queries:
+QUERIES_PATH = Path(__file__).with_name("queries.sql")
+
+
+def load_queries(path: Path = QUERIES_PATH) -> Queries:
     text = path.read_text(encoding="utf-8")
     blocks = {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
     return msgspec.convert(blocks, Queries)

@@ -3,10 +3,7 @@ rows to structs, and turns constraint violations into domain errors by constrain
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Any, TypeVar
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import asyncpg
 import msgspec
@@ -31,7 +28,15 @@ from verify_api.errors import (
     HolderNotFoundError,
     InvalidInputError,
     OrganizationNotFoundError,
+    VerifyApiError,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
 
 T = TypeVar("T")
 
@@ -48,7 +53,7 @@ class IdempotencyKeyTakenError(ConflictError):
     """Another request already used this Idempotency-Key."""
 
 
-_CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
+_CONSTRAINT_ERRORS: dict[str, type[VerifyApiError]] = {
     "credentials_revocation_slot_key": SlotTakenError,
     "credentials_suspension_slot_key": SlotTakenError,
     "credentials_verification_code_key": VerificationCodeTakenError,
@@ -57,7 +62,7 @@ _CONSTRAINT_ERRORS: dict[str, type[Exception]] = {
     "idempotency_keys_pkey": IdempotencyKeyTakenError,
     "holders_email_key": ConflictError,
 }
-_FOREIGN_KEY_ERRORS: dict[str, type[Exception]] = {
+_FOREIGN_KEY_ERRORS: dict[str, type[VerifyApiError]] = {
     "organization_staff_holder_id_fkey": HolderNotFoundError,
     "organization_staff_organization_id_fkey": OrganizationNotFoundError,
     "assessments_holder_id_fkey": HolderNotFoundError,
@@ -90,7 +95,7 @@ def _translate(exc: asyncpg.PostgresError) -> Exception:
 
 
 class Repository:
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
     async def _execute(self, query: str, *args: Any) -> str:
@@ -111,7 +116,12 @@ class Repository:
     # holders and organisations
     async def insert_holder(self, holder: HolderRecord) -> HolderRecord:
         row = await self._fetchrow(
-            SQL.insert_holder, holder.id, holder.display_name, holder.email, holder.public_listing, holder.created_at
+            SQL.insert_holder,
+            holder.id,
+            holder.display_name,
+            holder.email,
+            holder.public_listing,
+            holder.created_at,
         )
         return msgspec.convert(dict(row or {}), HolderRecord)
 
@@ -226,7 +236,13 @@ class Repository:
 
     # API clients
     async def insert_api_client(
-        self, client_id: UUID, name: str, key_prefix: str, secret_hash: bytes, scopes: list[str], now: datetime
+        self,
+        client_id: UUID,
+        name: str,
+        key_prefix: str,
+        secret_hash: bytes,
+        scopes: list[str],
+        now: datetime,
     ) -> None:
         await self._execute(SQL.insert_api_client, client_id, name, key_prefix, secret_hash, scopes, now)
 

@@ -104,7 +104,12 @@ def build_unsigned_credential(draft: CredentialDraft, *, base_url: str, issuer_n
             # OB 3.0 names a subject through an IdentityObject; the name is shown on the badge, so it is
             # deliberately unhashed. No email or internal id is ever put in the document.
             "identifier": [
-                {"type": "IdentityObject", "identityHash": draft.subject_name, "identityType": "name", "hashed": False}
+                {
+                    "type": "IdentityObject",
+                    "identityHash": draft.subject_name,
+                    "identityType": "name",
+                    "hashed": False,
+                }
             ],
             "achievement": achievement(base_url, draft.tier),
         },

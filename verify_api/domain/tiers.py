@@ -85,8 +85,7 @@ TIERS: dict[str, TierInfo] = {
             "Recognises consultancies and MSPs whose teams hold PAI credentials and whose delivery methodology "
             "meets the PSF standard."
         ),
-        criteria="A minimum number of AIDA holders on staff, and client deliverables reviewed and approved "
-        "by PAI.",
+        criteria="A minimum number of AIDA holders on staff, and client deliverables reviewed and approved by PAI.",
     ),
     "CAE": TierInfo(
         code="CAE",
@@ -168,7 +167,9 @@ def _active(facts: SubjectFacts, tier: Tier, now: datetime) -> HeldCredential | 
 
 def _evidence(assessment: AssessmentFact, name: str) -> list[EvidenceRef]:
     digest = assessment.details.get("evidenceDigest")
-    return [EvidenceRef(name=name, digest=digest, assessed_at=assessment.assessed_at)] if isinstance(digest, str) else []
+    return (
+        [EvidenceRef(name=name, digest=digest, assessed_at=assessment.assessed_at)] if isinstance(digest, str) else []
+    )
 
 
 def exam_passed(exam: AssessmentFact, policy: TierPolicy) -> bool:
@@ -199,7 +200,10 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
         reviews: list[tuple[AssessmentKind, str]] = (
             [("deployment_review", "Production deployment review")]
             if tier == "CPAP"
-            else [("portfolio_review", "Portfolio review"), ("panel_interview", "Practitioner panel interview")]
+            else [
+                ("portfolio_review", "Portfolio review"),
+                ("panel_interview", "Practitioner panel interview"),
+            ]
         )
         rule = f"an active {builds_on} plus " + " and ".join(f"an approved {k.replace('_', ' ')}" for k, _ in reviews)
         if tier == "CPAA":
@@ -213,7 +217,9 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
                 sized = [a for a in approved if _panel_size(a) >= policy.cpaa_min_panel_size]
                 if approved and not sized:
                     largest = max(_panel_size(a) for a in approved)
-                    missing.append(f"a panel of at least {policy.cpaa_min_panel_size} members (the interview had {largest})")
+                    missing.append(
+                        f"a panel of at least {policy.cpaa_min_panel_size} members (the interview had {largest})"
+                    )
                     continue
                 approved = sized
             if not approved:
@@ -223,7 +229,10 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
             used.append(found.id)
             evidence += _evidence(found, name)
     elif tier == "CAI":
-        rule = f"at least {policy.cai_min_aida_staff} staff holding an active AIDA plus an approved client-deliverables review"
+        rule = (
+            f"at least {policy.cai_min_aida_staff} staff holding an active AIDA "
+            "plus an approved client-deliverables review"
+        )
         if facts.aida_staff_count < policy.cai_min_aida_staff:
             missing.append(
                 f"{policy.cai_min_aida_staff - facts.aida_staff_count} more staff member(s) holding an active AIDA "

@@ -86,9 +86,7 @@ def add_proof(
     """
     create = _CREATE.get(cryptosuite)
     if create is None:
-        raise ProofError(
-            f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}"
-        )
+        raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}")
     options: JsonObject = {"type": DATA_INTEGRITY_PROOF}
     if proof_id is not None:
         options["id"] = proof_id
@@ -185,15 +183,11 @@ def _verify_one(
     if proof_type == DATA_INTEGRITY_PROOF:
         cryptosuite = require_string(proof, "cryptosuite")
         if cryptosuite not in SUPPORTED_CRYPTOSUITES:
-            raise ProofError(
-                f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}"
-            )
+            raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}")
     elif proof_type == ed25519_signature_2020.ED25519_SIGNATURE_2020:
         cryptosuite = proof_type
     else:
-        raise ProofError(
-            f"unsupported proof type {proof_type!r}; supported: {', '.join(SUPPORTED_PROOF_TYPES)}"
-        )
+        raise ProofError(f"unsupported proof type {proof_type!r}; supported: {', '.join(SUPPORTED_PROOF_TYPES)}")
     verification_method = require_string(proof, "verificationMethod")
     proof_purpose = require_string(proof, "proofPurpose")
     if expected_proof_purpose is not None and proof_purpose != expected_proof_purpose:
@@ -202,9 +196,7 @@ def _verify_one(
         domain = proof.get("domain")
         domains = domain if isinstance(domain, list) else [domain]
         if expected_domain not in domains:
-            raise ProofError(
-                f"proof domain {domain!r} does not match the expected domain {expected_domain!r}"
-            )
+            raise ProofError(f"proof domain {domain!r} does not match the expected domain {expected_domain!r}")
     if expected_challenge is not None and proof.get("challenge") != expected_challenge:
         raise ProofError("proof challenge does not match the expected challenge")
     _VERIFY[cryptosuite](document, proof, resolve_public_key)
@@ -237,9 +229,7 @@ def _matching_proofs(previous_proof: object, all_proofs: list[JsonObject]) -> li
     ids = previous_proof if isinstance(previous_proof, list) else [previous_proof]
     matching: list[JsonObject] = []
     for proof_id in ids:
-        found = next(
-            (proof for proof in all_proofs if proof_id is not None and proof.get("id") == proof_id), None
-        )
+        found = next((proof for proof in all_proofs if proof_id is not None and proof.get("id") == proof_id), None)
         if found is None:
             raise ProofError(f"previousProof {proof_id!r} does not match the id of any proof on the document")
         matching.append(found)

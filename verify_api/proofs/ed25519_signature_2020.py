@@ -66,9 +66,7 @@ def add_proof(
 def create_proof(unsecured_document: JsonObject, options: JsonObject, signer: Signer) -> JsonObject:
     """Sign: proofValue = 'z' + base58btc(Ed25519(SHA-256(c14n proof options) || SHA-256(c14n document)))."""
     proof = copy.deepcopy(options)
-    proof["proofValue"] = encode_multibase_base58btc(
-        signer.sign(create_verify_data(unsecured_document, proof))
-    )
+    proof["proofValue"] = encode_multibase_base58btc(signer.sign(create_verify_data(unsecured_document, proof)))
     return proof
 
 
@@ -88,9 +86,7 @@ def create_verify_data(unsecured_document: JsonObject, proof: JsonObject) -> byt
         raise ProofError(f"proof type is {proof.get('type')!r}, expected {ED25519_SIGNATURE_2020!r}")
     context = unsecured_document.get("@context")
     if not (context == SUITE_CONTEXT or (isinstance(context, list) and SUITE_CONTEXT in context)):
-        raise ProofError(
-            f"{ED25519_SIGNATURE_2020} requires the document @context to include {SUITE_CONTEXT}"
-        )
+        raise ProofError(f"{ED25519_SIGNATURE_2020} requires the document @context to include {SUITE_CONTEXT}")
     if "created" in proof:
         check_created(proof["created"])
     proof_options = {key: value for key, value in proof.items() if key not in _SIGNATURE_MEMBERS}

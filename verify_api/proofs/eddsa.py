@@ -66,9 +66,7 @@ def verify_proof_rdfc(
     `unsecured_document` is the secured document without its proof (step 1). Returns the verified
     document; raises `ProofError` when the proof does not verify.
     """
-    return _verify_proof(
-        unsecured_document, proof, resolve_public_key, transformation_rdfc, proof_configuration_rdfc
-    )
+    return _verify_proof(unsecured_document, proof, resolve_public_key, transformation_rdfc, proof_configuration_rdfc)
 
 
 def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject) -> bytes:
@@ -117,9 +115,7 @@ def verify_proof_jcs(
     `unsecured_document` is the secured document without its proof (step 1). Returns the verified
     document; raises `ProofError` when the proof does not verify.
     """
-    return _verify_proof(
-        unsecured_document, proof, resolve_public_key, transformation_jcs, proof_configuration_jcs
-    )
+    return _verify_proof(unsecured_document, proof, resolve_public_key, transformation_jcs, proof_configuration_jcs)
 
 
 def transformation_jcs(unsecured_document: JsonObject, options: JsonObject) -> bytes:

@@ -74,9 +74,7 @@ def private_key_pem(signer: Signer, passphrase: bytes | None) -> bytes:
         raise SigningKeyError("the passphrase must not be empty; pass None for an unencrypted key")
     else:
         encryption = serialization.BestAvailableEncryption(passphrase)
-    return signer._private_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
-    )
+    return signer._private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
 
 
 def load_signer(pem: bytes, passphrase: bytes | None, *, source: str) -> Signer:
@@ -104,9 +102,7 @@ def load_signer(pem: bytes, passphrase: bytes | None, *, source: str) -> Signer:
     except UnsupportedAlgorithm as exc:
         raise SigningKeyError(f"{source}: unsupported key type or encryption", source=source) from exc
     except (ValueError, TypeError) as exc:
-        reason = (
-            "wrong passphrase, or the key is corrupt" if encrypted else "the PEM private key is malformed"
-        )
+        reason = "wrong passphrase, or the key is corrupt" if encrypted else "the PEM private key is malformed"
         raise SigningKeyError(f"{source}: {reason}", source=source) from exc
     if not isinstance(key, ed25519.Ed25519PrivateKey):
         raise SigningKeyError(
@@ -146,9 +142,7 @@ def _decode_multicodec(value: str, header: bytes, what: str) -> bytes:
     data = decode_multibase_base58btc(value)
     if data[:2] != header:
         found = data[:2].hex()
-        raise ProofError(
-            f"Multikey is not an {what}: expected multicodec header 0x{header.hex()}, found 0x{found}"
-        )
+        raise ProofError(f"Multikey is not an {what}: expected multicodec header 0x{header.hex()}, found 0x{found}")
     raw = data[2:]
     _check_length(raw, f"an {what}")
     return raw
@@ -177,9 +171,7 @@ def resolve_did_key(did_url: str) -> bytes:
     A fragment, if present, must equal the method-specific identifier (did:key spec §3.1.2).
     """
     if not did_url.startswith(DID_KEY_PREFIX):
-        raise ProofError(
-            f"cannot resolve verification method {did_url!r}: only did:key is resolvable offline"
-        )
+        raise ProofError(f"cannot resolve verification method {did_url!r}: only did:key is resolvable offline")
     identifier, _, fragment = did_url.removeprefix(DID_KEY_PREFIX).partition("#")
     if fragment and fragment != identifier:
         raise ProofError(f"did:key verification method {did_url!r}: the fragment does not match the key")

@@ -10,16 +10,19 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
-
-import asyncpg
 
 from verify_api.db.repository import Repository
 from verify_api.errors import AuthenticationError, InvalidInputError
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+
 SCOPES = ("assess", "issue", "manage")
-_SECRET_PREFIX = "paiv"
+_SECRET_PREFIX = "paiv"  # noqa: S105 - a public label that marks PAI Verify keys, not a secret
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,7 @@ def _hash(secret: str) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
-async def create_api_client(
-    conn: asyncpg.Connection, name: str, scopes: list[str], *, now: datetime
-) -> tuple[UUID, str]:
+async def create_api_client(conn: Connection, name: str, scopes: list[str], *, now: datetime) -> tuple[UUID, str]:
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not scopes:
         raise InvalidInputError(f"scopes must be some of {', '.join(SCOPES)}; got {', '.join(unknown) or 'none'}")
@@ -46,7 +47,7 @@ async def create_api_client(
     return client_id, secret
 
 
-async def authenticate(conn: asyncpg.Connection, presented: str) -> ApiPrincipal:
+async def authenticate(conn: Connection, presented: str) -> ApiPrincipal:
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != _SECRET_PREFIX:
         raise AuthenticationError("the API key is malformed")

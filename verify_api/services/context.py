@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.tiers import TierPolicy
-from verify_api.proofs.keys import Signer
-from verify_api.settings import Settings
+
+if TYPE_CHECKING:
+    from verify_api.proofs.keys import Signer
+    from verify_api.settings import Settings
 
 
 @dataclass(frozen=True)

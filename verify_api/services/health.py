@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-from verify_api.db.pool import Pool
 from verify_api.db.repository import Repository
 
+if TYPE_CHECKING:
+    from verify_api.db.pool import Pool
 
-async def database_reachable(pool: Pool, timeout: float = 2.0) -> bool:
+
+async def database_reachable(pool: Pool, within_seconds: float = 2.0) -> bool:
     try:
-        async with asyncio.timeout(timeout), pool.acquire() as conn:
+        async with asyncio.timeout(within_seconds), pool.acquire() as conn:
             await Repository(conn).ping()
     except Exception:  # noqa: BLE001 - whatever the failure, the answer is "unreachable"
         return False

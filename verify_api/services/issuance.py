@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from uuid import UUID
+from typing import TYPE_CHECKING
 
-import asyncpg
 import msgspec
 
 from verify_api.db.records import CredentialRecord, NewCredential
@@ -29,10 +27,16 @@ from verify_api.errors import (
     OrganizationNotFoundError,
 )
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.context import IssuerKey, tier_policy
 from verify_api.services.status_slots import draw_status_slots
-from verify_api.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
+    from verify_api.schemas import IssueCredentialRequest
+    from verify_api.settings import Settings
 
 _MAX_DRAWS = 8
 
@@ -59,7 +63,7 @@ def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite:
 
 
 async def issue_credential(
-    conn: asyncpg.Connection,
+    conn: Connection,
     key: IssuerKey,
     request: IssueCredentialRequest,
     *,
@@ -81,7 +85,8 @@ async def issue_credential(
                 await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
     except IdempotencyKeyTakenError:
         # A concurrent request with the same key committed first; ours rolled back entirely.
-        assert client_id is not None and idempotency_key is not None
+        assert client_id is not None
+        assert idempotency_key is not None
         replay = await _replay(repo, client_id, idempotency_key, fingerprint)
         if replay is None:
             raise

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from datetime import datetime
+from typing import TYPE_CHECKING
 
-import asyncpg
 import msgspec
 
-from verify_api.db.records import CredentialRecord
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
 from verify_api.domain.credential import credential_url, did_web_for
@@ -18,7 +16,13 @@ from verify_api.errors import CredentialNotFoundError, ProofError
 from verify_api.proofs.data_integrity import verify_proof
 from verify_api.proofs.keys import decode_multikey
 from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
-from verify_api.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
+    from verify_api.settings import Settings
 
 
 class ProofCheckCache:
@@ -72,7 +76,7 @@ def public_status(record: CredentialRecord, now: datetime) -> str:
 
 
 async def lookup_credential(
-    conn: asyncpg.Connection, credential_id: str, *, settings: Settings, cache: ProofCheckCache, now: datetime
+    conn: Connection, credential_id: str, *, settings: Settings, cache: ProofCheckCache, now: datetime
 ) -> CredentialView:
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
@@ -86,7 +90,9 @@ async def lookup_credential(
     return credential_view(record, proof_check, settings=settings, now=now)
 
 
-def credential_view(record: CredentialRecord, proof_check: Check, *, settings: Settings, now: datetime) -> CredentialView:
+def credential_view(
+    record: CredentialRecord, proof_check: Check, *, settings: Settings, now: datetime
+) -> CredentialView:
     status = public_status(record, now)
     checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(record, status)]
     info = TIERS[record.tier]
@@ -120,7 +126,11 @@ def _key_check(record: CredentialRecord) -> Check:
 
 def _validity_check(record: CredentialRecord, now: datetime) -> Check:
     if now < record.valid_from:
-        return Check(name="validity period", result="failed", detail=f"not valid before {record.valid_from.isoformat()}")
+        return Check(
+            name="validity period",
+            result="failed",
+            detail=f"not valid before {record.valid_from.isoformat()}",
+        )
     if now >= record.valid_until:
         return Check(name="validity period", result="failed", detail=f"expired on {record.valid_until.isoformat()}")
     return Check(name="validity period", result="passed", detail=f"valid until {record.valid_until.isoformat()}")
@@ -133,7 +143,7 @@ def _status_check(record: CredentialRecord, status: str) -> Check:
     return Check(name="status", result="failed", detail=f"{status}{reason}")
 
 
-async def find_credential_id_by_code(conn: asyncpg.Connection, raw_code: str) -> str:
+async def find_credential_id_by_code(conn: Connection, raw_code: str) -> str:
     code = normalize_verification_code(raw_code)
     found = await Repository(conn).get_credential_id_by_code(code)
     if found is None:
@@ -141,7 +151,7 @@ async def find_credential_id_by_code(conn: asyncpg.Connection, raw_code: str) ->
     return found
 
 
-async def get_signed_document(conn: asyncpg.Connection, credential_id: str) -> bytes:
+async def get_signed_document(conn: Connection, credential_id: str) -> bytes:
     record = await Repository(conn).get_credential(credential_id) if is_credential_id(credential_id) else None
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")

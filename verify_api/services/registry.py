@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from verify_api.db.records import RegistryCredentialRecord, RegistryOrganizationRecord
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView
-from verify_api.settings import Settings
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
+    from verify_api.settings import Settings
 
 MAX_RESULTS = 50
 
@@ -51,7 +54,7 @@ def _entry(
 
 
 async def search_registry(
-    conn: asyncpg.Connection, query: str, *, settings: Settings, now: datetime, limit: int = MAX_RESULTS
+    conn: Connection, query: str, *, settings: Settings, now: datetime, limit: int = MAX_RESULTS
 ) -> RegistrySearchView:
     repo = Repository(conn)
     orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
@@ -64,14 +67,14 @@ async def search_registry(
     )
 
 
-async def get_registry_entry(
-    conn: asyncpg.Connection, org_id: UUID, *, settings: Settings, now: datetime
-) -> RegistryEntryView:
+async def get_registry_entry(conn: Connection, org_id: UUID, *, settings: Settings, now: datetime) -> RegistryEntryView:
     repo = Repository(conn)
     org = await repo.get_organization(org_id)
     creds = await repo.list_credentials_for_organizations([org_id]) if org else []
     if org is None or not creds:
         # Organisations never certified are not part of the public registry.
         raise OrganizationNotFoundError(f"no certified organisation has id {org_id}")
-    record = RegistryOrganizationRecord(id=org.id, name=org.name, kind=org.kind, country=org.country, website=org.website)
+    record = RegistryOrganizationRecord(
+        id=org.id, name=org.name, kind=org.kind, country=org.country, website=org.website
+    )
     return _entry(record, creds, settings.base_url, now)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import did_web_for
 from verify_api.proofs.keys import decode_multikey, public_jwk
-from verify_api.services.context import IssuerKey
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+    from verify_api.services.context import IssuerKey
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
 
 
-async def register_signing_key(conn: asyncpg.Connection, key: IssuerKey, *, now: datetime) -> None:
+async def register_signing_key(conn: Connection, key: IssuerKey, *, now: datetime) -> None:
     await Repository(conn).upsert_signing_key(key.verification_method, key.signer.public_key_multibase, now)
 
 
-async def did_document(conn: asyncpg.Connection, base_url: str) -> dict[str, Any]:
+async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:
     """did:web DID document listing every key ever used, so old credentials keep verifying after rotation."""
     did = did_web_for(base_url)
     keys = await Repository(conn).list_signing_keys()
@@ -38,6 +40,6 @@ async def did_document(conn: asyncpg.Connection, base_url: str) -> dict[str, Any
     }
 
 
-async def jwk_set(conn: asyncpg.Connection) -> dict[str, Any]:
+async def jwk_set(conn: Connection) -> dict[str, Any]:
     keys = await Repository(conn).list_signing_keys()
     return {"keys": [public_jwk(decode_multikey(k.public_key_multibase), k.kid) for k in keys]}

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from verify_api.db.records import StatusListRecord
-from verify_api.db.repository import Repository
 from verify_api.domain.credential import StatusSlot
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.repository import Repository
 
 STATUS_PURPOSES = ("revocation", "suspension")
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-import asyncpg
 import msgspec
 
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
 from verify_api.db.repository import Repository
-from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import HolderNotFoundError, InvalidInputError, OrganizationNotFoundError
 from verify_api.schemas import (
     AssessmentRequest,
@@ -21,8 +19,14 @@ from verify_api.schemas import (
     GovernanceReview,
 )
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-async def create_holder(conn: asyncpg.Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
+    from verify_api.db.pool import Connection
+    from verify_api.domain.tiers import TierPolicy
+
+
+async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
     record = HolderRecord(
         id=uuid4(),
         display_name=request.display_name.strip(),
@@ -36,7 +40,7 @@ async def create_holder(conn: asyncpg.Connection, request: CreateHolderRequest, 
 
 
 async def create_organization(
-    conn: asyncpg.Connection, request: CreateOrganizationRequest, *, now: datetime
+    conn: Connection, request: CreateOrganizationRequest, *, now: datetime
 ) -> OrganizationRecord:
     if not request.name.strip():
         raise InvalidInputError("name must not be blank")
@@ -52,16 +56,14 @@ async def create_organization(
 
 
 async def link_staff(
-    conn: asyncpg.Connection, org_id: UUID, holder_id: UUID, role: str | None, *, now: datetime
+    conn: Connection, org_id: UUID, holder_id: UUID, role: str | None, *, now: datetime
 ) -> StaffLinkRecord:
     repo = Repository(conn)
     async with conn.transaction():
         if await repo.get_organization(org_id) is None:
             raise OrganizationNotFoundError(f"no organisation has id {org_id}")
         link = await repo.link_staff(org_id, holder_id, role, now)
-        await repo.insert_event(
-            kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role}
-        )
+        await repo.insert_event(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
         return link
 
 
@@ -74,7 +76,7 @@ def _outcome(request: AssessmentRequest, policy: TierPolicy) -> str:
 
 
 async def record_assessment(
-    conn: asyncpg.Connection,
+    conn: Connection,
     request: AssessmentRequest,
     *,
     policy: TierPolicy,
@@ -117,7 +119,7 @@ async def record_assessment(
     return saved
 
 
-async def get_holder(conn: asyncpg.Connection, holder_id: UUID) -> HolderRecord:
+async def get_holder(conn: Connection, holder_id: UUID) -> HolderRecord:
     holder = await Repository(conn).get_holder(holder_id)
     if holder is None:
         raise HolderNotFoundError(f"no holder has id {holder_id}")
