@@ -1,13 +1,15 @@
-"""Loads queries.sql into a struct with one field per statement.
+"""Loads a .sql file of named blocks into a struct with one field per statement.
 
-A statement the code names but queries.sql lacks (or one left unused there) fails at import, not at the first
-request that needs it.
+A statement the code names but the file lacks (or one left unused there) fails at import, not at the first
+request that needs it. Each repository module owns one .sql file and one such struct (e.g. queries.sql and
+Queries for repository.py), so features grow side by side without editing one shared list.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 
@@ -46,13 +48,14 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ping: str
 
 
-QUERIES_PATH = Path(__file__).with_name("queries.sql")
+QueriesT = TypeVar("QueriesT", bound=msgspec.Struct)
 
 
-def load_queries(path: Path = QUERIES_PATH) -> Queries:
-    text = path.read_text(encoding="utf-8")
+def load_queries(filename: str, kind: type[QueriesT]) -> QueriesT:
+    """Read `filename` (beside this module) into `kind`, a Struct with forbid_unknown_fields=True."""
+    text = Path(__file__).with_name(filename).read_text(encoding="utf-8")
     blocks = {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
-    return msgspec.convert(blocks, Queries)
+    return msgspec.convert(blocks, kind)
 
 
-SQL = load_queries()
+SQL = load_queries("queries.sql", Queries)
