@@ -1,0 +1,70 @@
+"""The baseline for the lookup benchmark: the least a Litestar app can do to answer the same question.
+
+One route, `GET /v1/credentials/{credential_id}`, runs the very statement the real app runs (`get_credential`
+from verify_api/db/queries.sql: same columns, same join) on a connection from an asyncpg pool and returns the
+row as JSON, the stored document embedded as-is. No dependency injection, no guards, no domain checks. Served
+by the same server, with the same DATABASE_URL and POOL_MAX, it shows what the framework and the database cost
+on their own, so `ours / baseline` is the share of that ceiling the real endpoint keeps.
+
+`/hello` answers a constant small JSON object with no I/O, for comparing the ASGI servers alone.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+import msgspec
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+
+from verify_api.db.queries import SQL
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncGenerator
+
+GET_CREDENTIAL = SQL.get_credential
+
+
+@get("/v1/credentials/{credential_id:str}")
+async def get_credential(credential_id: str, state: State) -> dict[str, Any]:
+    pool: asyncpg.Pool = state.pool
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(GET_CREDENTIAL, credential_id)
+    if row is None:
+        raise NotFoundException(f"no credential has id {credential_id!r}")
+    body: dict[str, Any] = dict(row)
+    body["document"] = msgspec.Raw(row["document"])
+    return body
+
+
+@get("/hello")
+async def hello() -> dict[str, str]:
+    return {"hello": "world"}
+
+
+@get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def create_baseline_app() -> Litestar:
+    """ASGI factory, configured like the real app from DATABASE_URL, POOL_MIN and POOL_MAX."""
+    dsn = os.environ["DATABASE_URL"]
+    min_size = int(os.environ.get("POOL_MIN", "2"))
+    max_size = int(os.environ.get("POOL_MAX", "10"))
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        pool = await asyncpg.create_pool(dsn, min_size=min_size, max_size=max_size)
+        assert pool is not None
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    return Litestar(route_handlers=[get_credential, hello, health], lifespan=[lifespan], debug=False)
