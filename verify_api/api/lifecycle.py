@@ -1,0 +1,204 @@
+"""Status changes (scope `manage`), a credential's public history, and the published status lists."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.status_codes import HTTP_201_CREATED
+
+from verify_api.api.admin import issued_view
+from verify_api.api.auth import principal_of
+from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.domain.lifecycle import Action
+from verify_api.schemas import (
+    CredentialHistoryView,
+    CredentialView,
+    HistoryEntry,
+    IssuedCredentialView,
+    StatusChangeRequest,
+)
+from verify_api.services import audit, lifecycle, lookup, organization_rules
+from verify_api.services.history import credential_history
+from verify_api.services.status_lists import published_status_list
+
+_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+
+
+async def _change(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    credential_id: str,
+    action: Action,
+    data: StatusChangeRequest,
+) -> CredentialView:
+    await lifecycle.change_status(
+        conn, credential_id, action, reason=data.reason, note=data.note, now=now, actor=principal_of(request).client_id
+    )
+    await organization_rules.evaluate_after_change(
+        conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
+    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+    return await lookup.lookup_credential(
+        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+    )
+
+
+@post(
+    "/credentials/{credential_id:str}/suspend",
+    opt={"scope": "manage"},
+    security=_SECURITY,
+    operation_id="SuspendCredential",
+    tags=["admin"],
+    status_code=200,
+    description="Suspend an active credential. Reasons: under_investigation, holder_request, "
+    "governance_review_overdue, staff_below_minimum, administrative.",
+)
+async def suspend_credential(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    credential_id: FromPath[str],
+    data: JSONBody[StatusChangeRequest],
+) -> CredentialView:
+    return await _change(request, conn, runtime, now, credential_id, "suspend", data)
+
+
+@post(
+    "/credentials/{credential_id:str}/reinstate",
+    opt={"scope": "manage"},
+    security=_SECURITY,
+    operation_id="ReinstateCredential",
+    tags=["admin"],
+    status_code=200,
+    description="Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
+    "administrative.",
+)
+async def reinstate_credential(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    credential_id: FromPath[str],
+    data: JSONBody[StatusChangeRequest],
+) -> CredentialView:
+    return await _change(request, conn, runtime, now, credential_id, "reinstate", data)
+
+
+@post(
+    "/credentials/{credential_id:str}/revoke",
+    opt={"scope": "manage"},
+    security=_SECURITY,
+    operation_id="RevokeCredential",
+    tags=["admin"],
+    status_code=200,
+    description="Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
+    "holder_request, key_compromise, administrative.",
+)
+async def revoke_credential(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    credential_id: FromPath[str],
+    data: JSONBody[StatusChangeRequest],
+) -> CredentialView:
+    return await _change(request, conn, runtime, now, credential_id, "revoke", data)
+
+
+@post(
+    "/credentials/{credential_id:str}/renew",
+    opt={"scope": "manage"},
+    security=_SECURITY,
+    operation_id="RenewCredential",
+    tags=["admin"],
+    status_code=HTTP_201_CREATED,
+    description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
+    "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
+    "details_corrected, key_rotation, governance_review_recorded, administrative.",
+)
+async def renew_credential(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    credential_id: FromPath[str],
+    data: JSONBody[StatusChangeRequest],
+) -> Response[IssuedCredentialView]:
+    record = await lifecycle.renew_credential(
+        conn,
+        runtime.issuer_key,
+        credential_id,
+        reason=data.reason,
+        note=data.note,
+        settings=runtime.settings,
+        now=now,
+        actor=principal_of(request).client_id,
+    )
+    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+    view = issued_view(record, runtime.settings.base_url)
+    return Response(view, status_code=HTTP_201_CREATED, headers={"Location": view.url})
+
+
+@get(
+    "/credentials/{credential_id:str}/history",
+    operation_id="GetCredentialHistory",
+    tags=["public"],
+    description="Every issuance and status change of the credential, from the tamper-evident event log.",
+)
+async def get_history(conn: Conn, credential_id: FromPath[str]) -> CredentialHistoryView:
+    events = await credential_history(conn, credential_id)
+    return CredentialHistoryView(
+        id=credential_id, events=[HistoryEntry(at=e.at, event=e.event, reason=e.reason) for e in events]
+    )
+
+
+@get(
+    "/status-lists/{list_id:str}",
+    operation_id="GetStatusList",
+    tags=["public"],
+    media_type="application/vc",
+    description="A signed BitstringStatusListCredential. With `timestamp`, the list as it was at that time.",
+)
+async def get_status_list(
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    runtime: RuntimeDep,
+    now: Now,
+    list_id: FromPath[str],
+    timestamp: Annotated[datetime | None, QueryParameter(name="timestamp", required=False)] = None,
+) -> Response[bytes]:
+    at = timestamp.replace(tzinfo=UTC) if timestamp is not None and timestamp.tzinfo is None else timestamp
+    published = await published_status_list(
+        conn,
+        list_id,
+        key=runtime.issuer_key,
+        settings=runtime.settings,
+        cache=runtime.status_list_cache,
+        now=now,
+        at=at,
+    )
+    # no-cache: caches may keep it but must revalidate (ETag) every time, so a change is visible at once.
+    headers = {
+        "ETag": published.etag,
+        "Cache-Control": "public, max-age=86400, immutable" if published.historical else "public, no-cache",
+        "Last-Modified": published.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+    }
+    if request.headers.get("if-none-match") == published.etag:
+        return Response(b"", status_code=304, headers=headers)
+    return Response(published.body, media_type="application/vc", headers=headers)
+
+
+LIFECYCLE_HANDLERS = [
+    suspend_credential,
+    reinstate_credential,
+    revoke_credential,
+    renew_credential,
+    get_history,
+    get_status_list,
+]

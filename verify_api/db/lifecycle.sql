@@ -1,0 +1,80 @@
+-- Status changes, status lists, history and the audit chain.
+
+-- name: transition_credential --
+UPDATE credentials
+SET status = $2, status_reason = $3, status_note = $4, status_changed_at = $5
+WHERE id = $1 AND status = ANY($6::text[])
+RETURNING id, revocation_list, suspension_list
+
+-- name: credential_status --
+SELECT status FROM credentials WHERE id = $1
+
+-- name: bump_status_list --
+UPDATE status_lists SET version = version + 1, updated_at = $2 WHERE id = $1
+
+-- name: get_status_list --
+SELECT id, purpose, size, created_at, version, updated_at FROM status_lists WHERE id = $1
+
+-- name: revoked_indexes --
+SELECT revocation_index AS idx FROM credentials WHERE revocation_list = $1 AND status = 'revoked'
+
+-- name: suspended_indexes --
+SELECT suspension_index AS idx FROM credentials WHERE suspension_list = $1 AND status = 'suspended'
+
+-- name: revoked_indexes_at --
+SELECT c.revocation_index AS idx
+FROM credentials c
+JOIN LATERAL (
+    SELECT e.kind FROM events e
+    WHERE e.credential_id = c.id AND e.kind LIKE 'credential\_%' AND e.occurred_at <= $2
+    ORDER BY e.seq DESC LIMIT 1
+) last ON true
+WHERE c.revocation_list = $1 AND last.kind = 'credential_revoked'
+
+-- name: suspended_indexes_at --
+SELECT c.suspension_index AS idx
+FROM credentials c
+JOIN LATERAL (
+    SELECT e.kind FROM events e
+    WHERE e.credential_id = c.id AND e.kind LIKE 'credential\_%' AND e.occurred_at <= $2
+    ORDER BY e.seq DESC LIMIT 1
+) last ON true
+WHERE c.suspension_list = $1 AND last.kind = 'credential_suspended'
+
+-- name: credential_events --
+SELECT seq, occurred_at, kind, data FROM events WHERE credential_id = $1 ORDER BY seq
+
+-- name: successor_of --
+SELECT id FROM credentials WHERE predecessor_id = $1
+
+-- name: newest_in_chain --
+WITH RECURSIVE chain (id, depth) AS (
+    SELECT $1::text, 0
+    UNION ALL
+    SELECT c.id, chain.depth + 1 FROM credentials c JOIN chain ON c.predecessor_id = chain.id WHERE chain.depth < 1000
+)
+SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+
+-- name: prerequisite_states --
+SELECT c.tier, c.status, c.status_reason, c.status_changed_at, c.valid_until
+FROM credentials c
+WHERE c.holder_id = $1 AND c.tier = $2 AND c.status <> 'superseded'
+ORDER BY c.issued_at DESC
+
+-- name: list_events_for_audit --
+SELECT seq, prev_hash, entry_hash,
+       event_hash_input(seq, occurred_at, kind, credential_id, organization_id, actor, data) AS hash_input
+FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
+
+-- name: latest_event --
+SELECT seq, entry_hash FROM events ORDER BY seq DESC LIMIT 1
+
+-- name: latest_checkpoint --
+SELECT seq, entry_hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1
+
+-- name: list_checkpoints --
+SELECT seq, entry_hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq
+
+-- name: insert_checkpoint --
+INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (seq) DO NOTHING

@@ -1,0 +1,154 @@
+"""Storage for status changes, status lists, credential history and the audit chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from verify_api.db.queries import load_queries
+
+if TYPE_CHECKING:
+    from verify_api.db.pool import Connection
+
+
+class LifecycleQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    transition_credential: str
+    credential_status: str
+    bump_status_list: str
+    get_status_list: str
+    revoked_indexes: str
+    suspended_indexes: str
+    revoked_indexes_at: str
+    suspended_indexes_at: str
+    credential_events: str
+    successor_of: str
+    newest_in_chain: str
+    prerequisite_states: str
+    list_events_for_audit: str
+    latest_event: str
+    latest_checkpoint: str
+    list_checkpoints: str
+    insert_checkpoint: str
+
+
+SQL = load_queries("lifecycle.sql", LifecycleQueries)
+
+
+class StatusListVersion(msgspec.Struct, frozen=True):
+    id: str
+    purpose: str
+    size: int
+    created_at: datetime
+    version: int
+    updated_at: datetime
+
+
+class TransitionedSlots(msgspec.Struct, frozen=True):
+    id: str
+    revocation_list: str
+    suspension_list: str
+
+
+class EventRecord(msgspec.Struct, frozen=True):
+    seq: int
+    occurred_at: datetime
+    kind: str
+    data: dict[str, Any]
+
+
+class AuditRow(msgspec.Struct, frozen=True):
+    seq: int
+    prev_hash: bytes
+    entry_hash: bytes
+    hash_input: bytes
+
+
+class Checkpoint(msgspec.Struct, frozen=True):
+    seq: int
+    entry_hash: bytes
+    signed_at: datetime
+    key_id: str
+    signature: bytes
+
+
+class PrerequisiteState(msgspec.Struct, frozen=True):
+    tier: str
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    valid_until: datetime
+
+
+def _convert(row: Any, kind: type[Any]) -> Any:
+    return msgspec.convert(dict(row), kind)
+
+
+class LifecycleRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def transition(
+        self, credential_id: str, *, to: str, reason: str, note: str | None, now: datetime, sources: tuple[str, ...]
+    ) -> TransitionedSlots | None:
+        row = await self.conn.fetchrow(SQL.transition_credential, credential_id, to, reason, note, now, list(sources))
+        return None if row is None else _convert(row, TransitionedSlots)
+
+    async def credential_status(self, credential_id: str) -> str | None:
+        value = await self.conn.fetchval(SQL.credential_status, credential_id)
+        return None if value is None else str(value)
+
+    async def bump_status_lists(self, list_ids: list[str], now: datetime) -> None:
+        for list_id in sorted(set(list_ids)):  # a fixed order, so concurrent changes cannot deadlock
+            await self.conn.execute(SQL.bump_status_list, list_id, now)
+
+    async def get_status_list(self, list_id: str) -> StatusListVersion | None:
+        row = await self.conn.fetchrow(SQL.get_status_list, list_id)
+        return None if row is None else _convert(row, StatusListVersion)
+
+    async def set_indexes(self, status_list: StatusListVersion, at: datetime | None) -> list[int]:
+        if at is None:
+            query = SQL.revoked_indexes if status_list.purpose == "revocation" else SQL.suspended_indexes
+            rows = await self.conn.fetch(query, status_list.id)
+        else:
+            query = SQL.revoked_indexes_at if status_list.purpose == "revocation" else SQL.suspended_indexes_at
+            rows = await self.conn.fetch(query, status_list.id, at)
+        return [int(r["idx"]) for r in rows]
+
+    async def credential_events(self, credential_id: str) -> list[EventRecord]:
+        return [_convert(r, EventRecord) for r in await self.conn.fetch(SQL.credential_events, credential_id)]
+
+    async def successor_of(self, credential_id: str) -> str | None:
+        value = await self.conn.fetchval(SQL.successor_of, credential_id)
+        return None if value is None else str(value)
+
+    async def newest_in_chain(self, credential_id: str) -> str:
+        return str(await self.conn.fetchval(SQL.newest_in_chain, credential_id))
+
+    async def prerequisite_states(self, holder_id: object, tier: str) -> list[PrerequisiteState]:
+        return [_convert(r, PrerequisiteState) for r in await self.conn.fetch(SQL.prerequisite_states, holder_id, tier)]
+
+    async def audit_rows(self, after_seq: int, limit: int) -> list[AuditRow]:
+        return [_convert(r, AuditRow) for r in await self.conn.fetch(SQL.list_events_for_audit, after_seq, limit)]
+
+    async def latest_event(self) -> tuple[int, bytes] | None:
+        row = await self.conn.fetchrow(SQL.latest_event)
+        return None if row is None else (int(row["seq"]), bytes(row["entry_hash"]))
+
+    async def latest_checkpoint(self) -> Checkpoint | None:
+        row = await self.conn.fetchrow(SQL.latest_checkpoint)
+        return None if row is None else _convert(row, Checkpoint)
+
+    async def list_checkpoints(self) -> list[Checkpoint]:
+        return [_convert(r, Checkpoint) for r in await self.conn.fetch(SQL.list_checkpoints)]
+
+    async def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
+        await self.conn.execute(
+            SQL.insert_checkpoint,
+            checkpoint.seq,
+            checkpoint.entry_hash,
+            checkpoint.signed_at,
+            checkpoint.key_id,
+            checkpoint.signature,
+        )

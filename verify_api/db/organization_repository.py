@@ -1,0 +1,88 @@
+"""Storage reads for the organisation rules, and ending a staff link."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from verify_api.db.queries import load_queries
+from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
+
+
+class OrganizationQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    staff_aida_periods: str
+    current_org_credential: str
+    latest_governance_record: str
+    organizations_of_holder: str
+    certified_organizations: str
+    unlink_staff: str
+
+
+SQL = load_queries("organization.sql", OrganizationQueries)
+
+
+class OrgCredential(msgspec.Struct, frozen=True):
+    id: str
+    tier: str
+    status: str
+    status_reason: str | None
+    valid_until: datetime
+    issued_at: datetime
+
+
+class GovernanceRecord(msgspec.Struct, frozen=True):
+    assessed_at: datetime
+    recorded_at: datetime
+    next_review_due: datetime | None
+
+
+class OrganizationRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def staff_coverage(self, org_id: UUID) -> list[StaffCoverage]:
+        staff: dict[UUID, StaffCoverage] = {}
+        for row in await self.conn.fetch(SQL.staff_aida_periods, org_id):
+            holder = row["holder_id"]
+            entry = staff.setdefault(
+                holder,
+                StaffCoverage(holder_id=holder, linked_at=row["linked_at"], unlinked_at=row["unlinked_at"], aida=[]),
+            )
+            if row["status"] is not None:
+                entry.aida.append(
+                    AidaPeriod(
+                        status=row["status"],
+                        valid_from=row["valid_from"],
+                        valid_until=row["valid_until"],
+                        status_changed_at=row["status_changed_at"],
+                    )
+                )
+        return list(staff.values())
+
+    async def current_credential(self, org_id: UUID) -> OrgCredential | None:
+        row = await self.conn.fetchrow(SQL.current_org_credential, org_id)
+        return None if row is None else msgspec.convert(dict(row), OrgCredential)
+
+    async def latest_governance_record(self, org_id: UUID) -> GovernanceRecord | None:
+        row = await self.conn.fetchrow(SQL.latest_governance_record, org_id)
+        if row is None:
+            return None
+        due_text = row["next_review_due"]
+        due = datetime.combine(date.fromisoformat(due_text), time(), tzinfo=UTC) if due_text else None
+        return GovernanceRecord(assessed_at=row["assessed_at"], recorded_at=row["recorded_at"], next_review_due=due)
+
+    async def organizations_of_holder(self, holder_id: UUID) -> list[UUID]:
+        return [r["organization_id"] for r in await self.conn.fetch(SQL.organizations_of_holder, holder_id)]
+
+    async def certified_organizations(self) -> list[UUID]:
+        return [r["organization_id"] for r in await self.conn.fetch(SQL.certified_organizations)]
+
+    async def unlink_staff(self, org_id: UUID, holder_id: UUID, now: datetime) -> bool:
+        return await self.conn.fetchval(SQL.unlink_staff, org_id, holder_id, now) is not None

@@ -1,0 +1,41 @@
+"""A credential's public history, read from the hash-chained event log (notes and actors stay private)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from verify_api.db.lifecycle_repository import LifecycleRepository
+from verify_api.db.repository import Repository
+from verify_api.domain.codes import is_credential_id
+from verify_api.domain.lifecycle import STATUS_AFTER_EVENT
+from verify_api.errors import CredentialNotFoundError
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+
+_PUBLIC_NAMES = {kind: kind.removeprefix("credential_") for kind in STATUS_AFTER_EVENT}
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: datetime
+    event: str
+    reason: str | None
+
+
+async def credential_history(conn: Connection, credential_id: str) -> list[PublicEvent]:
+    if not is_credential_id(credential_id) or await Repository(conn).get_credential(credential_id) is None:
+        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    events = await LifecycleRepository(conn).credential_events(credential_id)
+    return [
+        PublicEvent(
+            at=e.occurred_at,
+            event=_PUBLIC_NAMES[e.kind],
+            reason=str(e.data["reason"]) if isinstance(e.data.get("reason"), str) else None,
+        )
+        for e in events
+        if e.kind in _PUBLIC_NAMES
+    ]

@@ -1,0 +1,119 @@
+"""Suspend, reinstate, revoke and renew: guarded single-statement transitions, each with its event and a bump of
+the affected status lists in the same transaction, so a published list is never stale once the API has answered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from verify_api.db.lifecycle_repository import LifecycleRepository
+from verify_api.db.repository import Repository
+from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
+
+__all__ = ["Action", "change_status", "current_status", "renew_credential"]
+from verify_api.errors import CredentialNotFoundError, InvalidInputError
+from verify_api.schemas import IssueCredentialRequest
+from verify_api.services.issuance import issue_in_transaction
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
+    from verify_api.services.context import IssuerKey
+    from verify_api.settings import Settings
+
+
+async def current_status(conn: Connection, credential_id: str) -> str:
+    found = await LifecycleRepository(conn).credential_status(credential_id)
+    if found is None:
+        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    return found
+
+
+async def change_status(
+    conn: Connection,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    note: str | None,
+    now: datetime,
+    actor: UUID | None,
+) -> CredentialRecord:
+    """Suspend, reinstate or revoke. One guarded UPDATE decides; a refusal names the current state (409)."""
+    if action == "renew":
+        raise InvalidInputError("renewal issues a new credential; use renew_credential")
+    check_reason(action, reason)
+    sources, target = TRANSITIONS[action]
+    lifecycle = LifecycleRepository(conn)
+    async with conn.transaction():
+        changed = await lifecycle.transition(
+            credential_id, to=target, reason=reason, note=note, now=now, sources=sources
+        )
+        if changed is None:
+            current = await lifecycle.credential_status(credential_id)
+            if current is None:
+                raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+            next_status(action, current)  # raises IllegalTransitionError naming the current state
+            raise AssertionError("the guarded update refused a transition next_status allows")
+        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
+        await Repository(conn).insert_event(
+            kind=EVENT_KINDS[action],
+            occurred_at=now,
+            credential_id=credential_id,
+            actor=actor,
+            data={"reason": reason, "note": note},
+        )
+        record = await Repository(conn).get_credential(credential_id)
+    assert record is not None
+    return record
+
+
+async def renew_credential(
+    conn: Connection,
+    key: IssuerKey,
+    credential_id: str,
+    *,
+    reason: str,
+    note: str | None,
+    settings: Settings,
+    now: datetime,
+    actor: UUID | None,
+) -> CredentialRecord:
+    """Issue a successor with fresh dates; the old one becomes superseded and its links resolve to the new one.
+
+    The tier's rule is checked again: a renewed credential must still be earned (e.g. a CPAP needs an active AIDA).
+    """
+    check_reason("renew", reason)
+    lifecycle = LifecycleRepository(conn)
+    repo = Repository(conn)
+    sources, target = TRANSITIONS["renew"]
+    async with conn.transaction():
+        old = await repo.get_credential(credential_id)
+        if old is None:
+            raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+        changed = await lifecycle.transition(
+            credential_id, to=target, reason=reason, note=note, now=now, sources=sources
+        )
+        if changed is None:
+            current = await lifecycle.credential_status(credential_id) or old.status
+            next_status("renew", current)
+            raise AssertionError("the guarded update refused a renewal next_status allows")
+        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
+        request = IssueCredentialRequest(
+            tier=old.tier,  # type: ignore[arg-type]
+            holder_id=old.holder_id,
+            organization_id=old.organization_id,
+            cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
+        )
+        return await issue_in_transaction(
+            repo,
+            key,
+            request,
+            settings=settings,
+            now=now,
+            client_id=actor,
+            renewing=credential_id,
+            renewal_reason=reason,
+        )
