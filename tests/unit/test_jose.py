@@ -1,0 +1,152 @@
+"""proofs.jose: known answers for EdDSA (RFC 8037), ES256 (RFC 7515) and RS256 (the OB 3.0 baked JWT), and the
+forgeries it must refuse."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from joserfc import jws as joserfc_jws
+from joserfc.jwk import ECKey, OKPKey
+
+from verify_api.badges.baking import unbake_badge
+from verify_api.errors import ProofError
+from verify_api.proofs.jose import CompactJws, jwk_for_did_key, split_compact_jws, verify_jws
+from verify_api.proofs.keys import generate_signer, public_jwk
+from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
+
+VECTORS = Path(__file__).parent.parent / "vectors"
+RFC = json.loads((VECTORS / "jose" / "rfc-jws-examples.json").read_text())
+
+
+def b64(value: dict[str, Any] | bytes) -> str:
+    data = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return encode_base64url(data)
+
+
+def eddsa_vector() -> tuple[CompactJws, dict[str, Any]]:
+    header, payload, signature = RFC["rfc8037-a4-eddsa"]["jws"].split(".")
+    jws = CompactJws({"alg": "EdDSA"}, {}, f"{header}.{payload}".encode(), decode_base64url(signature))
+    return jws, RFC["rfc8037-a4-eddsa"]["jwk"]
+
+
+def ob3_rs256_token() -> str:
+    return unbake_badge((VECTORS / "ob3" / "simple-jwt.png").read_bytes())
+
+
+def test_verify_jws_rfc8037_eddsa_vector_verifies() -> None:
+    jws, jwk = eddsa_vector()
+    verify_jws(jws, jwk)
+
+
+def test_verify_jws_rfc7515_es256_vector_verifies() -> None:
+    verify_jws(split_compact_jws(RFC["rfc7515-a3-es256"]["jws"]), RFC["rfc7515-a3-es256"]["jwk"])
+
+
+def test_verify_jws_ob3_rs256_baked_vector_verifies() -> None:
+    jws = split_compact_jws(ob3_rs256_token())
+    assert jws.alg == "RS256"
+    verify_jws(jws, jws.header["jwk"])
+
+
+def _tamper_payload(token: str) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(decode_base64url(payload))
+    claims["iss"] = "https://attacker.example"
+    return f"{header}.{b64(claims)}.{signature}"
+
+
+def test_verify_jws_changed_claim_fails() -> None:
+    es256 = split_compact_jws(_tamper_payload(RFC["rfc7515-a3-es256"]["jws"]))
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_jws(es256, RFC["rfc7515-a3-es256"]["jwk"])
+    rs256 = split_compact_jws(_tamper_payload(ob3_rs256_token()))
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_jws(rs256, rs256.header["jwk"])
+
+
+def test_verify_jws_changed_signature_byte_fails() -> None:
+    jws, jwk = eddsa_vector()
+    flipped = bytes([jws.signature[0] ^ 1]) + jws.signature[1:]
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_jws(CompactJws(jws.header, jws.payload, jws.signing_input, flipped), jwk)
+
+
+def test_verify_jws_wrong_key_fails() -> None:
+    jws, _ = eddsa_vector()
+    other = public_jwk(generate_signer().public_key, "other")
+    with pytest.raises(ProofError, match="does not verify"):
+        verify_jws(jws, other)
+
+
+def test_verify_jws_alg_none_refused() -> None:
+    token = f"{b64({'alg': 'none'})}.{b64({'iss': 'x'})}.{b64(b'sig')}"
+    with pytest.raises(ProofError, match="alg 'none' is refused"):
+        verify_jws(split_compact_jws(token), RFC["rfc7515-a3-es256"]["jwk"])
+
+
+def test_verify_jws_hmac_keyed_with_public_key_refused() -> None:
+    """Algorithm confusion: an HS256 "signature" whose secret is the issuer's public key, which anyone has."""
+    public = RFC["rfc7515-a3-es256"]["jwk"]
+    signing_input = f"{b64({'alg': 'HS256'})}.{b64({'iss': 'joe'})}"
+    secret = json.dumps(public).encode()
+    mac = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    with pytest.raises(ProofError, match="shared-secret HMAC"):
+        verify_jws(split_compact_jws(f"{signing_input}.{b64(mac)}"), public)
+
+
+@pytest.mark.parametrize(
+    ("alg", "jwk_name", "expected"),
+    [
+        ("ES256", "rfc8037-a4-eddsa", "needs a EC/P-256 key"),
+        ("EdDSA", "rfc7515-a3-es256", "needs a OKP/Ed25519 key"),
+        ("RS256", "rfc7515-a3-es256", "needs a RSA key"),
+    ],
+)
+def test_verify_jws_key_of_wrong_type_refused(alg: str, jwk_name: str, expected: str) -> None:
+    token = f"{b64({'alg': alg})}.{b64({'iss': 'x'})}.{b64(bytes(64))}"
+    with pytest.raises(ProofError, match=expected):
+        verify_jws(split_compact_jws(token), RFC[jwk_name]["jwk"])
+
+
+def test_verify_jws_critical_extension_refused() -> None:
+    token = f"{b64({'alg': 'ES256', 'crit': ['exp'], 'exp': 1})}.{b64({'iss': 'x'})}.{b64(bytes(64))}"
+    with pytest.raises(ProofError, match="critical"):
+        verify_jws(split_compact_jws(token), RFC["rfc7515-a3-es256"]["jwk"])
+
+
+def test_split_compact_jws_rejects_bad_base64url() -> None:
+    with pytest.raises(ProofError, match="header is not base64url"):
+        split_compact_jws("eyJhbGciOiJFUzI1NiJ9=.e30.AAAA")
+    with pytest.raises(ProofError, match="3 dot-separated parts"):
+        split_compact_jws("a.b")
+
+
+def test_verify_jws_joserfc_es256_with_did_key_p256_verifies() -> None:
+    """An independent implementation (joserfc) signs; the key travels as a P-256 did:key."""
+    key = ECKey.generate_key("P-256")
+    public = key.as_dict(private=False)
+    x, y = decode_base64url(str(public["x"])), decode_base64url(str(public["y"]))
+    compressed = bytes([2 + (y[-1] & 1)]) + x
+    did = "did:key:" + encode_multibase_base58btc(b"\x80\x24" + compressed)
+    resolved = jwk_for_did_key(f"{did}#{did.removeprefix('did:key:')}")
+    assert (resolved["x"], resolved["y"]) == (public["x"], public["y"])
+    token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": did}, b'{"iss": "me"}', key, algorithms=["ES256"])
+    verify_jws(split_compact_jws(token), resolved)
+
+
+def test_verify_jws_joserfc_ed25519_fully_specified_alg_verifies() -> None:
+    key = OKPKey.generate_key("Ed25519")
+    token = joserfc_jws.serialize_compact({"alg": "Ed25519"}, b'{"iss": "me"}', key, algorithms=["Ed25519"])
+    verify_jws(split_compact_jws(token), key.as_dict(private=False))
+
+
+def test_jwk_for_did_key_ed25519_matches_public_jwk() -> None:
+    signer = generate_signer()
+    did = f"did:key:{signer.public_key_multibase}"
+    assert jwk_for_did_key(did)["x"] == base64.urlsafe_b64encode(signer.public_key).decode().rstrip("=")

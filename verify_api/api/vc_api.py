@@ -1,0 +1,131 @@
+"""W3C VC API (VCALM) endpoints: POST /credentials/issue, /credentials/verify, /presentations/verify.
+
+Shapes and status codes follow https://w3c-ccg.github.io/vc-api/ (issuer.yml, verifier.yml): issue answers 201
+`{verifiableCredential}`, a malformed credential 422 (a body that does not decode, 400); credential verify answers
+200 `{verified: true, ...}`, 400 when the credential is malformed and 422 when it is well-formed but does not
+verify, each with `problemDetails`; presentation verify answers 200 with the outcome (400 for malformed input).
+POST /credentials/status belongs to the status lifecycle (issue 4).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+from litestar import Response, Router, post
+from litestar.params import JSONBody
+
+from verify_api.api.auth import require_scope
+from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.verify import verification_rate_limit
+from verify_api.errors import InvalidCredentialError
+from verify_api.services import vc_api
+from verify_api.services.vc_api import CredentialVerification, PresentationVerification
+from verify_api.settings import Settings
+
+
+class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
+    credential_id: str | None = None
+
+
+class IssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    credential: dict[str, Any]
+    options: IssueOptions | None = None
+
+
+class IssueCredentialResponse(msgspec.Struct, rename="camel"):
+    verifiable_credential: dict[str, Any]
+
+
+class VerifyCredentialRequest(msgspec.Struct, rename="camel", kw_only=True):
+    verifiable_credential: dict[str, Any] | str
+    options: dict[str, Any] | None = None
+
+
+class VerifyPresentationOptions(msgspec.Struct, rename="camel", kw_only=True):
+    challenge: str | None = None
+    domain: str | None = None
+    return_presentation: bool = False
+
+
+class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
+    verifiable_presentation: dict[str, Any] | None = None
+    presentation: dict[str, Any] | None = None
+    options: VerifyPresentationOptions | None = None
+
+
+@post(
+    "/credentials/issue",
+    opt={"scope": "issue"},
+    security=[{"apiKey": []}],
+    operation_id="VcApiIssueCredential",
+    tags=["vc-api"],
+    status_code=201,
+)
+async def issue_credential(
+    data: JSONBody[IssueCredentialRequest], runtime: RuntimeDep, now: Now
+) -> IssueCredentialResponse:
+    options = data.options or IssueOptions()
+    if options.credential_id is not None and "id" in data.credential and data.credential["id"] != options.credential_id:
+        raise InvalidCredentialError("options.credentialId differs from credential.id", path="options.credentialId")
+    signed = await vc_api.issue_credential(
+        data.credential, runtime.issuer_key, settings=runtime.settings, cryptosuite=options.cryptosuite, now=now
+    )
+    return IssueCredentialResponse(verifiable_credential=signed)
+
+
+@post(
+    "/credentials/verify", opt={"public": True}, operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200
+)
+async def verify_credential(
+    data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
+) -> Response[CredentialVerification]:
+    outcome = await vc_api.verify_credential(conn, data.verifiable_credential, settings=runtime.settings, now=now)
+    if outcome.verified:
+        return Response(outcome, status_code=200)
+    malformed = any(p.title == "MALFORMED_VALUE_ERROR" for p in outcome.problem_details)
+    return Response(outcome, status_code=400 if malformed else 422)
+
+
+@post(
+    "/presentations/verify",
+    opt={"public": True},
+    operation_id="VcApiVerifyPresentation",
+    tags=["vc-api"],
+    status_code=200,
+)
+async def verify_presentation(
+    data: JSONBody[VerifyPresentationRequest], conn: Conn, runtime: RuntimeDep, now: Now
+) -> Response[PresentationVerification]:
+    presentation = data.verifiable_presentation or data.presentation
+    if presentation is None:
+        raise InvalidCredentialError("send verifiablePresentation (or presentation, for one without a proof)")
+    options = data.options or VerifyPresentationOptions()
+    outcome = await vc_api.verify_presentation(
+        conn,
+        presentation,
+        challenge=options.challenge,
+        domain=options.domain,
+        require_proof=data.verifiable_presentation is not None,
+        settings=runtime.settings,
+        now=now,
+    )
+    if options.return_presentation:
+        outcome.verifiable_presentation = presentation
+    malformed = any(
+        p.title == "MALFORMED_VALUE_ERROR" and not p.detail.startswith("verifiableCredential[")
+        for p in outcome.problem_details
+    )
+    return Response(outcome, status_code=400 if malformed else 200)
+
+
+def vc_api_routers(settings: Settings) -> list[Router]:
+    """Issue needs an API key with scope `issue`; the verify routes are public and share the verify rate limit."""
+    issuing = Router(path="/", guards=[require_scope], route_handlers=[issue_credential])
+    verifying = Router(
+        path="/",
+        route_handlers=[verify_credential, verify_presentation],
+        middleware=[verification_rate_limit(settings)],
+    )
+    return [issuing, verifying]

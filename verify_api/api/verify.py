@@ -1,0 +1,54 @@
+"""POST /v1/verify: the presented credential is the request body (`curl --data-binary @badge.png`).
+
+Public and rate-limited per client IP (VERIFY_RATE_LIMIT_PER_MINUTE, shared with the VC API verify routes), with
+its own body cap (VERIFY_MAX_BODY_BYTES) so badge images fit. The answer is always a 200 report, except for a
+Content-Type it does not accept (415, listing the accepted ones) and an oversized body (413).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Router, post
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.types import Middleware
+
+from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.services.verification import verify_presented
+from verify_api.settings import Settings
+from verify_api.verification.presented import ACCEPTED_MEDIA_TYPES
+from verify_api.verification.report import VerificationReport
+
+
+@post(
+    "/verify",
+    opt={"public": True},
+    operation_id="VerifyPresentedCredential",
+    tags=["public"],
+    status_code=200,
+    description=(
+        "Verify a credential you hold: send it as the request body. Accepted Content-Types: "
+        + ", ".join(ACCEPTED_MEDIA_TYPES)
+        + ". Returns a report with one entry per check (passed, failed, or could not check)."
+    ),
+)
+async def verify_credential(
+    request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now
+) -> VerificationReport:
+    body = await request.body()
+    content_type = request.headers.get("content-type", "")
+    return await verify_presented(conn, body, content_type, settings=runtime.settings, now=now)
+
+
+def verification_rate_limit(settings: Settings) -> Middleware:
+    """One budget per client IP across every public verification route (the middleware shares its store)."""
+    return RateLimitConfig(rate_limit=("minute", settings.verify_rate_limit_per_minute)).middleware
+
+
+def verify_router(settings: Settings) -> Router:
+    return Router(
+        path="/v1",
+        route_handlers=[verify_credential],
+        middleware=[verification_rate_limit(settings)],
+        request_max_body_size=settings.verify_max_body_bytes,
+    )

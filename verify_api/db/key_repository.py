@@ -1,0 +1,53 @@
+"""Storage for signing-key rotation and compromise (the `signing_keys` table, and what each key signed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from verify_api.db.queries import load_queries
+from verify_api.db.records import SigningKeyRecord
+
+if TYPE_CHECKING:
+    from verify_api.db.pool import Connection
+
+
+class KeyQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    retire_signing_key: str
+    register_signing_key: str
+    mark_signing_key_compromised: str
+    list_credentials_signed_by_key: str
+
+
+SQL = load_queries("keys.sql", KeyQueries)
+
+
+class SignedCredential(msgspec.Struct, frozen=True):
+    id: str
+    tier: str
+    subject_name: str
+    status: str
+    issued_at: datetime
+
+
+class KeyRepository:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    async def retire(self, kid: str, at: datetime) -> bool:
+        """Set retired_at once; False when the key is unknown or already retired."""
+        return await self.conn.fetchval(SQL.retire_signing_key, kid, at) is not None
+
+    async def register(self, kid: str, public_key_multibase: str, at: datetime) -> None:
+        await self.conn.execute(SQL.register_signing_key, kid, public_key_multibase, at)
+
+    async def mark_compromised(self, kid: str, since: datetime, now: datetime) -> SigningKeyRecord | None:
+        """Record compromise from `since` (an earlier existing time wins) and retire the key if it was active."""
+        row = await self.conn.fetchrow(SQL.mark_signing_key_compromised, kid, since, now)
+        return None if row is None else msgspec.convert(dict(row), SigningKeyRecord)
+
+    async def list_signed_by(self, kid: str) -> list[SignedCredential]:
+        rows = await self.conn.fetch(SQL.list_credentials_signed_by_key, kid)
+        return [msgspec.convert(dict(r), SignedCredential) for r in rows]

@@ -1,0 +1,133 @@
+"""Rotating the signing key, and declaring a key compromised, without breaking what was issued before.
+
+Rotation writes a new key where the active key lives (SIGNING_KEY_PATH, or the dev key), keeps the old file beside
+it as `<name>.retired-<UTC time>-<key>.pem`, retires the old key in `signing_keys` and registers the new one in
+one transaction. Retired keys stay published (did.json, jwks.json), so earlier credentials keep verifying; the
+server signs with the key it loaded at start-up, so it must be restarted after a rotation.
+
+Compromise sets `compromised_since`: credentials the key signed at or after that time fail verification (by the
+register's `issued_at`, which an attacker cannot set, never by the proof's `created`); earlier ones stay valid and
+are listed for re-issue with the new key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from verify_api.db.key_repository import KeyRepository, SignedCredential
+from verify_api.db.repository import Repository
+from verify_api.errors import SigningKeyError, SigningKeyStateError
+from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
+from verify_api.services.context import IssuerKey
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from verify_api.db.pool import Connection
+    from verify_api.db.records import SigningKeyRecord
+    from verify_api.proofs.keys import Signer
+    from verify_api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Rotation:
+    old_kid: str
+    new_kid: str
+    key_path: Path
+    retired_copy: Path
+
+
+@dataclass(frozen=True)
+class CompromiseOutcome:
+    key: SigningKeyRecord
+    invalidated: list[SignedCredential]  # signed at or after compromised_since: now fail verification
+    to_reissue: list[SignedCredential]  # signed before it: still valid, re-issue them with the new key
+
+
+def retired_copy_path(key_path: Path, old: Signer, now: datetime) -> Path:
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    return key_path.with_name(f"{key_path.stem}.retired-{stamp}-{old.public_key_multibase[-8:]}{key_path.suffix}")
+
+
+def prepare_new_key_sync(key_path: Path, passphrase: bytes | None) -> tuple[Signer, Signer, Path]:
+    """Load the current key and write a new one beside it (0600, to a temporary name): (old, new, pending path)."""
+    try:
+        old = load_signer(key_path.read_bytes(), passphrase, source=key_path.name)
+    except OSError as exc:
+        raise SigningKeyError(f"cannot read the signing key file {key_path.name}: {exc.strerror}") from exc
+    new = generate_signer()
+    pending = key_path.with_name(f".{key_path.name}.new")
+    pending.unlink(missing_ok=True)
+    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(private_key_pem(new, passphrase))
+    return old, new, pending
+
+
+def install_new_key_sync(key_path: Path, pending: Path, retired: Path) -> None:
+    """Keep the old key's bytes as the retired copy, then atomically put the new key in its place."""
+    shutil.copy2(key_path, retired)
+    os.chmod(retired, 0o600)
+    os.replace(pending, key_path)
+
+
+async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Path, *, now: datetime) -> Rotation:
+    """Replace the key file at `key_path` with a new key and record the rotation; see the module docstring.
+
+    The new key is written to a temporary file first, the database change commits next, and only then does the
+    new file replace the old one (whose bytes are kept as the retired copy), so a failure leaves the old key active.
+    """
+    passphrase = settings.signing_key_passphrase.encode() if settings.signing_key_passphrase else None
+    old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
+    old_kid = IssuerKey.for_settings(old, settings).verification_method
+    new_kid = IssuerKey.for_settings(new, settings).verification_method
+    try:
+        async with conn.transaction():
+            current = await Repository(conn).get_signing_key(old_kid)
+            if current is not None and current.retired_at is not None:
+                raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
+            await KeyRepository(conn).register(new_kid, new.public_key_multibase, now)
+            await KeyRepository(conn).retire(old_kid, now)
+    except BaseException:
+        await asyncio.to_thread(pending.unlink, missing_ok=True)
+        raise
+    retired = retired_copy_path(key_path, old, now)
+    await asyncio.to_thread(install_new_key_sync, key_path, pending, retired)
+    return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, retired_copy=retired)
+
+
+async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:
+    """Mark `kid` compromised from `since` (and retired, if it was still active); list what it signed."""
+    if since > now:
+        raise SigningKeyStateError("--since is in the future; a compromise is declared for a time already passed")
+    async with conn.transaction():
+        record = await KeyRepository(conn).mark_compromised(kid, since, now)
+        if record is None:
+            raise SigningKeyStateError(f"no signing key has kid {kid!r} (see `verify-api keys list`)")
+        signed = await KeyRepository(conn).list_signed_by(kid)
+    assert record.compromised_since is not None
+    cutoff = record.compromised_since
+    return CompromiseOutcome(
+        key=record,
+        invalidated=[c for c in signed if c.issued_at >= cutoff],
+        to_reissue=[c for c in signed if c.issued_at < cutoff],
+    )
+
+
+async def ensure_signing_key_usable(conn: Connection, key: IssuerKey) -> None:
+    """Refuse to start signing with a key that was rotated out or declared compromised."""
+    record = await Repository(conn).get_signing_key(key.verification_method)
+    if record is None:
+        return
+    if record.compromised_since is not None:
+        raise SigningKeyError(f"the configured signing key {record.kid} was declared compromised; rotate it")
+    if record.retired_at is not None:
+        raise SigningKeyError(
+            f"the configured signing key {record.kid} was retired on {record.retired_at.isoformat()}; "
+            "point SIGNING_KEY_PATH at the active key (`verify-api keys rotate` wrote it in the same place)"
+        )

@@ -1,0 +1,170 @@
+"""W3C VC API (VCALM) use-cases: issue a credential, verify a credential, verify a presentation.
+
+Spec: https://w3c-ccg.github.io/vc-api/ §3.2.1 Issue Credential and §3.3.1/§3.3.2 Verify Credential/Presentation,
+with problem types from VC Data Model 2.0 §7.1 (https://www.w3.org/TR/vc-data-model-2.0/#problem-details) and VC
+Data Integrity §2.3 (https://www.w3.org/TR/vc-data-integrity/#processing-errors). Verification reuses the checks
+of POST /v1/verify; issuance signs whatever well-formed credential it is given and does not enter it in the PAI's
+register (so POST /v1/verify reports such a credential as "not in the register").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from verify_api.domain.credential import did_web_for, rfc3339
+from verify_api.errors import InvalidCredentialError
+from verify_api.proofs.data_integrity import add_proof
+from verify_api.proofs.keys import did_key_for, did_key_verification_method
+from verify_api.services.verification import load_keyring, verify_credential_value
+from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
+from verify_api.verification.presentation import check_presentation_sync
+from verify_api.verification.report import FORMAT, ISSUER, PROOF, REGISTER, STATUS, TIER, VALID_FROM, VALID_UNTIL
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+    from verify_api.services.context import IssuerKey
+    from verify_api.settings import Settings
+    from verify_api.verification.report import VerificationReport
+
+DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+_VCDM = "https://www.w3.org/TR/vc-data-model#"
+_SECURITY = "https://w3id.org/security#"
+_OURS = "https://verify.productionai.institute/problems/"
+# check name -> (problem type, title) when the check failed; "could not check" becomes a warning of the same type.
+PROBLEM_TYPES = {
+    FORMAT: (_VCDM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR"),
+    PROOF: (_SECURITY + "PROOF_VERIFICATION_ERROR", "PROOF_VERIFICATION_ERROR"),
+    ISSUER: (_VCDM + "CRYPTOGRAPHIC_SECURITY_ERROR", "CRYPTOGRAPHIC_SECURITY_ERROR"),
+    VALID_FROM: (_OURS + "credential-not-yet-valid", "Credential not yet valid"),
+    VALID_UNTIL: (_OURS + "credential-expired", "Credential expired"),
+    STATUS: (_OURS + "credential-status", "Credential status"),
+    REGISTER: (_OURS + "not-in-pai-register", "Not in the PAI register"),
+    TIER: (_OURS + "tier-prerequisite", "Tier prerequisite"),
+}
+# A failure of these makes `verified` false; register and tier are PAI business rules, reported as warnings.
+_DECISIVE = (FORMAT, PROOF, ISSUER, VALID_FROM, VALID_UNTIL, STATUS)
+
+
+class ProblemDetail(msgspec.Struct, omit_defaults=True):
+    type: str
+    title: str
+    detail: str
+
+
+class CredentialVerification(msgspec.Struct, rename="camel"):
+    verified: bool
+    problem_details: list[ProblemDetail]
+    warnings: list[ProblemDetail]
+
+
+class PresentationVerification(msgspec.Struct, rename="camel", omit_defaults=True):
+    verified: bool
+    problem_details: list[ProblemDetail]
+    results: dict[str, Any] = msgspec.field(default_factory=dict)
+    verifiable_presentation: dict[str, Any] | None = None
+
+
+def vc_api_identity(key: IssuerKey, settings: Settings) -> tuple[str, str]:
+    """(issuer id, verification method) for POST /credentials/issue, per VC_API_ISSUER."""
+    if settings.vc_api_issuer == "did:key":
+        return did_key_for(key.signer.public_key), did_key_verification_method(key.signer.public_key)
+    return did_web_for(settings.base_url), key.verification_method
+
+
+def prepare_credential(credential: dict[str, Any], issuer_id: str, now: datetime) -> dict[str, Any]:
+    """Check an unsecured credential for issuance and add what it needs; raise `InvalidCredentialError`.
+
+    VC 1.1 input gets `issuanceDate` (when absent) and the Data Integrity context, which the 1.1 base context
+    lacks (VC Data Integrity §2.1); VC 2.0's base context already defines DataIntegrityProof.
+    """
+    if "proof" in credential:
+        raise InvalidCredentialError("the credential already has a proof; send it unsecured", path="proof")
+    document = copy.deepcopy(credential)
+    context = document.get("@context")
+    if isinstance(context, list) and context and context[0] == VC_V1_CONTEXT:
+        document.setdefault("issuanceDate", rfc3339(now))
+        if DATA_INTEGRITY_V2_CONTEXT not in context:
+            document["@context"] = [*context, DATA_INTEGRITY_V2_CONTEXT]
+    shape = read_credential_shape(document)
+    if shape.issuer_id != issuer_id:
+        raise InvalidCredentialError(
+            f"issuer {shape.issuer_id!r} does not match this issuer's configured identity {issuer_id!r}", path="issuer"
+        )
+    return document
+
+
+def issue_credential_sync(
+    credential: dict[str, Any], key: IssuerKey, *, settings: Settings, cryptosuite: str | None, now: datetime
+) -> dict[str, Any]:
+    issuer_id, verification_method = vc_api_identity(key, settings)
+    document = prepare_credential(credential, issuer_id, now)
+    return add_proof(
+        document,
+        key.signer,
+        cryptosuite=cryptosuite or settings.default_cryptosuite,
+        verification_method=verification_method,
+        created=rfc3339(now),
+    )
+
+
+async def issue_credential(
+    credential: dict[str, Any], key: IssuerKey, *, settings: Settings, cryptosuite: str | None, now: datetime
+) -> dict[str, Any]:
+    return await asyncio.to_thread(
+        issue_credential_sync, credential, key, settings=settings, cryptosuite=cryptosuite, now=now
+    )
+
+
+def vc_api_outcome(report: VerificationReport) -> CredentialVerification:
+    """The VC API view of a report: decisive failures are problemDetails, everything else not passed a warning."""
+    problems: list[ProblemDetail] = []
+    warnings: list[ProblemDetail] = []
+    for check in report.checks:
+        if check.result == "passed":
+            continue
+        type_url, title = PROBLEM_TYPES[check.name]
+        problem = ProblemDetail(type=type_url, title=title, detail=f"{check.name}: {check.detail}")
+        decisive = check.name in _DECISIVE and (check.result == "failed" or check.name == PROOF)
+        (problems if decisive else warnings).append(problem)
+    return CredentialVerification(verified=not problems, problem_details=problems, warnings=warnings)
+
+
+async def verify_credential(
+    conn: Connection, value: object, *, settings: Settings, now: datetime
+) -> CredentialVerification:
+    report = await verify_credential_value(conn, value, settings=settings, now=now)
+    return vc_api_outcome(report)
+
+
+async def verify_presentation(
+    conn: Connection,
+    presentation: dict[str, Any],
+    *,
+    challenge: str | None,
+    domain: str | None,
+    require_proof: bool,
+    settings: Settings,
+    now: datetime,
+) -> PresentationVerification:
+    """Verify the presentation's proof (proofPurpose authentication, challenge, domain, holder), then every
+    credential inside it; a credential's failures are reported as `verifiableCredential[i]: ...` problems."""
+    keyring = await load_keyring(conn, settings)
+    outcome = await asyncio.to_thread(
+        check_presentation_sync, presentation, keyring, challenge=challenge, domain=domain, require_proof=require_proof
+    )
+    problems = [ProblemDetail(type=t, title=title, detail=d) for t, title, d in outcome.problems]
+    for index, credential in enumerate(outcome.credentials):
+        report = await verify_credential_value(conn, credential, settings=settings, now=now, keyring=keyring)
+        for problem in vc_api_outcome(report).problem_details:
+            problems.append(
+                ProblemDetail(
+                    type=problem.type, title=problem.title, detail=f"verifiableCredential[{index}]: {problem.detail}"
+                )
+            )
+    return PresentationVerification(verified=not problems, problem_details=problems, results=outcome.results)

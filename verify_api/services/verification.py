@@ -1,0 +1,91 @@
+"""Verify a presented credential: the entry point the API, the VC API and the HTML verify page call.
+
+`verify_presented(conn, body, content_type, settings=..., now=...)` reads the input (`verification.presented`),
+checks shape and proof against the keys the PAI publishes (read from `signing_keys`, never from the network) and,
+for credentials that name the PAI as issuer, consults the register: status, exact content and tier prerequisite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from verify_api.db.repository import Repository
+from verify_api.domain.codes import is_credential_id
+from verify_api.domain.credential import did_web_for
+from verify_api.domain.tiers import TIERS
+from verify_api.errors import InvalidCredentialError
+from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
+from verify_api.services.lookup import public_status
+from verify_api.services.offline_qr import verify_offline_text
+from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
+from verify_api.verification.document import check_structure_limits, read_credential_shape
+from verify_api.verification.keyring import KeyRing
+from verify_api.verification.presented import Presented, decode_credential_object, decode_presented, media_type_of
+from verify_api.verification.register import credential_id_from_url, not_in_register, register_findings
+from verify_api.verification.securing import check_securing_sync
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+    from verify_api.db.pool import Connection
+    from verify_api.settings import Settings
+    from verify_api.verification.document import CredentialShape
+    from verify_api.verification.report import VerificationReport
+
+
+async def verify_presented(
+    conn: Connection, presented: bytes, content_type: str, *, settings: Settings, now: datetime
+) -> VerificationReport:
+    """Verify request bytes as their Content-Type says; `UnsupportedMediaTypeError` for any other type."""
+    if media_type_of(content_type) == "text/plain" and presented.lstrip().startswith(OFFLINE_QR_PREFIX.encode()):
+        return await verify_offline_text(conn, presented.decode("utf-8", "replace"), settings=settings, now=now)
+    decoded = await asyncio.to_thread(decode_presented, presented, content_type)
+    return await verify_decoded(conn, decoded, settings=settings, now=now)
+
+
+async def verify_credential_value(
+    conn: Connection, value: object, *, settings: Settings, now: datetime, keyring: KeyRing | None = None
+) -> VerificationReport:
+    """Verify a credential already decoded from JSON (an object, an enveloped JWT, or a JWT string)."""
+    return await verify_decoded(conn, decode_credential_object(value), settings=settings, now=now, keyring=keyring)
+
+
+async def load_keyring(conn: Connection, settings: Settings) -> KeyRing:
+    return KeyRing(did_web_for(settings.base_url), await Repository(conn).list_signing_keys())
+
+
+async def verify_decoded(
+    conn: Connection, presented: Presented, *, settings: Settings, now: datetime, keyring: KeyRing | None = None
+) -> VerificationReport:
+    if presented.error is not None or presented.document is None:
+        return unreadable_report(presented, presented.error or "no credential was found")
+    try:
+        check_structure_limits(presented.document)  # before canonicalisation, whose cost grows with the size
+    except InvalidCredentialError as exc:
+        return unreadable_report(presented, exc.detail)
+    keyring = keyring or await load_keyring(conn, settings)
+    securing = await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
+    try:
+        shape = read_credential_shape(presented.document)
+    except InvalidCredentialError as exc:
+        return unreadable_report(presented, f"not a well-formed verifiable credential: {exc.detail}", securing)
+    register = None
+    if shape.issuer_id == keyring.pai_did:
+        register = await _register(conn, shape, presented.document, settings=settings, now=now)
+    return build_report(presented, shape, securing, pai_did=keyring.pai_did, now=now, register=register)
+
+
+async def _register(
+    conn: Connection, shape: CredentialShape, document: dict[str, Any], *, settings: Settings, now: datetime
+) -> RegisterFindings:
+    credential_id = credential_id_from_url(shape.credential_id, settings.base_url)
+    repo = Repository(conn)
+    record = await repo.get_credential(credential_id) if credential_id and is_credential_id(credential_id) else None
+    if record is None:
+        return not_in_register(shape.credential_id)
+    held: list[dict[str, Any]] = []
+    if TIERS[record.tier].builds_on is not None:
+        held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
+    return register_findings(record, document, status_label=public_status(record, now), held=held)

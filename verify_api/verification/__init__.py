@@ -1,0 +1,6 @@
+"""Verifying a presented credential: input -> document -> proof -> checks -> `VerificationReport`.
+
+Pure: the caller (`verify_api.services.verification`) fetches what the database knows (our keys, the register
+entry) and passes it in. `presented` reads the input, `document` checks its shape, `keyring` resolves keys
+offline, `securing` verifies the proof, `assessment` turns everything into one check per question.
+"""

@@ -1,0 +1,196 @@
+"""What was presented, and how to read it: the one place that turns request bytes into a credential to check.
+
+Input kinds, by Content-Type: JSON with an embedded proof; a compact JWT (VC-JOSE `vc+jwt`, or the Open Badges
+3.0 / VC-JWT 1.1 form whose payload has a `vc` claim); a baked badge image (PNG or SVG, Open Badges 3.0 §5.3
+"Baking"); or a form upload (`multipart/form-data` with a `file` part or a `credential` text field). A new
+input kind is one more branch in `decode_presented` (binary) or `_from_text` (text).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from python_multipart.multipart import MultipartParser, parse_options_header
+
+from verify_api.badges.baking import unbake_badge
+from verify_api.badges.limits import DEFAULT_LIMITS
+from verify_api.badges.png_baking import PNG_SIGNATURE
+from verify_api.errors import ProofError, UnsupportedMediaTypeError, VerifyApiError
+from verify_api.proofs.jose import CompactJws, split_compact_jws
+
+JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
+JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
+IMAGE_TYPES = ("image/png", "image/svg+xml")
+FORM_TYPE = "multipart/form-data"
+ACCEPTED_MEDIA_TYPES = (*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES, FORM_TYPE)
+MAX_CREDENTIAL_BYTES = DEFAULT_LIMITS.max_credential_bytes
+_MAX_FORM_PARTS = 8
+
+
+@dataclass(frozen=True)
+class Presented:
+    """A presented credential: its container, and either the document (plus its JWS envelope) or why not."""
+
+    container: str  # "JSON", "JWT", "PNG badge", "SVG badge"
+    document: dict[str, Any] | None = None
+    jws: CompactJws | None = None
+    error: str | None = None
+
+
+def media_type_of(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def decode_presented(body: bytes, content_type: str) -> Presented:
+    """Read `body` as the Content-Type says; raise `UnsupportedMediaTypeError` for any type not listed."""
+    media = media_type_of(content_type)
+    if media in JSON_TYPES:
+        return _from_text(_utf8(body), "JSON")
+    if media in JWT_TYPES:
+        return _from_text(_utf8(body), "JWT")
+    if media in IMAGE_TYPES:
+        return _from_badge(body, "PNG badge" if media == "image/png" else "SVG badge")
+    if media == FORM_TYPE:
+        return _from_form(body, content_type)
+    raise UnsupportedMediaTypeError(media, ACCEPTED_MEDIA_TYPES)
+
+
+def decode_credential_object(value: object, container: str = "JSON") -> Presented:
+    """A credential already decoded from JSON: an object with an embedded proof, or a VC 2.0 §4.13
+    EnvelopedVerifiableCredential whose `id` is a `data:application/vc+jwt,...` URL."""
+    if isinstance(value, str):
+        return _from_text(value, container)
+    if not isinstance(value, dict):
+        return Presented(container, error="the credential must be a JSON object or a compact JWT")
+    if _types(value) & {"EnvelopedVerifiableCredential"}:
+        url = value.get("id")
+        prefix = "data:application/vc+jwt,"
+        if not isinstance(url, str) or not url.startswith(prefix):
+            return Presented(container, error=f"an EnvelopedVerifiableCredential's id must start with {prefix!r}")
+        return _from_jwt(url.removeprefix(prefix), "enveloped JWT")
+    return Presented(container, document=value)
+
+
+def _from_text(text: str | None, container: str) -> Presented:
+    if text is None:
+        return Presented(container, error="the body is not UTF-8 text")
+    text = text.strip().lstrip("\ufeff")
+    if len(text.encode()) > MAX_CREDENTIAL_BYTES:
+        return Presented(container, error=f"the credential is larger than {MAX_CREDENTIAL_BYTES} bytes")
+    if text.startswith("{"):
+        try:
+            value = json.loads(text)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            return Presented(container, error=f"the body is not valid JSON ({exc.__class__.__name__})")
+        return decode_credential_object(value, container)
+    if text.count(".") == 2 and " " not in text:  # header.payload.signature
+        return _from_jwt(text, container)
+    return Presented(container, error="the body is neither a JSON credential nor a compact JWT")
+
+
+def _from_jwt(token: str, container: str) -> Presented:
+    try:
+        jws = split_compact_jws(token)
+    except ProofError as exc:
+        return Presented(container, error=f"the JWT cannot be read: {exc.detail}")
+    payload = jws.payload
+    document = payload.get("vc") if isinstance(payload.get("vc"), dict) else payload
+    return Presented(container, document=document, jws=jws)
+
+
+def _from_badge(data: bytes, container: str) -> Presented:
+    try:
+        baked = unbake_badge(data)
+    except VerifyApiError as exc:
+        return Presented(container, error=exc.detail)
+    inner = _from_text(baked, container)
+    if inner.jws is not None:
+        return Presented(f"{container} (JWT)", document=inner.document, jws=inner.jws, error=inner.error)
+    return inner
+
+
+def _from_form(body: bytes, content_type: str) -> Presented:
+    parts = _form_parts(body, content_type)
+    if parts is None:
+        return Presented("form upload", error="the form upload cannot be read (malformed multipart body)")
+    if "file" in parts and parts["file"].strip():
+        data = parts["file"]
+        head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if data.startswith(PNG_SIGNATURE):
+            return _from_badge(data, "PNG badge")
+        if head.startswith(b"<"):
+            return _from_badge(data, "SVG badge")
+        return _from_text(_utf8(data), "uploaded file")
+    if "credential" in parts and parts["credential"].strip():
+        return _from_text(_utf8(parts["credential"]), "form field")
+    return Presented("form upload", error="the form has neither a 'file' upload nor a 'credential' field")
+
+
+def _form_parts(body: bytes, content_type: str) -> dict[str, bytes] | None:
+    """Parse multipart/form-data (RFC 7578) into {field name: bytes}, keeping the first of each name."""
+    _, params = parse_options_header(content_type)
+    boundary = params.get(b"boundary")
+    if not boundary:
+        return None
+    parts: dict[str, bytes] = {}
+    current: dict[str, Any] = {}
+    count = 0
+
+    def on_part_begin() -> None:
+        nonlocal count
+        count += 1
+        current.clear()
+        current.update(name=b"", header=b"", value=b"", chunks=[])
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        current["name"] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        current["value"] += data[start:end]
+
+    def on_header_end() -> None:
+        if current["name"].lower() == b"content-disposition":
+            current["header"] = current["value"]
+        current["name"], current["value"] = b"", b""
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        current["chunks"].append(data[start:end])
+
+    def on_part_end() -> None:
+        _, disposition = parse_options_header(current["header"])
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        if name and name not in parts and count <= _MAX_FORM_PARTS:
+            parts[name] = b"".join(current["chunks"])
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_part_begin": on_part_begin,
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_part_data": on_part_data,
+            "on_part_end": on_part_end,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except Exception:  # noqa: BLE001 - python-multipart raises several error types for a malformed body
+        return None
+    return parts
+
+
+def _utf8(data: bytes) -> str | None:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _types(document: dict[str, Any]) -> set[str]:
+    value = document.get("type")
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return {t for t in items if isinstance(t, str)}
