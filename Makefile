@@ -25,6 +25,11 @@ run: install ## serve on HOST:PORT (embedded PostgreSQL under .data/ when DATABA
 	$(BIN)/verify-api serve
 
 test: install ## the whole suite against a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL)
+	@# Browser tests need Debian's chromium: installed here when missing and we are root with apt-get; never fails.
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { echo "installing chromium for the browser tests (apt-get)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+	    || echo "could not install chromium: the browser tests will be skipped"; }; } || true
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff (lint + format check) and mypy --strict

@@ -17,14 +17,22 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from verify_api import __version__
 from verify_api.api.admin import ADMIN_HANDLERS
 from verify_api.api.auth import require_scope
+from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
+from verify_api.api.pages import negotiate_credential_page, page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, health
+from verify_api.api.vc_api import vc_api_routers
+from verify_api.api.vc_status import update_credential_status
+from verify_api.api.verify import verify_router
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.keys import Signer, load_signer
+from verify_api.services.badges import BadgeCache
 from verify_api.services.context import IssuerKey
+from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.lookup import ProofCheckCache
 from verify_api.services.signing_keys import register_signing_key
 from verify_api.settings import Settings, load_settings
@@ -68,6 +76,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="public", description="No authentication."),
             Tag(name="admin", description="Scoped API keys (assess, issue, manage)."),
             Tag(name="keys", description="Published verification keys."),
+            Tag(name="vc-api", description="W3C VC API (VCALM): issue, verify credentials and presentations."),
         ],
         use_handler_docstrings=False,
     )
@@ -96,6 +105,7 @@ def create_app(
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, key, now=clock())
+                await ensure_signing_key_usable(conn, key)
             yield
         finally:
             if owns_pool:
@@ -104,16 +114,26 @@ def create_app(
 
     return Litestar(
         route_handlers=[
-            Router(path="/v1", guards=[require_scope], route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS]),
+            Router(
+                path="/v1",
+                guards=[require_scope],
+                route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
+                before_request=negotiate_credential_page,
+            ),
+            verify_router(settings),
+            *vc_api_routers(settings),
+            Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
             well_known_router,
             health,
+            *page_routes(settings),
         ],
+        template_config=page_template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "badge_cache": BadgeCache(settings.badge_cache_size)}),
         debug=False,
     )
 

@@ -1,4 +1,4 @@
-"""verify-api: serve | migrate | keys generate|list | api-keys create | openapi."""
+"""verify-api: serve | migrate | keys generate|list|rotate|compromise | api-keys create | openapi."""
 
 from __future__ import annotations
 
@@ -122,6 +122,77 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def active_key_path(settings: Settings) -> Path:
+    """Where the active signing key lives: SIGNING_KEY_PATH, or the dev key."""
+    return Path(settings.signing_key_path) if settings.signing_key_path else DEV_KEY_PATH
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from verify_api.services.key_rotation import rotate_signing_key
+
+    settings = _settings()
+    path = active_key_path(settings)
+
+    async def run(url: str) -> str:
+        conn = await connect(url)
+        try:
+            rotation = await rotate_signing_key(conn, settings, path, now=datetime.now(UTC))
+        finally:
+            await conn.close()
+        return (
+            f"rotated the signing key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
+            f"  active:  {rotation.new_kid}\n  old key kept as {rotation.retired_copy.name} (never commit it)\n"
+            "restart the server so it signs with the new key; earlier credentials keep verifying"
+        )
+
+    with database_url(settings) as url:
+        asyncio.run(_migrate(url))
+        print(asyncio.run(run(url)))
+    return 0
+
+
+def cmd_keys_compromise(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from verify_api.db.repository import Repository
+    from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
+
+    since = datetime.fromisoformat(args.since)
+    if since.tzinfo is None:
+        print("--since needs a time zone, e.g. 2026-11-27T09:00:00Z", file=sys.stderr)
+        return 2
+    settings = _settings()
+
+    async def run(url: str) -> list[str]:
+        conn = await connect(url)
+        lines: list[str] = []
+        try:
+            now = datetime.now(UTC)
+            record = await Repository(conn).get_signing_key(args.kid)
+            if record is not None and record.retired_at is None:
+                rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
+                if rotation.old_kid != args.kid:
+                    lines.append(f"warning: {args.kid} was active but is not the key in the key file")
+                lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}; restart the server")
+            outcome = await declare_key_compromised(conn, args.kid, since=since, now=now)
+        finally:
+            await conn.close()
+        assert outcome.key.compromised_since is not None
+        lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
+        lines.append(f"{len(outcome.invalidated)} credential(s) signed at or after that time now fail verification:")
+        lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.invalidated)
+        lines.append(f"{len(outcome.to_reissue)} credential(s) signed before it stay valid; re-issue them:")
+        lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.to_reissue)
+        return lines
+
+    with database_url(settings) as url:
+        asyncio.run(_migrate(url))
+        print("\n".join(asyncio.run(run(url))))
+    return 0
+
+
 def cmd_api_keys_create(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
@@ -232,11 +303,21 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--force", action="store_true")
     gen.set_defaults(func=cmd_keys_generate)
     keys.add_parser("list", help="list published signing keys").set_defaults(func=cmd_keys_list)
+    keys.add_parser(
+        "rotate", help="make a new active key in place of the current one (kept beside it as a retired copy)"
+    ).set_defaults(func=cmd_keys_rotate)
+    compromise = keys.add_parser("compromise", help="declare a key compromised; lists what it signed")
+    compromise.add_argument("kid", help="the key id, as `keys list` shows it")
+    compromise.add_argument("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-27T09:00:00Z")
+    compromise.set_defaults(func=cmd_keys_compromise)
     api_keys = sub.add_parser("api-keys", help="admin API keys").add_subparsers(dest="api_keys_command", required=True)
     create = api_keys.add_parser("create", help="create an API key; prints the secret alone on the last line")
     create.add_argument("--name", required=True)
     create.add_argument("--scopes", required=True, help="comma-separated: assess,issue,manage")
     create.set_defaults(func=cmd_api_keys_create)
+    from verify_api.lifecycle_commands import add_lifecycle_commands
+
+    add_lifecycle_commands(sub)
     openapi = sub.add_parser("openapi", help="write the OpenAPI document")
     openapi.add_argument("--output", default="-")
     openapi.set_defaults(func=cmd_openapi)

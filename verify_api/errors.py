@@ -36,6 +36,15 @@ class CredentialConflictError(ConflictError):
     """The subject already holds an active credential of that tier."""
 
 
+class IllegalTransitionError(ConflictError):
+    """That status change is not allowed from the credential's current state."""
+
+    def __init__(self, action: str, current: str, why: str) -> None:
+        super().__init__(f"cannot {action} a credential that is {current}: {why}", action=action, current=current)
+        self.action = action
+        self.current = current
+
+
 class IdempotencyConflictError(ConflictError):
     """That Idempotency-Key was already used with a different request body."""
 
@@ -84,3 +93,20 @@ class AuthenticationError(VerifyApiError):
 
 class PermissionDeniedError(VerifyApiError):
     """The API key lacks the scope this operation needs."""
+
+
+class UnresolvableKeyError(ProofError):
+    """The verification method cannot be resolved offline (PAI Verify never fetches keys), so the proof is unchecked."""
+
+
+class UnsupportedMediaTypeError(VerifyApiError):
+    """The request's Content-Type is not one this endpoint accepts."""
+
+    def __init__(self, found: str, accepted: tuple[str, ...]) -> None:
+        shown = repr(found) if found else "no Content-Type"
+        super().__init__(f"{shown} is not accepted; send one of: {', '.join(accepted)}", accepted=list(accepted))
+        self.accepted = accepted
+
+
+class SigningKeyStateError(VerifyApiError):
+    """The signing key cannot be rotated or declared compromised in its current state."""

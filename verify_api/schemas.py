@@ -190,6 +190,25 @@ class CredentialView(Response):
     verified: bool
     checks: list[Check]
     superseded_by: str | None = None
+    current: str | None = None
+    notices: list[str] = []
+    at: datetime | None = None
+
+
+class HistoryEntry(Response):
+    at: datetime
+    event: str
+    reason: str | None = None
+
+
+class CredentialHistoryView(Response):
+    id: str
+    events: list[HistoryEntry]
+
+
+class StatusChangeRequest(Request):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=50, description="a documented reason code")]
+    note: Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")] | None = None
 
 
 class RegistryCredentialView(Response):
@@ -201,6 +220,14 @@ class RegistryCredentialView(Response):
     url: str
 
 
+class StandingView(Response):
+    at_risk: bool
+    reason: str | None = None
+    since: datetime | None = None
+    suspends_at: datetime | None = None
+    detail: str | None = None
+
+
 class RegistryEntryView(Response):
     id: UUID
     name: str
@@ -209,6 +236,7 @@ class RegistryEntryView(Response):
     website: str | None
     certification_status: Literal["certified", "not certified"]
     credentials: list[RegistryCredentialView]
+    standing: StandingView | None = None
 
 
 class RegistrySearchView(Response):

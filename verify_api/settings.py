@@ -43,13 +43,31 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     cai_validity_days: int = 365
     # CAE is valid until its next governance review is due, but never longer than this.
     cae_max_validity_days: int = 730
+    # Organisation rules (issue: status lifecycle). A CAE stays valid this long past its governance review due date,
+    # then is suspended; a CAI below its AIDA staff minimum is "at risk" at once and suspended after this long.
+    cae_governance_grace_days: int = 30
+    cai_staff_grace_days: int = 30
+    # A signed checkpoint of the event log is written once this many events have accumulated.
+    audit_checkpoint_every: int = 100
     # Bitstring Status List size; the spec's herd-privacy minimum is 131,072 entries.
     status_list_size: int = 131072
     max_body_bytes: int = 1_048_576
+    # POST /v1/verify and the VC API verify routes: requests per minute per client IP, and the body cap
+    # (larger than MAX_BODY_BYTES so badge images fit).
+    verify_rate_limit_per_minute: int = 120
+    verify_max_body_bytes: int = 5_242_880
+    # The issuer identity of POST /credentials/issue (W3C VC API): the PAI's did:web, or the did:key of the
+    # signing key (for interoperability test suites that expect a did:key issuer).
+    vc_api_issuer: Literal["did:web", "did:key"] = "did:web"
     pool_min: int = 2
     pool_max: int = 10
     workers: int = 1
     log_level: str = "INFO"
+    # Badges and pages (README "Badges and pages").
+    offline_qr: bool = True  # put the signed, offline-checkable PV1 QR on active credentials' badges
+    badge_cache_size: int = 512  # rendered badge images kept in memory per process (content-addressed)
+    # LinkedIn's numeric company id of the PAI for "Add to profile"; unset: the issuer name is sent instead.
+    linkedin_organization_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -65,6 +83,11 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
+        for name in ("cae_governance_grace_days", "cai_staff_grace_days"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{name.upper()} must not be negative")
+        if self.verify_rate_limit_per_minute < 1 or self.verify_max_body_bytes < 1:
+            raise SettingsError("VERIFY_RATE_LIMIT_PER_MINUTE and VERIFY_MAX_BODY_BYTES must be at least 1")
         if self.status_list_size < 131072 or self.status_list_size % 8:
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 131072")
         parts = urlsplit(self.public_base_url)

@@ -206,7 +206,8 @@ async def test_cae_needs_a_passed_audit_and_is_valid_until_review_due(
         nextReviewDue="2027-05-01",
     )
     credential = await issue(client, admin_headers, tier="CAE", organizationId=org["id"])
-    assert credential["validUntil"].startswith("2027-05-01T00:00:00")
+    # Valid through the 30-day grace period after the governance review falls due.
+    assert credential["validUntil"].startswith("2027-05-31T00:00:00")
 
 
 async def test_tier_for_the_wrong_kind_of_subject_is_refused(client: Client, admin_headers: dict[str, str]) -> None:

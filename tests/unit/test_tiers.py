@@ -91,7 +91,7 @@ def test_cae_overdue_governance_review_is_refused() -> None:
         details={"nextReviewDue": "2027-03-01"},
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[audit, review], credentials=[]), make_policy(), NOW)
-    assert result.valid_until == datetime(2027, 3, 1, tzinfo=UTC)
+    assert result.valid_until == datetime(2027, 3, 31, tzinfo=UTC)  # due date + 30 days of grace
     assert result.assessment_ids == ["a", "g"]
 
 

@@ -6,12 +6,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, post
+from litestar import Request, Response, delete, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.auth import principal_of
-from verify_api.api.deps import Conn, Now, RuntimeDep, SettingsDep
+from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
@@ -26,7 +26,7 @@ from verify_api.schemas import (
     OrganizationView,
     StaffLinkView,
 )
-from verify_api.services import issuance, subjects
+from verify_api.services import audit, issuance, organization_rules, subjects
 from verify_api.services.context import tier_policy
 
 IdempotencyKey = Annotated[
@@ -83,13 +83,36 @@ async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationReque
     operation_id="LinkStaff",
     tags=["admin"],
 )
-async def link_staff(conn: Conn, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest], now: Now) -> StaffLinkView:
+async def link_staff(
+    conn: Conn, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest], runtime: RuntimeDep, now: Now
+) -> StaffLinkView:
     link = await subjects.link_staff(conn, org_id, data.holder_id, data.role, now=now)
+    await organization_rules.evaluate_organization(
+        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
     return StaffLinkView(
         organization_id=link.organization_id,
         holder_id=link.holder_id,
         role=link.role,
         linked_at=link.linked_at,
+    )
+
+
+@delete(
+    "/organizations/{org_id:uuid}/staff/{holder_id:uuid}",
+    opt={"scope": "assess"},
+    security=[{"apiKey": []}],
+    operation_id="UnlinkStaff",
+    tags=["admin"],
+    status_code=204,
+    description="End a staff link (kept for history); the CAI staff rule is re-evaluated at once.",
+)
+async def unlink_staff(
+    conn: Conn, org_id: FromPath[UUID], holder_id: FromPath[UUID], runtime: RuntimeDep, now: Now
+) -> None:
+    await subjects.unlink_staff(conn, org_id, holder_id, now=now)
+    await organization_rules.evaluate_organization(
+        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
     )
 
 
@@ -104,12 +127,18 @@ async def record_assessment(
     request: Request[Any, Any, Any],
     conn: Conn,
     data: JSONBody[AssessmentRequest],
-    settings: SettingsDep,
+    runtime: RuntimeDep,
     now: Now,
 ) -> AssessmentView:
+    settings = runtime.settings
     saved = await subjects.record_assessment(
         conn, data, policy=tier_policy(settings), now=now, recorded_by=principal_of(request).client_id
     )
+    if saved.organization_id is not None:
+        # A governance review lifts an overdue suspension and renews the CAE at once.
+        await organization_rules.evaluate_organization(
+            conn, saved.organization_id, key=runtime.issuer_key, settings=settings, now=now
+        )
     return AssessmentView(
         id=saved.id,
         kind=saved.kind,
@@ -162,6 +191,7 @@ async def issue_credential(
         client_id=principal_of(request).client_id,
         idempotency_key=idempotency_key,
     )
+    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
     view = issued_view(outcome.credential, runtime.settings.base_url)
     headers = {"Location": view.url}
     if outcome.replayed:
@@ -170,4 +200,4 @@ async def issue_credential(
     return Response(view, status_code=HTTP_201_CREATED, headers=headers)
 
 
-ADMIN_HANDLERS = [create_holder, create_organization, link_staff, record_assessment, issue_credential]
+ADMIN_HANDLERS = [create_holder, create_organization, link_staff, unlink_staff, record_assessment, issue_credential]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from litestar.datastructures import State
@@ -13,6 +13,7 @@ from litestar.params import SkipValidation
 from verify_api.db.pool import Connection, Pool
 from verify_api.services.context import IssuerKey
 from verify_api.services.lookup import ProofCheckCache
+from verify_api.services.status_lists import StatusListCache
 from verify_api.settings import Settings
 
 
@@ -24,6 +25,7 @@ class Runtime:
     clock: Callable[[], datetime]
     issuer_key: IssuerKey
     proof_cache: ProofCheckCache
+    status_list_cache: StatusListCache = field(default_factory=StatusListCache)
     pool: Pool | None = None
 
 

@@ -38,6 +38,8 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.AuthenticationError: (401, "unauthenticated", "Authentication required"),
     errors.PermissionDeniedError: (403, "forbidden", "Missing scope"),
     errors.NotFoundError: (404, "not-found", "Not found"),
+    errors.UnsupportedMediaTypeError: (415, "unsupported-media-type", "Unsupported media type"),
+    errors.SigningKeyStateError: (409, "signing-key-state", "Signing key state"),
     errors.IdempotencyConflictError: (409, "idempotency-key-reused", "Idempotency-Key reused"),
     errors.ConflictError: (409, "conflict", "Conflict"),
     errors.TierRuleError: (422, "tier-rule-not-met", "Tier rule not met"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -20,13 +21,36 @@ VC_MEDIA_TYPE = "application/vc"
     "/credentials/{credential_id:str}",
     operation_id="GetCredential",
     tags=["public"],
-    description="Is this credential real and valid right now? Status and every check are computed at request time.",
+    description=(
+        "Is this credential real and valid right now? Status and every check are computed at request time. "
+        "With `at`, the answer is for that moment, replayed from the credential's history."
+    ),
     cache_control=None,
 )
-async def get_credential(conn: Conn, credential_id: FromPath[str], runtime: RuntimeDep, now: Now) -> CredentialView:
+async def get_credential(
+    conn: Conn,
+    credential_id: FromPath[str],
+    runtime: RuntimeDep,
+    now: Now,
+    at: Annotated[
+        datetime | None,
+        QueryParameter(name="at", required=False, description="RFC 3339 time, e.g. 2026-06-01T00:00:00Z"),
+    ] = None,
+) -> CredentialView:
     return await lookup.lookup_credential(
-        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+        conn,
+        credential_id,
+        settings=runtime.settings,
+        cache=runtime.proof_cache,
+        now=now,
+        at=_aware(at),
+        key=runtime.issuer_key,
     )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is ambiguous; PAI Verify reads it as UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @get(
@@ -61,12 +85,12 @@ async def search_registry(
     now: Now,
     q: Annotated[str, QueryParameter(name="q", max_length=100, description="part of the organisation's name")] = "",
 ) -> RegistrySearchView:
-    return await registry.search_registry(conn, q, settings=runtime.settings, now=now)
+    return await registry.search_registry(conn, q, key=runtime.issuer_key, settings=runtime.settings, now=now)
 
 
 @get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
-    return await registry.get_registry_entry(conn, org_id, settings=runtime.settings, now=now)
+    return await registry.get_registry_entry(conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now)
 
 
 @get("/health", operation_id="Health", tags=["public"], include_in_schema=True)

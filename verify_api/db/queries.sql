@@ -19,14 +19,18 @@ SELECT id, name, kind, website, country, created_at FROM organizations WHERE id 
 -- name: insert_staff_link --
 INSERT INTO organization_staff (organization_id, holder_id, role, linked_at)
 VALUES ($1, $2, $3, $4)
-ON CONFLICT ON CONSTRAINT organization_staff_pkey DO UPDATE SET role = EXCLUDED.role
+ON CONFLICT ON CONSTRAINT organization_staff_pkey
+    DO UPDATE SET role = EXCLUDED.role, unlinked_at = NULL,
+                  linked_at = CASE WHEN organization_staff.unlinked_at IS NULL THEN organization_staff.linked_at
+                                   ELSE EXCLUDED.linked_at END
 RETURNING organization_id, holder_id, role, linked_at
 
 -- name: count_active_aida_staff --
 SELECT count(DISTINCT s.holder_id) AS n
 FROM organization_staff s
 JOIN credentials c ON c.holder_id = s.holder_id AND c.tier = 'AIDA'
-WHERE s.organization_id = $1 AND c.status = 'active' AND c.valid_from <= $2 AND c.valid_until > $2
+WHERE s.organization_id = $1 AND s.unlinked_at IS NULL
+  AND c.status = 'active' AND c.valid_from <= $2 AND c.valid_until > $2
 
 -- name: insert_assessment --
 INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
@@ -68,7 +72,7 @@ SELECT id, purpose, size, created_at FROM status_lists WHERE purpose = $1 ORDER 
 SELECT count(*) AS n FROM credentials WHERE (CASE WHEN $2 = 'revocation' THEN revocation_list ELSE suspension_list END) = $1
 
 -- name: insert_status_list --
-INSERT INTO status_lists (id, purpose, size, created_at) VALUES ($1, $2, $3, $4)
+INSERT INTO status_lists (id, purpose, size, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
 RETURNING id, purpose, size, created_at
 
 -- name: insert_credential --
@@ -81,7 +85,8 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 -- name: get_credential --
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
        c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
-       c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since
+       c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
+       k.created_at AS key_created_at, k.retired_at AS key_retired_at
 FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1
 
 -- name: get_credential_id_by_code --

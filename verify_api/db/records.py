@@ -78,6 +78,8 @@ class CredentialRecord(msgspec.Struct, frozen=True):
     # The signing key it names, joined in so a lookup is one round trip.
     key_multibase: str
     key_compromised_since: datetime | None
+    key_created_at: datetime
+    key_retired_at: datetime | None
 
 
 class NewCredential(msgspec.Struct, frozen=True):

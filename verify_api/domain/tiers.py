@@ -106,6 +106,7 @@ class TierPolicy(msgspec.Struct, frozen=True):
     cai_min_aida_staff: int
     validity_days: dict[str, int]
     cae_max_validity_days: int
+    cae_governance_grace_days: int = 30
 
 
 class AssessmentFact(msgspec.Struct, frozen=True):
@@ -260,7 +261,9 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
             elif due <= now:
                 missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
             else:
-                valid_until = min(due, now + timedelta(days=policy.cae_max_validity_days))
+                # Valid through the grace period after the review falls due; the lifecycle rules suspend it then.
+                grace = timedelta(days=policy.cae_governance_grace_days)
+                valid_until = min(due + grace, now + timedelta(days=policy.cae_max_validity_days))
             if latest is not audit:
                 used.append(latest.id)
 

@@ -38,4 +38,5 @@ def tier_policy(settings: Settings) -> TierPolicy:
             "CAE": settings.cae_max_validity_days,
         },
         cae_max_validity_days=settings.cae_max_validity_days,
+        cae_governance_grace_days=settings.cae_governance_grace_days,
     )

@@ -80,7 +80,7 @@ async def issue_credential(
             return replay
     try:
         async with conn.transaction():
-            record = await _issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
+            record = await issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
             if idempotency_key is not None and client_id is not None:
                 await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
     except IdempotencyKeyTakenError:
@@ -140,7 +140,7 @@ async def _subject_facts(repo: Repository, request: IssueCredentialRequest, now:
     return name, facts
 
 
-async def _issue_in_transaction(
+async def issue_in_transaction(
     repo: Repository,
     key: IssuerKey,
     request: IssueCredentialRequest,
@@ -148,13 +148,19 @@ async def _issue_in_transaction(
     settings: Settings,
     now: datetime,
     client_id: UUID | None,
+    renewing: str | None = None,
+    renewal_reason: str = "recertified",
 ) -> CredentialRecord:
+    """Check the rule and store a new signed credential; the caller owns the transaction.
+
+    `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
+    """
     subject_name, facts = await _subject_facts(repo, request, now)
     qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now)
-    predecessor = None
+    predecessor = renewing
     for held in facts.credentials:
         # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
-        if held.tier == request.tier and held.status == "active" and held.valid_until <= now:
+        if renewing is None and held.tier == request.tier and held.status == "active" and held.valid_until <= now:
             await repo.supersede_lapsed_credential(held.id, now)
             predecessor = held.id
     cryptosuite = request.cryptosuite or settings.default_cryptosuite
@@ -198,6 +204,15 @@ async def _issue_in_transaction(
                 await repo.insert_credential(new)
         except (SlotTakenError, VerificationCodeTakenError):
             continue
+        if predecessor is not None:
+            await repo.insert_event(
+                kind="credential_superseded",
+                occurred_at=now,
+                credential_id=predecessor,
+                organization_id=request.organization_id,
+                actor=client_id,
+                data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
+            )
         await repo.insert_event(
             kind="credential_issued",
             occurred_at=now,

@@ -8,20 +8,24 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
-from verify_api.domain.credential import credential_url, did_web_for
+from verify_api.domain.credential import credential_url, did_web_for, rfc3339
+from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
-from verify_api.errors import CredentialNotFoundError, ProofError
+from verify_api.errors import CredentialNotFoundError, InvalidInputError, ProofError
 from verify_api.proofs.data_integrity import verify_proof
 from verify_api.proofs.keys import decode_multikey
 from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
+from verify_api.services.organization_rules import evaluate_organization
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
 
@@ -69,32 +73,92 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-def public_status(record: CredentialRecord, now: datetime) -> str:
-    if record.status != "active":
-        return record.status
+def public_status(record: CredentialRecord, now: datetime, stored: str | None = None) -> str:
+    status = stored or record.status
+    if status != "active":
+        return status
     return "expired" if now >= record.valid_until else "active"
 
 
 async def lookup_credential(
-    conn: Connection, credential_id: str, *, settings: Settings, cache: ProofCheckCache, now: datetime
+    conn: Connection,
+    credential_id: str,
+    *,
+    settings: Settings,
+    cache: ProofCheckCache,
+    now: datetime,
+    at: datetime | None = None,
+    key: IssuerKey | None = None,
 ) -> CredentialView:
+    """The public view now, or (with `at`) as it stood at that moment, replayed from the event history."""
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     record = await Repository(conn).get_credential(credential_id)
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    if record.organization_id is not None and at is None and key is not None:
+        # Organisation rules are evaluated on read, so the answer reflects a lapse the moment it happens.
+        await evaluate_organization(conn, record.organization_id, key=key, settings=settings, now=now)
+        record = await Repository(conn).get_credential(credential_id) or record
+    lifecycle = LifecycleRepository(conn)
+    stored, reason = record.status, record.status_reason
+    if at is not None:
+        if at > now:
+            raise InvalidInputError("`at` is in the future; ask about the present or the past")
+        events = await lifecycle.credential_events(record.id)
+        stored_at, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= at])
+        if stored_at is None:
+            raise CredentialNotFoundError(
+                f"credential {record.id} was issued at {rfc3339(record.issued_at)}; it did not exist at {rfc3339(at)}"
+            )
+        stored = stored_at
     proof_check = cache.get(record.id, record.key_multibase)
     if proof_check is None:
         proof_check = await asyncio.to_thread(check_stored_proof_sync, record)
         cache.put(record.id, record.key_multibase, proof_check)
-    return credential_view(record, proof_check, settings=settings, now=now)
+    view = credential_view(record, proof_check, settings=settings, now=at or now, stored=stored, reason=reason)
+    if stored == "superseded":
+        view.superseded_by = await lifecycle.successor_of(record.id)
+        view.current = await lifecycle.newest_in_chain(record.id)
+    view.notices = await prerequisite_notices(lifecycle, record, at or now)
+    view.at = at
+    return view
+
+
+async def prerequisite_notices(lifecycle: LifecycleRepository, record: CredentialRecord, now: datetime) -> list[str]:
+    """PAI policy: a credential stays valid when the one it builds on is later revoked, suspended or lapses, but
+    every answer about it says so."""
+    builds_on = TIERS[record.tier].builds_on
+    if builds_on is None or record.holder_id is None:
+        return []
+    states = await lifecycle.prerequisite_states(record.holder_id, builds_on)
+    if not states:
+        return [f"No {builds_on} credential is on record for this holder, although {record.tier} builds on it."]
+    newest = states[0]
+    if newest.status in ("revoked", "suspended"):
+        since = f" on {newest.status_changed_at.date().isoformat()}" if newest.status_changed_at else ""
+        why = f" ({newest.status_reason})" if newest.status_reason else ""
+        return [
+            f"The {builds_on} this {record.tier} builds on was {newest.status}{since}{why}. "
+            f"Under PAI policy the {record.tier} itself remains valid."
+        ]
+    if newest.valid_until <= now:
+        return [f"The {builds_on} this {record.tier} builds on expired on {newest.valid_until.date().isoformat()}."]
+    return []
 
 
 def credential_view(
-    record: CredentialRecord, proof_check: Check, *, settings: Settings, now: datetime
+    record: CredentialRecord,
+    proof_check: Check,
+    *,
+    settings: Settings,
+    now: datetime,
+    stored: str | None = None,
+    reason: str | None = None,
 ) -> CredentialView:
-    status = public_status(record, now)
-    checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(record, status)]
+    stored = stored or record.status
+    status = public_status(record, now, stored)
+    checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(stored, status, reason)]
     info = TIERS[record.tier]
     return CredentialView(
         id=record.id,
@@ -102,7 +166,7 @@ def credential_view(
         tier=record.tier,
         title=info.title,
         status=status,  # type: ignore[arg-type]
-        status_reason=record.status_reason,
+        status_reason=reason if stored != "active" else None,
         subject=SubjectView(name=record.subject_name, kind=info.subject_kind),
         issuer=IssuerView(id=did_web_for(settings.base_url), name=settings.issuer_name),
         valid_from=record.valid_from,
@@ -121,6 +185,14 @@ def _key_check(record: CredentialRecord) -> Check:
             result="failed",
             detail=f"signed with a key declared compromised since {compromised.isoformat()}",
         )
+    # The key must have been in service when the credential was issued (the same window POST /v1/verify checks).
+    retired = record.key_retired_at
+    if retired is not None and record.issued_at >= retired:
+        return Check(
+            name="signing key", result="failed", detail=f"signed after the key was retired on {retired.isoformat()}"
+        )
+    if record.issued_at < record.key_created_at:
+        return Check(name="signing key", result="failed", detail="signed before the key was put in service")
     return Check(name="signing key", result="passed", detail="signed by a key the PAI publishes and still trusts")
 
 
@@ -136,19 +208,22 @@ def _validity_check(record: CredentialRecord, now: datetime) -> Check:
     return Check(name="validity period", result="passed", detail=f"valid until {record.valid_until.isoformat()}")
 
 
-def _status_check(record: CredentialRecord, status: str) -> Check:
-    if record.status == "active":
+def _status_check(stored: str, status: str, reason: str | None) -> Check:
+    if stored == "active":
         return Check(name="status", result="passed", detail="neither revoked nor suspended")
-    reason = f" ({record.status_reason})" if record.status_reason else ""
-    return Check(name="status", result="failed", detail=f"{status}{reason}")
+    why = f" ({reason})" if reason else ""
+    if stored == "superseded":
+        return Check(name="status", result="failed", detail=f"superseded{why}: a newer credential replaces this one")
+    return Check(name="status", result="failed", detail=f"{status}{why}")
 
 
 async def find_credential_id_by_code(conn: Connection, raw_code: str) -> str:
+    """The newest credential in the chain the code was printed for, so a renewed badge's code keeps working."""
     code = normalize_verification_code(raw_code)
     found = await Repository(conn).get_credential_id_by_code(code)
     if found is None:
         raise CredentialNotFoundError(f"no credential has verification code {code}")
-    return found
+    return await LifecycleRepository(conn).newest_in_chain(found)
 
 
 async def get_signed_document(conn: Connection, credential_id: str) -> bytes:

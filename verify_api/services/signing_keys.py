@@ -8,10 +8,21 @@ from verify_api.db.repository import Repository
 from verify_api.domain.credential import did_web_for
 from verify_api.proofs.keys import decode_multikey, public_jwk
 
+
+def validity_window(key: SigningKeyRecord) -> dict[str, str]:
+    """When the key signed: from `created` until `retired` (absent while it is the active key). Credentials it
+    signed in that window keep verifying after rotation; see services/key_rotation.py."""
+    window = {"created": key.created_at.isoformat()}
+    if key.retired_at is not None:
+        window["retired"] = key.retired_at.isoformat()
+    return window
+
+
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import SigningKeyRecord
     from verify_api.services.context import IssuerKey
 
 DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
@@ -28,6 +39,7 @@ async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:
     methods = [
         {"id": k.kid, "type": "Multikey", "controller": did, "publicKeyMultibase": k.public_key_multibase}
         | ({"revoked": k.compromised_since.isoformat()} if k.compromised_since else {})
+        | validity_window(k)
         for k in keys
     ]
     ids = [m["id"] for m in methods]
@@ -42,4 +54,11 @@ async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:
 
 async def jwk_set(conn: Connection) -> dict[str, Any]:
     keys = await Repository(conn).list_signing_keys()
-    return {"keys": [public_jwk(decode_multikey(k.public_key_multibase), k.kid) for k in keys]}
+    return {
+        "keys": [
+            public_jwk(decode_multikey(k.public_key_multibase), k.kid)
+            | validity_window(k)
+            | ({"revoked": k.compromised_since.isoformat()} if k.compromised_since else {})
+            for k in keys
+        ]
+    }

@@ -7,9 +7,10 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
 from verify_api.db.repository import Repository
-from verify_api.errors import HolderNotFoundError, InvalidInputError, OrganizationNotFoundError
+from verify_api.errors import HolderNotFoundError, InvalidInputError, NotFoundError, OrganizationNotFoundError
 from verify_api.schemas import (
     AssessmentRequest,
     ComplianceAudit,
@@ -65,6 +66,13 @@ async def link_staff(
         link = await repo.link_staff(org_id, holder_id, role, now)
         await repo.insert_event(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
         return link
+
+
+async def unlink_staff(conn: Connection, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
+    async with conn.transaction():
+        if not await OrganizationRepository(conn).unlink_staff(org_id, holder_id, now):
+            raise NotFoundError(f"holder {holder_id} is not on the staff of organisation {org_id}")
+        await Repository(conn).insert_event(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
 
 
 def _outcome(request: AssessmentRequest, policy: TierPolicy) -> str:
