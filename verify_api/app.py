@@ -20,7 +20,7 @@ from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
-from verify_api.api.pages import negotiate_credential_page, page_routes, page_template_config
+from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, health
 from verify_api.api.vc_api import vc_api_routers
@@ -118,7 +118,6 @@ def create_app(
                 path="/v1",
                 guards=[require_scope],
                 route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
-                before_request=negotiate_credential_page,
             ),
             verify_router(settings),
             *vc_api_routers(settings),

@@ -83,8 +83,8 @@ async def negotiate_credential_page(request: Request[Any, Any, Any]) -> Response
 
     JSON stays the default: only an Accept header that ranks text/html above application/json redirects.
     """
-    if request.method != "GET" or request.route_handler.operation_id != "GetCredential":
-        return None
+    if "html" not in request.headers.get("accept", ""):
+        return None  # the common API case, decided without parsing the header
     wanted = request.accept.best_match(["application/json", "text/html"], default="application/json")
     if wanted != "text/html":
         return None

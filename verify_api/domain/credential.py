@@ -7,6 +7,7 @@ Only terms defined by the two contexts are used, so RDF canonicalisation signs e
 from __future__ import annotations
 
 import base64
+import functools
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,7 @@ class CredentialDraft(msgspec.Struct, frozen=True):
     status_slots: list[StatusSlot]
 
 
+@functools.lru_cache(maxsize=64)
 def did_web_for(base_url: str) -> str:
     """did:web method-specific id for an origin: ports are %3A-encoded and path segments become ':'.
 
