@@ -217,3 +217,36 @@ async def test_reissue_after_expiry_then_code_of_old_resolves_to_new(
     assert reissued.status_code == 201
     found = await client.get("/v1/lookup", params={"code": credential["verificationCode"]})
     assert found.json()["id"] == reissued.json()["id"]
+
+
+async def _verify_report(client: Client, credential_id: str) -> dict[str, Any]:
+    document = (await client.get(f"/v1/credentials/{credential_id}/vc")).content
+    response = await client.post("/v1/verify", content=document, headers={"Content-Type": "application/vc"})
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+def _check(report: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(c for c in report["checks"] if c["name"] == name)
+
+
+async def test_presented_credential_sees_each_status_change(client: Client, admin_headers: dict[str, str]) -> None:
+    credential = await make_aida(client, admin_headers)
+    assert (await _verify_report(client, credential["id"]))["verified"] is True
+    await transition(client, admin_headers, credential["id"], "suspend", "under_investigation")
+    report = await _verify_report(client, credential["id"])
+    assert report["verified"] is False
+    assert "suspended (under_investigation)" in _check(report, "status")["detail"]
+    await transition(client, admin_headers, credential["id"], "reinstate", "investigation_cleared")
+    assert (await _verify_report(client, credential["id"]))["verified"] is True
+    await transition(client, admin_headers, credential["id"], "revoke", "misconduct")
+    assert "revoked (misconduct)" in _check(await _verify_report(client, credential["id"]), "status")["detail"]
+
+
+async def test_verification_report_mentions_revoked_prerequisite(client: Client, admin_headers: dict[str, str]) -> None:
+    cpap = await make_cpap(client, admin_headers)
+    await transition(client, admin_headers, cpap["aida"]["id"], "revoke", "assessment_invalidated")
+    report = await _verify_report(client, cpap["id"])
+    assert report["verified"] is True
+    assert "That AIDA has since been revoked" in _check(report, "tier")["detail"]

@@ -103,7 +103,7 @@ async def test_verify_cpap_without_aida_is_flagged(
     report = await post_verify(client, await signed_document(client, cpap["id"]), "application/json")
     result, detail = checks_of(report)["tier"]
     assert result == "failed"
-    assert "requires a AIDA first" in detail
+    assert "requires an AIDA first" in detail
     assert report["verified"] is False
 
 

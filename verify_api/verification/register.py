@@ -94,10 +94,22 @@ def tier_check(record: CredentialRecord, held: Sequence[dict[str, Any]]) -> Chec
     if not earlier:
         return failed(
             TIER,
-            f"a {record.tier} requires a {prerequisite} first, but the holder had no {prerequisite} "
-            "when this credential was issued",
+            f"a {record.tier} requires {_article(prerequisite)} {prerequisite} first, "
+            f"but the holder had no {prerequisite} when this credential was issued",
         )
-    return passed(TIER, f"{meaning} The holder held {prerequisite} {earlier[0]['id']} when it was issued.")
+    detail = f"{meaning} The holder held {prerequisite} {earlier[0]['id']} when it was issued."
+    current = [c for c in held if c["tier"] == prerequisite and c["status"] != "superseded"]
+    if current and current[-1]["status"] in ("revoked", "suspended"):
+        # PAI policy (README, "Prerequisite policy"): the higher credential stays valid, and the report says so.
+        detail += (
+            f" That {prerequisite} has since been {current[-1]['status']}; under PAI policy this {record.tier} "
+            "remains valid."
+        )
+    return passed(TIER, detail)
+
+
+def _article(tier: str) -> str:
+    return "an" if tier[0] in "AEIOU" else "a"
 
 
 def _held_at(credential: dict[str, Any], at: datetime) -> bool:
