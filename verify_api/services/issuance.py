@@ -155,6 +155,8 @@ async def issue_in_transaction(
 
     `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
+    # The document states dates to the second; the register keeps exactly the same instants.
+    now = now.replace(microsecond=0)
     subject_name, facts = await _subject_facts(repo, request, now)
     qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now)
     predecessor = renewing

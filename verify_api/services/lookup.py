@@ -183,13 +183,13 @@ def _key_check(record: CredentialRecord) -> Check:
         return Check(
             name="signing key",
             result="failed",
-            detail=f"signed with a key declared compromised since {compromised.isoformat()}",
+            detail=f"signed with a key declared compromised since {rfc3339(compromised)}",
         )
     # The key must have been in service when the credential was issued (the same window POST /v1/verify checks).
     retired = record.key_retired_at
     if retired is not None and record.issued_at >= retired:
         return Check(
-            name="signing key", result="failed", detail=f"signed after the key was retired on {retired.isoformat()}"
+            name="signing key", result="failed", detail=f"signed after the key was retired on {rfc3339(retired)}"
         )
     if record.issued_at < record.key_created_at:
         return Check(name="signing key", result="failed", detail="signed before the key was put in service")
@@ -201,11 +201,11 @@ def _validity_check(record: CredentialRecord, now: datetime) -> Check:
         return Check(
             name="validity period",
             result="failed",
-            detail=f"not valid before {record.valid_from.isoformat()}",
+            detail=f"not valid before {rfc3339(record.valid_from)}",
         )
     if now >= record.valid_until:
-        return Check(name="validity period", result="failed", detail=f"expired on {record.valid_until.isoformat()}")
-    return Check(name="validity period", result="passed", detail=f"valid until {record.valid_until.isoformat()}")
+        return Check(name="validity period", result="failed", detail=f"expired on {rfc3339(record.valid_until)}")
+    return Check(name="validity period", result="passed", detail=f"valid until {rfc3339(record.valid_until)}")
 
 
 def _status_check(stored: str, status: str, reason: str | None) -> Check:
