@@ -66,3 +66,27 @@ async def make_cpap(client: Client, headers: dict[str, str]) -> dict[str, Any]:
     credential["holderId"] = aida["holderId"]
     credential["aida"] = aida
     return credential
+
+
+async def make_cai(client: Client, headers: dict[str, str], name: str = "Fabrikam Integrators") -> dict[str, Any]:
+    """A consultancy with three AIDA-holding staff (under "staff") and an issued CAI (under "credential")."""
+    org = await make_organization(client, headers, name=name)
+    org["staff"] = []
+    for n in range(3):
+        aida = await make_aida(client, headers, displayName=f"{name} staff {n}")
+        linked = await client.post(
+            f"/v1/organizations/{org['id']}/staff", json={"holderId": aida["holderId"]}, headers=headers
+        )
+        assert linked.status_code == 201, linked.text
+        org["staff"].append(aida)
+    await make_assessment(
+        client,
+        headers,
+        kind="deliverables_review",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="approved",
+        evidenceDigest=digest(name),
+    )
+    org["credential"] = await issue(client, headers, tier="CAI", organizationId=org["id"])
+    return org

@@ -7,33 +7,13 @@ from typing import TYPE_CHECKING, Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import digest, issue, make_aida, make_assessment, make_organization
+from tests.factories import digest, issue, make_aida, make_assessment, make_cai, make_organization
 from tests.lifecycle_helpers import transition
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock
 
 Client = AsyncTestClient[Litestar]
-
-
-async def _cai(client: Client, headers: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    org = await make_organization(client, headers, name="Fabrikam Integrators")
-    staff = []
-    for n in range(3):
-        aida = await make_aida(client, headers, displayName=f"Fabrikam {n}")
-        await client.post(f"/v1/organizations/{org['id']}/staff", json={"holderId": aida["holderId"]}, headers=headers)
-        staff.append(aida)
-    await make_assessment(
-        client,
-        headers,
-        kind="deliverables_review",
-        organizationId=org["id"],
-        assessorIds=["a1"],
-        outcome="approved",
-        evidenceDigest=digest("fabrikam"),
-    )
-    org["credential"] = await issue(client, headers, tier="CAI", organizationId=org["id"])
-    return org, staff
 
 
 async def _entry(client: Client, org_id: str) -> dict[str, Any]:
@@ -46,7 +26,8 @@ async def _entry(client: Client, org_id: str) -> dict[str, Any]:
 async def test_cai_at_risk_at_once_then_suspended_after_grace(
     client: Client, admin_headers: dict[str, str], clock: FakeClock
 ) -> None:
-    org, staff = await _cai(client, admin_headers)
+    org = await make_cai(client, admin_headers)
+    staff = org["staff"]
     assert (await _entry(client, org["id"]))["standing"] is None
     clock.advance(days=2)
     lost_at = clock.now
@@ -70,7 +51,8 @@ async def test_cai_at_risk_at_once_then_suspended_after_grace(
 async def test_cai_recovers_when_staff_count_returns(
     client: Client, admin_headers: dict[str, str], clock: FakeClock
 ) -> None:
-    org, staff = await _cai(client, admin_headers)
+    org = await make_cai(client, admin_headers)
+    staff = org["staff"]
     await client.delete(f"/v1/organizations/{org['id']}/staff/{staff[0]['holderId']}", headers=admin_headers)
     clock.advance(days=31)
     assert (await _entry(client, org["id"]))["credentials"][0]["status"] == "suspended"
@@ -87,7 +69,7 @@ async def test_cai_recovers_when_staff_count_returns(
 async def test_cai_shortfall_from_expiry_counts_from_the_expiry_date(
     client: Client, admin_headers: dict[str, str], clock: FakeClock
 ) -> None:
-    org, _ = await _cai(client, admin_headers)
+    org = await make_cai(client, admin_headers)
     # Every staff AIDA expires after 730 days; nobody looks at the registry until much later.
     clock.advance(days=740)
     entry = await _entry(client, org["id"])
@@ -143,7 +125,7 @@ async def test_cae_suspended_when_review_overdue_beyond_grace_and_reinstated_by_
 async def test_operator_suspension_is_not_lifted_by_rules(
     client: Client, admin_headers: dict[str, str], clock: FakeClock
 ) -> None:
-    org, _ = await _cai(client, admin_headers)
+    org = await make_cai(client, admin_headers)
     await transition(client, admin_headers, org["credential"]["id"], "suspend", "under_investigation")
     clock.advance(days=1)
     entry = await _entry(client, org["id"])

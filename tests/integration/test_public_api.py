@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import digest, issue, make_aida, make_assessment, make_organization
+from tests.factories import make_aida, make_cai, make_organization
 from verify_api.domain.codes import format_verification_code
 
 if TYPE_CHECKING:
@@ -122,26 +122,8 @@ async def test_lookup_without_code_is_bad_request(client: Client) -> None:
     assert "code" in response.json()["detail"]
 
 
-async def _certified_consultancy(client: Client, headers: dict[str, str], name: str) -> dict[str, Any]:
-    org = await make_organization(client, headers, name=name)
-    for n in range(3):
-        aida = await make_aida(client, headers, displayName=f"{name} staff {n}")
-        await client.post(f"/v1/organizations/{org['id']}/staff", json={"holderId": aida["holderId"]}, headers=headers)
-    await make_assessment(
-        client,
-        headers,
-        kind="deliverables_review",
-        organizationId=org["id"],
-        assessorIds=["a1"],
-        outcome="approved",
-        evidenceDigest=digest(name),
-    )
-    org["credential"] = await issue(client, headers, tier="CAI", organizationId=org["id"])
-    return org
-
-
 async def test_registry_search_finds_certified_organisations(client: Client, admin_headers: dict[str, str]) -> None:
-    certified = await _certified_consultancy(client, admin_headers, "Northwind Integrators")
+    certified = await make_cai(client, admin_headers, "Northwind Integrators")
     await make_organization(client, admin_headers, name="Northwind Uncertified")
     body = (await client.get("/v1/organizations", params={"q": "northwind"})).json()
     assert [r["name"] for r in body["results"]] == ["Northwind Integrators"]
@@ -154,7 +136,7 @@ async def test_registry_search_finds_certified_organisations(client: Client, adm
 
 
 async def test_registry_search_treats_wildcards_literally(client: Client, admin_headers: dict[str, str]) -> None:
-    await _certified_consultancy(client, admin_headers, "Contoso AI")
+    await make_cai(client, admin_headers, "Contoso AI")
     assert (await client.get("/v1/organizations", params={"q": "%"})).json()["results"] == []
     assert len((await client.get("/v1/organizations", params={"q": ""})).json()["results"]) == 1
 

@@ -155,10 +155,10 @@ async def issue_in_transaction(
 
     `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
-    # The document states dates to the second; the register keeps exactly the same instants.
-    now = now.replace(microsecond=0)
     subject_name, facts = await _subject_facts(repo, request, now)
-    qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now)
+    # The document states dates to the second, so the register keeps exactly the same validity instants
+    # (issued_at keeps full precision: key service windows and compromise times are compared against it).
+    qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now.replace(microsecond=0))
     predecessor = renewing
     for held in facts.credentials:
         # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
