@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import swagger_ui_bundle
 from litestar import Litestar, Router
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.static_files import create_static_files_router
 
 from verify_api import __version__
 from verify_api.api.admin import ADMIN_HANDLERS
@@ -55,6 +57,18 @@ def load_signing_key(settings: Settings) -> Signer:
     return load_signer(pem, passphrase, source=path.name)
 
 
+DOCS_ASSETS = "/docs-assets"
+
+
+def docs_assets_router() -> Router:
+    return create_static_files_router(
+        path=DOCS_ASSETS,
+        directories=[Path(swagger_ui_bundle.swagger_ui_path)],
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=86400, public=True),
+    )
+
+
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="PAI Verify",
@@ -64,7 +78,17 @@ def openapi_config() -> OpenAPIConfig:
             "documents and answers whether a credential is real and valid."
         ),
         path="/",
-        render_plugins=[SwaggerRenderPlugin(path="/docs"), JsonRenderPlugin(path="/openapi.json")],
+        # Swagger UI's assets are served from the swagger-ui-bundle wheel, so /docs works with no network.
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/docs",
+                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
+            ),
+            JsonRenderPlugin(path="/openapi.json"),
+        ],
         components=Components(
             security_schemes={
                 "apiKey": SecurityScheme(
@@ -123,6 +147,7 @@ def create_app(
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
             well_known_router,
+            docs_assets_router(),
             health,
             *page_routes(settings),
         ],
