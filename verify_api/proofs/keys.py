@@ -86,13 +86,13 @@ def load_signer(pem: bytes, passphrase: bytes | None, *, source: str) -> Signer:
     """
     if b"-----BEGIN " not in pem:
         raise SigningKeyError(f"{source}: not a PEM file", source=source)
-    if b"-----BEGIN OPENSSH PRIVATE KEY-----" in pem:
+    if b"BEGIN OPENSSH PRIVATE KEY" in pem:
         raise SigningKeyError(
             f"{source}: OpenSSH key format is not supported; store the key as PKCS#8 PEM", source=source
         )
-    if b"PRIVATE KEY-----" not in pem:
+    if b"PRIVATE KEY" not in pem:
         raise SigningKeyError(f"{source}: the PEM does not contain a private key", source=source)
-    encrypted = b"-----BEGIN ENCRYPTED PRIVATE KEY-----" in pem or b"Proc-Type: 4,ENCRYPTED" in pem
+    encrypted = b"BEGIN ENCRYPTED PRIVATE KEY" in pem or b"Proc-Type: 4,ENCRYPTED" in pem
     if encrypted and passphrase is None:
         raise SigningKeyError(f"{source}: the key is encrypted and no passphrase was given", source=source)
     if not encrypted and passphrase is not None:
