@@ -24,10 +24,10 @@ from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
-from verify_api.api.public import PUBLIC_HANDLERS, health
+from verify_api.api.public import PUBLIC_HANDLERS, health, lookup_by_code
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
-from verify_api.api.verify import verify_router
+from verify_api.api.verify import verification_rate_limit, verify_router
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool
 from verify_api.errors import SigningKeyError
@@ -143,6 +143,7 @@ def create_app(
                 guards=[require_scope],
                 route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
             ),
+            Router(path="/v1", route_handlers=[lookup_by_code], middleware=[verification_rate_limit(settings)]),
             verify_router(settings),
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
