@@ -25,7 +25,20 @@ if TYPE_CHECKING:
     from verify_api.db.records import SigningKeyRecord
     from verify_api.services.context import IssuerKey
 
-DID_CONTEXTS = ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"]
+# The key windows (`created`, `retired`) are not terms of the DID or Multikey contexts, so a small inline context
+# gives them IRIs: JSON-LD consumers keep them instead of dropping them.
+KEY_WINDOW_CONTEXT = {
+    "created": {"@id": "http://purl.org/dc/terms/created", "@type": "http://www.w3.org/2001/XMLSchema#dateTime"},
+    "retired": {
+        "@id": "https://verify.productionai.institute/ns#retired",
+        "@type": "http://www.w3.org/2001/XMLSchema#dateTime",
+    },
+}
+DID_CONTEXTS: list[object] = [
+    "https://www.w3.org/ns/did/v1",
+    "https://w3id.org/security/multikey/v1",
+    KEY_WINDOW_CONTEXT,
+]
 
 
 async def register_signing_key(conn: Connection, key: IssuerKey, *, now: datetime) -> None:
