@@ -173,11 +173,14 @@ def _evidence(assessment: AssessmentFact, name: str) -> list[EvidenceRef]:
     )
 
 
+def meets_pass_mark(score: int, max_score: int, policy: TierPolicy) -> bool:
+    """Integer arithmetic, so 70% of 10 is exactly 7 with no float rounding at the boundary."""
+    return max_score > 0 and score * 100 >= policy.aida_pass_mark_percent * max_score
+
+
 def exam_passed(exam: AssessmentFact, policy: TierPolicy) -> bool:
     score, max_score = exam.details.get("score"), exam.details.get("maxScore")
-    if not isinstance(score, int) or not isinstance(max_score, int) or max_score <= 0:
-        return False
-    return score * 100 >= policy.aida_pass_mark_percent * max_score
+    return isinstance(score, int) and isinstance(max_score, int) and meets_pass_mark(score, max_score, policy)
 
 
 def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:

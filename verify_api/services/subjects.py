@@ -10,7 +10,8 @@ import msgspec
 from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
 from verify_api.db.repository import Repository
-from verify_api.errors import HolderNotFoundError, InvalidInputError, NotFoundError, OrganizationNotFoundError
+from verify_api.domain.tiers import meets_pass_mark
+from verify_api.errors import InvalidInputError, NotFoundError, OrganizationNotFoundError
 from verify_api.schemas import (
     AssessmentRequest,
     ComplianceAudit,
@@ -79,7 +80,7 @@ def _outcome(request: AssessmentRequest, policy: TierPolicy) -> str:
     if isinstance(request, ExamResult):
         if request.score > request.max_score:
             raise InvalidInputError(f"score {request.score} exceeds maxScore {request.max_score}")
-        return "passed" if request.score * 100 >= policy.aida_pass_mark_percent * request.max_score else "failed"
+        return "passed" if meets_pass_mark(request.score, request.max_score, policy) else "failed"
     return request.outcome
 
 
@@ -125,10 +126,3 @@ async def record_assessment(
             data={"assessment": str(saved.id), "kind": saved.kind, "outcome": outcome},
         )
     return saved
-
-
-async def get_holder(conn: Connection, holder_id: UUID) -> HolderRecord:
-    holder = await Repository(conn).get_holder(holder_id)
-    if holder is None:
-        raise HolderNotFoundError(f"no holder has id {holder_id}")
-    return holder
