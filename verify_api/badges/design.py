@@ -104,11 +104,6 @@ def validity_text(content: BadgeContent) -> str:
     return f"Valid {format_date(content.valid_from)} – {format_date(content.valid_until)}"
 
 
-def status_word(status: str) -> str | None:
-    overlay = STATUS_OVERLAY.get(status)
-    return overlay[0] if overlay else None
-
-
 def overlay_text(word: str) -> tuple[str, float]:
     """The status word and its font size, fitted to the band."""
     return fit_text(word, 42, OVERLAY_LENGTH - 60, min_size=26, bold=True)
