@@ -69,7 +69,14 @@ SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM
 SELECT id, purpose, size, created_at FROM status_lists WHERE purpose = $1 ORDER BY created_at DESC, id LIMIT 1
 
 -- name: count_status_list_slots --
-SELECT count(*) AS n FROM credentials WHERE (CASE WHEN $2 = 'revocation' THEN revocation_list ELSE suspension_list END) = $1
+-- Each branch can use its (list, index) unique index, and the count stops at $3: it only has to tell whether the
+-- list is half full. (A CASE over the column kept PostgreSQL from using either index.)
+SELECT count(*) AS n FROM (
+    SELECT 1 FROM credentials WHERE $2 = 'revocation' AND revocation_list = $1
+    UNION ALL
+    SELECT 1 FROM credentials WHERE $2 = 'suspension' AND suspension_list = $1
+    LIMIT $3
+) AS slots
 
 -- name: insert_status_list --
 INSERT INTO status_lists (id, purpose, size, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)

@@ -190,8 +190,8 @@ class Repository:
     async def current_status_list(self, purpose: str) -> StatusListRecord | None:
         return _row(await self.conn.fetchrow(SQL.current_status_list, purpose), StatusListRecord)
 
-    async def count_status_list_slots(self, list_id: str, purpose: str) -> int:
-        return int(await self.conn.fetchval(SQL.count_status_list_slots, list_id, purpose))
+    async def count_status_list_slots(self, list_id: str, purpose: str, *, up_to: int) -> int:
+        return int(await self.conn.fetchval(SQL.count_status_list_slots, list_id, purpose, up_to))
 
     async def insert_status_list(self, rec: StatusListRecord) -> StatusListRecord:
         row = await self._fetchrow(SQL.insert_status_list, rec.id, rec.purpose, rec.size, rec.created_at)

@@ -28,7 +28,8 @@ def new_status_list_id() -> str:
 
 async def open_status_list(repo: Repository, purpose: str, size: int, now: datetime) -> StatusListRecord:
     current = await repo.current_status_list(purpose)
-    if current is not None and await repo.count_status_list_slots(current.id, purpose) < current.size // 2:
+    half = current.size // 2 if current is not None else 0
+    if current is not None and await repo.count_status_list_slots(current.id, purpose, up_to=half) < half:
         return current
     return await repo.insert_status_list(
         StatusListRecord(id=new_status_list_id(), purpose=purpose, size=size, created_at=now)
