@@ -1,0 +1,87 @@
+"""The one judgement: what a credential in the PAI's register is at a moment.
+
+Every path that says whether a PAI credential is valid asks `judge_credential`: the lookup by id and by code,
+`POST /v1/verify`, the VC API, the pages, the badges and offline QR, the tier rules, CAI staff counts and the
+status lists. Pure: the caller reads the register row (the credential joined with the key that signed it) and,
+for a moment in the past, the stored status replayed from the event log.
+
+States, most decisive first: a credential signed inside a compromised key window, or outside its key's service
+window, is `key_compromised` / `untrusted_key` whatever its stored status; then `revoked`, `superseded`,
+`suspended` (stored); then `not_yet_valid` and `expired` (derived from the dates, never stored); else `valid`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+if TYPE_CHECKING:
+    from verify_api.db.records import CredentialRecord
+
+State = Literal[
+    "valid", "not_yet_valid", "expired", "suspended", "revoked", "superseded", "key_compromised", "untrusted_key"
+]
+# The public status word of each state (the `status` member of a lookup): key problems read as "revoked", with
+# their own reason, because the credential can never become valid again.
+PUBLIC_STATUS: dict[State, str] = {
+    "valid": "active",
+    "not_yet_valid": "not_yet_valid",
+    "expired": "expired",
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "superseded": "superseded",
+    "key_compromised": "revoked",
+    "untrusted_key": "revoked",
+}
+
+
+class CredentialVerdict(msgspec.Struct, frozen=True, kw_only=True):
+    state: State
+    # Public reason code (e.g. `misconduct`, `key_compromise`), None for valid, expired and not yet valid.
+    reason: str | None = None
+    # When the credential stopped being valid (or, for not_yet_valid, when it starts), when known.
+    since: datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.state == "valid"
+
+    @property
+    def public_status(self) -> str:
+        return PUBLIC_STATUS[self.state]
+
+
+def judge_credential(
+    record: CredentialRecord,
+    *,
+    now: datetime,
+    stored_status: str | None = None,
+    stored_reason: str | None = None,
+) -> CredentialVerdict:
+    """Judge a register entry at `now`; `stored_status`/`stored_reason` override the row's (history replay)."""
+    key_problem = judge_signing_key(record)
+    if key_problem is not None:
+        return key_problem
+    status = stored_status or record.status
+    reason = stored_reason if stored_status is not None else record.status_reason
+    if status in ("revoked", "superseded", "suspended"):
+        return CredentialVerdict(state=status, reason=reason, since=record.status_changed_at)  # type: ignore[arg-type]
+    if now < record.valid_from:
+        return CredentialVerdict(state="not_yet_valid", since=record.valid_from)
+    if now >= record.valid_until:
+        return CredentialVerdict(state="expired", since=record.valid_until)
+    return CredentialVerdict(state="valid")
+
+
+def judge_signing_key(record: CredentialRecord) -> CredentialVerdict | None:
+    """The key window, judged by the register's `issued_at` (never by a proof's own `created` claim)."""
+    compromised = record.key_compromised_since
+    if compromised is not None and record.issued_at >= compromised:
+        return CredentialVerdict(state="key_compromised", reason="key_compromise", since=compromised)
+    if record.key_retired_at is not None and record.issued_at >= record.key_retired_at:
+        return CredentialVerdict(state="untrusted_key", reason="signed_after_key_retired", since=record.issued_at)
+    if record.issued_at < record.key_created_at:
+        return CredentialVerdict(state="untrusted_key", reason="signed_before_key_created", since=record.issued_at)
+    return None
