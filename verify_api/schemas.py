@@ -159,10 +159,13 @@ class IssuedCredentialView(Response):
 
 
 # ---- public lookup
-class Check(Response):
+class Check(msgspec.Struct, rename="camel", omit_defaults=True):
     name: str
     result: Literal["passed", "failed", "could not check"]
     detail: str
+    # The W3C problem type a failure maps to where a check's name alone does not say it (e.g. VC Data Integrity
+    # DATA_LOSS_DETECTION_ERROR for a format failure, PARSING_ERROR); the VC API reports it as the problem's type.
+    problem_type: str | None = None
 
 
 class IssuerView(Response):
