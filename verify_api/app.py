@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 
 from verify_api import __version__
 from verify_api.api.admin import ADMIN_HANDLERS
+from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
@@ -144,6 +145,7 @@ def create_app(
                 route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
             ),
             Router(path="/v1", route_handlers=[lookup_by_code], middleware=[verification_rate_limit(settings)]),
+            Router(path="/v1", route_handlers=AUDIT_HANDLERS),
             verify_router(settings),
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),

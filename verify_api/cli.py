@@ -75,7 +75,11 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def generate_key_file(path: Path, passphrase: str | None) -> str:
+    from datetime import UTC, datetime
+
     from verify_api.proofs.keys import generate_signer, private_key_pem
+    from verify_api.services.context import IssuerKey
+    from verify_api.services.key_history import record_key_sync
 
     signer = generate_signer()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,6 +87,9 @@ def generate_key_file(path: Path, passphrase: str | None) -> str:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(private_key_pem(signer, passphrase.encode() if passphrase else None))
+    # The public key is pinned beside it, outside the database (audit checkpoints verify against it).
+    kid = IssuerKey.for_settings(signer, _settings()).verification_method
+    record_key_sync(path, kid=kid, public_key_multibase=signer.public_key_multibase, created=datetime.now(UTC))
     return signer.public_key_multibase
 
 

@@ -110,3 +110,7 @@ class UnsupportedMediaTypeError(VerifyApiError):
 
 class SigningKeyStateError(VerifyApiError):
     """The signing key cannot be rotated or declared compromised in its current state."""
+
+
+class KeyHistoryError(SigningKeyError):
+    """The public-key history beside the signing key (the keys audit checkpoints are pinned to) is unusable."""

@@ -1,4 +1,4 @@
-"""`verify-api audit verify|checkpoint` and `verify-api rules evaluate`: the status-lifecycle commands.
+"""`verify-api rules evaluate` (and the `audit` commands, from audit_commands.py): the status-lifecycle commands.
 
 `rules evaluate` is what a scheduler (cron, a systemd timer) calls; the same rules also run on every read and
 after every relevant write, so nothing depends on it having run.
@@ -11,8 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from verify_api.audit_commands import add_audit_commands
 from verify_api.db.pool import connect
-from verify_api.services.audit import verify_audit_log, write_checkpoint
 from verify_api.services.context import IssuerKey
 from verify_api.services.organization_rules import evaluate_all
 
@@ -26,44 +26,6 @@ def _issuer_key() -> IssuerKey:
 
     settings = ensure_dev_key(_settings())
     return IssuerKey.for_settings(load_signing_key(settings), settings)
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from verify_api.cli import _settings, database_url
-
-    async def run(url: str) -> int:
-        conn = await connect(url)
-        try:
-            report = await verify_audit_log(conn)
-        finally:
-            await conn.close()
-        print(f"checked {report.entries} events and {report.checkpoints} signed checkpoints")
-        for problem in report.problems:
-            print(f"TAMPERED: {problem}")
-        if report.intact:
-            print("the event log is intact")
-        return 0 if report.intact else 1
-
-    with database_url(_settings()) as url:
-        return asyncio.run(run(url))
-
-
-def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
-    from verify_api.cli import _settings, database_url
-
-    key = _issuer_key()
-
-    async def run(url: str) -> None:
-        conn = await connect(url)
-        try:
-            checkpoint = await write_checkpoint(conn, key, now=datetime.now(UTC))
-        finally:
-            await conn.close()
-        print(f"signed a checkpoint at event {checkpoint.seq}" if checkpoint else "nothing new to checkpoint")
-
-    with database_url(_settings()) as url:
-        asyncio.run(run(url))
-    return 0
 
 
 def cmd_rules_evaluate(args: argparse.Namespace) -> int:
@@ -94,13 +56,7 @@ def cmd_rules_evaluate(args: argparse.Namespace) -> int:
 
 
 def add_lifecycle_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    audit = sub.add_parser("audit", help="the tamper-evident event log").add_subparsers(
-        dest="audit_command", required=True
-    )
-    audit.add_parser(
-        "verify", help="recompute the hash chain and check signed checkpoints; exit 1 naming the first tampered entry"
-    ).set_defaults(func=cmd_audit_verify)
-    audit.add_parser("checkpoint", help="sign the newest event now").set_defaults(func=cmd_audit_checkpoint)
+    add_audit_commands(sub)
     rules = sub.add_parser("rules", help="organisation rules").add_subparsers(dest="rules_command", required=True)
     rules.add_parser(
         "evaluate",

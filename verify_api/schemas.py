@@ -250,3 +250,21 @@ class RegistrySearchView(Response):
 class HealthView(Response):
     status: Literal["ok", "unavailable"]
     database: Literal["reachable", "unreachable"]
+
+
+# ---- audit log (GET /v1/audit/checkpoints; README "Tamper-evident history")
+HexBytes = Annotated[str, msgspec.Meta(pattern="^(?:[0-9a-f]{2})+$", max_length=256)]
+
+
+class AuditCheckpointView(Response, forbid_unknown_fields=True):
+    seq: Annotated[int, msgspec.Meta(ge=1, description="the event-log entry this checkpoint signs")]
+    entry_hash: Annotated[HexBytes, msgspec.Meta(description="that entry's hash, lowercase hex (32 bytes)")]
+    signed_at: Annotated[datetime, msgspec.Meta(tz=True, description="when it was signed (signed too, version 2)")]
+    kid: Annotated[str, msgspec.Meta(max_length=1000, description="the signing key, as in /.well-known/did.json")]
+    signature: Annotated[HexBytes, msgspec.Meta(description="Ed25519 signature, lowercase hex (64 bytes)")]
+    version: Annotated[int, msgspec.Meta(ge=1, le=2, description="1: signs seq and hash only; 2: and signedAt")]
+
+
+class AuditCheckpointPage(Response, forbid_unknown_fields=True):
+    checkpoints: list[AuditCheckpointView]
+    next: Annotated[str | None, msgspec.Meta(description="the next page; null on the last one")] = None

@@ -80,6 +80,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "cpaa_validity_days",
             "cai_validity_days",
             "cae_max_validity_days",
+            "audit_checkpoint_every",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -7,6 +8,7 @@ import pytest
 
 from tests.conftest import with_database
 from verify_api.db.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover_migrations
+from verify_api.db.repository import Repository
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -50,7 +52,7 @@ async def test_edited_migration_is_refused(empty_database: str, tmp_path: Path) 
 
 
 async def test_events_are_append_only(conn: asyncpg.Connection) -> None:
-    await conn.execute("INSERT INTO events (occurred_at, kind) VALUES (now(), 'test')")
+    await Repository(conn).insert_event(kind="test", occurred_at=datetime.now(UTC))  # the chain's one writer
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await conn.execute("UPDATE events SET kind = 'changed'")
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):

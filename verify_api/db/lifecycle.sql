@@ -1,4 +1,4 @@
--- Status changes, status lists, history and the audit chain.
+-- Status changes, status lists and history (the audit chain: audit.sql).
 
 -- name: transition_credential --
 UPDATE credentials
@@ -60,21 +60,3 @@ SELECT c.tier, c.status, c.status_reason, c.status_changed_at, c.valid_until
 FROM credentials c
 WHERE c.holder_id = $1 AND c.tier = $2 AND c.status <> 'superseded'
 ORDER BY c.issued_at DESC
-
--- name: list_events_for_audit --
-SELECT seq, prev_hash, entry_hash,
-       event_hash_input(seq, occurred_at, kind, credential_id, organization_id, actor, data) AS hash_input
-FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
-
--- name: latest_event --
-SELECT seq, entry_hash FROM events ORDER BY seq DESC LIMIT 1
-
--- name: latest_checkpoint --
-SELECT seq, entry_hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq DESC LIMIT 1
-
--- name: list_checkpoints --
-SELECT seq, entry_hash, signed_at, key_id, signature FROM audit_checkpoints ORDER BY seq
-
--- name: insert_checkpoint --
-INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (seq) DO NOTHING

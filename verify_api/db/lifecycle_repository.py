@@ -1,4 +1,4 @@
-"""Storage for status changes, status lists, credential history and the audit chain."""
+"""Storage for status changes, status lists and credential history (the audit chain: audit_repository.py)."""
 
 from __future__ import annotations
 
@@ -26,11 +26,6 @@ class LifecycleQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     successor_of: str
     newest_in_chain: str
     prerequisite_states: str
-    list_events_for_audit: str
-    latest_event: str
-    latest_checkpoint: str
-    list_checkpoints: str
-    insert_checkpoint: str
 
 
 SQL = load_queries("lifecycle.sql", LifecycleQueries)
@@ -56,21 +51,6 @@ class EventRecord(msgspec.Struct, frozen=True):
     occurred_at: datetime
     kind: str
     data: dict[str, Any]
-
-
-class AuditRow(msgspec.Struct, frozen=True):
-    seq: int
-    prev_hash: bytes
-    entry_hash: bytes
-    hash_input: bytes
-
-
-class Checkpoint(msgspec.Struct, frozen=True):
-    seq: int
-    entry_hash: bytes
-    signed_at: datetime
-    key_id: str
-    signature: bytes
 
 
 class PrerequisiteState(msgspec.Struct, frozen=True):
@@ -128,27 +108,3 @@ class LifecycleRepository:
 
     async def prerequisite_states(self, holder_id: object, tier: str) -> list[PrerequisiteState]:
         return [_convert(r, PrerequisiteState) for r in await self.conn.fetch(SQL.prerequisite_states, holder_id, tier)]
-
-    async def audit_rows(self, after_seq: int, limit: int) -> list[AuditRow]:
-        return [_convert(r, AuditRow) for r in await self.conn.fetch(SQL.list_events_for_audit, after_seq, limit)]
-
-    async def latest_event(self) -> tuple[int, bytes] | None:
-        row = await self.conn.fetchrow(SQL.latest_event)
-        return None if row is None else (int(row["seq"]), bytes(row["entry_hash"]))
-
-    async def latest_checkpoint(self) -> Checkpoint | None:
-        row = await self.conn.fetchrow(SQL.latest_checkpoint)
-        return None if row is None else _convert(row, Checkpoint)
-
-    async def list_checkpoints(self) -> list[Checkpoint]:
-        return [_convert(r, Checkpoint) for r in await self.conn.fetch(SQL.list_checkpoints)]
-
-    async def insert_checkpoint(self, checkpoint: Checkpoint) -> None:
-        await self.conn.execute(
-            SQL.insert_checkpoint,
-            checkpoint.seq,
-            checkpoint.entry_hash,
-            checkpoint.signed_at,
-            checkpoint.key_id,
-            checkpoint.signature,
-        )

@@ -40,7 +40,6 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     get_credential_id_by_code: str
     insert_idempotency_key: str
     get_idempotency_key: str
-    insert_event: str
     insert_api_client: str
     get_api_client_by_prefix: str
     search_organizations: str

@@ -105,9 +105,6 @@ INSERT INTO idempotency_keys (client_id, key, request_hash, credential_id, creat
 -- name: get_idempotency_key --
 SELECT request_hash, credential_id FROM idempotency_keys WHERE client_id = $1 AND key = $2
 
--- name: insert_event --
-INSERT INTO events (occurred_at, kind, credential_id, organization_id, actor, data) VALUES ($1, $2, $3, $4, $5, $6)
-
 -- name: insert_api_client --
 INSERT INTO api_clients (id, name, key_prefix, secret_hash, scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import asyncpg
 import msgspec
 
+from verify_api.db.audit_repository import AuditRepository
 from verify_api.db.queries import SQL
 from verify_api.db.records import (
     ApiClientRecord,
@@ -232,7 +233,18 @@ class Repository:
         actor: UUID | None = None,
         data: dict[str, Any] | None = None,
     ) -> None:
-        await self._execute(SQL.insert_event, occurred_at, kind, credential_id, organization_id, actor, data or {})
+        # The chain's one writer (db/audit_repository.py) numbers and hashes it inside the chain-head lock.
+        try:
+            await AuditRepository(self.conn).append_event(
+                kind=kind,
+                occurred_at=occurred_at,
+                credential_id=credential_id,
+                organization_id=organization_id,
+                actor=actor,
+                data=data or {},
+            )
+        except asyncpg.PostgresError as exc:
+            raise _translate(exc) from exc
 
     # API clients
     async def insert_api_client(

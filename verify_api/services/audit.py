@@ -1,31 +1,38 @@
 """The tamper-evident event log: verifying the hash chain and its signed checkpoints, and writing checkpoints.
 
-Each event's hash commits to its content and to the previous event's hash (computed in the database, see
-migrations/0002). `verify_audit_log` recomputes every hash here, in Python, and names the first entry that was
-changed, removed or reordered. Checkpoints sign (seq, entry_hash) with the issuer key, so a wholesale rewrite of
-the chain by someone without the key is caught too.
+Each event's hash commits to its raw columns and to the previous event's hash (db/event_chain.py, computed in
+Python both when written and when verified). `verify_audit_log` recomputes every hash and reports every bad link,
+not the first. Checkpoints sign (seq, entry_hash, signed_at) with the issuer key and are verified only against keys
+pinned outside the database (services/key_history.py), so a database writer who rewrites the chain, inserts a key
+into `signing_keys` and re-signs is caught; stretches longer than AUDIT_CHECKPOINT_EVERY without a checkpoint are
+reported, so a truncated tail beyond the cadence is too. `compare_saved_checkpoints` checks a copy of the
+published checkpoints (GET /v1/audit/checkpoints) against the live log, which catches a rewrite or truncation
+even by someone who could also delete checkpoints.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import Checkpoint, LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.audit_repository import AuditRepository, AuditRow, Checkpoint
+from verify_api.db.event_chain import GENESIS, entry_hash, event_hash_input, legacy_event_hash_input
 from verify_api.errors import ProofError
 from verify_api.proofs.keys import decode_multikey, verify_ed25519
+from verify_api.schemas import AuditCheckpointView
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Iterable
 
     from verify_api.db.pool import Connection
-    from verify_api.db.records import SigningKeyRecord
     from verify_api.services.context import IssuerKey
+    from verify_api.services.key_history import PinnedKeys
 
-GENESIS = bytes(32)
-_CHECKPOINT_DOMAIN = b"pai-verify/audit-checkpoint/v1\x00"
+CHECKPOINT_VERSION = 2
+_CHECKPOINT_DOMAIN = {1: b"pai-verify/audit-checkpoint/v1\x00", 2: b"pai-verify/audit-checkpoint/v2\x00"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 _BATCH = 5000
 
 
@@ -40,93 +47,229 @@ class AuditReport:
         return not self.problems
 
 
-def checkpoint_message(seq: int, entry_hash: bytes) -> bytes:
-    return _CHECKPOINT_DOMAIN + seq.to_bytes(8, "big") + entry_hash
+def checkpoint_message(version: int, seq: int, entry_hash: bytes, signed_at: datetime) -> bytes:
+    """The bytes a checkpoint signs (README "Tamper-evident history").
+
+    Version 2: `pai-verify/audit-checkpoint/v2`, a zero byte, seq (8 bytes, big-endian), entry_hash (32 bytes),
+    signed_at as microseconds since 1970-01-01T00:00:00Z (8 bytes, big-endian, signed). Version 1 (before
+    migration 0003) had no time: its domain tag, seq, entry_hash.
+    """
+    message = _CHECKPOINT_DOMAIN[version] + seq.to_bytes(8, "big") + entry_hash
+    if version == 1:
+        return message
+    micros = (signed_at - _EPOCH) // _MICROSECOND
+    return message + micros.to_bytes(8, "big", signed=True)
 
 
-async def verify_audit_log(conn: Connection) -> AuditReport:
-    lifecycle = LifecycleRepository(conn)
-    report = AuditReport()
-    rows = []
-    after = 0
-    while batch := await lifecycle.audit_rows(after, _BATCH):
-        rows.extend(batch)
-        after = batch[-1].seq
-    position = {row.entry_hash: row.seq for row in rows}
-    expected_prev, previous_seq = GENESIS, None
-    for row in rows:
-        report.entries += 1
-        if row.prev_hash != expected_prev:
-            follows = position.get(row.prev_hash)
-            after_what = f"entry {previous_seq}" if previous_seq is not None else "the start of the log"
-            if follows is None and row.prev_hash != GENESIS:
-                report.problems.append(
-                    f"entry {row.seq}: the entry it was chained to is missing (removed) — it should follow {after_what}"
-                )
-            else:
-                report.problems.append(
-                    f"entry {row.seq}: out of order — it was chained after "
-                    f"{'the start of the log' if follows is None else f'entry {follows}'}, but follows {after_what}"
-                )
-            break
-        if hashlib.sha256(row.prev_hash + row.hash_input).digest() != row.entry_hash:
-            report.problems.append(f"entry {row.seq}: changed — its content no longer matches its recorded hash")
-            break
-        expected_prev, previous_seq = row.entry_hash, row.seq
-    hashes = {row.seq: row.entry_hash for row in rows}
-    keys = {k.kid: k for k in await Repository(conn).list_signing_keys()}
-    for checkpoint in await lifecycle.list_checkpoints():
-        report.checkpoints += 1
-        problem = _check_checkpoint(checkpoint, hashes, keys)
-        if problem:
-            report.problems.append(problem)
-    return report
-
-
-def _check_checkpoint(
-    checkpoint: Checkpoint, hashes: dict[int, bytes], keys: dict[str, SigningKeyRecord]
-) -> str | None:
-    key = keys.get(checkpoint.key_id)
+def check_checkpoint_signature(checkpoint: Checkpoint, pinned: PinnedKeys) -> str | None:
+    """None when a pinned key made this signature, inside the key's pinned window; else what is wrong."""
+    where = f"checkpoint at entry {checkpoint.seq}"
+    key = pinned.for_kid(checkpoint.key_id)
     if key is None:
-        return f"checkpoint at entry {checkpoint.seq}: signed by an unknown key {checkpoint.key_id}"
+        return f"{where}: signed by {checkpoint.key_id}, which is not a key pinned outside the database"
+    if checkpoint.version not in _CHECKPOINT_DOMAIN:
+        return f"{where}: unknown checkpoint version {checkpoint.version}"
     try:
-        public = decode_multikey(key.public_key_multibase)
-        verify_ed25519(public, checkpoint.signature, checkpoint_message(checkpoint.seq, checkpoint.entry_hash))
+        message = checkpoint_message(checkpoint.version, checkpoint.seq, checkpoint.entry_hash, checkpoint.signed_at)
+        verify_ed25519(decode_multikey(key.public_key_multibase), checkpoint.signature, message)
     except ProofError:
-        return f"checkpoint at entry {checkpoint.seq}: the signature does not verify"
-    if checkpoint.seq not in hashes:
-        return f"checkpoint at entry {checkpoint.seq}: that entry is missing (removed)"
-    if hashes[checkpoint.seq] != checkpoint.entry_hash:
-        return f"checkpoint at entry {checkpoint.seq}: the log was rewritten since it was signed"
+        return f"{where}: the signature does not verify with the pinned key {key.kid}"
+    if checkpoint.version >= CHECKPOINT_VERSION and key.retired is not None and checkpoint.signed_at >= key.retired:
+        return f"{where}: signed {checkpoint.signed_at.isoformat()}, after its key {key.kid} was retired"
     return None
 
 
-async def write_checkpoint(conn: Connection, key: IssuerKey, *, now: datetime) -> Checkpoint | None:
-    """Sign the newest entry; None when the log is empty or that entry already has a checkpoint."""
-    lifecycle = LifecycleRepository(conn)
-    latest = await lifecycle.latest_event()
-    if latest is None:
-        return None
-    seq, entry_hash = latest
-    last = await lifecycle.latest_checkpoint()
-    if last is not None and last.seq >= seq:
+def _row_hash_input(row: AuditRow) -> bytes:
+    if row.chain_version == 1:
+        return legacy_event_hash_input(row.event, row.legacy_data_text or "")
+    return event_hash_input(row.event)
+
+
+@dataclass
+class _ChainWalk:
+    """Walks the entries in order, keeping what the checkpoint and cadence checks need."""
+
+    report: AuditReport
+    checkpoint_seqs: set[int]
+    hashes_at_checkpoints: dict[int, bytes] = field(default_factory=dict)
+    position: dict[bytes, int] = field(default_factory=dict)
+    expected_prev: bytes = GENESIS
+    previous_seq: int | None = None
+    legacy_end: int = 0  # the last entry hashed with the version-1 encoding
+    broken_links: list[tuple[int, int, bytes, str]] = field(default_factory=list)
+
+    def visit(self, row: AuditRow) -> None:
+        seq = row.event.seq
+        problems = self.report.problems
+        after_what = f"entry {self.previous_seq}" if self.previous_seq is not None else "the start of the log"
+        if row.prev_hash != self.expected_prev:
+            # Worded once the whole log has been seen: the entry it was chained to may come later (reordered).
+            self.broken_links.append((len(problems), seq, row.prev_hash, after_what))
+            problems.append("")
+        elif row.chain_version != 1 and self.previous_seq is not None and seq != self.previous_seq + 1:
+            # Numbers have no gaps since migration 0003, so a gap whose links still hold was re-chained.
+            problems.append(f"entry {seq}: entries {self.previous_seq + 1} to {seq - 1} are missing (removed)")
+        if entry_hash(row.prev_hash, _row_hash_input(row)) != row.entry_hash:
+            problems.append(f"entry {seq}: changed; its content no longer matches its recorded hash")
+        # Carry on from what this entry recorded, so each bad link is reported once and later ones still are.
+        self.expected_prev, self.previous_seq = row.entry_hash, seq
+        self.position[row.entry_hash] = seq
+        if row.chain_version == 1:
+            self.legacy_end = seq
+        if seq in self.checkpoint_seqs:
+            self.hashes_at_checkpoints[seq] = row.entry_hash
+
+    def word_broken_links(self) -> None:
+        for index, seq, prev_hash, after_what in self.broken_links:
+            follows = self.position.get(prev_hash)
+            if follows is None and prev_hash != GENESIS:
+                problem = f"entry {seq}: the entry it was chained to is missing (removed); it follows {after_what}"
+            else:
+                chained = "the start of the log" if follows is None else f"entry {follows}"
+                problem = f"entry {seq}: out of order; it was chained after {chained}, but follows {after_what}"
+            self.report.problems[index] = problem
+
+
+async def verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int) -> AuditReport:
+    """Recompute every hash, check every link, checkpoint and the checkpoint cadence; report every problem."""
+    audit = AuditRepository(conn)
+    report = AuditReport()
+    checkpoints = await audit.list_checkpoints()
+    walk = _ChainWalk(report, {c.seq for c in checkpoints})
+    after = 0
+    while batch := await audit.audit_rows(after, _BATCH):
+        for row in batch:
+            report.entries += 1
+            walk.visit(row)
+        after = batch[-1].event.seq
+    walk.word_broken_links()
+    last_seq = walk.previous_seq or 0
+    head = await audit.chain_head()
+    if head.seq != last_seq or head.entry_hash != walk.expected_prev:
+        report.problems.append(
+            f"the log ends at entry {last_seq}, but its head records entry {head.seq}: "
+            "entries were removed from the end"
+            if head.seq > last_seq
+            else f"the log ends at entry {last_seq}, which is not the head it recorded (entry {head.seq})"
+        )
+    covered: list[int] = []
+    for checkpoint in checkpoints:
+        report.checkpoints += 1
+        problem = check_checkpoint_signature(checkpoint, pinned)
+        if problem is None and checkpoint.seq not in walk.hashes_at_checkpoints:
+            problem = f"checkpoint at entry {checkpoint.seq}: that entry is missing (removed)"
+        elif problem is None and walk.hashes_at_checkpoints[checkpoint.seq] != checkpoint.entry_hash:
+            problem = f"checkpoint at entry {checkpoint.seq}: the log was rewritten since it was signed"
+        if problem:
+            report.problems.append(problem)
+        else:
+            covered.append(checkpoint.seq)
+    report.problems.extend(_cadence_problems(covered, last_seq, every=every, legacy_end=walk.legacy_end))
+    return report
+
+
+def _cadence_problems(covered: list[int], last_seq: int, *, every: int, legacy_end: int) -> list[str]:
+    """More than `every` entries in a row without a valid checkpoint after them is a problem (entries written
+    before migration 0003 are exempt: they were checkpointed by an older rule)."""
+    problems, previous = [], 0
+    for end in [*covered, last_seq + 1]:
+        stretch = end - previous - 1
+        if stretch > every and end > legacy_end + 1:
+            tail = end == last_seq + 1
+            problems.append(
+                f"entries {previous + 1} to {end - 1}: {stretch} entries "
+                f"{'after the newest valid checkpoint' if tail else 'without a valid checkpoint'}, more than "
+                f"AUDIT_CHECKPOINT_EVERY ({every}); checkpoints are missing"
+                + (" (was the end of the log truncated and re-signed?)" if tail else "")
+            )
+        previous = end
+    return problems
+
+
+async def compare_saved_checkpoints(conn: Connection, saved: Iterable[Checkpoint], pinned: PinnedKeys) -> AuditReport:
+    """Check a saved copy of published checkpoints against the live log: each one must verify with a pinned key,
+    its entry must still have the hash it signed, and the live log must still hold the checkpoint itself."""
+    audit = AuditRepository(conn)
+    report = AuditReport()
+    live = {c.seq: c for c in await audit.list_checkpoints()}
+    for checkpoint in saved:
+        report.checkpoints += 1
+        where = f"saved checkpoint at entry {checkpoint.seq} ({checkpoint.signed_at.isoformat()})"
+        problem = check_checkpoint_signature(checkpoint, pinned)
+        if problem is not None:
+            report.problems.append(f"{where}: cannot be trusted: {problem}")
+            continue
+        current = await audit.entry_hash_at(checkpoint.seq)
+        if current is None:
+            report.problems.append(
+                f"{where}: entry {checkpoint.seq} is missing from the live log (removed or truncated)"
+            )
+        elif current != checkpoint.entry_hash:
+            report.problems.append(f"{where}: the live log was rewritten at entry {checkpoint.seq} since it was signed")
+        kept = live.get(checkpoint.seq)
+        if kept is None or kept.signature != checkpoint.signature:
+            report.problems.append(f"{where}: the live log no longer holds this checkpoint (deleted or replaced)")
+    report.entries = (await audit.chain_head()).seq
+    return report
+
+
+async def write_checkpoint(
+    conn: Connection, key: IssuerKey, *, now: datetime, seq: int | None = None
+) -> Checkpoint | None:
+    """Sign entry `seq` (default: the newest); None when there is no such entry or it already has a checkpoint."""
+    audit = AuditRepository(conn)
+    if seq is None:
+        seq = (await audit.chain_head()).seq
+    hashed = await audit.entry_hash_at(seq) if seq > 0 else None
+    if hashed is None:
         return None
     checkpoint = Checkpoint(
         seq=seq,
-        entry_hash=entry_hash,
+        entry_hash=hashed,
         signed_at=now,
         key_id=key.verification_method,
-        signature=key.signer.sign(checkpoint_message(seq, entry_hash)),
+        signature=key.signer.sign(checkpoint_message(CHECKPOINT_VERSION, seq, hashed, now)),
+        version=CHECKPOINT_VERSION,
     )
-    await lifecycle.insert_checkpoint(checkpoint)
-    return checkpoint
+    return checkpoint if await audit.insert_checkpoint(checkpoint) else None
 
 
 async def checkpoint_if_due(conn: Connection, key: IssuerKey, *, every: int, now: datetime) -> Checkpoint | None:
-    """Write a checkpoint once `every` events have accumulated since the last one (called after writes)."""
-    lifecycle = LifecycleRepository(conn)
-    latest = await lifecycle.latest_event()
-    last = await lifecycle.latest_checkpoint()
-    if latest is None or latest[0] - (last.seq if last else 0) < every:
-        return None
-    return await write_checkpoint(conn, key, now=now)
+    """Sign every entry numbered a multiple of `every` that is newer than the last checkpoint (called after
+    writes), so no more than `every` entries ever go without one; return the newest checkpoint written."""
+    audit = AuditRepository(conn)
+    head = await audit.chain_head()
+    last = await audit.latest_checkpoint()
+    written = None
+    boundary = ((last.seq if last else 0) // every + 1) * every
+    while boundary <= head.seq:
+        written = await write_checkpoint(conn, key, now=now, seq=boundary) or written
+        boundary += every
+    return written
+
+
+def checkpoint_view(checkpoint: Checkpoint) -> AuditCheckpointView:
+    return AuditCheckpointView(
+        seq=checkpoint.seq,
+        entry_hash=checkpoint.entry_hash.hex(),
+        signed_at=checkpoint.signed_at,
+        kid=checkpoint.key_id,
+        signature=checkpoint.signature.hex(),
+        version=checkpoint.version,
+    )
+
+
+def checkpoint_from_view(view: AuditCheckpointView) -> Checkpoint:
+    return Checkpoint(
+        seq=view.seq,
+        entry_hash=bytes.fromhex(view.entry_hash),
+        signed_at=view.signed_at,
+        key_id=view.kid,
+        signature=bytes.fromhex(view.signature),
+        version=view.version,
+    )
+
+
+async def published_checkpoints(conn: Connection, *, after: int, limit: int) -> list[AuditCheckpointView]:
+    """One page of GET /v1/audit/checkpoints: the checkpoints after entry `after`, oldest first."""
+    return [checkpoint_view(c) for c in await AuditRepository(conn).list_checkpoints(after, limit)]

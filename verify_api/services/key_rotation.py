@@ -23,6 +23,7 @@ from verify_api.db.repository import Repository
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
 from verify_api.services.context import IssuerKey
+from verify_api.services.key_history import PinnedKey, record_key_sync
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -98,6 +99,17 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
         raise
     retired = retired_copy_path(key_path, old, now)
     await asyncio.to_thread(install_new_key_sync, key_path, pending, retired)
+    replaced = PinnedKey(
+        kid=old_kid, public_key_multibase=old.public_key_multibase, created=current.created_at if current else None
+    )
+    await asyncio.to_thread(
+        record_key_sync,
+        key_path,
+        kid=new_kid,
+        public_key_multibase=new.public_key_multibase,
+        created=now,
+        replaces=replaced,
+    )
     return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, retired_copy=retired)
 
 

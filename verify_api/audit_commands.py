@@ -1,0 +1,171 @@
+"""`verify-api audit verify | checkpoint | compare`: the tamper-evident event log.
+
+Exit codes: 0 the log is intact (or matches the saved copy), 1 problems were found (each one printed), 2 the check
+could not run (no database, an unreadable key or key history).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import msgspec
+
+from verify_api.db.pool import connect
+from verify_api.errors import InvalidInputError, KeyHistoryError
+from verify_api.schemas import AuditCheckpointPage, AuditCheckpointView
+from verify_api.services.audit import (
+    AuditReport,
+    checkpoint_from_view,
+    compare_saved_checkpoints,
+    verify_audit_log,
+    write_checkpoint,
+)
+from verify_api.services.context import IssuerKey
+from verify_api.services.key_history import PinnedKey, PinnedKeys, pinned_keys_sync
+
+if TYPE_CHECKING:
+    import argparse
+
+    from verify_api.settings import Settings
+
+_MAX_SAVED_BYTES = 256 << 20
+_saved_decoder = msgspec.json.Decoder(AuditCheckpointPage | list[AuditCheckpointPage])
+
+
+def _pinned_keys(settings: Settings, history: str | None) -> PinnedKeys:
+    """The configured key file's public key (when the file exists) and its history file (or `--key-history`)."""
+    from verify_api.app import load_signing_key
+    from verify_api.cli import _settings, active_key_path
+
+    key_path = active_key_path(settings)
+    active = None
+    if key_path.exists():
+        signer = load_signing_key(_settings(signing_key_path=str(key_path)))
+        kid = IssuerKey.for_settings(signer, settings).verification_method
+        active = PinnedKey(kid=kid, public_key_multibase=signer.public_key_multibase)
+    pinned = pinned_keys_sync(key_path, active, Path(history) if history else None)
+    if not len(pinned):
+        raise KeyHistoryError(
+            f"no pinned keys: neither {key_path.name} nor its history file exists; pass --key-history PATH"
+        )
+    return pinned
+
+
+def _print_report(report: AuditReport, what: str, ok: str) -> int:
+    print(what)
+    for problem in report.problems:
+        print(f"TAMPERED: {problem}")
+    if report.intact:
+        print(ok)
+    return 0 if report.intact else 1
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from verify_api.cli import _settings, database_url
+
+    settings = _settings()
+    pinned = _pinned_keys(settings, args.key_history)
+    every = args.every or settings.audit_checkpoint_every
+
+    async def run(url: str) -> AuditReport:
+        conn = await connect(url)
+        try:
+            return await verify_audit_log(conn, pinned, every=every)
+        finally:
+            await conn.close()
+
+    with database_url(settings) as url:
+        report = asyncio.run(run(url))
+    what = (
+        f"checked {report.entries} events and {report.checkpoints} signed checkpoints against {len(pinned)} pinned keys"
+    )
+    return _print_report(report, what, "the event log is intact")
+
+
+def cmd_audit_compare(args: argparse.Namespace) -> int:
+    from verify_api.cli import _settings, database_url
+
+    settings = _settings()
+    pinned = _pinned_keys(settings, args.key_history)
+    saved = _read_saved_checkpoints(Path(args.file))
+
+    async def run(url: str) -> AuditReport:
+        conn = await connect(url)
+        try:
+            return await compare_saved_checkpoints(conn, [checkpoint_from_view(v) for v in saved], pinned)
+        finally:
+            await conn.close()
+
+    with database_url(settings) as url:
+        report = asyncio.run(run(url))
+    what = f"compared {report.checkpoints} saved checkpoints with the live log ({report.entries} events)"
+    return _print_report(report, what, "the live log still holds every saved checkpoint")
+
+
+def _read_saved_checkpoints(path: Path) -> list[AuditCheckpointView]:
+    """A saved copy: one page of GET /v1/audit/checkpoints, or a JSON array of pages."""
+    try:
+        if path.stat().st_size > _MAX_SAVED_BYTES:
+            raise InvalidInputError(f"{path.name} is larger than {_MAX_SAVED_BYTES} bytes")
+        decoded = _saved_decoder.decode(path.read_bytes())
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path.name}: {exc.strerror}") from exc
+    except msgspec.DecodeError as exc:
+        raise InvalidInputError(f"{path.name} is not a saved copy of GET /v1/audit/checkpoints: {exc}") from exc
+    if isinstance(decoded, AuditCheckpointPage):
+        return list(decoded.checkpoints)
+    return [checkpoint for page in decoded for checkpoint in page.checkpoints]
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    from verify_api.cli import _settings, database_url
+    from verify_api.lifecycle_commands import _issuer_key
+
+    key = _issuer_key()
+
+    async def run(url: str) -> None:
+        conn = await connect(url)
+        try:
+            checkpoint = await write_checkpoint(conn, key, now=datetime.now(UTC))
+        finally:
+            await conn.close()
+        print(f"signed a checkpoint at event {checkpoint.seq}" if checkpoint else "nothing new to checkpoint")
+
+    with database_url(_settings()) as url:
+        asyncio.run(run(url))
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
+
+
+def add_audit_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    audit = sub.add_parser("audit", help="the tamper-evident event log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit.add_parser(
+        "verify",
+        help="recompute the hash chain, check the signed checkpoints against the pinned keys and their cadence; "
+        "exit 1 naming every problem",
+    )
+    verify.add_argument(
+        "--every", type=_positive, help="the checkpoint cadence to require (default AUDIT_CHECKPOINT_EVERY)"
+    )
+    verify.set_defaults(func=cmd_audit_verify)
+    compare = audit.add_parser(
+        "compare", help="check a saved copy of GET /v1/audit/checkpoints against the live log; exit 1 on a mismatch"
+    )
+    compare.add_argument("file", help="a saved page (or a JSON array of pages) of GET /v1/audit/checkpoints")
+    compare.set_defaults(func=cmd_audit_compare)
+    for command in (verify, compare):
+        command.add_argument(
+            "--key-history", help="pin the keys of this history file instead of the one beside the signing key"
+        )
+    audit.add_parser("checkpoint", help="sign the newest event now").set_defaults(func=cmd_audit_checkpoint)

@@ -1,0 +1,93 @@
+"""The event log's hash chain: the canonical bytes each entry's hash covers, computed in Python from raw columns.
+
+`entry_hash = SHA-256(prev_hash || hash_input)`, with `prev_hash` the previous entry's `entry_hash` (32 zero bytes
+before the first entry). The writer (db/audit_repository.py) and the verifier (services/audit.py) both call
+`event_hash_input` on the column values, so no SQL function decides what a hash covers.
+
+Version 2 (every entry written since migration 0003) is documented in README "Tamper-evident history":
+
+    hash_input = b"pai-verify/event/v2" || 0x00 || JCS({"seq", "occurredAt", "kind", "credentialId",
+                                                      "organizationId", "actor", "data"})
+
+JCS is RFC 8785. `seq` is an integer; `occurredAt` is UTC with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`;
+`credentialId`, `organizationId` (lowercase hyphenated UUID) and `actor` (the same) are strings or null; `data` is
+the event's JSON object. A JSON object has one spelling under JCS, so two different rows never share an input.
+
+Version 1 (entries written before migration 0003) is the SQL encoding of migration 0002, re-implemented here so
+old entries keep verifying: the fields' text joined by U+001F, with `data` in PostgreSQL's jsonb text form.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+import rfc8785
+
+GENESIS = bytes(32)
+CHAIN_VERSION = 2
+_V2_DOMAIN = b"pai-verify/event/v2\x00"
+
+
+class EventColumns(msgspec.Struct, frozen=True):
+    """The columns of one event that its hash covers, as stored."""
+
+    seq: int
+    occurred_at: datetime
+    kind: str
+    credential_id: str | None
+    organization_id: UUID | None
+    actor: UUID | None
+    data: dict[str, Any]
+
+
+def format_occurred_at(value: datetime) -> str:
+    """RFC 3339 in UTC with exactly six fractional digits (PostgreSQL keeps microseconds)."""
+    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond:06d}Z"
+
+
+def normalise_event_data(data: dict[str, Any]) -> dict[str, Any]:
+    """The value jsonb will give back: what msgspec encodes (UUIDs, datetimes as strings), decoded again."""
+    value = msgspec.json.decode(msgspec.json.encode(data))
+    if not isinstance(value, dict):
+        raise TypeError("event data must be a JSON object")
+    return value
+
+
+def event_hash_input(event: EventColumns) -> bytes:
+    """Version 2: the domain tag, then the RFC 8785 (JCS) serialisation of every column the hash covers."""
+    return _V2_DOMAIN + bytes(
+        rfc8785.dumps(
+            {
+                "seq": event.seq,
+                "occurredAt": format_occurred_at(event.occurred_at),
+                "kind": event.kind,
+                "credentialId": event.credential_id,
+                "organizationId": None if event.organization_id is None else str(event.organization_id),
+                "actor": None if event.actor is None else str(event.actor),
+                "data": event.data,
+            }
+        )
+    )
+
+
+def legacy_event_hash_input(event: EventColumns, data_text: str) -> bytes:
+    """Version 1 (migration 0002's `event_hash_input`): concat_ws(U+001F, ...) with jsonb's own text of `data`."""
+    fields = [
+        str(event.seq),
+        format_occurred_at(event.occurred_at),
+        event.kind,
+        event.credential_id or "",
+        "" if event.organization_id is None else str(event.organization_id),
+        "" if event.actor is None else str(event.actor),
+        data_text,
+    ]
+    return "\x1f".join(fields).encode()
+
+
+def entry_hash(prev_hash: bytes, hash_input: bytes) -> bytes:
+    return hashlib.sha256(prev_hash + hash_input).digest()
