@@ -25,6 +25,7 @@ from verify_api.services.audit import (
 )
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, pinned_keys_sync
+from verify_api.services.signing_keys import register_signing_key
 
 if TYPE_CHECKING:
     import argparse
@@ -129,7 +130,9 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     async def run(url: str) -> None:
         conn = await connect(url)
         try:
-            checkpoint = await write_checkpoint(conn, key, now=datetime.now(UTC))
+            now = datetime.now(UTC)
+            await register_signing_key(conn, key, now=now)  # published (did.json) before it signs, as at start-up
+            checkpoint = await write_checkpoint(conn, key, now=now)
         finally:
             await conn.close()
         print(f"signed a checkpoint at event {checkpoint.seq}" if checkpoint else "nothing new to checkpoint")

@@ -4,25 +4,30 @@ against keys pinned outside the database, at the configured cadence, and concurr
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.conftest import with_database
 from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
 from verify_api.db.audit_repository import AuditRepository
 from verify_api.db.event_chain import GENESIS, EventColumns, entry_hash, event_hash_input
+from verify_api.db.migrate import MIGRATIONS_DIR, apply_migrations
 from verify_api.db.pool import connect
 from verify_api.db.repository import Repository
-from verify_api.proofs.keys import generate_signer, private_key_pem
+from verify_api.proofs.keys import decode_multikey, generate_signer, private_key_pem
 from verify_api.services.audit import (
     CHECKPOINT_VERSION,
     checkpoint_if_due,
@@ -423,3 +428,135 @@ async def test_audit_verify_command_pins_the_history_not_the_database(
     assert f"TAMPERED: checkpoint at entry 3: signed by {old.verification_method}, which is not a key pinned" in (
         result.stdout
     )
+
+
+def _documented_checkpoint_bytes(checkpoint: dict[str, Any]) -> bytes:
+    # README "Tamper-evident history", written out here independently of services/audit.py.
+    signed_at = datetime.fromisoformat(checkpoint["signedAt"])
+    micros = (signed_at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    return (
+        b"pai-verify/audit-checkpoint/v2\x00"
+        + int(checkpoint["seq"]).to_bytes(8, "big")
+        + bytes.fromhex(checkpoint["entryHash"])
+        + micros.to_bytes(8, "big", signed=True)
+    )
+
+
+async def _all_published(client: Client, limit: int) -> list[dict[str, Any]]:
+    pages, url = [], f"/v1/audit/checkpoints?limit={limit}"
+    while url:
+        response = await client.get(url)
+        assert response.status_code == 200, response.text
+        pages.append(response.json())
+        url = pages[-1]["next"] and pages[-1]["next"].removeprefix(str(client.base_url))
+    return pages
+
+
+async def test_published_checkpoints_verify_with_the_published_keys(
+    client: Client, conn: asyncpg.Connection, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
+    await _checkpointed_log(conn, issuer_key, clock, every=2, n=7)
+    pages = await _all_published(client, limit=2)
+    assert [[c["seq"] for c in page["checkpoints"]] for page in pages] == [[2, 4], [6]]
+    assert pages[-1]["next"] is None
+    did = (await client.get("/.well-known/did.json")).json()
+    methods = {m["id"]: m["publicKeyMultibase"] for m in did["verificationMethod"]}
+    for checkpoint in (c for page in pages for c in page["checkpoints"]):
+        assert checkpoint["version"] == 2
+        assert bytes.fromhex(checkpoint["entryHash"]) == await AuditRepository(conn).entry_hash_at(checkpoint["seq"])
+        public = Ed25519PublicKey.from_public_bytes(decode_multikey(methods[checkpoint["kid"]]))
+        public.verify(bytes.fromhex(checkpoint["signature"]), _documented_checkpoint_bytes(checkpoint))
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=1001", "after=-1", "after=abc", "after=99999999999999999999"])
+async def test_checkpoint_page_refuses_bad_queries_with_a_problem(client: Client, query: str) -> None:
+    response = await client.get(f"/v1/audit/checkpoints?{query}")
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_saved_copy_catches_a_truncation_the_log_itself_cannot_show(
+    client: Client,
+    conn: asyncpg.Connection,
+    issuer_key: IssuerKey,
+    clock: FakeClock,
+    database_url: str,
+    tmp_path: Path,
+    pinned: PinnedKeys,
+) -> None:
+    await _checkpointed_log(conn, issuer_key, clock, every=2, n=7)
+    saved = tmp_path / "checkpoints.json"
+    saved.write_text(json.dumps(await _all_published(client, limit=2)))
+    key_path = _key_file(tmp_path, issuer_key.signer, issuer_key.verification_method)
+    result = await asyncio.to_thread(_cli, database_url, key_path, "compare", str(saved))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "compared 3 saved checkpoints" in result.stdout
+    # Cut the log back to entry 4, with its checkpoints and head: a consistent, shorter log.
+    await _tamper(
+        conn,
+        "DELETE FROM audit_checkpoints WHERE seq > 4",
+        "DELETE FROM events WHERE seq > 4",
+        "UPDATE event_chain_head SET seq = 4, entry_hash = (SELECT entry_hash FROM events WHERE seq = 4)",
+    )
+    assert (await verify_audit_log(conn, pinned, every=2)).intact
+    result = await asyncio.to_thread(_cli, database_url, key_path, "compare", str(saved))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "entry 6 is missing from the live log (removed or truncated)" in result.stdout
+    assert "the live log no longer holds this checkpoint (deleted or replaced)" in result.stdout
+
+
+async def test_entries_and_checkpoints_from_before_migration_0003_keep_verifying(
+    database_server_url: str, tmp_path: Path, clock: FakeClock, settings: Settings
+) -> None:
+    name = f"verify_legacy_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(database_server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for migration in sorted(MIGRATIONS_DIR.glob("000[12]_*.sql")):
+        (old / migration.name).write_text(migration.read_text())
+    key = IssuerKey.for_settings(generate_signer(), settings)
+    conn = await connect(with_database(database_server_url, name))
+    try:
+        await apply_migrations(conn, old)
+        # Written by migration 0002's trigger, which hashed in SQL (jsonb's own text of data).
+        for data in ({"b": [1, 2.5, "é\n"], "a": {"x": None}, "long_key": True}, {}, {"note": "x\u001fy"}):
+            await conn.execute(
+                "INSERT INTO events (occurred_at, kind, actor, data) VALUES ($1, 'legacy', $2, $3)",
+                clock.advance(seconds=1),
+                uuid.uuid4(),
+                data,
+            )
+        newest = await conn.fetchrow("SELECT seq, entry_hash FROM events ORDER BY seq DESC LIMIT 1")
+        assert newest is not None
+        seq, hashed = newest["seq"], bytes(newest["entry_hash"])
+        await register_signing_key(conn, key, now=clock.now)
+        signature = key.signer.sign(b"pai-verify/audit-checkpoint/v1\x00" + seq.to_bytes(8, "big") + hashed)
+        await conn.execute(
+            "INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature) VALUES ($1, $2, $3, $4, $5)",
+            seq,
+            hashed,
+            clock.now,
+            key.verification_method,
+            signature,
+        )
+        await apply_migrations(conn)
+        pinned = PinnedKeys(
+            [PinnedKey(kid=key.verification_method, public_key_multibase=key.signer.public_key_multibase)]
+        )
+        report = await verify_audit_log(conn, pinned, every=2)  # the old entries are exempt from the new cadence
+        assert report.intact, report.problems
+        await _checkpointed_log(conn, key, clock, every=2, n=3)
+        report = await verify_audit_log(conn, pinned, every=2)
+        assert report.intact, report.problems
+        assert (report.entries, report.checkpoints) == (6, 3)  # the old one at 3, new ones at 4 and 6
+        await _tamper(conn, "UPDATE events SET data = '{\"b\": 1}' WHERE seq = 1")
+        assert (await verify_audit_log(conn, pinned, every=2)).problems == [
+            "entry 1: changed; its content no longer matches its recorded hash"
+        ]
+    finally:
+        await conn.close()
+        admin = await asyncpg.connect(database_server_url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

@@ -29,7 +29,7 @@ _DESCRIPTION = (
 async def list_audit_checkpoints(
     conn: Conn,
     runtime: RuntimeDep,
-    after: Annotated[int, QueryParameter(ge=0, le=2**62, description="the seq of the last checkpoint seen")] = 0,
+    after: Annotated[int, QueryParameter(ge=0, le=2**53, description="the seq of the last checkpoint seen")] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000, description="checkpoints per page")] = 100,
 ) -> Response[AuditCheckpointPage]:
     checkpoints = await audit.published_checkpoints(conn, after=after, limit=limit)

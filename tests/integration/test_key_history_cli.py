@@ -1,0 +1,62 @@
+"""Key generation and rotation pin public keys beside the key file, so `audit verify` needs no private key and
+no key from the database: it keeps verifying checkpoints of a rotated-out key whose private key is gone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from tests.conftest import BASE_URL
+from verify_api.cli import main
+from verify_api.db.pool import connect
+from verify_api.db.repository import Repository
+from verify_api.services.key_history import history_path
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+
+def _append_events(database_url: str, n: int) -> None:
+    async def run() -> None:
+        conn = await connect(database_url)
+        try:
+            for _ in range(n):
+                await Repository(conn).insert_event(kind="test", occurred_at=datetime.now(UTC))
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def test_rotated_key_stays_pinned_after_its_private_key_is_gone(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_path = tmp_path / "issuer.pem"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE_URL)
+    monkeypatch.setenv("SIGNING_KEY_PATH", str(key_path))
+    assert main(["keys", "generate", "--path", str(key_path)]) == 0
+    history = json.loads(history_path(key_path).read_text())["keys"]
+    assert [(k["kid"].split("#")[0], k["retired"]) for k in history] == [("did:web:verify.test.example", None)]
+
+    _append_events(database_url, 3)
+    assert main(["audit", "checkpoint"]) == 0
+    assert main(["keys", "rotate"]) == 0
+    history = json.loads(history_path(key_path).read_text())["keys"]
+    assert len(history) == 2
+    assert history[0]["retired"] is not None
+    assert history[1]["retired"] is None
+    _append_events(database_url, 3)
+    assert main(["audit", "checkpoint"]) == 0
+    for retired_copy in tmp_path.glob("issuer.retired-*.pem"):
+        retired_copy.unlink()
+    capsys.readouterr()
+
+    assert main(["audit", "verify"]) == 0
+    out = capsys.readouterr().out
+    assert "checked 6 events and 2 signed checkpoints against 2 pinned keys" in out
+    assert "the event log is intact" in out

@@ -1,0 +1,73 @@
+"""The event log's hash input is the documented canonical encoding (README "Tamper-evident history")."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
+
+import msgspec
+
+from verify_api.db.event_chain import (
+    GENESIS,
+    EventColumns,
+    entry_hash,
+    event_hash_input,
+    legacy_event_hash_input,
+    normalise_event_data,
+)
+
+ACTOR = UUID("0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978")
+EVENT = EventColumns(
+    seq=7,
+    occurred_at=datetime(2026, 11, 27, 9, 0, 0, 120, tzinfo=UTC),
+    kind="credential_revoked",
+    credential_id="dmhyx5tqr2tmnrpq6fwzy3yhsm",
+    organization_id=None,
+    actor=ACTOR,
+    data={"reason": "misconduct", "note": "é", "n": [1, None, True]},
+)
+
+
+def test_event_hash_input_is_the_domain_tag_and_the_jcs_of_the_columns() -> None:
+    assert event_hash_input(EVENT) == (
+        b"pai-verify/event/v2\x00"
+        b'{"actor":"0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978","credentialId":"dmhyx5tqr2tmnrpq6fwzy3yhsm",'
+        b'"data":{"n":[1,null,true],"note":"\xc3\xa9","reason":"misconduct"},"kind":"credential_revoked",'
+        b'"occurredAt":"2026-11-27T09:00:00.000120Z","organizationId":null,"seq":7}'
+    )
+
+
+def test_entry_hash_is_sha256_of_the_previous_hash_and_the_input() -> None:
+    assert entry_hash(GENESIS, b"abc") == hashlib.sha256(bytes(32) + b"abc").digest()
+
+
+def test_every_column_changes_the_input() -> None:
+    base = event_hash_input(EVENT)
+    changes = {
+        "seq": 8,
+        "occurred_at": EVENT.occurred_at + timedelta(microseconds=1),
+        "kind": "credential_suspended",
+        "credential_id": None,
+        "organization_id": ACTOR,
+        "actor": None,
+        "data": {"reason": "misconduct"},
+    }
+    for name, value in changes.items():
+        assert event_hash_input(msgspec.structs.replace(EVENT, **{name: value})) != base, name
+
+
+def test_the_same_instant_in_another_zone_hashes_the_same() -> None:
+    elsewhere = EVENT.occurred_at.astimezone(timezone(timedelta(hours=14)))
+    assert event_hash_input(msgspec.structs.replace(EVENT, occurred_at=elsewhere)) == event_hash_input(EVENT)
+
+
+def test_event_data_is_hashed_as_jsonb_gives_it_back() -> None:
+    assert normalise_event_data({"id": ACTOR, "t": (1, 2)}) == {"id": str(ACTOR), "t": [1, 2]}
+
+
+def test_legacy_input_is_migration_0002s_concatenation() -> None:
+    assert legacy_event_hash_input(EVENT, '{"a": 1}') == (
+        b"7\x1f2026-11-27T09:00:00.000120Z\x1fcredential_revoked\x1fdmhyx5tqr2tmnrpq6fwzy3yhsm\x1f\x1f"
+        b'0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978\x1f{"a": 1}'
+    )
