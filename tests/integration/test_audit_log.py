@@ -166,12 +166,13 @@ async def test_reordered_entries_are_named(
 
 
 async def test_concurrent_writers_never_break_the_chain(
-    database_url: str, conn: asyncpg.Connection, clock: FakeClock, pinned: PinnedKeys
+    database_url: str, conn: asyncpg.Connection, clock: FakeClock, issuer_key: IssuerKey, pinned: PinnedKeys
 ) -> None:
     # Many writers on real connections, each transaction appending two events with other work in between (as
     # issuance does): before migration 0003, event numbers were drawn before the lock and links crossed.
     writers, rounds = 8, 12
     connections = [await connect(database_url) for _ in range(writers)]
+    await register_signing_key(conn, issuer_key, now=clock.now)
 
     async def write(writer: asyncpg.Connection, n: int) -> None:
         for r in range(rounds):
@@ -179,15 +180,17 @@ async def test_concurrent_writers_never_break_the_chain(
                 await Repository(writer).insert_event(kind="test_first", occurred_at=clock.now, data={"w": n, "r": r})
                 await asyncio.sleep(0.001)
                 await Repository(writer).insert_event(kind="test_second", occurred_at=clock.now, data={"w": n, "r": r})
+            await checkpoint_if_due(writer, issuer_key, every=5, now=clock.now)  # racing the other writers
 
     try:
         await asyncio.gather(*(write(c, n) for n, c in enumerate(connections)))
     finally:
         for c in connections:
             await c.close()
-    report = await verify_audit_log(conn, pinned, every=10_000)
+    report = await verify_audit_log(conn, pinned, every=5)  # and checkpoints at every fifth entry, none missed
     assert report.intact, report.problems
     assert report.entries == writers * rounds * 2
+    assert report.checkpoints == writers * rounds * 2 // 5
     # Each transaction's two events are adjacent: the chain order is the commit order.
     kinds = [r["kind"] for r in await conn.fetch("SELECT kind FROM events ORDER BY seq")]
     assert kinds == ["test_first", "test_second"] * (writers * rounds)

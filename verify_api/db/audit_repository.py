@@ -97,34 +97,50 @@ class AuditRepository:
         actor: UUID | None,
         data: dict[str, Any],
     ) -> ChainHead:
-        """Chain one event after the head, inside the lock that orders the chain; return the new head."""
-        async with self.conn.transaction():  # a savepoint inside the caller's transaction; the lock outlives it
-            head = await self.conn.fetchrow(SQL.lock_chain_head)
-            assert head is not None, "migration 0003 creates the chain head row"
-            prev_hash = bytes(head["entry_hash"])
-            event = EventColumns(
-                seq=int(head["seq"]) + 1,
-                occurred_at=occurred_at,
-                kind=kind,
-                credential_id=credential_id,
-                organization_id=organization_id,
-                actor=actor,
-                data=normalise_event_data(data),
-            )
-            new_hash = entry_hash(prev_hash, event_hash_input(event))
-            await self.conn.execute(
-                SQL.append_event,
-                event.seq,
-                event.occurred_at,
-                event.kind,
-                event.credential_id,
-                event.organization_id,
-                event.actor,
-                event.data,
-                prev_hash,
-                new_hash,
-                CHAIN_VERSION,
-            )
+        """Chain one event after the head, inside the lock that orders the chain; return the new head.
+
+        The head's row lock is held until the caller's transaction ends; outside one, this opens its own.
+        """
+        if not self.conn.is_in_transaction():
+            async with self.conn.transaction():
+                return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
+        return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
+
+    async def _append_locked(
+        self,
+        kind: str,
+        occurred_at: datetime,
+        credential_id: str | None,
+        organization_id: UUID | None,
+        actor: UUID | None,
+        data: dict[str, Any],
+    ) -> ChainHead:
+        head = await self.conn.fetchrow(SQL.lock_chain_head)
+        assert head is not None, "migration 0003 creates the chain head row"
+        prev_hash = bytes(head["entry_hash"])
+        event = EventColumns(
+            seq=int(head["seq"]) + 1,
+            occurred_at=occurred_at,
+            kind=kind,
+            credential_id=credential_id,
+            organization_id=organization_id,
+            actor=actor,
+            data=normalise_event_data(data),
+        )
+        new_hash = entry_hash(prev_hash, event_hash_input(event))
+        await self.conn.execute(
+            SQL.append_event,
+            event.seq,
+            event.occurred_at,
+            event.kind,
+            event.credential_id,
+            event.organization_id,
+            event.actor,
+            event.data,
+            prev_hash,
+            new_hash,
+            CHAIN_VERSION,
+        )
         return ChainHead(seq=event.seq, entry_hash=new_hash)
 
     async def chain_head(self) -> ChainHead:
