@@ -7,6 +7,7 @@ could not run (no database, an unreadable key or key history).
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.db.pool import connect
-from verify_api.errors import InvalidInputError, KeyHistoryError
+from verify_api.errors import InvalidInputError, KeyHistoryError, SigningKeyError
 from verify_api.schemas import AuditCheckpointPage, AuditCheckpointView
 from verify_api.services.audit import (
     AuditReport,
@@ -24,7 +25,7 @@ from verify_api.services.audit import (
     write_checkpoint,
 )
 from verify_api.services.context import IssuerKey
-from verify_api.services.key_history import PinnedKey, PinnedKeys, pinned_keys_sync
+from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, pinned_keys_sync
 from verify_api.services.signing_keys import register_signing_key
 
 if TYPE_CHECKING:
@@ -44,9 +45,16 @@ def _pinned_keys(settings: Settings, history: str | None) -> PinnedKeys:
     key_path = active_key_path(settings)
     active = None
     if key_path.exists():
-        signer = load_signing_key(_settings(signing_key_path=str(key_path)))
-        kid = IssuerKey.for_settings(signer, settings).verification_method
-        active = PinnedKey(kid=kid, public_key_multibase=signer.public_key_multibase)
+        try:
+            signer = load_signing_key(_settings(signing_key_path=str(key_path)))
+        except SigningKeyError as exc:
+            if not history_path(key_path).exists():
+                raise
+            # Its public key is in the history too (keys generate wrote it): pinning fewer keys is never laxer.
+            print(f"note: {exc}; pinning the keys of {history_path(key_path).name} only", file=sys.stderr)
+        else:
+            kid = IssuerKey.for_settings(signer, settings).verification_method
+            active = PinnedKey(kid=kid, public_key_multibase=signer.public_key_multibase)
     pinned = pinned_keys_sync(key_path, active, Path(history) if history else None)
     if not len(pinned):
         raise KeyHistoryError(

@@ -60,3 +60,23 @@ def test_rotated_key_stays_pinned_after_its_private_key_is_gone(
     out = capsys.readouterr().out
     assert "checked 6 events and 2 signed checkpoints against 2 pinned keys" in out
     assert "the event log is intact" in out
+
+
+def test_verify_needs_no_passphrase_when_the_history_pins_the_key(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_path = tmp_path / "issuer.pem"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SIGNING_KEY_PATH", str(key_path))
+    monkeypatch.setenv("SIGNING_KEY_PASSPHRASE", "correct horse")
+    assert main(["keys", "generate", "--path", str(key_path)]) == 0
+    _append_events(database_url, 2)
+    assert main(["audit", "checkpoint"]) == 0
+    monkeypatch.delenv("SIGNING_KEY_PASSPHRASE")  # an auditor without the secret
+    capsys.readouterr()
+    assert main(["audit", "verify"]) == 0
+    captured = capsys.readouterr()
+    assert "against 1 pinned keys" in captured.out
+    assert "pinning the keys of issuer.history.json only" in captured.err
+    history_path(key_path).unlink()
+    assert main(["audit", "verify"]) == 2  # nothing pinned: the check cannot run
