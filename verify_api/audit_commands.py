@@ -34,6 +34,8 @@ if TYPE_CHECKING:
     from verify_api.settings import Settings
 
 _MAX_SAVED_BYTES = 256 << 20
+# A checkpoint is signed just after the write that reaches it; a too-long tail is looked at again after this.
+_SETTLE_SECONDS = 2.0
 _saved_decoder = msgspec.json.Decoder(AuditCheckpointPage | list[AuditCheckpointPage])
 
 
@@ -82,7 +84,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     async def run(url: str) -> AuditReport:
         conn = await connect(url)
         try:
-            return await verify_audit_log(conn, pinned, every=every)
+            return await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
         finally:
             await conn.close()
 

@@ -563,3 +563,24 @@ async def test_entries_and_checkpoints_from_before_migration_0003_keep_verifying
         admin = await asyncpg.connect(database_server_url)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+
+
+async def test_a_checkpoint_still_being_written_is_not_reported(
+    conn: asyncpg.Connection, database_url: str, issuer_key: IssuerKey, clock: FakeClock, pinned: PinnedKeys
+) -> None:
+    # The write that reaches entry 5 has committed; its checkpoint follows a moment later, from another connection.
+    await register_signing_key(conn, issuer_key, now=clock.now)
+    for _ in range(6):
+        await Repository(conn).insert_event(kind="test", occurred_at=clock.now)
+    assert (await verify_audit_log(conn, pinned, every=4)).tail_uncovered
+    writer = await connect(database_url)
+
+    async def checkpoint_soon() -> None:
+        await asyncio.sleep(0.2)
+        await checkpoint_if_due(writer, issuer_key, every=4, now=clock.now)
+
+    try:
+        report, _ = await asyncio.gather(verify_audit_log(conn, pinned, every=4, settle=1.0), checkpoint_soon())
+    finally:
+        await writer.close()
+    assert report.intact, report.problems

@@ -12,6 +12,7 @@ even by someone who could also delete checkpoints.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -41,6 +42,7 @@ class AuditReport:
     entries: int = 0
     checkpoints: int = 0
     problems: list[str] = field(default_factory=list)
+    tail_uncovered: bool = False  # more than the cadence after the newest checkpoint (or one still being written)
 
     @property
     def intact(self) -> bool:
@@ -130,8 +132,23 @@ class _ChainWalk:
             self.report.problems[index] = problem
 
 
-async def verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int) -> AuditReport:
-    """Recompute every hash, check every link, checkpoint and the checkpoint cadence; report every problem."""
+async def verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int, settle: float = 0.0) -> AuditReport:
+    """Recompute every hash, check every link, checkpoint and the checkpoint cadence; report every problem.
+
+    One repeatable-read snapshot, so writers appending meanwhile are never mistaken for a moved head. A checkpoint
+    is written just after the write that reaches it commits, so with `settle` a too-long tail is looked at again
+    after that many seconds, and only reported if the checkpoint has still not appeared.
+    """
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        report = await _verify_audit_log(conn, pinned, every=every)
+    if report.tail_uncovered and settle > 0:
+        await asyncio.sleep(settle)
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            report = await _verify_audit_log(conn, pinned, every=every)
+    return report
+
+
+async def _verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int) -> AuditReport:
     audit = AuditRepository(conn)
     report = AuditReport()
     checkpoints = await audit.list_checkpoints()
@@ -164,18 +181,21 @@ async def verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int) 
             report.problems.append(problem)
         else:
             covered.append(checkpoint.seq)
-    report.problems.extend(_cadence_problems(covered, last_seq, every=every, legacy_end=walk.legacy_end))
+    cadence, report.tail_uncovered = _cadence_problems(covered, last_seq, every=every, legacy_end=walk.legacy_end)
+    report.problems.extend(cadence)
     return report
 
 
-def _cadence_problems(covered: list[int], last_seq: int, *, every: int, legacy_end: int) -> list[str]:
+def _cadence_problems(covered: list[int], last_seq: int, *, every: int, legacy_end: int) -> tuple[list[str], bool]:
     """More than `every` entries in a row without a valid checkpoint after them is a problem (entries written
-    before migration 0003 are exempt: they were checkpointed by an older rule)."""
-    problems, previous = [], 0
+    before migration 0003 are exempt: they were checkpointed by an older rule). Also says whether the tail is one."""
+    problems: list[str] = []
+    previous, tail_uncovered = 0, False
     for end in [*covered, last_seq + 1]:
         stretch = end - previous - 1
         if stretch > every and end > legacy_end + 1:
             tail = end == last_seq + 1
+            tail_uncovered = tail_uncovered or tail
             problems.append(
                 f"entries {previous + 1} to {end - 1}: {stretch} entries "
                 f"{'after the newest valid checkpoint' if tail else 'without a valid checkpoint'}, more than "
@@ -183,12 +203,17 @@ def _cadence_problems(covered: list[int], last_seq: int, *, every: int, legacy_e
                 + (" (was the end of the log truncated and re-signed?)" if tail else "")
             )
         previous = end
-    return problems
+    return problems, tail_uncovered
 
 
 async def compare_saved_checkpoints(conn: Connection, saved: Iterable[Checkpoint], pinned: PinnedKeys) -> AuditReport:
     """Check a saved copy of published checkpoints against the live log: each one must verify with a pinned key,
     its entry must still have the hash it signed, and the live log must still hold the checkpoint itself."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _compare_saved_checkpoints(conn, saved, pinned)
+
+
+async def _compare_saved_checkpoints(conn: Connection, saved: Iterable[Checkpoint], pinned: PinnedKeys) -> AuditReport:
     audit = AuditRepository(conn)
     report = AuditReport()
     live = {c.seq: c for c in await audit.list_checkpoints()}
