@@ -11,9 +11,13 @@ CREATE TABLE event_chain_head (
     seq        bigint NOT NULL,
     entry_hash bytea NOT NULL
 );
+-- The events written before this migration were chained in commit order, which their numbers need not follow:
+-- the head is the highest number, and the hash of the entry no other entry is chained after (the chain's tip).
 INSERT INTO event_chain_head (seq, entry_hash)
-SELECT coalesce((SELECT seq FROM events ORDER BY seq DESC LIMIT 1), 0),
-       coalesce((SELECT entry_hash FROM events ORDER BY seq DESC LIMIT 1),
+SELECT coalesce((SELECT max(seq) FROM events), 0),
+       coalesce((SELECT e.entry_hash FROM events e
+                 WHERE NOT EXISTS (SELECT 1 FROM events f WHERE f.prev_hash = e.entry_hash)
+                 ORDER BY e.seq DESC LIMIT 1),
                 '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea);
 
 -- Numbers come from the head, not from an identity default evaluated before any lock is taken.

@@ -4,6 +4,7 @@ against keys pinned outside the database, at the configured cadence, and concurr
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -584,3 +585,60 @@ async def test_a_checkpoint_still_being_written_is_not_reported(
     finally:
         await writer.close()
     assert report.intact, report.problems
+
+
+async def test_a_log_crossed_by_the_old_numbering_bug_verifies_by_its_links(
+    database_server_url: str, tmp_path: Path, clock: FakeClock
+) -> None:
+    name = f"verify_crossed_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(database_server_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    old = tmp_path / "migrations"
+    old.mkdir()
+    for migration in sorted(MIGRATIONS_DIR.glob("000[12]_*.sql")):
+        (old / migration.name).write_text(migration.read_text())
+    url = with_database(database_server_url, name)
+    conn = await connect(url)
+    try:
+        await apply_migrations(conn, old)
+        writers = [await connect(url) for _ in range(6)]
+
+        async def write(writer: asyncpg.Connection) -> None:
+            for _ in range(6):
+                async with writer.transaction():
+                    for _ in range(2):
+                        await writer.execute("INSERT INTO events (occurred_at, kind) VALUES ($1, 'old')", clock.now)
+                        await asyncio.sleep(0.001)
+
+        await asyncio.gather(*(write(w) for w in writers))
+        for w in writers:
+            await w.close()
+        rows = await conn.fetch("SELECT prev_hash, entry_hash FROM events ORDER BY seq")
+        crossed = sum(b["prev_hash"] != a["entry_hash"] for a, b in itertools.pairwise(rows))
+        assert crossed > 0, "the old numbering bug did not show; the test needs more contention"
+        await apply_migrations(conn)
+        pinned = PinnedKeys([])
+        report = await verify_audit_log(conn, pinned, every=10_000)
+        assert report.intact, report.problems  # untampered, however its numbers crossed
+        for _ in range(3):
+            await Repository(conn).insert_event(kind="new", occurred_at=clock.now)
+        report = await verify_audit_log(conn, pinned, every=10_000)
+        assert report.intact, report.problems
+        assert report.entries == 6 * 6 * 2 + 3
+        followed = await conn.fetchval(
+            "SELECT seq FROM events e WHERE chain_version = 1 AND EXISTS "
+            "(SELECT 1 FROM events f WHERE f.prev_hash = e.entry_hash) ORDER BY seq OFFSET 10 LIMIT 1"
+        )
+        followers = await conn.fetch(
+            "SELECT f.seq FROM events e JOIN events f ON f.prev_hash = e.entry_hash WHERE e.seq = $1 ORDER BY f.seq",
+            followed,
+        )
+        await _tamper(conn, f"DELETE FROM events WHERE seq = {followed}")
+        problems = (await verify_audit_log(conn, pinned, every=10_000)).problems
+        assert problems == [f"entry {f['seq']}: the entry it was chained to is missing (removed)" for f in followers]
+    finally:
+        await conn.close()
+        admin = await asyncpg.connect(database_server_url)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()

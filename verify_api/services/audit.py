@@ -99,8 +99,15 @@ class _ChainWalk:
     previous_seq: int | None = None
     legacy_end: int = 0  # the last entry hashed with the version-1 encoding
     broken_links: list[tuple[int, int, bytes, str]] = field(default_factory=list)
+    legacy_rows: list[AuditRow] = field(default_factory=list)
 
     def visit(self, row: AuditRow) -> None:
+        if row.chain_version == 1:
+            self._check_hash(row)
+            self.legacy_rows.append(row)
+            return
+        if self.legacy_rows:
+            self.follow_legacy_links()
         seq = row.event.seq
         problems = self.report.problems
         after_what = f"entry {self.previous_seq}" if self.previous_seq is not None else "the start of the log"
@@ -108,18 +115,35 @@ class _ChainWalk:
             # Worded once the whole log has been seen: the entry it was chained to may come later (reordered).
             self.broken_links.append((len(problems), seq, row.prev_hash, after_what))
             problems.append("")
-        elif row.chain_version != 1 and self.previous_seq is not None and seq != self.previous_seq + 1:
+        elif self.previous_seq is not None and seq != self.previous_seq + 1:
             # Numbers have no gaps since migration 0003, so a gap whose links still hold was re-chained.
             problems.append(f"entry {seq}: entries {self.previous_seq + 1} to {seq - 1} are missing (removed)")
-        if entry_hash(row.prev_hash, _row_hash_input(row)) != row.entry_hash:
-            problems.append(f"entry {seq}: changed; its content no longer matches its recorded hash")
+        self._check_hash(row)
         # Carry on from what this entry recorded, so each bad link is reported once and later ones still are.
         self.expected_prev, self.previous_seq = row.entry_hash, seq
+
+    def _check_hash(self, row: AuditRow) -> None:
+        seq = row.event.seq
+        if entry_hash(row.prev_hash, _row_hash_input(row)) != row.entry_hash:
+            self.report.problems.append(f"entry {seq}: changed; its content no longer matches its recorded hash")
         self.position[row.entry_hash] = seq
-        if row.chain_version == 1:
-            self.legacy_end = seq
         if seq in self.checkpoint_seqs:
             self.hashes_at_checkpoints[seq] = row.entry_hash
+
+    def follow_legacy_links(self) -> None:
+        """Entries from before migration 0003 were chained by a trigger that could chain two entries after one
+        under concurrent writes (numbers were drawn before its lock), so they form a tree, not one chain: each is
+        checked on its own (its hash, its predecessor still present) and by the checkpoints that cover it."""
+        rows, self.legacy_rows = self.legacy_rows, []
+        known = {row.entry_hash for row in rows}
+        followed = {row.prev_hash for row in rows}
+        for row in rows:
+            if row.prev_hash != GENESIS and row.prev_hash not in known:
+                self.report.problems.append(f"entry {row.event.seq}: the entry it was chained to is missing (removed)")
+        # Where migration 0003 put the head: the newest entry that no other entry is chained after.
+        tips = [row for row in rows if row.entry_hash not in followed]
+        self.expected_prev = tips[-1].entry_hash if tips else rows[-1].entry_hash
+        self.previous_seq = self.legacy_end = rows[-1].event.seq
 
     def word_broken_links(self) -> None:
         for index, seq, prev_hash, after_what in self.broken_links:
@@ -159,6 +183,8 @@ async def _verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int)
             report.entries += 1
             walk.visit(row)
         after = batch[-1].event.seq
+    if walk.legacy_rows:
+        walk.follow_legacy_links()
     walk.word_broken_links()
     last_seq = walk.previous_seq or 0
     head = await audit.chain_head()
