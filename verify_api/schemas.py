@@ -257,7 +257,7 @@ HexBytes = Annotated[str, msgspec.Meta(pattern="^(?:[0-9a-f]{2})+$", max_length=
 
 
 class AuditCheckpointView(Response, forbid_unknown_fields=True):
-    seq: Annotated[int, msgspec.Meta(ge=1, description="the event-log entry this checkpoint signs")]
+    seq: Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1, description="the event-log entry this checkpoint signs")]
     entry_hash: Annotated[HexBytes, msgspec.Meta(description="that entry's hash, lowercase hex (32 bytes)")]
     signed_at: Annotated[datetime, msgspec.Meta(tz=True, description="when it was signed (signed too, version 2)")]
     kid: Annotated[str, msgspec.Meta(max_length=1000, description="the signing key, as in /.well-known/did.json")]

@@ -80,3 +80,29 @@ def test_verify_needs_no_passphrase_when_the_history_pins_the_key(
     assert "pinning the keys of issuer.history.json only" in captured.err
     history_path(key_path).unlink()
     assert main(["audit", "verify"]) == 2  # nothing pinned: the check cannot run
+
+
+def test_compare_refuses_a_bad_saved_copy(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key_path = tmp_path / "issuer.pem"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("SIGNING_KEY_PATH", str(key_path))
+    assert main(["keys", "generate", "--path", str(key_path)]) == 0
+    saved = tmp_path / "saved.json"
+    forged = {
+        "seq": 1,
+        "entryHash": "00" * 32,
+        "signedAt": "2026-11-27T09:00:00Z",
+        "kid": "did:web:attacker.example#z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        "signature": "00" * 64,
+        "version": 2,
+    }
+    saved.write_text(json.dumps({"checkpoints": [forged], "next": None}))
+    capsys.readouterr()
+    assert main(["audit", "compare", str(saved)]) == 1
+    assert "saved checkpoint at entry 1 (2026-11-27T09:00:00+00:00): cannot be trusted" in capsys.readouterr().out
+    for hostile in ({**forged, "seq": 2**64}, {**forged, "signedAt": "2026-11-27T09:00:00"}, [1]):
+        saved.write_text(json.dumps({"checkpoints": [hostile]}))
+        assert main(["audit", "compare", str(saved)]) == 2
+        assert "is not a saved copy of GET /v1/audit/checkpoints" in capsys.readouterr().err
