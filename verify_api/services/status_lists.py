@@ -20,6 +20,7 @@ from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, rfc3339, st
 from verify_api.domain.status_list import encode_list, generate_bitstring
 from verify_api.errors import InvalidInputError, NotFoundError
 from verify_api.proofs.data_integrity import add_proof
+from verify_api.services.context import usable_signing_key
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -115,6 +116,7 @@ async def published_status_list(
     if found is not None:
         return found
     indexes = await repo.set_indexes(status_list, at)
+    key = await usable_signing_key(conn, key)  # never sign with a key the register has retired or declared compromised
     body = await asyncio.to_thread(sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     published = PublishedList(body=body, etag=etag, last_modified=moment, historical=at is not None)
