@@ -93,3 +93,29 @@ async def test_concurrent_first_issuances_share_one_list(
     assert [r.status_code for r in responses] == [201] * len(credentials), [r.text for r in responses]
     lists = await conn.fetch("SELECT purpose, allocated FROM status_lists ORDER BY purpose")
     assert [tuple(r) for r in lists] == [("revocation", 6), ("suspension", 6)]
+
+
+async def test_concurrent_issuance_and_status_changes_all_succeed(
+    small_lists_client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    """Issuance counts its slots and status changes bump list versions on the same rows, both after their events,
+    so mixing them concurrently never deadlocks."""
+    first = [credential_v2(id=f"urn:uuid:20000000-0000-4000-8000-{n:012d}") for n in range(4)]
+    for credential in first:
+        response = await small_lists_client.post(
+            "/credentials/issue", json={"credential": credential}, headers=admin_headers
+        )
+        assert response.status_code == 201, response.text
+    more = [credential_v2(id=f"urn:uuid:30000000-0000-4000-8000-{n:012d}") for n in range(4)]
+    suspend = {"credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}, "status": True}
+    responses = await asyncio.gather(
+        *(small_lists_client.post("/credentials/issue", json={"credential": c}, headers=admin_headers) for c in more),
+        *(
+            small_lists_client.post(
+                "/credentials/status", json={"credentialId": c["id"], **suspend}, headers=admin_headers
+            )
+            for c in first
+        ),
+    )
+    assert [r.status_code for r in responses] == [201] * 4 + [200] * 4, [r.text for r in responses]
+    assert await conn.fetchval("SELECT count(*) FROM credentials WHERE status = 'suspended'") == 4

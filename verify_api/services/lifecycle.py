@@ -99,7 +99,6 @@ async def apply_transition(
             raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
         next_status(action, current)  # raises IllegalTransitionError naming the current state
         raise AssertionError("the guarded update refused a transition next_status allows")
-    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
     data: dict[str, object] = {"reason": reason, "note": note}
     if action == "revoke" and reason in EVIDENCE_CONDEMNING_REASONS:
         invalidated = await Repository(conn).invalidate_credential_assessments(credential_id, reason, now)
@@ -107,6 +106,9 @@ async def apply_transition(
     await Repository(conn).insert_event(
         kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=actor, data=data
     )
+    # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
+    # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
+    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
 
 
 async def renew_credential(
@@ -139,14 +141,13 @@ async def renew_credential(
             current = await lifecycle.credential_status(credential_id) or old.status
             next_status("renew", current)
             raise AssertionError("the guarded update refused a renewal next_status allows")
-        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
         request = IssueCredentialRequest(
             tier=old.tier,  # type: ignore[arg-type]
             holder_id=old.holder_id,
             organization_id=old.organization_id,
             cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
         )
-        return await issue_in_transaction(
+        successor = await issue_in_transaction(
             repo,
             key,
             request,
@@ -156,3 +157,5 @@ async def renew_credential(
             renewing=credential_id,
             renewal_reason=reason,
         )
+        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)  # after the events
+    return successor

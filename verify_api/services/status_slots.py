@@ -86,7 +86,8 @@ async def draw_status_slots(repo: Repository, size: int, now: datetime) -> list[
 
 
 async def record_status_slots(repo: Repository, slots: list[StatusSlot]) -> None:
-    """Count the slots against their lists. Called last in the issuing transaction: the row lock it takes is
-    held only until commit."""
+    """Count the slots against their lists. Called last in the issuing transaction, after its events: the row
+    lock it takes is held only until commit, and (like the lifecycle's list-version bumps, also made after the
+    event) it is taken under the event log's append lock, so writers of status-list rows never deadlock."""
     for slot in sorted(slots, key=lambda s: s.list_id):  # a fixed order, so concurrent issuances cannot deadlock
         await repo.bump_status_list_allocation(slot.list_id)
