@@ -3,7 +3,8 @@
 -- 1. The register also holds what POST /credentials/issue signs: `kind` 'vc_api' rows carry no tier, subject or
 --    verification code, but do get revocation and suspension slots in the published lists, so they can be revoked.
 --    `document_id` is the credential's own `id` (or the VC API's options.credentialId), how POST
---    /credentials/status and verifiers find such an entry; certifications keep their URL id and leave it NULL.
+--    /credentials/status and verifiers find such an entry; certifications keep their URL id and leave it NULL. It is
+--    not unique: clients (and the W3C test suites) issue the same id more than once; a status change applies to all.
 ALTER TABLE credentials ADD COLUMN kind text NOT NULL DEFAULT 'certification'
     CONSTRAINT credentials_kind_check CHECK (kind IN ('certification', 'vc_api'));
 ALTER TABLE credentials ADD COLUMN document_id text
@@ -17,7 +18,11 @@ ALTER TABLE credentials ADD CONSTRAINT credentials_kind_shape CHECK (
         AND (holder_id IS NULL) <> (organization_id IS NULL))
     OR (kind = 'vc_api' AND tier IS NULL AND holder_id IS NULL AND organization_id IS NULL
         AND verification_code IS NULL));
-CREATE UNIQUE INDEX credentials_document_id_key ON credentials (document_id) WHERE document_id IS NOT NULL;
+CREATE INDEX credentials_document_id ON credentials (document_id) WHERE document_id IS NOT NULL;
+-- A VC API credential's dates are the client's: no validUntil, or one already past when it is signed.
+ALTER TABLE credentials DROP CONSTRAINT credentials_validity_order;
+ALTER TABLE credentials ADD CONSTRAINT credentials_validity_order
+    CHECK (kind = 'vc_api' OR valid_until > valid_from);
 
 -- 2. Status-slot drawing without counting: each list keeps how many slots it has handed out (bumped in the issuing
 --    transaction), and lists may be smaller than the spec's herd-privacy minimum only when configured so (tests).

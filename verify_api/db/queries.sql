@@ -135,7 +135,7 @@ SELECT c.id, c.document_id, c.valid_from, c.valid_until, c.status, c.status_reas
 FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1 AND c.kind = 'vc_api'
 
 -- name: find_vc_api_credential_id --
-SELECT id FROM credentials WHERE document_id = $1 AND kind = 'vc_api'
+SELECT id FROM credentials WHERE document_id = $1 AND kind = 'vc_api' ORDER BY issued_at, id LIMIT 100
 
 -- name: find_credential_id_by_status_entry --
 -- The register entry a status entry points at: every slot belongs to exactly one credential of either kind.

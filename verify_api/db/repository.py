@@ -54,10 +54,6 @@ class IdempotencyKeyTakenError(ConflictError):
     """Another request already used this Idempotency-Key."""
 
 
-class DocumentIdTakenError(ConflictError):
-    """A credential with this id was already issued; the VC API identifies credentials by it, so ids are unique."""
-
-
 _CONSTRAINT_ERRORS: dict[str, type[VerifyApiError]] = {
     "credentials_revocation_slot_key": SlotTakenError,
     "credentials_suspension_slot_key": SlotTakenError,
@@ -65,7 +61,6 @@ _CONSTRAINT_ERRORS: dict[str, type[VerifyApiError]] = {
     "credentials_one_current_per_holder_tier": CredentialConflictError,
     "credentials_one_current_per_organization_tier": CredentialConflictError,
     "idempotency_keys_pkey": IdempotencyKeyTakenError,
-    "credentials_document_id_key": DocumentIdTakenError,
     "holders_email_key": ConflictError,
 }
 _FOREIGN_KEY_ERRORS: dict[str, type[VerifyApiError]] = {
@@ -78,8 +73,6 @@ _CONSTRAINT_MESSAGES = {
     "credentials_one_current_per_holder_tier": "the holder already has a current credential of this tier",
     "credentials_one_current_per_organization_tier": "the organisation already has a current credential of this tier",
     "holders_email_key": "a holder with that email already exists",
-    "credentials_document_id_key": "a credential with this id (credential.id or options.credentialId) was already "
-    "issued; give each credential its own id",
 }
 
 
@@ -236,10 +229,10 @@ class Repository:
     async def get_vc_api_credential(self, credential_id: str) -> VcApiCredentialRecord | None:
         return _row(await self.conn.fetchrow(SQL.get_vc_api_credential, credential_id), VcApiCredentialRecord)
 
-    async def find_vc_api_credential_id(self, document_id: str) -> str | None:
-        """The register id of the VC API credential whose `id` (or options.credentialId) is `document_id`."""
-        value = await self.conn.fetchval(SQL.find_vc_api_credential_id, document_id)
-        return None if value is None else str(value)
+    async def find_vc_api_credential_ids(self, document_id: str) -> list[str]:
+        """Register ids of the VC API credentials issued under `document_id` (their `id` or options.credentialId),
+        oldest first: a client may issue the same id more than once."""
+        return [str(r["id"]) for r in await self.conn.fetch(SQL.find_vc_api_credential_id, document_id)]
 
     async def find_credential_by_status_entry(self, list_id: str, purpose: str, index: int) -> tuple[str, str] | None:
         """(register id, kind) of the credential holding this status-list slot, of either kind."""

@@ -94,16 +94,12 @@ def prepare_credential(
 
     VC 1.1 input gets `issuanceDate` (when absent) and the Data Integrity context, which the 1.1 base context
     lacks (VC Data Integrity §2.1); VC 2.0's base context already defines DataIntegrityProof. A credential that
-    claims a PAI certification (domain/tier_claims.py) or brings its own `credentialStatus` is refused.
+    claims a PAI certification (domain/tier_claims.py) or brings a status entry of its own in this issuer's lists
+    (see `check_client_status_entries`) is refused.
     """
     if "proof" in credential:
         raise InvalidCredentialError("the credential already has a proof; send it unsecured", path="proof")
-    if "credentialStatus" in credential:
-        raise InvalidCredentialError(
-            "credentialStatus is assigned by this issuer (a BitstringStatusListEntry for revocation and one for "
-            "suspension in its own lists); send the credential without it",
-            path="credentialStatus",
-        )
+    check_client_status_entries(credential.get("credentialStatus"), base_url=base_url)
     document = copy.deepcopy(credential)
     context = document.get("@context")
     if isinstance(context, list) and context and context[0] == VC_V1_CONTEXT:
@@ -126,6 +122,30 @@ def prepare_credential(
             path="credential",
         )
     return document, shape
+
+
+def check_client_status_entries(value: object, *, base_url: str) -> None:
+    """A credential may bring status entries of other schemes (VC 2.0 §4.10 allows any type), kept as they are;
+    the Bitstring Status List entries are this issuer's to assign, in its own lists, so a client-chosen one (which
+    could name another credential's slot) is refused."""
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # read_credential_shape names the malformed entry
+        own_list = any(isinstance(v, str) and v.startswith(f"{base_url}/") for v in entry.values())
+        if entry.get("type") == "BitstringStatusListEntry" or own_list:
+            raise InvalidCredentialError(
+                "BitstringStatusListEntry entries are assigned by this issuer (one for revocation and one for "
+                "suspension, in its own lists); send the credential without them",
+                path="credentialStatus",
+            )
+
+
+def with_status_entries(document: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    """Append this issuer's entries to any the credential brought."""
+    given = document.get("credentialStatus")
+    kept = given if isinstance(given, list) else [] if given is None else [given]
+    document["credentialStatus"] = [*kept, *entries]
 
 
 def status_entries(base_url: str, slots: list[StatusSlot]) -> list[dict[str, Any]]:
@@ -188,7 +208,7 @@ async def issue_credential(
             prepare_credential, credential, issuer_id, now, base_url=settings.base_url
         )
         slots = await draw_status_slots(repo, settings.status_list_size, now)
-        document["credentialStatus"] = status_entries(settings.base_url, slots)
+        with_status_entries(document, status_entries(settings.base_url, slots))
         signed = await asyncio.to_thread(
             sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
         )
@@ -230,9 +250,9 @@ async def issue_credential(
     return signed
 
 
-async def find_vc_api_credential(conn: Connection, credential_id: str) -> str | None:
-    """The register id of a VC API credential named by its id (or options.credentialId) as issued."""
-    return await Repository(conn).find_vc_api_credential_id(credential_id)
+async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
+    """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
+    return await Repository(conn).find_vc_api_credential_ids(credential_id)
 
 
 def vc_api_outcome(report: VerificationReport) -> CredentialVerification:
