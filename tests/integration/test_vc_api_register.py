@@ -8,6 +8,7 @@ so nothing it issued could ever be revoked.
 from __future__ import annotations
 
 import copy
+import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -214,3 +215,19 @@ async def test_vc_api_issues_a_credential_already_past_its_valid_until(client: C
         client, headers, credential_v2(validFrom="2020-01-01T00:00:00Z", validUntil="2021-01-01T00:00:00Z")
     )
     assert len(issued["credentialStatus"]) == 2
+
+
+async def test_vc_api_register_entry_is_found_from_the_presented_credential(
+    client: Client, headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    """What a verifier needs: the register entry of a VC API credential, by the status entry it was signed with."""
+    from verify_api.services.vc_api import find_vc_api_register_entry
+
+    issued = await issue(client, headers, credential_v2())
+    entry = await find_vc_api_register_entry(conn, issued, base_url=BASE_URL)
+    assert entry is not None
+    assert entry.document_id == issued["id"]
+    assert json.loads(entry.document) == issued
+    stranger = copy.deepcopy(issued)
+    stranger["credentialStatus"][0]["statusListIndex"] = "999999999"
+    assert await find_vc_api_register_entry(conn, stranger, base_url=BASE_URL) is None

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import VcApiCredentialRecord
     from verify_api.domain.credential import StatusSlot
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
@@ -248,6 +249,31 @@ async def issue_credential(
         )
         await record_status_slots(repo, slots)
     return signed
+
+
+async def find_vc_api_register_entry(
+    conn: Connection, presented: dict[str, Any], *, base_url: str
+) -> VcApiCredentialRecord | None:
+    """The register's VC API entry for a presented credential, found by its revocation entry in this issuer's lists
+    (every credential POST /credentials/issue signs has one, and a slot belongs to exactly one register row); None
+    when it names none. The caller still compares the stored document with the presented one (the register holds
+    the signed bytes as issued) and judges the entry's status, dates and key window."""
+    entries = presented.get("credentialStatus")
+    prefix = f"{base_url}/v1/status-lists/"
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict) or entry.get("statusPurpose") != "revocation":
+            continue
+        list_url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
+        if not (isinstance(list_url, str) and list_url.startswith(prefix) and isinstance(index, str)):
+            continue
+        if not index.isdigit() or len(index) > 9:
+            continue
+        found = await Repository(conn).find_credential_by_status_entry(
+            list_url.removeprefix(prefix), "revocation", int(index)
+        )
+        if found is not None and found[1] == "vc_api":
+            return await Repository(conn).get_vc_api_credential(found[0])
+    return None
 
 
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
