@@ -67,7 +67,8 @@ async def test_unabused_issuance_migration_backfills_existing_register(empty_dat
         await apply_migrations(conn, tmp_path)
         await conn.execute(
             """
-            INSERT INTO holders (id, display_name, created_at) VALUES ('00000000-0000-4000-8000-000000000001', 'Ada', now());
+            INSERT INTO holders (id, display_name, created_at)
+                VALUES ('00000000-0000-4000-8000-000000000001', 'Ada', now());
             INSERT INTO assessments (id, kind, holder_id, outcome, assessed_at, details, recorded_at)
                 VALUES ('00000000-0000-4000-8000-0000000000a1', 'exam', '00000000-0000-4000-8000-000000000001',
                         'passed', now(), '{}', now());
@@ -81,7 +82,8 @@ async def test_unabused_issuance_migration_backfills_existing_register(empty_dat
                 now(), now() + interval '1 year', '\\x7b7d', 'eddsa-rdfc-2022', 'did:web:x#z6Mk', 'revlist01', 7,
                 'suslist01', 9, now());
             INSERT INTO events (occurred_at, kind, credential_id, data) VALUES (now(), 'credential_issued',
-                'aaaaaaaaaaaaaaaaaaaaaaaaaa', '{"tier": "AIDA", "assessments": ["00000000-0000-4000-8000-0000000000a1"]}');
+                'aaaaaaaaaaaaaaaaaaaaaaaaaa',
+                '{"tier": "AIDA", "assessments": ["00000000-0000-4000-8000-0000000000a1"]}');
             """
         )
         assert "0002_unabused_issuance" in await apply_migrations(conn)
