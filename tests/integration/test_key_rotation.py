@@ -199,7 +199,10 @@ async def test_compromised_key_without_successor_is_503_never_201(
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
     async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         first = await make_aida(client, headers)
-        kid = json.loads((await client.get(f"/v1/credentials/{first['id']}/vc")).content)["proof"]["verificationMethod"]
+        first_document = json.loads((await client.get(f"/v1/credentials/{first['id']}/vc")).content)
+        kid = first_document["proof"]["verificationMethod"]
+        list_path = first_document["credentialStatus"][0]["statusListCredential"].removeprefix(BASE_URL)
+        assert (await client.get(list_path)).status_code == 200  # signed and cached while the key was good
         conn = await connect(database_url)
         try:
             await declare_key_compromised(conn, kid, since=clock.now, now=clock.advance(minutes=1))
@@ -216,10 +219,7 @@ async def test_compromised_key_without_successor_is_503_never_201(
             assert response.status_code == 503, response.text
             assert response.headers["content-type"].startswith("application/problem+json")
             assert "signing key is unavailable" in response.json()["detail"]
-        status_list_url = json.loads((await client.get(f"/v1/credentials/{first['id']}/vc")).content)[
-            "credentialStatus"
-        ][0]["statusListCredential"]
-        assert (await client.get(status_list_url.removeprefix(BASE_URL))).status_code == 503
+        assert (await client.get(list_path)).status_code == 503  # not even the cached copy
 
 
 def _plain_credential() -> dict[str, Any]:

@@ -45,15 +45,15 @@ class PublishedList:
 class StatusListCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, int, str], PublishedList] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int, str, str], PublishedList] = OrderedDict()
 
-    def get(self, key: tuple[str, int, str]) -> PublishedList | None:
+    def get(self, key: tuple[str, int, str, str]) -> PublishedList | None:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[str, int, str], value: PublishedList) -> None:
+    def put(self, key: tuple[str, int, str, str], value: PublishedList) -> None:
         self._entries[key] = value
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
@@ -111,12 +111,14 @@ async def published_status_list(
         raise InvalidInputError("timestamp is in the future; a status list can only be shown as it was")
     # The signed moment is the list's last change (or the asked-for time), so every process builds identical bytes.
     moment = status_list.updated_at if at is None else at
-    cache_key = (list_id, status_list.version, "" if at is None else rfc3339(at))
+    # Never serve (or sign) a list with a key the register has retired or declared compromised; the key is part of
+    # the cache key, so a list cached under a key that is no longer usable is never served again.
+    key = await usable_signing_key(conn, key)
+    cache_key = (list_id, status_list.version, "" if at is None else rfc3339(at), key.verification_method)
     found = cache.get(cache_key)
     if found is not None:
         return found
     indexes = await repo.set_indexes(status_list, at)
-    key = await usable_signing_key(conn, key)  # never sign with a key the register has retired or declared compromised
     body = await asyncio.to_thread(sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     published = PublishedList(body=body, etag=etag, last_modified=moment, historical=at is not None)
