@@ -34,7 +34,7 @@ from verify_api.db.pool import Pool, create_pool
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.keys import Signer, load_signer
 from verify_api.services.badges import BadgeCache
-from verify_api.services.context import IssuerKey
+from verify_api.services.context import IssuerKey, SigningKeySource
 from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.lookup import ProofCheckCache
 from verify_api.services.signing_keys import register_signing_key
@@ -115,7 +115,13 @@ def create_app(
     pool: Pool | None = None,
 ) -> Litestar:
     key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)
-    runtime = Runtime(settings=settings, clock=clock, issuer_key=key, proof_cache=ProofCheckCache(), pool=pool)
+    runtime = Runtime(
+        settings=settings,
+        clock=clock,
+        key_source=SigningKeySource(key, settings),
+        proof_cache=ProofCheckCache(),
+        pool=pool,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
@@ -129,8 +135,8 @@ def create_app(
         assert runtime.pool is not None
         try:
             async with runtime.pool.acquire() as conn:
-                await register_signing_key(conn, key, now=clock())
-                await ensure_signing_key_usable(conn, key)
+                await register_signing_key(conn, runtime.issuer_key, now=clock())
+                await ensure_signing_key_usable(conn, runtime.issuer_key)
             yield
         finally:
             if owns_pool:

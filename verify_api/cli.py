@@ -150,8 +150,8 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
             await conn.close()
         return (
             f"rotated the signing key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
-            f"  active:  {rotation.new_kid}\n  old key kept as {rotation.retired_copy.name} (never commit it)\n"
-            "restart the server so it signs with the new key; earlier credentials keep verifying"
+            f"  active:  {rotation.new_kid}\n  the retired private key was deleted; its public key stays published\n"
+            "a running server switches to the new key before it next signs; earlier credentials keep verifying"
         )
 
     with database_url(settings) as url:
@@ -182,7 +182,7 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
                 rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
                 if rotation.old_kid != args.kid:
                     lines.append(f"warning: {args.kid} was active but is not the key in the key file")
-                lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}; restart the server")
+                lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}")
             outcome = await declare_key_compromised(conn, args.kid, since=since, now=now)
         finally:
             await conn.close()
@@ -311,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.set_defaults(func=cmd_keys_generate)
     keys.add_parser("list", help="list published signing keys").set_defaults(func=cmd_keys_list)
     keys.add_parser(
-        "rotate", help="make a new active key in place of the current one (kept beside it as a retired copy)"
+        "rotate", help="make a new active key in place of the current one (the old private key is deleted)"
     ).set_defaults(func=cmd_keys_rotate)
     compromise = keys.add_parser("compromise", help="declare a key compromised; lists what it signed")
     compromise.add_argument("kid", help="the key id, as `keys list` shows it")

@@ -72,10 +72,15 @@ async def test_key_rotation_keeps_old_credentials_valid(
     old_pem = _path(key_settings).read_bytes()
     async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         before = await make_aida(client, headers)
+    leftover = _path(key_settings).with_name("signing-key.retired-20261101T000000Z-abcdefgh.pem")
+    leftover.write_bytes(private_key_pem(generate_signer(), None))  # what earlier versions kept beside the key
     rotation = await rotate(key_settings, clock)
-    assert rotation.retired_copy.read_bytes() == old_pem
-    assert stat.S_IMODE(rotation.retired_copy.stat().st_mode) == 0o600
-    assert rotation.retired_copy.parent == _path(key_settings).parent
+    assert rotation.removed == [leftover]
+    # The retired private key is gone: nothing beside the active key holds its bytes; only the public key remains.
+    beside = [p for p in _path(key_settings).parent.iterdir() if p.is_file()]
+    assert beside == [_path(key_settings)]
+    assert all(p.read_bytes() != old_pem for p in beside)
+    assert stat.S_IMODE(_path(key_settings).stat().st_mode) == 0o600
     new_signer = load_signer(_path(key_settings).read_bytes(), None, source="test")
     assert rotation.new_kid == f"{PAI_DID}#{new_signer.public_key_multibase}"
 
@@ -94,8 +99,10 @@ async def test_key_rotation_keeps_old_credentials_valid(
         jwks = (await client.get("/.well-known/jwks.json")).json()
         assert {k["kid"] for k in jwks["keys"]} == {rotation.old_kid, rotation.new_kid}
 
+    retired_path = _path(key_settings).with_name("kept-by-hand.pem")
+    retired_path.write_bytes(old_pem)
     retired_settings = load_settings(
-        {}, database_url=database_url, public_base_url=BASE_URL, signing_key_path=str(rotation.retired_copy)
+        {}, database_url=database_url, public_base_url=BASE_URL, signing_key_path=str(retired_path)
     )
     # The test client runs the lifespan in a task group, which wraps the start-up error.
     with pytest.RaisesGroup(pytest.RaisesExc(SigningKeyError, match="was retired on"), flatten_subgroups=True):
@@ -149,7 +156,7 @@ def test_cli_keys_rotate_and_compromise(
     assert main(["keys", "rotate"]) == 0
     out = capsys.readouterr().out
     assert f"retired: {old_kid}" in out
-    assert "restart the server" in out
+    assert "the retired private key was deleted" in out
     new = load_signer(_path(key_settings).read_bytes(), None, source="test")
     new_kid = f"{PAI_DID}#{new.public_key_multibase}"
     assert main(["keys", "compromise", new_kid, "--since", "2020-01-01T00:00:00Z"]) == 0
@@ -157,3 +164,68 @@ def test_cli_keys_rotate_and_compromise(
     assert f"{new_kid} was the active key: rotated to" in out
     assert "0 credential(s) signed at or after that time" in out
     assert main(["keys", "compromise", old_kid, "--since", "2020-01-01T00:00:00"]) == 2
+
+
+async def test_rotation_takes_effect_without_restart(
+    key_settings: Settings, clock: FakeClock, database_url: str
+) -> None:
+    """The served app notices `keys rotate` before it next signs: the next credential names the new key (before,
+    it kept signing with the retired key and answered 201 for credentials broken from birth)."""
+    headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
+    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+        before = await make_aida(client, headers)
+        rotation = await rotate(key_settings, clock)
+        after = await make_aida(client, headers, displayName="Grace Hopper")
+        document = json.loads((await client.get(f"/v1/credentials/{after['id']}/vc")).content)
+        assert document["proof"]["verificationMethod"] == rotation.new_kid
+        assert (await lookup(client, after["id"]))["verified"] is True
+        assert (await verify_document(client, after["id"]))["verified"] is True
+        assert (await lookup(client, before["id"]))["verified"] is True
+        issued = await client.post(
+            "/credentials/issue",
+            json={"credential": _plain_credential(), "options": {}},
+            headers=headers,
+        )
+        assert issued.status_code == 201, issued.text
+        assert issued.json()["verifiableCredential"]["proof"]["verificationMethod"] == rotation.new_kid
+        status_list_url = document["credentialStatus"][0]["statusListCredential"]
+        status_list = await client.get(status_list_url.removeprefix(BASE_URL))
+        assert json.loads(status_list.content)["proof"]["verificationMethod"] == rotation.new_kid
+
+
+async def test_compromised_key_without_successor_is_503_never_201(
+    key_settings: Settings, clock: FakeClock, database_url: str
+) -> None:
+    headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
+    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+        first = await make_aida(client, headers)
+        first_document = json.loads((await client.get(f"/v1/credentials/{first['id']}/vc")).content)
+        kid = first_document["proof"]["verificationMethod"]
+        list_path = first_document["credentialStatus"][0]["statusListCredential"].removeprefix(BASE_URL)
+        assert (await client.get(list_path)).status_code == 200  # signed and cached while the key was good
+        conn = await connect(database_url)
+        try:
+            await declare_key_compromised(conn, kid, since=clock.now, now=clock.advance(minutes=1))
+        finally:
+            await conn.close()
+        holder = (await client.post("/v1/holders", json={"displayName": "Grace Hopper"}, headers=headers)).json()
+        exam = {"kind": "exam", "holderId": holder["id"], "score": 90, "maxScore": 100}
+        assert (await client.post("/v1/assessments", json=exam, headers=headers)).status_code == 201
+        for path, body in (
+            ("/v1/credentials", {"tier": "AIDA", "holderId": holder["id"]}),
+            ("/credentials/issue", {"credential": _plain_credential()}),
+        ):
+            response = await client.post(path, json=body, headers=headers)
+            assert response.status_code == 503, response.text
+            assert response.headers["content-type"].startswith("application/problem+json")
+            assert "signing key is unavailable" in response.json()["detail"]
+        assert (await client.get(list_path)).status_code == 503  # not even the cached copy
+
+
+def _plain_credential() -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "issuer": PAI_DID,
+        "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+    }

@@ -17,7 +17,9 @@ def test_settings_read_upper_case_environment() -> None:
     [
         ({"PORT": "eighty"}, "PORT"),
         ({"AIDA_PASS_MARK_PERCENT": "101"}, "between 1 and 100"),
-        ({"STATUS_LIST_SIZE": "1000"}, "at least 131072"),
+        ({"STATUS_LIST_SIZE": "1001"}, "multiple of 8"),
+        ({"STATUS_LIST_SIZE": "56"}, "at least 64"),
+        ({"ASSESSMENT_MAX_AGE_DAYS": "0"}, "ASSESSMENT_MAX_AGE_DAYS"),
         ({"PUBLIC_BASE_URL": "ftp://x"}, "PUBLIC_BASE_URL"),
         ({"DEFAULT_CRYPTOSUITE": "rsa"}, "DEFAULT_CRYPTOSUITE"),
     ],

@@ -11,7 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
-from verify_api.services.context import IssuerKey
+from verify_api.services.context import IssuerKey, SigningKeySource
 from verify_api.services.lookup import ProofCheckCache
 from verify_api.services.status_lists import StatusListCache
 from verify_api.settings import Settings
@@ -23,10 +23,16 @@ class Runtime:
 
     settings: Settings
     clock: Callable[[], datetime]
-    issuer_key: IssuerKey
+    key_source: SigningKeySource
     proof_cache: ProofCheckCache
     status_list_cache: StatusListCache = field(default_factory=StatusListCache)
     pool: Pool | None = None
+
+    @property
+    def issuer_key(self) -> IssuerKey:
+        """The key this process signs with: the start-up key until a rotation is noticed, then its successor.
+        Signing use-cases pass it through `services.context.usable_signing_key`, which checks the register."""
+        return self.key_source.current
 
 
 def runtime_of(state: State) -> Runtime:

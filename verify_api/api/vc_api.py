@@ -9,13 +9,13 @@ POST /credentials/status belongs to the status lifecycle (issue 4).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Response, Router, post
+from litestar import Request, Response, Router, post
 from litestar.params import JSONBody
 
-from verify_api.api.auth import require_scope
+from verify_api.api.auth import principal_of, require_scope
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
@@ -24,9 +24,17 @@ from verify_api.services.vc_api import CredentialVerification, PresentationVerif
 from verify_api.settings import Settings
 
 
+class IssueCredentialStatusOption(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """`options.credentialStatus` of the VC API's IssueCredentialOptions (vc-api issuer.yml before 2024-02): the type
+    of status to include. Status is always included; the one type offered is BitstringStatusListEntry."""
+
+    type: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
 class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
     cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
-    credential_id: str | None = None
+    credential_id: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    credential_status: IssueCredentialStatusOption | None = None
 
 
 class IssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -64,13 +72,28 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     status_code=201,
 )
 async def issue_credential(
-    data: JSONBody[IssueCredentialRequest], runtime: RuntimeDep, now: Now
+    request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> IssueCredentialResponse:
+    """Sign a credential that is not a PAI certification; it is entered in the register with revocation and
+    suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status."""
     options = data.options or IssueOptions()
     if options.credential_id is not None and "id" in data.credential and data.credential["id"] != options.credential_id:
         raise InvalidCredentialError("options.credentialId differs from credential.id", path="options.credentialId")
+    if options.credential_status is not None and options.credential_status.type != "BitstringStatusListEntry":
+        raise InvalidCredentialError(
+            f"options.credentialStatus.type {options.credential_status.type!r} is not offered; this issuer adds "
+            "BitstringStatusListEntry entries (revocation and suspension)",
+            path="options.credentialStatus.type",
+        )
     signed = await vc_api.issue_credential(
-        data.credential, runtime.issuer_key, settings=runtime.settings, cryptosuite=options.cryptosuite, now=now
+        conn,
+        data.credential,
+        runtime.issuer_key,
+        settings=runtime.settings,
+        cryptosuite=options.cryptosuite,
+        credential_id=options.credential_id,
+        now=now,
+        actor=principal_of(request).client_id,
     )
     return IssueCredentialResponse(verifiable_credential=signed)
 

@@ -14,4 +14,5 @@ WHERE kid = $1
 RETURNING kid, public_key_multibase, created_at, retired_at, compromised_since
 
 -- name: list_credentials_signed_by_key --
-SELECT id, tier, subject_name, status, issued_at FROM credentials WHERE signing_key_id = $1 ORDER BY issued_at, id
+SELECT id, tier, subject_name, status, issued_at FROM credentials
+WHERE signing_key_id = $1 AND kind = 'certification' ORDER BY issued_at, id

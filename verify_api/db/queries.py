@@ -26,17 +26,27 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     insert_assessment: str
     list_holder_assessments: str
     list_organization_assessments: str
+    link_credential_assessments: str
+    invalidate_credential_assessments: str
     list_holder_credentials: str
     list_organization_credentials: str
     supersede_lapsed_credential: str
     upsert_signing_key: str
     list_signing_keys: str
     get_signing_key: str
+    lock_signing_key: str
     current_status_list: str
-    count_status_list_slots: str
+    lock_status_list_opening: str
+    free_status_indexes: str
+    lock_status_slot: str
+    status_slot_taken: str
+    bump_status_list_allocation: str
     insert_status_list: str
     insert_credential: str
     get_credential: str
+    get_vc_api_credential: str
+    find_vc_api_credential_id: str
+    find_credential_id_by_status_entry: str
     get_credential_id_by_code: str
     insert_idempotency_key: str
     get_idempotency_key: str

@@ -38,10 +38,22 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_at
 
 -- name: list_holder_assessments --
-SELECT id, kind, outcome, assessed_at, details FROM assessments WHERE holder_id = $1 ORDER BY assessed_at
+SELECT id, kind, outcome, assessed_at, details, invalidated_at, invalidated_reason
+FROM assessments WHERE holder_id = $1 ORDER BY assessed_at
 
 -- name: list_organization_assessments --
-SELECT id, kind, outcome, assessed_at, details FROM assessments WHERE organization_id = $1 ORDER BY assessed_at
+SELECT id, kind, outcome, assessed_at, details, invalidated_at, invalidated_reason
+FROM assessments WHERE organization_id = $1 ORDER BY assessed_at
+
+-- name: link_credential_assessments --
+INSERT INTO credential_assessments (credential_id, assessment_id) SELECT $1, unnest($2::uuid[])
+
+-- name: invalidate_credential_assessments --
+-- The evidence behind a credential revoked for cause: never again counted by the tier rules.
+UPDATE assessments a SET invalidated_at = $2, invalidated_reason = $3, invalidated_with = $1
+FROM credential_assessments ca
+WHERE ca.credential_id = $1 AND ca.assessment_id = a.id AND a.invalidated_at IS NULL
+RETURNING a.id
 
 -- name: list_holder_credentials --
 SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE holder_id = $1 ORDER BY issued_at
@@ -65,36 +77,71 @@ SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM
 -- name: get_signing_key --
 SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM signing_keys WHERE kid = $1
 
--- name: current_status_list --
-SELECT id, purpose, size, created_at FROM status_lists WHERE purpose = $1 ORDER BY created_at DESC, id LIMIT 1
+-- name: lock_signing_key --
+-- Read before signing, inside the issuing transaction: a rotation or compromise waits until this issuance commits.
+SELECT kid, public_key_multibase, created_at, retired_at, compromised_since FROM signing_keys WHERE kid = $1 FOR SHARE
 
--- name: count_status_list_slots --
--- Each branch can use its (list, index) unique index, and the count stops at $3: it only has to tell whether the
--- list is half full. (A CASE over the column kept PostgreSQL from using either index.)
-SELECT count(*) AS n FROM (
-    SELECT 1 FROM credentials WHERE $2 = 'revocation' AND revocation_list = $1
-    UNION ALL
-    SELECT 1 FROM credentials WHERE $2 = 'suspension' AND suspension_list = $1
-    LIMIT $3
-) AS slots
+-- name: current_status_list --
+-- The list new slots come from: one with room first (two lists opened in the same instant stay ordered), newest.
+SELECT id, purpose, size, created_at, allocated FROM status_lists WHERE purpose = $1
+ORDER BY (allocated * 2 < size) DESC, created_at DESC, id LIMIT 1
+
+-- name: lock_status_list_opening --
+-- One opener per purpose at a time (held to commit), so concurrent first issuances share one new list.
+SELECT pg_advisory_xact_lock(hashtext('pai-verify status list opening'), hashtext($1))
+
+-- name: free_status_indexes --
+-- Which of the candidate indexes ($3) no credential holds in list $1: one index probe per candidate, no count.
+SELECT i AS idx FROM unnest($3::int[]) WITH ORDINALITY AS candidate (i, n)
+WHERE NOT EXISTS (SELECT 1 FROM credentials WHERE $2 = 'revocation' AND revocation_list = $1 AND revocation_index = i)
+  AND NOT EXISTS (SELECT 1 FROM credentials WHERE $2 = 'suspension' AND suspension_list = $1 AND suspension_index = i)
+ORDER BY n
+
+-- name: lock_status_slot --
+-- A transaction-scoped claim on (list, index): a concurrent issuance that drew the same free index moves on
+-- instead of colliding at insert time (after it has signed).
+SELECT pg_try_advisory_xact_lock(hashtext($1), $2)
+
+-- name: status_slot_taken --
+SELECT EXISTS (SELECT 1 FROM credentials WHERE $2 = 'revocation' AND revocation_list = $1 AND revocation_index = $3)
+    OR EXISTS (SELECT 1 FROM credentials WHERE $2 = 'suspension' AND suspension_list = $1 AND suspension_index = $3)
+
+-- name: bump_status_list_allocation --
+UPDATE status_lists SET allocated = allocated + 1 WHERE id = $1
 
 -- name: insert_status_list --
 INSERT INTO status_lists (id, purpose, size, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-RETURNING id, purpose, size, created_at
+RETURNING id, purpose, size, created_at, allocated
 
 -- name: insert_credential --
 INSERT INTO credentials (
     id, tier, holder_id, organization_id, subject_name, verification_code, valid_from, valid_until,
     document, cryptosuite, signing_key_id, revocation_list, revocation_index, suspension_list, suspension_index,
-    predecessor_id, issued_at, issued_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+    predecessor_id, issued_at, issued_by, kind, document_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 
 -- name: get_credential --
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
        c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
        c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
        k.created_at AS key_created_at, k.retired_at AS key_retired_at
-FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1
+FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1 AND c.kind = 'certification'
+
+-- name: get_vc_api_credential --
+SELECT c.id, c.document_id, c.valid_from, c.valid_until, c.status, c.status_reason, c.status_changed_at, c.document,
+       c.cryptosuite, c.signing_key_id, c.revocation_list, c.revocation_index, c.suspension_list, c.suspension_index,
+       c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
+       k.created_at AS key_created_at, k.retired_at AS key_retired_at
+FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id WHERE c.id = $1 AND c.kind = 'vc_api'
+
+-- name: find_vc_api_credential_id --
+SELECT id FROM credentials WHERE document_id = $1 AND kind = 'vc_api' ORDER BY issued_at, id LIMIT 100
+
+-- name: find_credential_id_by_status_entry --
+-- The register entry a status entry points at: every slot belongs to exactly one credential of either kind.
+SELECT id, kind FROM credentials
+WHERE ($2 = 'revocation' AND revocation_list = $1 AND revocation_index = $3)
+   OR ($2 = 'suspension' AND suspension_list = $1 AND suspension_index = $3)
 
 -- name: get_credential_id_by_code --
 SELECT id FROM credentials WHERE verification_code = $1

@@ -56,9 +56,16 @@ class StatusListRecord(msgspec.Struct, frozen=True):
     purpose: str
     size: int
     created_at: datetime
+    allocated: int = 0  # slots handed out so far; the list closes at half its size
 
 
 class CredentialRecord(msgspec.Struct, frozen=True):
+    """A PAI certification in the register (`kind` 'certification'): `tier` is always one of domain.tiers.TIERS.
+
+    Credentials signed through POST /credentials/issue live in the same table with kind 'vc_api' and no tier;
+    they are read as `VcApiCredentialRecord`, never as this struct (Repository.get_credential skips them).
+    """
+
     id: str
     tier: str
     holder_id: UUID | None
@@ -83,14 +90,17 @@ class CredentialRecord(msgspec.Struct, frozen=True):
 
 
 class NewCredential(msgspec.Struct, frozen=True):
+    """A register row to insert. Certifications have a tier, a subject, a code and validUntil; VC API entries
+    (`kind` 'vc_api') have none of these but a `document_id` when the credential names itself."""
+
     id: str
-    tier: str
+    tier: str | None
     holder_id: UUID | None
     organization_id: UUID | None
     subject_name: str
-    verification_code: str
+    verification_code: str | None
     valid_from: datetime
-    valid_until: datetime
+    valid_until: datetime | None
     document: bytes
     cryptosuite: str
     signing_key_id: str
@@ -101,6 +111,33 @@ class NewCredential(msgspec.Struct, frozen=True):
     predecessor_id: str | None
     issued_at: datetime
     issued_by: UUID | None
+    kind: str = "certification"
+    document_id: str | None = None
+
+
+class VcApiCredentialRecord(msgspec.Struct, frozen=True):
+    """A credential POST /credentials/issue signed (kind 'vc_api'): not a PAI certification, but in the register
+    with revocation and suspension slots, the signing key joined in like `CredentialRecord`."""
+
+    id: str
+    document_id: str | None
+    valid_from: datetime
+    valid_until: datetime | None
+    status: str
+    status_reason: str | None
+    status_changed_at: datetime | None
+    document: bytes
+    cryptosuite: str
+    signing_key_id: str
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+    issued_at: datetime
+    key_multibase: str
+    key_compromised_since: datetime | None
+    key_created_at: datetime
+    key_retired_at: datetime | None
 
 
 class ApiClientRecord(msgspec.Struct, frozen=True):

@@ -22,6 +22,7 @@ from verify_api.db.records import (
     SigningKeyRecord,
     StaffLinkRecord,
     StatusListRecord,
+    VcApiCredentialRecord,
 )
 from verify_api.errors import (
     ConflictError,
@@ -187,12 +188,30 @@ class Repository:
     async def get_signing_key(self, kid: str) -> SigningKeyRecord | None:
         return _row(await self.conn.fetchrow(SQL.get_signing_key, kid), SigningKeyRecord)
 
+    async def lock_signing_key(self, kid: str) -> SigningKeyRecord | None:
+        """The key's row, share-locked to the end of the transaction (rotation and compromise wait for it)."""
+        return _row(await self.conn.fetchrow(SQL.lock_signing_key, kid), SigningKeyRecord)
+
     # status lists
     async def current_status_list(self, purpose: str) -> StatusListRecord | None:
         return _row(await self.conn.fetchrow(SQL.current_status_list, purpose), StatusListRecord)
 
-    async def count_status_list_slots(self, list_id: str, purpose: str, *, up_to: int) -> int:
-        return int(await self.conn.fetchval(SQL.count_status_list_slots, list_id, purpose, up_to))
+    async def lock_status_list_opening(self, purpose: str) -> None:
+        await self.conn.execute(SQL.lock_status_list_opening, purpose)
+
+    async def free_status_indexes(self, list_id: str, purpose: str, candidates: list[int]) -> list[int]:
+        rows = await self.conn.fetch(SQL.free_status_indexes, list_id, purpose, candidates)
+        return [int(r["idx"]) for r in rows]
+
+    async def claim_status_slot(self, list_id: str, purpose: str, index: int) -> bool:
+        """Lock (list, index) for this transaction, then check it is still free (a fresh statement sees any
+        issuance that committed it meanwhile). False: someone else holds or took it."""
+        if not await self.conn.fetchval(SQL.lock_status_slot, list_id, index):
+            return False
+        return not await self.conn.fetchval(SQL.status_slot_taken, list_id, purpose, index)
+
+    async def bump_status_list_allocation(self, list_id: str) -> None:
+        await self.conn.execute(SQL.bump_status_list_allocation, list_id)
 
     async def insert_status_list(self, rec: StatusListRecord) -> StatusListRecord:
         row = await self._fetchrow(SQL.insert_status_list, rec.id, rec.purpose, rec.size, rec.created_at)
@@ -208,9 +227,30 @@ class Repository:
     async def get_credential(self, credential_id: str) -> CredentialRecord | None:
         return _row(await self.conn.fetchrow(SQL.get_credential, credential_id), CredentialRecord)
 
+    async def get_vc_api_credential(self, credential_id: str) -> VcApiCredentialRecord | None:
+        return _row(await self.conn.fetchrow(SQL.get_vc_api_credential, credential_id), VcApiCredentialRecord)
+
+    async def find_vc_api_credential_ids(self, document_id: str) -> list[str]:
+        """Register ids of the VC API credentials issued under `document_id` (their `id` or options.credentialId),
+        oldest first: a client may issue the same id more than once."""
+        return [str(r["id"]) for r in await self.conn.fetch(SQL.find_vc_api_credential_id, document_id)]
+
+    async def find_credential_by_status_entry(self, list_id: str, purpose: str, index: int) -> tuple[str, str] | None:
+        """(register id, kind) of the credential holding this status-list slot, of either kind."""
+        row = await self.conn.fetchrow(SQL.find_credential_id_by_status_entry, list_id, purpose, index)
+        return None if row is None else (str(row["id"]), str(row["kind"]))
+
     async def get_credential_id_by_code(self, code: str) -> str | None:
         value = await self.conn.fetchval(SQL.get_credential_id_by_code, code)
         return None if value is None else str(value)
+
+    async def link_credential_assessments(self, credential_id: str, assessment_ids: list[UUID]) -> None:
+        if assessment_ids:
+            await self._execute(SQL.link_credential_assessments, credential_id, assessment_ids)
+
+    async def invalidate_credential_assessments(self, credential_id: str, reason: str, now: datetime) -> list[UUID]:
+        rows = await self.conn.fetch(SQL.invalidate_credential_assessments, credential_id, now, reason)
+        return [r["id"] for r in rows]
 
     # idempotency
     async def insert_idempotency_key(

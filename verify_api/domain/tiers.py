@@ -107,6 +107,8 @@ class TierPolicy(msgspec.Struct, frozen=True):
     validity_days: dict[str, int]
     cae_max_validity_days: int
     cae_governance_grace_days: int = 30
+    # How long an assessment can back an issuance, from when it was assessed (ASSESSMENT_MAX_AGE_DAYS).
+    assessment_max_age_days: int = 1095
 
 
 class AssessmentFact(msgspec.Struct, frozen=True):
@@ -115,6 +117,9 @@ class AssessmentFact(msgspec.Struct, frozen=True):
     outcome: str
     assessed_at: datetime
     details: dict[str, object]
+    # Set when a credential issued on it was revoked for assessment_invalidated or misconduct.
+    invalidated_at: datetime | None = None
+    invalidated_reason: str | None = None
 
 
 class HeldCredential(msgspec.Struct, frozen=True):
@@ -153,8 +158,30 @@ class Qualification(msgspec.Struct, frozen=True):
 
 
 def _latest(facts: SubjectFacts, kind: AssessmentKind, outcomes: tuple[str, ...]) -> AssessmentFact | None:
-    matching = [a for a in facts.assessments if a.kind == kind and a.outcome in outcomes]
+    matching = [a for a in facts.assessments if a.kind == kind and a.outcome in outcomes and a.invalidated_at is None]
     return max(matching, key=lambda a: a.assessed_at, default=None)
+
+
+def _why_unusable(
+    assessment: AssessmentFact, policy: TierPolicy, now: datetime, *, check_age: bool = True
+) -> str | None:
+    """Why an assessment may not back an issuance now (evidence has a life), or None when it may."""
+    label = f"the {assessment.kind.replace('_', ' ')} of {assessment.assessed_at.date().isoformat()}"
+    if assessment.invalidated_at is not None:
+        return f"{label} was invalidated ({assessment.invalidated_reason})"
+    if check_age and assessment.assessed_at < now - timedelta(days=policy.assessment_max_age_days):
+        return f"{label} is older than {policy.assessment_max_age_days} days"
+    return None
+
+
+def _usable(
+    candidates: list[AssessmentFact], policy: TierPolicy, now: datetime, *, check_age: bool = True
+) -> tuple[list[AssessmentFact], str]:
+    """The candidates that may back an issuance now, and a note naming why the others may not ('' when none)."""
+    reasons = {a.id: _why_unusable(a, policy, now, check_age=check_age) for a in candidates}
+    refused = [r for r in reasons.values() if r is not None]
+    note = f" ({'; '.join(refused)})" if refused else ""
+    return [a for a in candidates if reasons[a.id] is None], note
 
 
 def _panel_size(interview: AssessmentFact) -> int:
@@ -194,9 +221,9 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
     if tier == "AIDA":
         rule = f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)"
         exams = [a for a in facts.assessments if a.kind == "exam"]
-        passed = [a for a in exams if exam_passed(a, policy)]
+        passed, note = _usable([a for a in exams if exam_passed(a, policy)], policy, now)
         if not passed:
-            missing.append("an exam result at or above the pass mark" if exams else "an exam result")
+            missing.append(("an exam result at or above the pass mark" if exams else "an exam result") + note)
         else:
             used.append(max(passed, key=lambda a: a.assessed_at).id)
     elif tier in ("CPAP", "CPAA"):
@@ -216,7 +243,9 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
         if prerequisite is None:
             missing.append(f"an active {builds_on} credential")
         for kind, name in reviews:
-            approved = [a for a in facts.assessments if a.kind == kind and a.outcome in ("approved", "passed")]
+            approved, note = _usable(
+                [a for a in facts.assessments if a.kind == kind and a.outcome in ("approved", "passed")], policy, now
+            )
             if kind == "panel_interview":
                 sized = [a for a in approved if _panel_size(a) >= policy.cpaa_min_panel_size]
                 if approved and not sized:
@@ -227,7 +256,7 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
                     continue
                 approved = sized
             if not approved:
-                missing.append(f"an approved {kind.replace('_', ' ')}")
+                missing.append(f"an approved {kind.replace('_', ' ')}{note}")
                 continue
             found = max(approved, key=lambda a: a.assessed_at)
             used.append(found.id)
@@ -242,17 +271,29 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
                 f"{policy.cai_min_aida_staff - facts.aida_staff_count} more staff member(s) holding an active AIDA "
                 f"({facts.aida_staff_count} of {policy.cai_min_aida_staff})"
             )
-        review = _latest(facts, "deliverables_review", ("approved", "passed"))
+        reviews_found, note = _usable(
+            [a for a in facts.assessments if a.kind == "deliverables_review" and a.outcome in ("approved", "passed")],
+            policy,
+            now,
+        )
+        review = max(reviews_found, key=lambda a: a.assessed_at, default=None)
         if review is None:
-            missing.append("an approved client-deliverables review")
+            missing.append(f"an approved client-deliverables review{note}")
         else:
             used.append(review.id)
             evidence += _evidence(review, "Client deliverables review")
     else:
         rule = "a passed compliance audit, with the next governance review not yet due"
-        audit = _latest(facts, "compliance_audit", ("passed", "approved"))
+        # A CAE's freshness is its governance-review cadence (nextReviewDue), so audits are not aged here.
+        audits, note = _usable(
+            [a for a in facts.assessments if a.kind == "compliance_audit" and a.outcome in ("passed", "approved")],
+            policy,
+            now,
+            check_age=False,
+        )
+        audit = max(audits, key=lambda a: a.assessed_at, default=None)
         if audit is None:
-            missing.append("a passed compliance audit")
+            missing.append(f"a passed compliance audit{note}")
         else:
             used.append(audit.id)
             evidence += _evidence(audit, "PSF compliance audit")

@@ -1,28 +1,104 @@
-"""What every use-case needs besides a connection: the settings-derived policy and the issuer's key."""
+"""What every use-case needs besides a connection: the settings-derived policy and the issuer's key.
+
+The key is live: `usable_signing_key` reads the key's state in the register before anything is signed. A key
+that was retired (`verify-api keys rotate`) is replaced by the key now at SIGNING_KEY_PATH when the register
+lists that one as active, without a restart; a retired or compromised key with no active successor on disk is a
+`SigningKeyError` (503), so nothing is ever signed with a key the register no longer trusts.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verify_api.db.repository import Repository
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.tiers import TierPolicy
+from verify_api.errors import SigningKeyError
+from verify_api.proofs.keys import load_signer
 
 if TYPE_CHECKING:
+    from verify_api.db.pool import Connection
+    from verify_api.db.records import SigningKeyRecord
     from verify_api.proofs.keys import Signer
     from verify_api.settings import Settings
 
 
 @dataclass(frozen=True)
 class IssuerKey:
-    """The active signing key and the verification method id it is published under."""
+    """The active signing key and the verification method id it is published under.
+
+    `source`, when set, is where a rotated-in successor is loaded from; every key loaded from it shares it.
+    """
 
     signer: Signer
     verification_method: str
+    source: SigningKeySource | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def for_settings(cls, signer: Signer, settings: Settings) -> IssuerKey:
         return cls(signer, f"{did_web_for(settings.base_url)}#{signer.public_key_multibase}")
+
+
+class SigningKeySource:
+    """SIGNING_KEY_PATH and the newest key the running process uses (shared by every request of a process)."""
+
+    def __init__(self, key: IssuerKey, settings: Settings) -> None:
+        self.settings = settings
+        self.path = Path(settings.signing_key_path) if settings.signing_key_path else None
+        self.current: IssuerKey = replace(key, source=self)
+        self.reload_lock = asyncio.Lock()  # one reload of the key file at a time
+
+    def load_sync(self) -> IssuerKey:
+        assert self.path is not None
+        passphrase = self.settings.signing_key_passphrase.encode() if self.settings.signing_key_passphrase else None
+        try:
+            pem = self.path.read_bytes()
+        except OSError as exc:
+            raise SigningKeyError(f"cannot read the signing key file {self.path.name}: {exc.strerror}") from exc
+        signer = load_signer(pem, passphrase, source=self.path.name)
+        return replace(IssuerKey.for_settings(signer, self.settings), source=self)
+
+
+def key_unusable_reason(record: SigningKeyRecord | None, kid: str) -> str | None:
+    """Why the register refuses `kid` for signing now, or None when it is the active key."""
+    if record is None:
+        return f"the signing key {kid} is not in the register of keys"
+    if record.compromised_since is not None:
+        return f"the signing key {kid} was declared compromised"
+    if record.retired_at is not None:
+        return f"the signing key {kid} was retired on {record.retired_at.isoformat()}"
+    return None
+
+
+async def usable_signing_key(conn: Connection, key: IssuerKey, *, lock: bool = False) -> IssuerKey:
+    """The key to sign with now, per the register: `key` (or the source's newer key) while active, else the key at
+    SIGNING_KEY_PATH when the register lists it as active (a rotation took place), else `SigningKeyError`.
+
+    With `lock`, the key's row is share-locked to the end of the caller's transaction, so a rotation or compromise
+    committed while this transaction signs waits for it.
+    """
+    repo = Repository(conn)
+    source = key.source
+    if source is not None and source.current.verification_method != key.verification_method:
+        key = source.current  # another request already switched to the rotated-in key
+    read = repo.lock_signing_key if lock else repo.get_signing_key
+    reason = key_unusable_reason(await read(key.verification_method), key.verification_method)
+    if reason is None:
+        return key
+    if source is None or source.path is None:
+        raise SigningKeyError(f"{reason}; no SIGNING_KEY_PATH to load its successor from")
+    async with source.reload_lock:
+        successor = await asyncio.to_thread(source.load_sync)
+        if successor.verification_method == key.verification_method:
+            raise SigningKeyError(f"{reason}, and {source.path.name} still holds it; run `verify-api keys rotate`")
+        successor_reason = key_unusable_reason(await read(successor.verification_method), successor.verification_method)
+        if successor_reason is not None:
+            raise SigningKeyError(f"{reason}; the key in {source.path.name} is not usable either: {successor_reason}")
+        source.current = successor
+    return successor
 
 
 def tier_policy(settings: Settings) -> TierPolicy:
@@ -39,4 +115,5 @@ def tier_policy(settings: Settings) -> TierPolicy:
         },
         cae_max_validity_days=settings.cae_max_validity_days,
         cae_governance_grace_days=settings.cae_governance_grace_days,
+        assessment_max_age_days=settings.assessment_max_age_days,
     )

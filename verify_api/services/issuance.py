@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 import msgspec
 
@@ -13,7 +14,6 @@ from verify_api.db.records import CredentialRecord, NewCredential
 from verify_api.db.repository import (
     IdempotencyKeyTakenError,
     Repository,
-    SlotTakenError,
     VerificationCodeTakenError,
 )
 from verify_api.domain.codes import new_credential_id, new_verification_code
@@ -27,12 +27,11 @@ from verify_api.errors import (
     OrganizationNotFoundError,
 )
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.services.context import IssuerKey, tier_policy
-from verify_api.services.status_slots import draw_status_slots
+from verify_api.services.context import IssuerKey, tier_policy, usable_signing_key
+from verify_api.services.status_slots import draw_status_slots, record_status_slots
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from uuid import UUID
 
     from verify_api.db.pool import Connection
     from verify_api.schemas import IssueCredentialRequest
@@ -166,69 +165,83 @@ async def issue_in_transaction(
             await repo.supersede_lapsed_credential(held.id, now)
             predecessor = held.id
     cryptosuite = request.cryptosuite or settings.default_cryptosuite
-    for _ in range(_MAX_DRAWS):
-        credential_id = new_credential_id()
-        slots = await draw_status_slots(repo, settings.status_list_size, now)
-        draft = CredentialDraft(
-            credential_id=credential_id,
-            tier=request.tier,
-            subject_name=subject_name,
-            valid_from=qualification.valid_from,
-            valid_until=qualification.valid_until,
-            evidence=qualification.evidence,
-            status_slots=slots,
-        )
-        unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
-        document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
-        by_purpose = {s.purpose: s for s in slots}
-        new = NewCredential(
-            id=credential_id,
-            tier=request.tier,
-            holder_id=request.holder_id,
+    key = await usable_signing_key(repo.conn, key, lock=True)
+    credential_id = new_credential_id()
+    # Slots are claimed before signing, so the document is signed once and its slots cannot collide.
+    slots = await draw_status_slots(repo, settings.status_list_size, now)
+    draft = CredentialDraft(
+        credential_id=credential_id,
+        tier=request.tier,
+        subject_name=subject_name,
+        valid_from=qualification.valid_from,
+        valid_until=qualification.valid_until,
+        evidence=qualification.evidence,
+        status_slots=slots,
+    )
+    unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
+    document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
+    by_purpose = {s.purpose: s for s in slots}
+    new = NewCredential(
+        id=credential_id,
+        tier=request.tier,
+        holder_id=request.holder_id,
+        organization_id=request.organization_id,
+        subject_name=subject_name,
+        verification_code=new_verification_code(),
+        valid_from=qualification.valid_from,
+        valid_until=qualification.valid_until,
+        document=document,
+        cryptosuite=cryptosuite,
+        signing_key_id=key.verification_method,
+        revocation_list=by_purpose["revocation"].list_id,
+        revocation_index=by_purpose["revocation"].index,
+        suspension_list=by_purpose["suspension"].list_id,
+        suspension_index=by_purpose["suspension"].index,
+        predecessor_id=predecessor,
+        issued_at=now,
+        issued_by=client_id,
+    )
+    await insert_with_fresh_code(repo, new)
+    await repo.link_credential_assessments(credential_id, [UUID(a) for a in qualification.assessment_ids])
+    if predecessor is not None:
+        await repo.insert_event(
+            kind="credential_superseded",
+            occurred_at=now,
+            credential_id=predecessor,
             organization_id=request.organization_id,
-            subject_name=subject_name,
-            verification_code=new_verification_code(),
-            valid_from=qualification.valid_from,
-            valid_until=qualification.valid_until,
-            document=document,
-            cryptosuite=cryptosuite,
-            signing_key_id=key.verification_method,
-            revocation_list=by_purpose["revocation"].list_id,
-            revocation_index=by_purpose["revocation"].index,
-            suspension_list=by_purpose["suspension"].list_id,
-            suspension_index=by_purpose["suspension"].index,
-            predecessor_id=predecessor,
-            issued_at=now,
-            issued_by=client_id,
+            actor=client_id,
+            data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
         )
+    await repo.insert_event(
+        kind="credential_issued",
+        occurred_at=now,
+        credential_id=credential_id,
+        organization_id=request.organization_id,
+        actor=client_id,
+        data={
+            "tier": request.tier,
+            "cryptosuite": cryptosuite,
+            "assessments": qualification.assessment_ids,
+            "predecessor": predecessor,
+        },
+    )
+    await record_status_slots(repo, slots)
+    record = await repo.get_credential(credential_id)
+    assert record is not None
+    return record
+
+
+async def insert_with_fresh_code(repo: Repository, new: NewCredential) -> None:
+    """Insert the row; a verification-code collision draws another code (the code is not in the signed document,
+    so nothing is signed again). A certification's slots were claimed before signing and cannot collide."""
+    for _ in range(_MAX_DRAWS):
         try:
             async with repo.conn.transaction():  # a savepoint: a collision undoes only this attempt
                 await repo.insert_credential(new)
-        except (SlotTakenError, VerificationCodeTakenError):
+        except VerificationCodeTakenError:
+            if new.verification_code is None:
+                raise
+            new = msgspec.structs.replace(new, verification_code=new_verification_code())
             continue
-        if predecessor is not None:
-            await repo.insert_event(
-                kind="credential_superseded",
-                occurred_at=now,
-                credential_id=predecessor,
-                organization_id=request.organization_id,
-                actor=client_id,
-                data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
-            )
-        await repo.insert_event(
-            kind="credential_issued",
-            occurred_at=now,
-            credential_id=credential_id,
-            organization_id=request.organization_id,
-            actor=client_id,
-            data={
-                "tier": request.tier,
-                "cryptosuite": cryptosuite,
-                "assessments": qualification.assessment_ids,
-                "predecessor": predecessor,
-            },
-        )
-        record = await repo.get_credential(credential_id)
-        assert record is not None
-        return record
-    raise RuntimeError("could not draw a free status-list slot and verification code; the lists need attention")
+        return
+    raise VerificationCodeTakenError("could not draw a free verification code")

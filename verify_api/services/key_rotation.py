@@ -1,9 +1,10 @@
 """Rotating the signing key, and declaring a key compromised, without breaking what was issued before.
 
-Rotation writes a new key where the active key lives (SIGNING_KEY_PATH, or the dev key), keeps the old file beside
-it as `<name>.retired-<UTC time>-<key>.pem`, retires the old key in `signing_keys` and registers the new one in
-one transaction. Retired keys stay published (did.json, jwks.json), so earlier credentials keep verifying; the
-server signs with the key it loaded at start-up, so it must be restarted after a rotation.
+Rotation writes a new key where the active key lives (SIGNING_KEY_PATH, or the dev key), retires the old key in
+`signing_keys` and registers the new one in one transaction, then replaces the file: the retired private key is
+gone (and so are `<name>.retired-*` copies earlier versions kept beside it); only its public key stays, in the
+register and published (did.json, jwks.json), so earlier credentials keep verifying. A running server notices the
+rotation before it next signs (services/context.py `usable_signing_key`) and loads the new key: no restart.
 
 Compromise sets `compromised_since`: credentials the key signed at or after that time fail verification (by the
 register's `issued_at`, which an attacker cannot set, never by the proof's `created`); earlier ones stay valid and
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,7 +40,7 @@ class Rotation:
     old_kid: str
     new_kid: str
     key_path: Path
-    retired_copy: Path
+    removed: list[Path]  # retired private-key copies deleted from beside the key (left by earlier versions)
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ class CompromiseOutcome:
     to_reissue: list[SignedCredential]  # signed before it: still valid, re-issue them with the new key
 
 
-def retired_copy_path(key_path: Path, old: Signer, now: datetime) -> Path:
-    stamp = now.strftime("%Y%m%dT%H%M%SZ")
-    return key_path.with_name(f"{key_path.stem}.retired-{stamp}-{old.public_key_multibase[-8:]}{key_path.suffix}")
+def retired_copies(key_path: Path) -> list[Path]:
+    """`<name>.retired-*<suffix>` files beside the key: retired private keys that earlier versions kept."""
+    return sorted(key_path.parent.glob(f"{key_path.stem}.retired-*{key_path.suffix}"))
 
 
 def prepare_new_key_sync(key_path: Path, passphrase: bytes | None) -> tuple[Signer, Signer, Path]:
@@ -70,18 +70,21 @@ def prepare_new_key_sync(key_path: Path, passphrase: bytes | None) -> tuple[Sign
     return old, new, pending
 
 
-def install_new_key_sync(key_path: Path, pending: Path, retired: Path) -> None:
-    """Keep the old key's bytes as the retired copy, then atomically put the new key in its place."""
-    shutil.copy2(key_path, retired)
-    os.chmod(retired, 0o600)
+def install_new_key_sync(key_path: Path, pending: Path) -> list[Path]:
+    """Atomically put the new key in place of the old one (whose private key is then gone), and delete retired
+    private-key copies left beside it; return what was deleted."""
     os.replace(pending, key_path)
+    removed = retired_copies(key_path)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Path, *, now: datetime) -> Rotation:
     """Replace the key file at `key_path` with a new key and record the rotation; see the module docstring.
 
     The new key is written to a temporary file first, the database change commits next, and only then does the
-    new file replace the old one (whose bytes are kept as the retired copy), so a failure leaves the old key active.
+    new file replace the old one, so a failure leaves the old key active. The old private key is not kept.
     """
     passphrase = settings.signing_key_passphrase.encode() if settings.signing_key_passphrase else None
     old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
@@ -97,8 +100,7 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
     except BaseException:
         await asyncio.to_thread(pending.unlink, missing_ok=True)
         raise
-    retired = retired_copy_path(key_path, old, now)
-    await asyncio.to_thread(install_new_key_sync, key_path, pending, retired)
+    removed = await asyncio.to_thread(install_new_key_sync, key_path, pending)
     replaced = PinnedKey(
         kid=old_kid, public_key_multibase=old.public_key_multibase, created=current.created_at if current else None
     )
@@ -110,7 +112,7 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
         created=now,
         replaces=replaced,
     )
-    return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, retired_copy=retired)
+    return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, removed=removed)
 
 
 async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:

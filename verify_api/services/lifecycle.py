@@ -9,7 +9,7 @@ from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
 
-__all__ = ["Action", "change_status", "current_status", "renew_credential"]
+__all__ = ["Action", "apply_transition", "change_status", "change_vc_api_status", "current_status", "renew_credential"]
 from verify_api.errors import CredentialNotFoundError, InvalidInputError
 from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.issuance import issue_in_transaction
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from verify_api.db.pool import Connection
-    from verify_api.db.records import CredentialRecord
+    from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -29,6 +29,10 @@ async def current_status(conn: Connection, credential_id: str) -> str:
     if found is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return found
+
+
+# Revocation reasons that condemn the evidence too: the assessments behind the credential can back nothing again.
+EVIDENCE_CONDEMNING_REASONS = ("assessment_invalidated", "misconduct")
 
 
 async def change_status(
@@ -41,33 +45,70 @@ async def change_status(
     now: datetime,
     actor: UUID | None,
 ) -> CredentialRecord:
-    """Suspend, reinstate or revoke. One guarded UPDATE decides; a refusal names the current state (409)."""
+    """Suspend, reinstate or revoke a PAI certification. One guarded UPDATE decides; a refusal names the current
+    state (409). A revocation for assessment_invalidated or misconduct invalidates the assessments the credential
+    was issued on, in the same transaction, so the tier rules never count them again."""
+    async with conn.transaction():
+        await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
+        record = await Repository(conn).get_credential(credential_id)
+        if record is None:  # a VC API entry: not a certification (rolls the change back)
+            raise CredentialNotFoundError(f"no PAI certification has id {credential_id!r}")
+    return record
+
+
+async def change_vc_api_status(
+    conn: Connection,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    note: str | None,
+    now: datetime,
+    actor: UUID | None,
+) -> VcApiCredentialRecord:
+    """The same transitions for a credential POST /credentials/issue signed (kind 'vc_api')."""
+    async with conn.transaction():
+        await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
+        record = await Repository(conn).get_vc_api_credential(credential_id)
+        if record is None:
+            raise CredentialNotFoundError(f"no VC API credential has id {credential_id!r}")
+    return record
+
+
+async def apply_transition(
+    conn: Connection,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    note: str | None,
+    now: datetime,
+    actor: UUID | None,
+) -> None:
+    """The guarded UPDATE, its status-list bump, the evidence follow-up and the event; the caller owns the
+    transaction."""
     if action == "renew":
         raise InvalidInputError("renewal issues a new credential; use renew_credential")
     check_reason(action, reason)
     sources, target = TRANSITIONS[action]
     lifecycle = LifecycleRepository(conn)
-    async with conn.transaction():
-        changed = await lifecycle.transition(
-            credential_id, to=target, reason=reason, note=note, now=now, sources=sources
-        )
-        if changed is None:
-            current = await lifecycle.credential_status(credential_id)
-            if current is None:
-                raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-            next_status(action, current)  # raises IllegalTransitionError naming the current state
-            raise AssertionError("the guarded update refused a transition next_status allows")
-        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
-        await Repository(conn).insert_event(
-            kind=EVENT_KINDS[action],
-            occurred_at=now,
-            credential_id=credential_id,
-            actor=actor,
-            data={"reason": reason, "note": note},
-        )
-        record = await Repository(conn).get_credential(credential_id)
-    assert record is not None
-    return record
+    changed = await lifecycle.transition(credential_id, to=target, reason=reason, note=note, now=now, sources=sources)
+    if changed is None:
+        current = await lifecycle.credential_status(credential_id)
+        if current is None:
+            raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+        next_status(action, current)  # raises IllegalTransitionError naming the current state
+        raise AssertionError("the guarded update refused a transition next_status allows")
+    data: dict[str, object] = {"reason": reason, "note": note}
+    if action == "revoke" and reason in EVIDENCE_CONDEMNING_REASONS:
+        invalidated = await Repository(conn).invalidate_credential_assessments(credential_id, reason, now)
+        data["invalidatedAssessments"] = sorted(str(a) for a in invalidated)
+    await Repository(conn).insert_event(
+        kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=actor, data=data
+    )
+    # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
+    # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
+    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
 
 
 async def renew_credential(
@@ -100,14 +141,13 @@ async def renew_credential(
             current = await lifecycle.credential_status(credential_id) or old.status
             next_status("renew", current)
             raise AssertionError("the guarded update refused a renewal next_status allows")
-        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
         request = IssueCredentialRequest(
             tier=old.tier,  # type: ignore[arg-type]
             holder_id=old.holder_id,
             organization_id=old.organization_id,
             cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
         )
-        return await issue_in_transaction(
+        successor = await issue_in_transaction(
             repo,
             key,
             request,
@@ -117,3 +157,5 @@ async def renew_credential(
             renewing=credential_id,
             renewal_reason=reason,
         )
+        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)  # after the events
+    return successor

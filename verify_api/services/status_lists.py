@@ -20,6 +20,7 @@ from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, rfc3339, st
 from verify_api.domain.status_list import encode_list, generate_bitstring
 from verify_api.errors import InvalidInputError, NotFoundError
 from verify_api.proofs.data_integrity import add_proof
+from verify_api.services.context import usable_signing_key
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,15 +45,15 @@ class PublishedList:
 class StatusListCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, int, str], PublishedList] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int, str, str], PublishedList] = OrderedDict()
 
-    def get(self, key: tuple[str, int, str]) -> PublishedList | None:
+    def get(self, key: tuple[str, int, str, str]) -> PublishedList | None:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[str, int, str], value: PublishedList) -> None:
+    def put(self, key: tuple[str, int, str, str], value: PublishedList) -> None:
         self._entries[key] = value
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
@@ -110,7 +111,10 @@ async def published_status_list(
         raise InvalidInputError("timestamp is in the future; a status list can only be shown as it was")
     # The signed moment is the list's last change (or the asked-for time), so every process builds identical bytes.
     moment = status_list.updated_at if at is None else at
-    cache_key = (list_id, status_list.version, "" if at is None else rfc3339(at))
+    # Never serve (or sign) a list with a key the register has retired or declared compromised; the key is part of
+    # the cache key, so a list cached under a key that is no longer usable is never served again.
+    key = await usable_signing_key(conn, key)
+    cache_key = (list_id, status_list.version, "" if at is None else rfc3339(at), key.verification_method)
     found = cache.get(cache_key)
     if found is not None:
         return found

@@ -1,8 +1,14 @@
-"""Allocation of Bitstring Status List indexes.
+"""Allocation of Bitstring Status List indexes, inside the issuing transaction and before anything is signed.
 
 Indexes are drawn uniformly at random (never in issue order) so a list reveals nothing about when or in what
-order credentials were issued; the UNIQUE constraint on (list, index) decides collisions. A list is closed once
-half full, which keeps collisions rare and the herd large (W3C Bitstring Status List v1.0, section 6.1).
+order credentials were issued (W3C Bitstring Status List v1.0, section 6.1 "Herd privacy"). A list is closed once
+half full, which keeps the herd large and a random index free at least half the time.
+
+Drawing never counts a list. Each list keeps how many slots it has handed out (`status_lists.allocated`, bumped
+by the issuing transaction); a draw probes a batch of random candidates with one index lookup each, claims the
+first free one with a transaction-scoped advisory lock and checks it again, so two concurrent issuances never
+sign a document for the same slot. Opening a list takes a per-purpose lock, so concurrent first issuances share
+one new list instead of opening one each.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from verify_api.db.records import StatusListRecord
 from verify_api.domain.credential import StatusSlot
+from verify_api.errors import VerifyApiError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -20,25 +27,67 @@ if TYPE_CHECKING:
     from verify_api.db.repository import Repository
 
 STATUS_PURPOSES = ("revocation", "suspension")
+# Candidates probed per round and rounds per draw: in a list at most half full each candidate is free with
+# probability >= 1/2, so a draw fails with probability <= 2**-(16 * 8).
+CANDIDATES_PER_PROBE = 16
+PROBE_ROUNDS = 8
+
+
+class StatusSlotUnavailableError(VerifyApiError):
+    """No free status-list slot could be drawn; the status lists need attention."""
 
 
 def new_status_list_id() -> str:
     return base64.b32encode(secrets.token_bytes(10)).decode().lower()
 
 
+def has_room(status_list: StatusListRecord | None) -> bool:
+    return status_list is not None and status_list.allocated < status_list.size // 2
+
+
 async def open_status_list(repo: Repository, purpose: str, size: int, now: datetime) -> StatusListRecord:
+    """The list new slots of `purpose` come from: the current one while below half full, else a new one."""
     current = await repo.current_status_list(purpose)
-    half = current.size // 2 if current is not None else 0
-    if current is not None and await repo.count_status_list_slots(current.id, purpose, up_to=half) < half:
+    if has_room(current):
+        assert current is not None
+        return current
+    await repo.lock_status_list_opening(purpose)
+    current = await repo.current_status_list(purpose)  # a concurrent opener may have committed a list meanwhile
+    if has_room(current):
+        assert current is not None
         return current
     return await repo.insert_status_list(
         StatusListRecord(id=new_status_list_id(), purpose=purpose, size=size, created_at=now)
     )
 
 
+def random_candidates(size: int, count: int) -> list[int]:
+    return [secrets.randbelow(size) for _ in range(count)]
+
+
+async def draw_free_index(repo: Repository, status_list: StatusListRecord) -> int:
+    """A random index of `status_list` that no credential holds, claimed for this transaction."""
+    for _ in range(PROBE_ROUNDS):
+        candidates = random_candidates(status_list.size, CANDIDATES_PER_PROBE)
+        for index in await repo.free_status_indexes(status_list.id, status_list.purpose, candidates):
+            if await repo.claim_status_slot(status_list.id, status_list.purpose, index):
+                return index
+    raise StatusSlotUnavailableError(f"no free slot found in status list {status_list.id}")
+
+
 async def draw_status_slots(repo: Repository, size: int, now: datetime) -> list[StatusSlot]:
+    """One claimed slot per purpose; the caller's transaction must call `record_status_slots` before commit."""
     slots = []
     for purpose in STATUS_PURPOSES:
         status_list = await open_status_list(repo, purpose, size, now)
-        slots.append(StatusSlot(purpose=purpose, list_id=status_list.id, index=secrets.randbelow(status_list.size)))
+        index = await draw_free_index(repo, status_list)
+        slots.append(StatusSlot(purpose=purpose, list_id=status_list.id, index=index))
     return slots
+
+
+async def record_status_slots(repo: Repository, slots: list[StatusSlot]) -> None:
+    """Count the slots against their lists. Called last in the issuing transaction, after its events: the row
+    lock it takes is held only until commit, and (like the lifecycle's list-version bumps, also made after the
+    event) it is taken under the event log's append lock, so writers of status-list rows never deadlock."""
+    for slot in sorted(slots, key=lambda s: s.list_id):  # a fixed order, so concurrent issuances cannot deadlock
+        await repo.bump_status_list_allocation(slot.list_id)

@@ -3,8 +3,9 @@
 Spec: https://w3c-ccg.github.io/vc-api/ §3.2.1 Issue Credential and §3.3.1/§3.3.2 Verify Credential/Presentation,
 with problem types from VC Data Model 2.0 §7.1 (https://www.w3.org/TR/vc-data-model-2.0/#problem-details) and VC
 Data Integrity §2.3 (https://www.w3.org/TR/vc-data-integrity/#processing-errors). Verification reuses the checks
-of POST /v1/verify; issuance signs whatever well-formed credential it is given and does not enter it in the PAI's
-register (so POST /v1/verify reports such a credential as "not in the register").
+of POST /v1/verify. Issuance signs a well-formed credential that does not claim a PAI certification, gives it
+revocation and suspension entries in the published status lists and enters it in the register as a 'vc_api'
+entry (not a certification), so POST /credentials/status can revoke or suspend it.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.domain.credential import did_web_for, rfc3339
+from verify_api.db.records import NewCredential
+from verify_api.db.repository import Repository
+from verify_api.domain.codes import new_credential_id
+from verify_api.domain.credential import did_web_for, rfc3339, status_list_url
+from verify_api.domain.tier_claims import pai_tier_claims
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
+from verify_api.services.context import usable_signing_key
+from verify_api.services.status_slots import draw_status_slots, record_status_slots
 from verify_api.services.verification import load_keyring, verify_credential_value
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
 from verify_api.verification.presentation import check_presentation_sync
@@ -26,10 +33,14 @@ from verify_api.verification.report import FORMAT, ISSUER, PROOF, REGISTER, STAT
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from uuid import UUID
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import VcApiCredentialRecord
+    from verify_api.domain.credential import StatusSlot
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
+    from verify_api.verification.document import CredentialShape
     from verify_api.verification.report import VerificationReport
 
 DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
@@ -77,48 +88,197 @@ def vc_api_identity(key: IssuerKey, settings: Settings) -> tuple[str, str]:
     return did_web_for(settings.base_url), key.verification_method
 
 
-def prepare_credential(credential: dict[str, Any], issuer_id: str, now: datetime) -> dict[str, Any]:
+def prepare_credential(
+    credential: dict[str, Any], issuer_id: str, now: datetime, *, base_url: str
+) -> tuple[dict[str, Any], CredentialShape]:
     """Check an unsecured credential for issuance and add what it needs; raise `InvalidCredentialError`.
 
     VC 1.1 input gets `issuanceDate` (when absent) and the Data Integrity context, which the 1.1 base context
-    lacks (VC Data Integrity §2.1); VC 2.0's base context already defines DataIntegrityProof.
+    lacks (VC Data Integrity §2.1); VC 2.0's base context already defines DataIntegrityProof. A credential that
+    claims a PAI certification (domain/tier_claims.py) or brings a status entry of its own in this issuer's lists
+    (see `check_client_status_entries`) is refused.
     """
     if "proof" in credential:
         raise InvalidCredentialError("the credential already has a proof; send it unsecured", path="proof")
+    check_client_status_entries(credential.get("credentialStatus"), base_url=base_url)
     document = copy.deepcopy(credential)
     context = document.get("@context")
     if isinstance(context, list) and context and context[0] == VC_V1_CONTEXT:
         document.setdefault("issuanceDate", rfc3339(now))
-        if DATA_INTEGRITY_V2_CONTEXT not in context:
-            document["@context"] = [*context, DATA_INTEGRITY_V2_CONTEXT]
+        # The status entry's terms (VC 1.1's base context lacks them), then Data Integrity for the proof.
+        document["@context"] = [c for c in context if c != DATA_INTEGRITY_V2_CONTEXT] + [
+            STATUS_TERMS_V1,
+            DATA_INTEGRITY_V2_CONTEXT,
+        ]
     shape = read_credential_shape(document)
     if shape.issuer_id != issuer_id:
         raise InvalidCredentialError(
             f"issuer {shape.issuer_id!r} does not match this issuer's configured identity {issuer_id!r}", path="issuer"
         )
-    return document
+    claims = pai_tier_claims(document, base_url=base_url)
+    if claims:
+        raise InvalidCredentialError(
+            "PAI certifications are issued only through POST /v1/credentials, under the tier rules; this credential "
+            f"claims one: {'; '.join(claims)}",
+            path="credential",
+        )
+    return document, shape
 
 
-def issue_credential_sync(
-    credential: dict[str, Any], key: IssuerKey, *, settings: Settings, cryptosuite: str | None, now: datetime
+def check_client_status_entries(value: object, *, base_url: str) -> None:
+    """A credential may bring status entries of other schemes (VC 2.0 §4.10 allows any type), kept as they are;
+    the Bitstring Status List entries are this issuer's to assign, in its own lists, so a client-chosen one (which
+    could name another credential's slot) is refused."""
+    entries = value if isinstance(value, list) else [] if value is None else [value]
+    for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # read_credential_shape names the malformed entry
+        own_list = any(isinstance(v, str) and v.startswith(f"{base_url}/") for v in entry.values())
+        if entry.get("type") == "BitstringStatusListEntry" or own_list:
+            raise InvalidCredentialError(
+                "BitstringStatusListEntry entries are assigned by this issuer (one for revocation and one for "
+                "suspension, in its own lists); send the credential without them",
+                path="credentialStatus",
+            )
+
+
+def with_status_entries(document: dict[str, Any], entries: list[dict[str, Any]]) -> None:
+    """Append this issuer's entries to any the credential brought."""
+    given = document.get("credentialStatus")
+    kept = given if isinstance(given, list) else [] if given is None else [given]
+    document["credentialStatus"] = [*kept, *entries]
+
+
+def status_entries(base_url: str, slots: list[StatusSlot]) -> list[dict[str, Any]]:
+    """`credentialStatus`: one BitstringStatusListEntry per slot (Bitstring Status List v1.0 §2.1). VC 1.1 has no
+    term for it, so a 1.1 credential carries the entry's terms in an inline context (STATUS_TERMS_V1)."""
+    return [
+        {
+            "id": f"{status_list_url(base_url, slot.list_id)}#{slot.index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": slot.purpose,
+            "statusListIndex": str(slot.index),
+            "statusListCredential": status_list_url(base_url, slot.list_id),
+        }
+        for slot in slots
+    ]
+
+
+# The VC 2.0 context's definitions of the BitstringStatusListEntry terms (https://www.w3.org/ns/credentials/v2),
+# for VC 1.1 credentials, whose base context lacks them.
+_STATUS = "https://www.w3.org/ns/credentials/status#"
+STATUS_TERMS_V1: dict[str, Any] = {
+    "BitstringStatusListEntry": f"{_STATUS}BitstringStatusListEntry",
+    "statusPurpose": f"{_STATUS}statusPurpose",
+    "statusListIndex": f"{_STATUS}statusListIndex",
+    "statusListCredential": {"@id": f"{_STATUS}statusListCredential", "@type": "@id"},
+}
+
+
+def sign_vc_api_credential_sync(
+    document: dict[str, Any], key: IssuerKey, verification_method: str, *, cryptosuite: str, now: datetime
 ) -> dict[str, Any]:
-    issuer_id, verification_method = vc_api_identity(key, settings)
-    document = prepare_credential(credential, issuer_id, now)
     return add_proof(
-        document,
-        key.signer,
-        cryptosuite=cryptosuite or settings.default_cryptosuite,
-        verification_method=verification_method,
-        created=rfc3339(now),
+        document, key.signer, cryptosuite=cryptosuite, verification_method=verification_method, created=rfc3339(now)
     )
 
 
 async def issue_credential(
-    credential: dict[str, Any], key: IssuerKey, *, settings: Settings, cryptosuite: str | None, now: datetime
+    conn: Connection,
+    credential: dict[str, Any],
+    key: IssuerKey,
+    *,
+    settings: Settings,
+    cryptosuite: str | None,
+    credential_id: str | None,
+    now: datetime,
+    actor: UUID | None,
 ) -> dict[str, Any]:
-    return await asyncio.to_thread(
-        issue_credential_sync, credential, key, settings=settings, cryptosuite=cryptosuite, now=now
-    )
+    """Sign an unsecured credential that is not a PAI certification, with revocation and suspension entries in the
+    published status lists, and enter it in the register (kind 'vc_api'), all in one transaction.
+
+    `credential_id` is the VC API's options.credentialId; POST /credentials/status finds the credential by it, or
+    by the credential's own `id` (VC API §3.2.1, IssueCredentialOptions).
+    """
+    repo = Repository(conn)
+    suite = cryptosuite or settings.default_cryptosuite
+    async with conn.transaction():
+        key = await usable_signing_key(conn, key, lock=True)
+        issuer_id, verification_method = vc_api_identity(key, settings)
+        document, shape = await asyncio.to_thread(
+            prepare_credential, credential, issuer_id, now, base_url=settings.base_url
+        )
+        slots = await draw_status_slots(repo, settings.status_list_size, now)
+        with_status_entries(document, status_entries(settings.base_url, slots))
+        signed = await asyncio.to_thread(
+            sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
+        )
+        register_id = new_credential_id()
+        by_purpose = {s.purpose: s for s in slots}
+        document_id = shape.credential_id or credential_id
+        await repo.insert_credential(
+            NewCredential(
+                id=register_id,
+                tier=None,
+                holder_id=None,
+                organization_id=None,
+                subject_name="",
+                verification_code=None,
+                valid_from=shape.valid_from or now,
+                valid_until=shape.valid_until,
+                document=msgspec.json.encode(signed),
+                cryptosuite=suite,
+                signing_key_id=key.verification_method,
+                revocation_list=by_purpose["revocation"].list_id,
+                revocation_index=by_purpose["revocation"].index,
+                suspension_list=by_purpose["suspension"].list_id,
+                suspension_index=by_purpose["suspension"].index,
+                predecessor_id=None,
+                issued_at=now,
+                issued_by=actor,
+                kind="vc_api",
+                document_id=document_id,
+            )
+        )
+        await repo.insert_event(
+            kind="credential_issued",
+            occurred_at=now,
+            credential_id=register_id,
+            actor=actor,
+            data={"kind": "vc_api", "cryptosuite": suite, "documentId": document_id},
+        )
+        await record_status_slots(repo, slots)
+    return signed
+
+
+async def find_vc_api_register_entry(
+    conn: Connection, presented: dict[str, Any], *, base_url: str
+) -> VcApiCredentialRecord | None:
+    """The register's VC API entry for a presented credential, found by its revocation entry in this issuer's lists
+    (every credential POST /credentials/issue signs has one, and a slot belongs to exactly one register row); None
+    when it names none. The caller still compares the stored document with the presented one (the register holds
+    the signed bytes as issued) and judges the entry's status, dates and key window."""
+    entries = presented.get("credentialStatus")
+    prefix = f"{base_url}/v1/status-lists/"
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict) or entry.get("statusPurpose") != "revocation":
+            continue
+        list_url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
+        if not (isinstance(list_url, str) and list_url.startswith(prefix) and isinstance(index, str)):
+            continue
+        if not index.isdigit() or len(index) > 9:
+            continue
+        found = await Repository(conn).find_credential_by_status_entry(
+            list_url.removeprefix(prefix), "revocation", int(index)
+        )
+        if found is not None and found[1] == "vc_api":
+            return await Repository(conn).get_vc_api_credential(found[0])
+    return None
+
+
+async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
+    """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
+    return await Repository(conn).find_vc_api_credential_ids(credential_id)
 
 
 def vc_api_outcome(report: VerificationReport) -> CredentialVerification:
