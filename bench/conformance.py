@@ -51,7 +51,8 @@ CLI = [sys.executable, "-m", "verify_api"]
 MARKER = "// written by PAI Verify's bench/conformance.py; rewritten on every run"
 MOCHA_TIMEOUT_MS = 15000
 SUITE_TIMEOUT_S = 1800
-FAILURES_SHOWN = 12
+FAILURES_SHOWN = 30
+IMPLEMENTATION = "PAI-Verify"  # no spaces: some suites put it into shell commands
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,7 @@ def local_config(origin: str, did: str, api_key: str) -> str:
     auth = {"Authorization": f"Bearer {api_key}"}
     issue, verify = f"{origin}/credentials/issue", f"{origin}/credentials/verify"
     implementation = {
-        "name": "PAI-Verify",
+        "name": IMPLEMENTATION,
         "implementation": "PAI Verify",
         "issuers": [
             {
@@ -330,9 +331,13 @@ def write_local_config(suite_dir: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def shorten(text: str, limit: int = 140) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def first_line(message: str) -> str:
-    line = next((part.strip() for part in message.splitlines() if part.strip()), "")
-    return line if len(line) <= 200 else line[:197] + "..."
+    return shorten(next((part for part in message.splitlines() if part.strip()), ""), 200)
 
 
 def read_report(result: SuiteResult, report: Path) -> None:
@@ -344,7 +349,9 @@ def read_report(result: SuiteResult, report: Path) -> None:
         stats.get("pending", 0),
     )
     for failure in data.get("failures", []):
-        result.failures.append((failure.get("fullTitle", "?"), first_line(failure.get("err", {}).get("message", ""))))
+        title, full = failure.get("title", "?"), failure.get("fullTitle", "?")
+        section = full.removesuffix(title).replace(f" {IMPLEMENTATION} ", " ").strip()
+        result.failures.append((f"{section}: {shorten(title)}", first_line(failure.get("err", {}).get("message", ""))))
 
 
 def run_suite(suite: Suite, suite_dir: Path, reports: Path, env: dict[str, str]) -> SuiteResult:
@@ -425,7 +432,7 @@ def markdown(results: list[SuiteResult], errors: dict[str, int], when: dt.dateti
         elif r.failures:
             lines += ["", f"## {r.suite.label}: failures", ""]
             shown = r.failures[:FAILURES_SHOWN]
-            lines += [f"- {title.replace('|', '/')}: {message or '(no message)'}" for title, message in shown]
+            lines += [f"- {title}: {message or '(no message)'}" for title, message in shown]
             if len(r.failures) > len(shown):
                 lines.append(f"- ... and {len(r.failures) - len(shown)} more (the JSON report has them all)")
     return "\n".join(lines) + "\n"
