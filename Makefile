@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format typecheck openapi migrate bench lock check clean
+.PHONY: help install run test lint format typecheck openapi migrate bench conformance lock check clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,10 @@ migrate: install ## apply pending migrations (DATABASE_URL, or the embedded clus
 
 bench: install ## run the benchmarks under bench/ and print the figures (see bench/RESULTS.md)
 	$(BIN)/python -m bench
+
+conformance: install ## run the W3C / CCG suites under SUITES=<dir> against the service over https (README: Conformance suites)
+	@test -n "$(SUITES)" || { echo "usage: make conformance SUITES=<directory of checked-out, npm-installed suites>" >&2; exit 2; }
+	$(BIN)/python -m bench.conformance "$(SUITES)"
 
 lock: ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -1,0 +1,109 @@
+"""The parts of `make conformance` that run without the suites: finding them, the config it writes, the reports
+it reads and the table it keeps (bench/conformance.py; the suites themselves are never in the repository)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bench import conformance
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def _package(directory: Path, name: str) -> Path:
+    directory.mkdir()
+    (directory / "package.json").write_text(json.dumps({"name": name}))
+    return directory
+
+
+def test_find_suites_goes_by_package_name_in_a_fixed_order_and_ignores_helpers(tmp_path: Path) -> None:
+    _package(tmp_path / "zz", "vc-data-model-2.0-test-suite")
+    _package(tmp_path / "aa", "vc-api-verifier-test-suite")
+    _package(tmp_path / "helper", "vc-test-suite-implementations")
+    (tmp_path / "not-a-package").mkdir()
+
+    found = conformance.find_suites(tmp_path)
+
+    assert [(suite.package, path.name) for suite, path in found] == [
+        ("vc-data-model-2.0-test-suite", "zz"),
+        ("vc-api-verifier-test-suite", "aa"),
+    ]
+
+
+def test_local_config_gives_each_tag_exactly_one_endpoint_per_role() -> None:
+    text = conformance.local_config("https://127.0.0.1:9", "did:key:z6Mkexample", "secret")
+    assert text.startswith(conformance.MARKER)
+    config = json.loads(text.split("module.exports = ", 1)[1].rstrip().removesuffix(";"))
+
+    assert config["settings"] == {"enableInteropTests": False, "testAllImplementations": False}
+    (implementation,) = config["implementations"]
+    assert " " not in implementation["name"]
+    for role in ("issuers", "verifiers", "vpVerifiers"):
+        tags = [tag for endpoint in implementation[role] for tag in endpoint["tags"]]
+        assert len(tags) == len(set(tags)), role
+    jcs = next(i for i in implementation["issuers"] if "eddsa-jcs-2022" in i["tags"])
+    assert jcs["options"] == {"cryptosuite": "eddsa-jcs-2022"}
+    assert all(i["id"] == "did:key:z6Mkexample" for i in implementation["issuers"])
+    assert all(i["headers"] == {"Authorization": "Bearer secret"} for i in implementation["issuers"])
+
+
+def test_a_local_config_someone_else_wrote_is_never_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "localConfig.cjs").write_text("module.exports = {implementations: []};\n")
+    with pytest.raises(SystemExit, match="not written by this script"):
+        conformance.write_local_config(tmp_path, conformance.MARKER + "\n")
+    assert (tmp_path / "localConfig.cjs").read_text().startswith("module.exports")
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    conformance.write_local_config(ours, conformance.MARKER + "\nfirst\n")
+    conformance.write_local_config(ours, conformance.MARKER + "\nsecond\n")
+    assert (ours / "localConfig.cjs").read_text().endswith("second\n")
+
+
+def test_a_mocha_json_report_becomes_counts_and_short_failures(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    report.write_text(
+        json.dumps(
+            {
+                "stats": {"passes": 7, "failures": 2, "pending": 1},
+                "failures": [
+                    {
+                        "title": "MUST reject it.",
+                        "fullTitle": "Types PAI-Verify MUST reject it.",
+                        "err": {"message": "\nMissing expected rejection\nstack..."},
+                    },
+                    {"title": "t", "fullTitle": "S PAI-Verify t", "err": {}},
+                ],
+            }
+        )
+    )
+    result = conformance.SuiteResult(conformance.KNOWN_SUITES[0])
+
+    conformance.read_report(result, report)
+
+    assert result.line() == "VC Data Model 2.0: 7 passed, 2 failed, 1 skipped"
+    assert result.failures == [("Types: MUST reject it.", "Missing expected rejection"), ("S: t", "")]
+
+
+def test_the_table_names_the_commit_and_the_server_errors(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_text(
+        "ERROR - x - unhandled error on POST /credentials/issue\nTraceback\n"
+        "ERROR - y - unhandled error on POST /credentials/issue\nok line\n"
+    )
+    errors = conformance.server_errors(log)
+    ran = conformance.SuiteResult(conformance.KNOWN_SUITES[1], passed=3)
+    missing = conformance.SuiteResult(conformance.KNOWN_SUITES[2], error="no node_modules")
+
+    text = conformance.markdown([ran, missing], errors, dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC), "abc123")
+
+    assert errors == {"POST /credentials/issue": 2}
+    assert "- date: 2026-01-02 03:04 UTC" in text
+    assert "- commit: abc123" in text
+    assert "| Data Integrity EdDSA | 3 | 0 | 0 |" in text
+    assert "| Bitstring Status List | - | - | - |" in text
+    assert "- POST /credentials/issue: 2" in text
