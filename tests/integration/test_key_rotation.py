@@ -18,6 +18,7 @@ from verify_api.cli import main
 from verify_api.db.pool import connect
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
+from verify_api.services.key_history import history_path
 from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
 from verify_api.settings import Settings, load_settings
 
@@ -77,9 +78,11 @@ async def test_key_rotation_keeps_old_credentials_valid(
     rotation = await rotate(key_settings, clock)
     assert rotation.removed == [leftover]
     # The retired private key is gone: nothing beside the active key holds its bytes; only the public key remains.
-    beside = [p for p in _path(key_settings).parent.iterdir() if p.is_file()]
-    assert beside == [_path(key_settings)]
+    # Beside the key only its public-key history (services/key_history.py) remains, and it holds no private key.
+    beside = sorted(p for p in _path(key_settings).parent.iterdir() if p.is_file())
+    assert beside == sorted([_path(key_settings), history_path(_path(key_settings))])
     assert all(p.read_bytes() != old_pem for p in beside)
+    assert b"PRIVATE" not in history_path(_path(key_settings)).read_bytes()
     assert stat.S_IMODE(_path(key_settings).stat().st_mode) == 0o600
     new_signer = load_signer(_path(key_settings).read_bytes(), None, source="test")
     assert rotation.new_kid == f"{PAI_DID}#{new_signer.public_key_multibase}"
