@@ -110,3 +110,15 @@ class UnsupportedMediaTypeError(VerifyApiError):
 
 class SigningKeyStateError(VerifyApiError):
     """The signing key cannot be rotated or declared compromised in its current state."""
+
+
+class CanonicalizationLimitError(ProofError):
+    """The document is too costly to canonicalise (RDFC-1.0 poison-graph safeguard)."""
+
+
+class DataLossError(ProofError):
+    """JSON-LD processing would drop data (an undefined term), so it would not be signed."""
+
+
+class SignedClaimsError(InvalidCredentialError):
+    """What the credential's JSON says is not what its proof signed (it is not in JSON-LD compacted form)."""
