@@ -67,6 +67,10 @@ async def verify_decoded(
         return unreadable_report(presented, exc.detail)
     keyring = keyring or await load_keyring(conn, settings)
     securing = await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
+    if securing.format_problem is not None:  # the JSON is not what was signed: read nothing from it
+        report = unreadable_report(presented, securing.format_problem.detail, securing)
+        report.checks[0] = securing.format_problem
+        return report
     try:
         shape = read_credential_shape(presented.document)
     except InvalidCredentialError as exc:

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from verify_api.errors import InvalidCredentialError, ProofError, UnresolvableKeyError
-from verify_api.proofs.data_integrity import verify_proofs
+from verify_api.errors import DataLossError, InvalidCredentialError, ProofError, UnresolvableKeyError
+from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jose import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
-from verify_api.verification.report import PROOF, failed, passed, unchecked
+from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
+from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_compacted_form, check_signed_claims
 
 if TYPE_CHECKING:
+    from verify_api.proofs.eddsa import SignedData
     from verify_api.schemas import Check
     from verify_api.verification.keyring import KeyRing, ResolvedKey
     from verify_api.verification.presented import Presented
@@ -36,6 +38,11 @@ class SecuringOutcome:
     created: datetime | None = None  # proof `created` or JWT `iat`: claimed by whoever signed
     not_before: datetime | None = None  # JWT `nbf`
     expires: datetime | None = None  # JWT `exp` (a Data Integrity proof's `expires` is checked here)
+    # A failed `format` check when the JSON members are not what the proof signed (`signed_claims`); the report
+    # must show it instead of a passed format check.
+    format_problem: Check | None = None
+    # Every proof's key, in proof order; `key` is the one the issuer check must judge (see `_issuer_key`).
+    keys: tuple[ResolvedKey, ...] = ()
 
 
 def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
@@ -47,6 +54,10 @@ def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime
         return _check_data_integrity(presented.document, keyring, now)
     except UnresolvableKeyError as exc:
         return SecuringOutcome(unchecked(PROOF, exc.detail), _mechanism_of(presented))
+    except DataLossError as exc:
+        check = failed(PROOF, f"the proof does not verify: {exc.detail}")
+        check.problem_type = DATA_LOSS_DETECTION_ERROR
+        return SecuringOutcome(check, _mechanism_of(presented))
     except (ProofError, InvalidCredentialError) as exc:
         return SecuringOutcome(failed(PROOF, f"the proof does not verify: {exc.detail}"), _mechanism_of(presented))
     except (ValueError, TypeError, KeyError, RecursionError):
@@ -65,10 +76,12 @@ def _check_data_integrity(document: dict[str, Any], keyring: KeyRing, now: datet
             "no proof",
         )
     keyring.resolved.clear()
-    verified = verify_proofs(document, keyring.raw_ed25519, expected_proof_purpose="assertionMethod")
+    results = verify_proofs_with_signed_data(document, keyring.raw_ed25519, expected_proof_purpose="assertionMethod")
+    verified = [proof for proof, _ in results]
     first = verified[0]
     mechanism = f"Data Integrity {first.cryptosuite}"
-    key = keyring.resolved[0]
+    keys = tuple(keyring.resolved)
+    key = _issuer_key(keys, document.get("issuer"))
     created = parse_date_time_stamp(first.created, "proof.created") if first.created else None
     if created is not None and created > now + CLOCK_SKEW:
         detail = f"the proof claims a creation time in the future ({first.created})"
@@ -80,7 +93,30 @@ def _check_data_integrity(document: dict[str, Any], keyring: KeyRing, now: datet
     detail = f"{first.cryptosuite} signature verified with {first.verification_method}"
     if len(verified) > 1:
         detail += f" ({len(verified)} proofs, all verified)"
-    return SecuringOutcome(passed(PROOF, detail), mechanism, key=key, created=created)
+    format_problem = _signed_claims_problem(document, results[0][1])
+    return SecuringOutcome(
+        passed(PROOF, detail), mechanism, key=key, created=created, format_problem=format_problem, keys=keys
+    )
+
+
+def _signed_claims_problem(document: dict[str, Any], signed: SignedData) -> Check | None:
+    """A failed format check unless the JSON the checks read is what the proof signed (`signed_claims`)."""
+    unsecured = {name: value for name, value in signed.document.items() if name != "proof"}
+    try:
+        check_compacted_form({name: value for name, value in document.items() if name != "proof"})
+        check_signed_claims(unsecured, signed.expanded)
+    except (InvalidCredentialError, ProofError) as exc:
+        check = failed(FORMAT, f"not what was signed: {exc.detail}")
+        check.problem_type = DATA_LOSS_DETECTION_ERROR
+        return check
+    return None
+
+
+def _issuer_key(keys: tuple[ResolvedKey, ...], issuer: object) -> ResolvedKey:
+    """The key the issuer check judges: with several proofs (a set or a `previousProof` chain, VC Data Integrity
+    §4.5), the first whose controller is not the issuer, so that every proof's key must belong to the issuer."""
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return next((key for key in keys if key.controller != issuer_id), keys[0])
 
 
 def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
