@@ -32,6 +32,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import rfc8785
+from frozendict import frozendict
 from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 from pyld.jsonld import JsonLdError, JsonLdProcessor, _is_absolute_iri
@@ -69,6 +70,60 @@ class _ResolvedContextCache(OrderedDict[str, Any]):
             self.popitem(last=False)
 
 
+class _ProcessedContextMemo(OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]]):
+    """Scoped contexts already processed against an active context: (uuid, id(local), flags) -> (local, active, result).
+
+    pyld caches a processed context only per active-context uuid, and every type-scoped context (``@propagate``
+    false, used throughout the Open Badges 3.0 context) is applied to a fresh clone without one, so it was processed
+    again for every node: 3.6 ms of a 6.2 ms canonicalisation of the OB 3.0 sample. The key holds the identities of
+    the (cached, never mutated) term-definition context and active context, and the entry keeps both alive so an id
+    cannot be reused while it is in the memo. Bounded: a document's own inline contexts pass through once.
+    """
+
+    MAX_ENTRIES = 256
+
+    def lookup(self, key: tuple[Any, ...], local_ctx: Any, active_ctx: Any) -> Any:
+        entry = self.get(key)
+        if entry is None or entry[0] is not local_ctx or entry[1] is not active_ctx:
+            return None
+        self.move_to_end(key)
+        return entry[2]
+
+    def store(self, key: tuple[Any, ...], local_ctx: Any, active_ctx: Any, result: Any) -> None:
+        self[key] = (local_ctx, active_ctx, result)
+        while len(self) > self.MAX_ENTRIES:
+            self.popitem(last=False)
+
+
+class _MemoizingProcessor(JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
+    """pyld's processor, reusing scoped contexts processed earlier in this thread (see `_ProcessedContextMemo`)."""
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        uuid = active_ctx.get("_uuid") if isinstance(active_ctx, frozendict) else None
+        if uuid is None or not isinstance(local_ctx, dict):
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        memo = _processed_contexts()
+        key = (uuid, id(local_ctx), override_protected, propagate, validate_scoped)
+        result = memo.lookup(key, local_ctx, active_ctx)
+        if result is None:
+            result = super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+            memo.store(key, local_ctx, active_ctx, result)
+        return result
+
+
 class CanonicalRdf(NamedTuple):
     """What RDFC-1.0 canonicalisation computed: the canonical N-Quads and the JSON-LD expanded form on the way."""
 
@@ -87,6 +142,13 @@ def _resolved_contexts() -> _ResolvedContextCache:
     if cache is None:
         cache = _THREAD_STATE.resolved_contexts = _ResolvedContextCache(maxsize=64)
     return cache
+
+
+def _processed_contexts() -> _ProcessedContextMemo:
+    memo: _ProcessedContextMemo | None = getattr(_THREAD_STATE, "processed_contexts", None)
+    if memo is None:
+        memo = _THREAD_STATE.processed_contexts = _ProcessedContextMemo()
+    return memo
 
 
 def canonicalize_jcs(value: JsonValue) -> bytes:
@@ -152,7 +214,7 @@ def expand_and_canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = 
 
 
 def _processor(strict: bool) -> JsonLdProcessor:
-    return JsonLdProcessor(on_property_dropped=_raise_dropped_property if strict else _ignore)
+    return _MemoizingProcessor(on_property_dropped=_raise_dropped_property if strict else _ignore)
 
 
 def _options() -> dict[str, Any]:
