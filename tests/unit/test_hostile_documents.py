@@ -192,3 +192,9 @@ def test_proof_chain_issuer_check_judges_the_key_that_is_not_the_issuers(issuer_
     assert issuer.result == "failed"
     assert "not to the issuer" in issuer.detail
     assert report.verified is False
+
+
+def test_structure_limits_refuse_blank_node_identifiers() -> None:
+    """VC 2.0 §4.4 ids are URLs; `_:` ids tie blank nodes into poison cycles, so they are refused before RDFC."""
+    with pytest.raises(InvalidCredentialError, match="is a blank node identifier, not a URL"):
+        check_structure_limits(complete_graph(8))

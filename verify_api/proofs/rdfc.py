@@ -24,15 +24,19 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from verify_api.errors import CanonicalizationLimitError
 
-# Work = Hash N-Degree Quads calls plus permutations tried; one step costs about 7 µs. Honest credentials need
+# Work = Hash N-Degree Quads calls plus permutations tried. Honest credentials need
 # none (their blank nodes hash apart at first degree). Measured needs: a list of 10 identical values 192 steps,
 # of 20 values 972, a complete graph of 4 blank nodes 556, of 5 4565, of 6 41046 (0.25 s). The budget is
 # WORK_PER_BLANK_NODE per blank node (RDF.ex's default factor), at least MIN_WORK and at most MAX_WORK
-# (about 15 ms), so a poison graph of any size is refused in milliseconds.
+# (about 15 ms at 7 µs a step), so a poison graph of any size is refused in milliseconds.
 WORK_PER_BLANK_NODE = 50
 MIN_WORK = 64
 MAX_WORK = 2_000
+# A step costs 7 µs to 60 µs (permutations copy ever larger issuers), so the work is also bounded in CPU time of
+# the canonicalising thread (not wall time, which contention would inflate), checked every CHECK_EVERY steps.
+NDEGREE_CPU_SECONDS = 0.005
 DEADLINE_SECONDS = 0.5
+CHECK_EVERY = 16
 
 
 class _Budget:
@@ -40,9 +44,18 @@ class _Budget:
         self.limit = limit
         self.deadline = deadline
         self.spent = 0
+        self.cpu_deadline: float | None = None
 
     def spend(self) -> None:
+        if self.cpu_deadline is None:
+            self.cpu_deadline = time.thread_time() + NDEGREE_CPU_SECONDS
         self.spent += 1
+        if self.spent % CHECK_EVERY == 0 and time.thread_time() > self.cpu_deadline:
+            raise CanonicalizationLimitError(
+                f"RDF canonicalisation gave up after {NDEGREE_CPU_SECONDS * 1000:.0f} ms of N-degree hashing "
+                "(RDFC-1.0 §4.8): the document's blank nodes cannot be told apart cheaply (a poison graph); "
+                "give its nodes ids or distinct values"
+            )
         if self.spent > self.limit:
             raise CanonicalizationLimitError(
                 f"RDF canonicalisation gave up after {self.limit} steps of N-degree hashing (RDFC-1.0 §4.8): "

@@ -105,6 +105,7 @@ def check_structure_limits(document: object) -> None:
         if isinstance(value, dict):
             if not in_context and _is_blank_node(value):
                 blank_nodes += 1
+                _refuse_blank_node_identifier(value)
             items = value.get("@list")
             if not in_context and isinstance(items, list):
                 blank_nodes += len(items)
@@ -115,6 +116,16 @@ def check_structure_limits(document: object) -> None:
             raise InvalidCredentialError(
                 f"the document has more than {MAX_BLANK_NODES} blank nodes (objects without an id, list items)"
             )
+
+
+def _refuse_blank_node_identifier(node: dict[str, Any]) -> None:
+    """VC 2.0 §4.4: an id is a URL. A blank node identifier (``_:b0``) is not, and it is what lets a document tie
+    blank nodes into the cycles that make RDF canonicalisation exponential (poison graphs, RDFC-1.0 §7)."""
+    identifier = node.get("id", node.get("@id"))
+    if isinstance(identifier, str) and identifier.startswith("_:"):
+        raise InvalidCredentialError(
+            f"id {identifier[:40]!r} is a blank node identifier, not a URL (VC Data Model 2.0 §4.4)", path="id"
+        )
 
 
 def _is_blank_node(node: dict[str, Any]) -> bool:

@@ -8,7 +8,9 @@ JOSE: RFC 7515 §5.2 via `proofs.jose.verify_jws`, then the JWT claims that must
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +45,23 @@ class SecuringOutcome:
     format_problem: Check | None = None
     # Every proof's key, in proof order; `key` is the one the issuer check must judge (see `_issuer_key`).
     keys: tuple[ResolvedKey, ...] = ()
+
+
+# Presented documents are canonicalised one at a time per process. Canonicalisation is pure Python and holds the
+# GIL, so running several at once is no faster; queueing them (without a thread) means a burst of hostile documents
+# keeps one worker thread busy, not all of them, and never delays our own issuance, which does not queue here.
+_PRESENTED_PROOF_CHECKS = 1
+_presented_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+async def check_securing(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
+    """`check_securing_sync` in a worker thread, at most `_PRESENTED_PROOF_CHECKS` at a time per event loop."""
+    loop = asyncio.get_running_loop()
+    slots = _presented_slots.get(loop)
+    if slots is None:
+        slots = _presented_slots[loop] = asyncio.Semaphore(_PRESENTED_PROOF_CHECKS)
+    async with slots:
+        return await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
 
 
 def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
