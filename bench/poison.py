@@ -13,15 +13,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from bench.environment import REPO_ROOT
 from bench.registry import BenchContext, Part, PartResult, Table, register
 from bench.server import serve
 from bench.timing import CallTiming, ms, summarize
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+# The code before issue 8 (process-wide pyld lock, no claims check), served for the honest-throughput comparison.
+BASELINE_REF = os.environ.get("BENCH_POISON_BASELINE_REF", "f4ba6b3")
 POISON_IN_FLIGHT = 4
 HONEST_CLIENTS = 4
 SUITE = "eddsa-rdfc-2022"
@@ -43,8 +51,8 @@ def poison_documents(signed: dict[str, Any]) -> dict[str, bytes]:
         "complete graph, 20 blank nodes": _complete_graph(20),
         "@list of 300 identical strings": {"id": "did:example:subject", "values": {"@list": ["same"] * 300}},
         # Under the structure limits, so these reach RDF canonicalisation and its N-degree budget.
-        "@list of 150 identical strings": {"id": "did:example:subject", "values": {"@list": ["same"] * 150}},
-        "120 identical sibling objects": {"id": "did:example:subject", "items": [{"knows": {"name": "x"}}] * 60},
+        "@list of 90 identical strings": {"id": "did:example:subject", "values": {"@list": ["same"] * 90}},
+        "90 identical sibling blank nodes": {"id": "did:example:subject", "items": [{"knows": {"name": "x"}}] * 45},
     }
     documents = {}
     for name, subject in subjects.items():
@@ -85,7 +93,7 @@ class _Poisoner:
 
 
 async def _measure(
-    origin: str, api_key: str, *, issues: int, honest_s: float, documents: dict[str, bytes], honest: dict[str, bytes]
+    origin: str, api_key: str, *, issues: int, documents: dict[str, bytes], honest: dict[str, bytes]
 ) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {api_key}"}
     limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
@@ -133,6 +141,18 @@ async def _measure(
         honest_load = _Poisoner(client, {"honest": honest[SUITE]})
         under_honest = await issue_under(honest_load, holders[10 + 2 * issues :])
 
+    return {
+        "idle": summarize(idle),
+        "under_poison": summarize(under_poison),
+        "under_honest": summarize(under_honest),
+        "alone": alone,
+        "loaded": loaded,
+    }
+
+
+async def _honest_throughput(origin: str, honest: dict[str, bytes], seconds: float) -> dict[str, tuple[float, Any]]:
+    limits = httpx.Limits(max_connections=16, max_keepalive_connections=16)
+    async with httpx.AsyncClient(base_url=origin, limits=limits, timeout=120) as client:
         throughput = {}
         for suite, body in honest.items():
 
@@ -150,18 +170,25 @@ async def _measure(
 
             await verify_loop(time.perf_counter() + 1.0)  # warm-up
             began = time.perf_counter()
-            deadline = began + honest_s
-            runs = await asyncio.gather(*(verify_loop(deadline) for _ in range(HONEST_CLIENTS)))
+            runs = await asyncio.gather(*(verify_loop(began + seconds) for _ in range(HONEST_CLIENTS)))
             samples = [d for run in runs for d in run]
             throughput[suite] = (len(samples) / (time.perf_counter() - began), summarize(samples))
-    return {
-        "idle": summarize(idle),
-        "under_poison": summarize(under_poison),
-        "under_honest": summarize(under_honest),
-        "alone": alone,
-        "loaded": loaded,
-        "throughput": throughput,
-    }
+    return throughput
+
+
+def _baseline_tree(work_dir: Path) -> Path | None:
+    """The baseline commit's verify_api, exported with git archive (None when the ref is not in this repository)."""
+    target = work_dir / f"baseline-{BASELINE_REF}"
+    target.mkdir(exist_ok=True)
+    archive = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "archive", BASELINE_REF, "verify_api"],
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target
 
 
 def run(ctx: BenchContext) -> PartResult:
@@ -175,11 +202,22 @@ def run(ctx: BenchContext) -> PartResult:
                 running.origin,
                 ctx.env.seeded.api_key,
                 issues=issues,
-                honest_s=honest_s,
                 documents=documents,
                 honest=ctx.env.seeded.documents,
             )
         )
+        throughput = asyncio.run(_honest_throughput(running.origin, ctx.env.seeded.documents, honest_s))
+    baseline: dict[str, tuple[float, Any]] = {}
+    tree = _baseline_tree(ctx.env.work_dir)
+    if tree is not None:
+        old_env = env | {"PYTHONPATH": str(tree)}
+        try:
+            with serve(
+                "granian", "verify_api.app:app_from_environment", env=old_env, log_dir=ctx.env.work_dir, cwd=tree
+            ) as old:
+                baseline = asyncio.run(_honest_throughput(old.origin, ctx.env.seeded.documents, honest_s))
+        except (RuntimeError, OSError) as exc:  # the baseline may not run against a newer schema
+            ctx.log(f"poison: baseline {BASELINE_REF} not measured: {exc}")
     idle: CallTiming = found["idle"]
     loaded_issue: CallTiming = found["under_poison"]
     honest_issue: CallTiming = found["under_honest"]
@@ -224,8 +262,24 @@ def run(ctx: BenchContext) -> PartResult:
             )
     answers = sorted(found["alone"].statuses | found["loaded"].statuses)
     throughput_rows = []
-    for suite, (rate, timing) in found["throughput"].items():
-        throughput_rows.append([suite, f"{rate:.0f}", ms(timing.median_s), ms(timing.p99_s), str(timing.calls)])
+    for suite, (rate, timing) in throughput.items():
+        row = [suite, "ours", f"{rate:.0f}", ms(timing.median_s), ms(timing.p99_s), str(timing.calls), "", ">= 0.90"]
+        throughput_rows.append(row)
+        if suite in baseline:
+            old_rate, old_timing = baseline[suite]
+            throughput_rows.append(
+                [
+                    suite,
+                    f"before issue 8 ({BASELINE_REF})",
+                    f"{old_rate:.0f}",
+                    ms(old_timing.median_s),
+                    ms(old_timing.p99_s),
+                    str(old_timing.calls),
+                    "",
+                    "",
+                ]
+            )
+            row[6] = f"{rate / old_rate:.2f}"
     return PartResult(
         tables=[
             ("Our own issuance while poison graphs are being verified (same server, same run)", issuance),
@@ -235,10 +289,19 @@ def run(ctx: BenchContext) -> PartResult:
             ),
             (
                 f"Honest POST /v1/verify, {HONEST_CLIENTS} clients, closed loop (seeded AIDA credential)",
-                Table(["cryptosuite", "req/s", "p50 ms", "p99 ms", "n"], throughput_rows),
+                Table(
+                    ["cryptosuite", "code", "req/s", "p50 ms", "p99 ms", "n", "ours / before", "target"],
+                    throughput_rows,
+                ),
             ),
         ],
         notes=[
+            f"`before issue 8` is commit {BASELINE_REF} (pyld under a process-wide lock, no signed-claims check, "
+            "no poison bound), exported with git archive and served the same way against the same database, "
+            "measured minutes apart in this run; `ours / before` is the req/s ratio (target: within 10%).",
+            "`4 honest verify requests in flight` loads the server the same way with seeded credentials: a closed "
+            "loop of 4 clients saturates a 1-worker server on 2 shared cores whatever they send, so compare the "
+            "poison row with it, not only with idle.",
             f'Every poison request was answered {", ".join(answers)}: a "not verified" report whose proof check '
             "names the RDFC-1.0 poison-graph limit (before: 22-80 s of canonicalisation each, under a process-wide "
             "lock that made issuance wait).",

@@ -140,7 +140,7 @@ _PYLD_FAILURES = (ValueError, TypeError, KeyError, AttributeError, IndexError, R
 def _resolved_contexts() -> _ResolvedContextCache:
     cache: _ResolvedContextCache | None = getattr(_THREAD_STATE, "resolved_contexts", None)
     if cache is None:
-        cache = _THREAD_STATE.resolved_contexts = _ResolvedContextCache(maxsize=64)
+        cache = _THREAD_STATE.resolved_contexts = _ResolvedContextCache(maxsize=512)
     return cache
 
 

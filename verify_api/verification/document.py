@@ -22,7 +22,7 @@ VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"})
 OB_CONTEXT_MARKERS = ("purl.imsglobal.org/spec/ob/v3p0", "imsglobal.github.io/openbadges-specification")
 MAX_VALUES = 5_000  # every JSON value outside @context
-MAX_BLANK_NODES = 200  # objects without an id, @list items: what RDF canonicalisation must label
+MAX_BLANK_NODES = 100  # objects without an id, @list items: what RDF canonicalisation must label
 MAX_DEPTH = 32
 
 
