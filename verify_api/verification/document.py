@@ -90,7 +90,8 @@ def check_structure_limits(document: object) -> None:
 
     Counts every JSON value (objects, list items, strings, numbers, booleans, nulls), and separately the values
     that become blank nodes in RDF: objects without an ``id``/``@id`` and the items of an ``@list`` (each list
-    item is one ``rdf:first``/``rdf:rest`` node). Inline `@context` objects count as values, not as nodes.
+    item is one ``rdf:first``/``rdf:rest`` node). Inline `@context` objects count as values, not as nodes. A blank
+    node identifier used as an id is refused outright (see `_refuse_blank_node_identifier`).
     """
     values = 0
     blank_nodes = 0

@@ -1,7 +1,10 @@
 """Does the proof hold? Data Integrity (embedded proof) or JOSE (compact JWS), with keys from the `KeyRing`.
 
 Data Integrity: VC Data Integrity 1.0 §4.4 Verify Proof (https://www.w3.org/TR/vc-data-integrity/#verify-proof),
-via `proofs.data_integrity.verify_proofs`, plus the proof's own time bounds (§2.1 `created`, `expires`).
+via `proofs.data_integrity.verify_proofs_with_signed_data`, plus the proof's own time bounds (§2.1 `created`,
+`expires`), then `signed_claims`: the JSON the other checks read must be what the proof signed (a failed `format`
+check in `SecuringOutcome.format_problem` otherwise). With several proofs (§4.5 sets and chains) the issuer check
+judges the first key that is not the issuer's, so every proof's key must belong to the issuer.
 JOSE: RFC 7515 §5.2 via `proofs.jose.verify_jws`, then the JWT claims that must agree with the credential
 (VC Data Model 1.1 §6.3.1 "JWT decoding", https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding).
 """
