@@ -127,6 +127,7 @@ def serve(
     workers: int = 1,
     ready_path: str = "/health",
     timeout: float = 60.0,
+    cwd: Path | None = None,
 ) -> Iterator[RunningServer]:
     host, port = "127.0.0.1", free_port()
     log_path = log_dir / f"{server}-{target.replace(':', '.')}-{workers}w-{port}.log"
@@ -136,6 +137,7 @@ def serve(
         proc = subprocess.Popen(
             server_command(server, target, host=host, port=port, workers=workers),
             env=env,
+            cwd=cwd,
             stdin=subprocess.DEVNULL,
             stdout=log_file,
             stderr=subprocess.STDOUT,

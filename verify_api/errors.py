@@ -114,3 +114,15 @@ class SigningKeyStateError(VerifyApiError):
 
 class KeyHistoryError(SigningKeyError):
     """The public-key history beside the signing key (the keys audit checkpoints are pinned to) is unusable."""
+
+
+class CanonicalizationLimitError(ProofError):
+    """The document is too costly to canonicalise (RDFC-1.0 poison-graph safeguard)."""
+
+
+class DataLossError(ProofError):
+    """JSON-LD processing would drop data (an undefined term), so it would not be signed."""
+
+
+class SignedClaimsError(InvalidCredentialError):
+    """What the credential's JSON says is not what its proof signed (it is not in JSON-LD compacted form)."""

@@ -23,6 +23,7 @@ from verify_api.proofs.eddsa import (
     EDDSA_RDFC_2022,
     JsonObject,
     PublicKeyResolver,
+    SignedData,
     create_proof_jcs,
     create_proof_rdfc,
     format_created,
@@ -44,10 +45,18 @@ _CREATE: dict[str, Callable[[JsonObject, JsonObject, Signer], JsonObject]] = {
     EDDSA_RDFC_2022: create_proof_rdfc,
     EDDSA_JCS_2022: create_proof_jcs,
 }
-_VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], JsonObject]] = {
+
+
+def _verify_ed25519_signature_2020(
+    document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
+) -> SignedData:
+    return SignedData(ed25519_signature_2020.verify_proof(document, proof, resolve_public_key))
+
+
+_VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedData]] = {
     EDDSA_RDFC_2022: verify_proof_rdfc,
     EDDSA_JCS_2022: verify_proof_jcs,
-    ed25519_signature_2020.ED25519_SIGNATURE_2020: ed25519_signature_2020.verify_proof,
+    ed25519_signature_2020.ED25519_SIGNATURE_2020: _verify_ed25519_signature_2020,
 }
 
 
@@ -146,13 +155,33 @@ def verify_proofs(
     With `expected_proof_purpose` None, any proofPurpose is accepted (one must still be present).
     Time checks (`expires`, `created` in the future) are left to the caller, who owns the clock.
     """
+    verified = verify_proofs_with_signed_data(
+        secured,
+        resolve_public_key,
+        expected_proof_purpose=expected_proof_purpose,
+        expected_domain=expected_domain,
+        expected_challenge=expected_challenge,
+    )
+    return tuple(proof for proof, _ in verified)
+
+
+def verify_proofs_with_signed_data(
+    secured: JsonObject,
+    resolve_public_key: PublicKeyResolver,
+    *,
+    expected_proof_purpose: str | None = "assertionMethod",
+    expected_domain: str | None = None,
+    expected_challenge: str | None = None,
+) -> tuple[tuple[VerifiedProof, SignedData], ...]:
+    """`verify_proofs`, with what each proof covers: the document as signed and, for eddsa-rdfc-2022, its
+    JSON-LD expansion (so the claims can be read from what was signed without expanding it again)."""
     if not isinstance(secured, dict):
         raise ProofError("the secured document must be a JSON object")
     if secured.get("proof") is None:
         raise ProofError("document has no proof")
     all_proofs = _proof_list(secured["proof"])
     unsecured = {key: value for key, value in secured.items() if key != "proof"}
-    results: list[VerifiedProof] = []
+    results: list[tuple[VerifiedProof, SignedData]] = []
     for proof in all_proofs:
         input_document = dict(unsecured)
         if "previousProof" in proof:
@@ -177,7 +206,7 @@ def _verify_one(
     expected_proof_purpose: str | None,
     expected_domain: str | None,
     expected_challenge: str | None,
-) -> VerifiedProof:
+) -> tuple[VerifiedProof, SignedData]:
     """Verify Proof §4.4 for one proof: check the generic members, then run the cryptosuite."""
     proof_type = require_string(proof, "type")
     if proof_type == DATA_INTEGRITY_PROOF:
@@ -199,7 +228,7 @@ def _verify_one(
             raise ProofError(f"proof domain {domain!r} does not match the expected domain {expected_domain!r}")
     if expected_challenge is not None and proof.get("challenge") != expected_challenge:
         raise ProofError("proof challenge does not match the expected challenge")
-    _VERIFY[cryptosuite](document, proof, resolve_public_key)
+    signed = _VERIFY[cryptosuite](document, proof, resolve_public_key)
     created = proof.get("created")
     proof_id = proof.get("id")
     return VerifiedProof(
@@ -209,7 +238,7 @@ def _verify_one(
         proof_purpose=proof_purpose,
         created=created if isinstance(created, str) else None,
         proof_id=proof_id if isinstance(proof_id, str) else None,
-    )
+    ), signed
 
 
 def _proof_list(value: object) -> list[JsonObject]:

@@ -16,10 +16,10 @@ import hashlib
 import re
 from collections.abc import Callable
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from verify_api.errors import ProofError
-from verify_api.proofs.canonical import canonicalize_jcs, canonicalize_rdfc
+from verify_api.proofs.canonical import canonicalize_jcs, canonicalize_rdfc, expand_and_canonicalize_rdfc
 from verify_api.proofs.keys import verify_ed25519
 from verify_api.proofs.multibase import decode_multibase_base58btc, encode_multibase_base58btc
 
@@ -30,6 +30,17 @@ if TYPE_CHECKING:
 
 JsonObject = dict[str, Any]
 PublicKeyResolver = Callable[[str], bytes]
+
+
+class SignedData(NamedTuple):
+    """What a verified proof covers: the document as signed, and its JSON-LD expansion when the suite computed one
+    (eddsa-rdfc-2022 expands it on the way to RDF; readers of the claims use it instead of expanding again)."""
+
+    document: JsonObject
+    expanded: list[Any] | None = None
+
+
+_Transformation = Callable[[JsonObject, JsonObject], tuple[bytes, list[Any] | None]]
 
 DATA_INTEGRITY_PROOF = "DataIntegrityProof"
 EDDSA_RDFC_2022 = "eddsa-rdfc-2022"
@@ -60,13 +71,15 @@ def create_proof_rdfc(unsecured_document: JsonObject, options: JsonObject, signe
 
 def verify_proof_rdfc(
     unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> JsonObject:
+) -> SignedData:
     """Verify Proof (eddsa-rdfc-2022), §3.2.2, https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-rdfc-2022.
 
     `unsecured_document` is the secured document without its proof (step 1). Returns the verified
-    document; raises `ProofError` when the proof does not verify.
+    document and its expansion; raises `ProofError` when the proof does not verify.
     """
-    return _verify_proof(unsecured_document, proof, resolve_public_key, transformation_rdfc, proof_configuration_rdfc)
+    return _verify_proof(
+        unsecured_document, proof, resolve_public_key, _transformation_rdfc_expanded, proof_configuration_rdfc
+    )
 
 
 def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject) -> bytes:
@@ -76,6 +89,13 @@ def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject) -> 
     """
     _check_suite(options, EDDSA_RDFC_2022)
     return canonicalize_rdfc(unsecured_document).encode("utf-8")
+
+
+def _transformation_rdfc_expanded(unsecured_document: JsonObject, options: JsonObject) -> tuple[bytes, list[Any]]:
+    """`transformation_rdfc`, keeping the JSON-LD expansion it computes on the way."""
+    _check_suite(options, EDDSA_RDFC_2022)
+    canonical = expand_and_canonicalize_rdfc(unsecured_document)
+    return canonical.nquads.encode("utf-8"), canonical.expanded
 
 
 def proof_configuration_rdfc(options: JsonObject, unsecured_document: JsonObject) -> bytes:
@@ -109,13 +129,15 @@ def create_proof_jcs(unsecured_document: JsonObject, options: JsonObject, signer
 
 def verify_proof_jcs(
     unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> JsonObject:
+) -> SignedData:
     """Verify Proof (eddsa-jcs-2022), §3.3.2, https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022.
 
     `unsecured_document` is the secured document without its proof (step 1). Returns the verified
-    document; raises `ProofError` when the proof does not verify.
+    document (with the proof's @context, as signed); raises `ProofError` when the proof does not verify.
     """
-    return _verify_proof(unsecured_document, proof, resolve_public_key, transformation_jcs, proof_configuration_jcs)
+    return _verify_proof(
+        unsecured_document, proof, resolve_public_key, _transformation_jcs_plain, proof_configuration_jcs
+    )
 
 
 def transformation_jcs(unsecured_document: JsonObject, options: JsonObject) -> bytes:
@@ -125,6 +147,10 @@ def transformation_jcs(unsecured_document: JsonObject, options: JsonObject) -> b
     """
     _check_suite(options, EDDSA_JCS_2022)
     return canonicalize_jcs(unsecured_document)
+
+
+def _transformation_jcs_plain(unsecured_document: JsonObject, options: JsonObject) -> tuple[bytes, None]:
+    return transformation_jcs(unsecured_document, options), None
 
 
 def proof_configuration_jcs(options: JsonObject, unsecured_document: JsonObject) -> bytes:
@@ -227,9 +253,9 @@ def _verify_proof(
     unsecured_document: JsonObject,
     proof: JsonObject,
     resolve_public_key: PublicKeyResolver,
-    transformation: Callable[[JsonObject, JsonObject], bytes],
+    transformation: _Transformation,
     proof_configuration: Callable[[JsonObject, JsonObject], bytes],
-) -> JsonObject:
+) -> SignedData:
     """Verify Proof, steps 2-9; the two suites differ only in `transformation` and `proof_configuration`."""
     document = copy.deepcopy(unsecured_document)
     proof_options = {key: value for key, value in proof.items() if key != "proofValue"}
@@ -237,11 +263,11 @@ def _verify_proof(
     if "@context" in proof_options:
         _check_context_prefix(proof_options["@context"], document.get("@context"))
         document["@context"] = copy.deepcopy(proof_options["@context"])
-    transformed_data = transformation(document, proof_options)
+    transformed_data, expanded = transformation(document, proof_options)
     proof_config = proof_configuration(proof_options, document)
     hash_data = hashing(transformed_data, proof_config)
     proof_verification(hash_data, proof_bytes, proof_options, resolve_public_key)
-    return document
+    return SignedData(document, expanded)
 
 
 def _check_context_prefix(proof_context: object, document_context: object) -> None:

@@ -30,6 +30,7 @@ from verify_api.services.verification import load_keyring, verify_credential_val
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
 from verify_api.verification.presentation import check_presentation_sync
 from verify_api.verification.report import FORMAT, ISSUER, PROOF, REGISTER, STATUS, TIER, VALID_FROM, VALID_UNTIL
+from verify_api.verification.signed_claims import check_signed_claims
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -111,6 +112,7 @@ def prepare_credential(
             DATA_INTEGRITY_V2_CONTEXT,
         ]
     shape = read_credential_shape(document)
+    check_signed_claims(document)  # what we sign must be what a JSON reader of it reads (compacted form)
     if shape.issuer_id != issuer_id:
         raise InvalidCredentialError(
             f"issuer {shape.issuer_id!r} does not match this issuer's configured identity {issuer_id!r}", path="issuer"

@@ -23,7 +23,7 @@ from verify_api.verification.document import check_structure_limits, read_creden
 from verify_api.verification.keyring import KeyRing
 from verify_api.verification.presented import Presented, decode_credential_object, decode_presented, media_type_of
 from verify_api.verification.register import credential_id_from_url, not_in_register, register_findings
-from verify_api.verification.securing import check_securing_sync
+from verify_api.verification.securing import check_securing
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -66,7 +66,11 @@ async def verify_decoded(
     except InvalidCredentialError as exc:
         return unreadable_report(presented, exc.detail)
     keyring = keyring or await load_keyring(conn, settings)
-    securing = await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
+    securing = await check_securing(presented, keyring, now=now)
+    if securing.format_problem is not None:  # the JSON is not what was signed: read nothing from it
+        report = unreadable_report(presented, securing.format_problem.detail, securing)
+        report.checks[0] = securing.format_problem
+        return report
     try:
         shape = read_credential_shape(presented.document)
     except InvalidCredentialError as exc:

@@ -21,7 +21,8 @@ VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"})
 OB_CONTEXT_MARKERS = ("purl.imsglobal.org/spec/ob/v3p0", "imsglobal.github.io/openbadges-specification")
-MAX_NODES = 2_000
+MAX_VALUES = 5_000  # every JSON value outside @context
+MAX_BLANK_NODES = 100  # objects without an id, @list items: what RDF canonicalisation must label
 MAX_DEPTH = 32
 
 
@@ -85,20 +86,54 @@ def read_credential_shape(document: object, *, require_known_contexts: bool = Tr
 
 
 def check_structure_limits(document: object) -> None:
-    """Hostile-input caps: canonicalisation cost grows with the node count (and worse with blank nodes)."""
-    nodes = 0
-    stack: list[tuple[object, int]] = [(document, 0)]
+    """Hostile-input caps, checked before canonicalisation, whose cost grows with the size (and worse with blank nodes).
+
+    Counts every JSON value (objects, list items, strings, numbers, booleans, nulls), and separately the values
+    that become blank nodes in RDF: objects without an ``id``/``@id`` and the items of an ``@list`` (each list
+    item is one ``rdf:first``/``rdf:rest`` node). Inline `@context` objects count as values, not as nodes. A blank
+    node identifier used as an id is refused outright (see `_refuse_blank_node_identifier`).
+    """
+    values = 0
+    blank_nodes = 0
+    stack: list[tuple[object, int, bool]] = [(document, 0, False)]
     while stack:
-        value, depth = stack.pop()
+        value, depth, in_context = stack.pop()
+        values += 1
+        if values > MAX_VALUES:
+            raise InvalidCredentialError(f"the document has more than {MAX_VALUES} values")
         if depth > MAX_DEPTH:
             raise InvalidCredentialError(f"the document nests deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
-            nodes += 1
-            stack.extend((v, depth + 1) for v in value.values())
+            if not in_context and _is_blank_node(value):
+                blank_nodes += 1
+                _refuse_blank_node_identifier(value)
+            items = value.get("@list")
+            if not in_context and isinstance(items, list):
+                blank_nodes += len(items)
+            stack.extend((v, depth + 1, in_context or k == "@context") for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend((v, depth + 1) for v in value)
-        if nodes > MAX_NODES:
-            raise InvalidCredentialError(f"the document has more than {MAX_NODES} objects")
+            stack.extend((v, depth + 1, in_context) for v in value)
+        if blank_nodes > MAX_BLANK_NODES:
+            raise InvalidCredentialError(
+                f"the document has more than {MAX_BLANK_NODES} blank nodes (objects without an id, list items)"
+            )
+
+
+def _refuse_blank_node_identifier(node: dict[str, Any]) -> None:
+    """VC 2.0 §4.4: an id is a URL. A blank node identifier (``_:b0``) is not, and it is what lets a document tie
+    blank nodes into the cycles that make RDF canonicalisation exponential (poison graphs, RDFC-1.0 §7)."""
+    identifier = node.get("id", node.get("@id"))
+    if isinstance(identifier, str) and identifier.startswith("_:"):
+        raise InvalidCredentialError(
+            f"id {identifier[:40]!r} is a blank node identifier, not a URL (VC Data Model 2.0 §4.4)", path="id"
+        )
+
+
+def _is_blank_node(node: dict[str, Any]) -> bool:
+    if "@value" in node:
+        return False
+    identifier = node.get("id", node.get("@id"))
+    return not isinstance(identifier, str) or identifier.startswith("_:")
 
 
 def parse_date_time_stamp(value: object, name: str) -> datetime:

@@ -1,25 +1,32 @@
 """Does the proof hold? Data Integrity (embedded proof) or JOSE (compact JWS), with keys from the `KeyRing`.
 
 Data Integrity: VC Data Integrity 1.0 §4.4 Verify Proof (https://www.w3.org/TR/vc-data-integrity/#verify-proof),
-via `proofs.data_integrity.verify_proofs`, plus the proof's own time bounds (§2.1 `created`, `expires`).
+via `proofs.data_integrity.verify_proofs_with_signed_data`, plus the proof's own time bounds (§2.1 `created`,
+`expires`), then `signed_claims`: the JSON the other checks read must be what the proof signed (a failed `format`
+check in `SecuringOutcome.format_problem` otherwise). With several proofs (§4.5 sets and chains) the issuer check
+judges the first key that is not the issuer's, so every proof's key must belong to the issuer.
 JOSE: RFC 7515 §5.2 via `proofs.jose.verify_jws`, then the JWT claims that must agree with the credential
 (VC Data Model 1.1 §6.3.1 "JWT decoding", https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from verify_api.errors import InvalidCredentialError, ProofError, UnresolvableKeyError
-from verify_api.proofs.data_integrity import verify_proofs
+from verify_api.errors import DataLossError, InvalidCredentialError, ProofError, UnresolvableKeyError
+from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jose import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
-from verify_api.verification.report import PROOF, failed, passed, unchecked
+from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
+from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_compacted_form, check_signed_claims
 
 if TYPE_CHECKING:
+    from verify_api.proofs.eddsa import SignedData
     from verify_api.schemas import Check
     from verify_api.verification.keyring import KeyRing, ResolvedKey
     from verify_api.verification.presented import Presented
@@ -36,6 +43,28 @@ class SecuringOutcome:
     created: datetime | None = None  # proof `created` or JWT `iat`: claimed by whoever signed
     not_before: datetime | None = None  # JWT `nbf`
     expires: datetime | None = None  # JWT `exp` (a Data Integrity proof's `expires` is checked here)
+    # A failed `format` check when the JSON members are not what the proof signed (`signed_claims`); the report
+    # must show it instead of a passed format check.
+    format_problem: Check | None = None
+    # Every proof's key, in proof order; `key` is the one the issuer check must judge (see `_issuer_key`).
+    keys: tuple[ResolvedKey, ...] = ()
+
+
+# Presented documents are canonicalised one at a time per process. Canonicalisation is pure Python and holds the
+# GIL, so running several at once is no faster; queueing them (without a thread) means a burst of hostile documents
+# keeps one worker thread busy, not all of them, and never delays our own issuance, which does not queue here.
+_PRESENTED_PROOF_CHECKS = 1
+_presented_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+async def check_securing(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
+    """`check_securing_sync` in a worker thread, at most `_PRESENTED_PROOF_CHECKS` at a time per event loop."""
+    loop = asyncio.get_running_loop()
+    slots = _presented_slots.get(loop)
+    if slots is None:
+        slots = _presented_slots[loop] = asyncio.Semaphore(_PRESENTED_PROOF_CHECKS)
+    async with slots:
+        return await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
 
 
 def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
@@ -47,6 +76,10 @@ def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime
         return _check_data_integrity(presented.document, keyring, now)
     except UnresolvableKeyError as exc:
         return SecuringOutcome(unchecked(PROOF, exc.detail), _mechanism_of(presented))
+    except DataLossError as exc:
+        check = failed(PROOF, f"the proof does not verify: {exc.detail}")
+        check.problem_type = DATA_LOSS_DETECTION_ERROR
+        return SecuringOutcome(check, _mechanism_of(presented))
     except (ProofError, InvalidCredentialError) as exc:
         return SecuringOutcome(failed(PROOF, f"the proof does not verify: {exc.detail}"), _mechanism_of(presented))
     except (ValueError, TypeError, KeyError, RecursionError):
@@ -65,10 +98,12 @@ def _check_data_integrity(document: dict[str, Any], keyring: KeyRing, now: datet
             "no proof",
         )
     keyring.resolved.clear()
-    verified = verify_proofs(document, keyring.raw_ed25519, expected_proof_purpose="assertionMethod")
+    results = verify_proofs_with_signed_data(document, keyring.raw_ed25519, expected_proof_purpose="assertionMethod")
+    verified = [proof for proof, _ in results]
     first = verified[0]
     mechanism = f"Data Integrity {first.cryptosuite}"
-    key = keyring.resolved[0]
+    keys = tuple(keyring.resolved)
+    key = _issuer_key(keys, document.get("issuer"))
     created = parse_date_time_stamp(first.created, "proof.created") if first.created else None
     if created is not None and created > now + CLOCK_SKEW:
         detail = f"the proof claims a creation time in the future ({first.created})"
@@ -80,7 +115,30 @@ def _check_data_integrity(document: dict[str, Any], keyring: KeyRing, now: datet
     detail = f"{first.cryptosuite} signature verified with {first.verification_method}"
     if len(verified) > 1:
         detail += f" ({len(verified)} proofs, all verified)"
-    return SecuringOutcome(passed(PROOF, detail), mechanism, key=key, created=created)
+    format_problem = _signed_claims_problem(document, results[0][1])
+    return SecuringOutcome(
+        passed(PROOF, detail), mechanism, key=key, created=created, format_problem=format_problem, keys=keys
+    )
+
+
+def _signed_claims_problem(document: dict[str, Any], signed: SignedData) -> Check | None:
+    """A failed format check unless the JSON the checks read is what the proof signed (`signed_claims`)."""
+    unsecured = {name: value for name, value in signed.document.items() if name != "proof"}
+    try:
+        check_compacted_form({name: value for name, value in document.items() if name != "proof"})
+        check_signed_claims(unsecured, signed.expanded)
+    except (InvalidCredentialError, ProofError) as exc:
+        check = failed(FORMAT, f"not what was signed: {exc.detail}")
+        check.problem_type = DATA_LOSS_DETECTION_ERROR
+        return check
+    return None
+
+
+def _issuer_key(keys: tuple[ResolvedKey, ...], issuer: object) -> ResolvedKey:
+    """The key the issuer check judges: with several proofs (a set or a `previousProof` chain, VC Data Integrity
+    §4.5), the first whose controller is not the issuer, so that every proof's key must belong to the issuer."""
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return next((key for key in keys if key.controller != issuer_id), keys[0])
 
 
 def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
