@@ -50,9 +50,17 @@ SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE holder_i
 SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE organization_id = $1 ORDER BY issued_at
 
 -- name: supersede_lapsed_credential --
-UPDATE credentials SET status = 'superseded', status_changed_at = $3, status_reason = 'lapsed_reissued'
-WHERE id = $1 AND status = 'active' AND valid_until <= $2
-RETURNING id
+-- Superseded credentials are marked in the published revocation list, so the change bumps its lists' versions in
+-- the same statement (a cached list is never stale once the API has answered).
+WITH superseded AS (
+    UPDATE credentials SET status = 'superseded', status_changed_at = $3, status_reason = 'lapsed_reissued'
+    WHERE id = $1 AND status = 'active' AND valid_until <= $2
+    RETURNING id, revocation_list, suspension_list
+), bumped AS (
+    UPDATE status_lists SET version = version + 1, updated_at = $3
+    WHERE id IN (SELECT revocation_list FROM superseded UNION SELECT suspension_list FROM superseded)
+)
+SELECT id FROM superseded
 
 -- name: upsert_signing_key --
 INSERT INTO signing_keys (kid, public_key_multibase, created_at)
