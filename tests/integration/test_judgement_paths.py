@@ -18,7 +18,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL
-from tests.factories import digest, issue, make_aida, make_assessment, make_cai, make_organization
+from tests.factories import digest, make_aida, make_assessment, make_cai, make_organization
 from tests.lifecycle_helpers import status_bit, transition
 from verify_api.app import create_app
 from verify_api.db.pool import connect
