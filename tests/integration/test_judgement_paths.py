@@ -103,7 +103,7 @@ async def _cai_past_staff_grace(client: Client, headers: dict[str, str], clock: 
     assert (await client.delete(f"/v1/organizations/{org['id']}/staff/{gone}", headers=headers)).status_code == 204
     # Nobody looks for 31 days: the grace (30 days) ends unobserved, so no read or rule run has stored anything.
     clock.advance(days=31)
-    subject = org["credential"]
+    subject: dict[str, Any] = org["credential"]
     subject["organizationId"] = org["id"]
     return subject
 
