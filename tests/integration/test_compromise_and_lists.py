@@ -47,7 +47,7 @@ async def test_key_compromise_is_written_as_revocation_in_one_transaction(
         await transition(c, admin_headers, suspended["id"], "suspend", "holder_request")
     conn = await connect(database_url)
     try:
-        versions = dict(await conn.fetch("SELECT id, version FROM status_lists"))
+        versions = {r["id"]: r["version"] for r in await conn.fetch("SELECT id, version FROM status_lists")}
         outcome = await declare_key_compromised(conn, issuer_key.verification_method, since=since, now=clock.now)
         rows = {
             r["id"]: (r["status"], r["status_reason"])
@@ -56,7 +56,7 @@ async def test_key_compromise_is_written_as_revocation_in_one_transaction(
         events = await conn.fetch(
             "SELECT credential_id, data ->> 'reason' AS reason FROM events WHERE kind = 'credential_revoked'"
         )
-        after = dict(await conn.fetch("SELECT id, version FROM status_lists"))
+        after = {r["id"]: r["version"] for r in await conn.fetch("SELECT id, version FROM status_lists")}
     finally:
         await conn.close()
     assert {c.id for c in outcome.invalidated} == {late["id"], suspended["id"]}
