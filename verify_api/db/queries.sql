@@ -25,13 +25,6 @@ ON CONFLICT ON CONSTRAINT organization_staff_pkey
                                    ELSE EXCLUDED.linked_at END
 RETURNING organization_id, holder_id, role, linked_at
 
--- name: count_active_aida_staff --
-SELECT count(DISTINCT s.holder_id) AS n
-FROM organization_staff s
-JOIN credentials c ON c.holder_id = s.holder_id AND c.tier = 'AIDA'
-WHERE s.organization_id = $1 AND s.unlinked_at IS NULL
-  AND c.status = 'active' AND c.valid_from <= $2 AND c.valid_until > $2
-
 -- name: insert_assessment --
 INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -129,10 +122,6 @@ WHERE ($1 = '' OR o.name ILIKE '%' || $1 || '%')
   AND EXISTS (SELECT 1 FROM credentials c WHERE c.organization_id = o.id)
 ORDER BY o.name, o.id
 LIMIT $2
-
--- name: list_credentials_for_organizations --
-SELECT id, organization_id, tier, status, status_reason, valid_from, valid_until, issued_at
-FROM credentials WHERE organization_id = ANY($1::uuid[]) ORDER BY issued_at DESC
 
 -- name: ping --
 SELECT 1
