@@ -50,6 +50,7 @@ EXPECTED: dict[str, Expected] = {
     "revoked": Expected("revoked", "misconduct", False, 1, 0),
     "superseded": Expected("superseded", "recertified", False, 1, 0),
     "key_compromised": Expected("revoked", "key_compromise", False, 1, 0),
+    "cai_inside_staff_grace": Expected("active", None, True, 0, 0),
     "cai_past_staff_grace": Expected("suspended", "staff_below_minimum", False, 0, 1),
 }
 
@@ -97,12 +98,14 @@ async def _key_compromised(client: Client, headers: dict[str, str], clock: FakeC
     return subject
 
 
-async def _cai_past_staff_grace(client: Client, headers: dict[str, str], clock: FakeClock) -> dict[str, Any]:
+async def _cai_short_of_staff(
+    client: Client, headers: dict[str, str], clock: FakeClock, *, days: int
+) -> dict[str, Any]:
     org = await make_cai(client, headers)
     gone = org["staff"][0]["holderId"]
     assert (await client.delete(f"/v1/organizations/{org['id']}/staff/{gone}", headers=headers)).status_code == 204
-    # Nobody looks for 31 days: the grace (30 days) ends unobserved, so no read or rule run has stored anything.
-    clock.advance(days=31)
+    # Nobody looks meanwhile: past the grace (30 days) it ends unobserved, so no read or rule run stored anything.
+    clock.advance(days=days)
     subject: dict[str, Any] = org["credential"]
     subject["organizationId"] = org["id"]
     return subject
@@ -115,7 +118,8 @@ SETUP: dict[str, Callable[[Client, dict[str, str], FakeClock], Awaitable[dict[st
     "revoked": _revoked,
     "superseded": _superseded,
     "key_compromised": _key_compromised,
-    "cai_past_staff_grace": _cai_past_staff_grace,
+    "cai_inside_staff_grace": lambda client, headers, clock: _cai_short_of_staff(client, headers, clock, days=29),
+    "cai_past_staff_grace": lambda client, headers, clock: _cai_short_of_staff(client, headers, clock, days=31),
 }
 
 
