@@ -1,9 +1,10 @@
 -- Register entries as the one judgement (domain/verdict.py) reads them: each credential joined with the key that
--- signed it. register_repository.py loads these at import.
+-- signed it. register_repository.py loads these at import. The judgement never reads the signed document, so these
+-- lists leave it empty (`''::bytea`); `Repository.get_credential` is the way to the document.
 
 -- name: list_holder_credential_records --
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
-       c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
+       c.status, c.status_reason, c.status_changed_at, ''::bytea AS document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
        c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
        k.created_at AS key_created_at, k.retired_at AS key_retired_at
 FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id
@@ -11,7 +12,7 @@ WHERE c.holder_id = $1 ORDER BY c.issued_at, c.id
 
 -- name: list_organization_credential_records --
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
-       c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
+       c.status, c.status_reason, c.status_changed_at, ''::bytea AS document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
        c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
        k.created_at AS key_created_at, k.retired_at AS key_retired_at
 FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id
@@ -22,7 +23,7 @@ WHERE c.organization_id = ANY($1::uuid[]) ORDER BY c.issued_at DESC, c.id
 -- person holds, or NULL credential columns when they hold none.
 SELECT s.holder_id AS staff_holder_id, s.linked_at AS staff_linked_at, s.unlinked_at AS staff_unlinked_at,
        c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
-       c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
+       c.status, c.status_reason, c.status_changed_at, ''::bytea AS document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
        c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
        k.created_at AS key_created_at, k.retired_at AS key_retired_at
 FROM organization_staff s
@@ -34,7 +35,7 @@ ORDER BY s.holder_id, c.issued_at, c.id
 -- name: organization_credentials_in_suspension_list --
 -- The credentials on a suspension list whose state the organisation rules can change with time alone.
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.subject_name, c.verification_code, c.valid_from, c.valid_until,
-       c.status, c.status_reason, c.status_changed_at, c.document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
+       c.status, c.status_reason, c.status_changed_at, ''::bytea AS document, c.cryptosuite, c.signing_key_id, c.predecessor_id,
        c.issued_at, k.public_key_multibase AS key_multibase, k.compromised_since AS key_compromised_since,
        k.created_at AS key_created_at, k.retired_at AS key_retired_at, c.suspension_index
 FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id

@@ -2,6 +2,7 @@
 
 Every path that asks whether a stored credential is valid reads its rows here (or through
 `Repository.get_credential`, the same columns) and lets the judgement decide; no SQL here decides validity.
+The records listed here carry an empty `document` (the judgement never reads it; lists of them stay small).
 """
 
 from __future__ import annotations
