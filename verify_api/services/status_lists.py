@@ -129,12 +129,13 @@ async def published_status_list(
     # but signed no earlier than the key that signs it came into service.
     signed_at = max(moment, await _key_in_service_since(conn, key, fallback=moment))
     derived = await derived_suspensions(conn, status_list, settings=settings, now=now) if at is None else {}
-    cache_key = (list_id, status_list.version, ("" if at is None else rfc3339(at)) + _digest(derived))
+    variant = ("" if at is None else rfc3339(at)) + _digest(derived) + "@" + key.verification_method
+    cache_key = (list_id, status_list.version, variant)
     found = cache.get(cache_key)
     if found is not None:
         return found
-    indexes = sorted(set(await repo.set_indexes(status_list, at)) - {i for i, on in derived.items() if not on})
-    indexes = sorted(set(indexes) | {i for i, on in derived.items() if on})
+    stored = set(await repo.set_indexes(status_list, at))
+    indexes = sorted((stored - {i for i, on in derived.items() if not on}) | {i for i, on in derived.items() if on})
     body = await asyncio.to_thread(
         sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
     )
