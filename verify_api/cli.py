@@ -188,7 +188,10 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
             await conn.close()
         assert outcome.key.compromised_since is not None
         lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
-        lines.append(f"{len(outcome.invalidated)} credential(s) signed at or after that time now fail verification:")
+        lines.append(
+            f"{len(outcome.invalidated)} credential(s) signed at or after that time are revoked (key_compromise); "
+            "`verify-api keys reissue` re-issues them under the active key:"
+        )
         lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.invalidated)
         lines.append(f"{len(outcome.to_reissue)} credential(s) signed before it stay valid; re-issue them:")
         lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.to_reissue)
@@ -198,6 +201,39 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
         asyncio.run(_migrate(url))
         print("\n".join(asyncio.run(run(url))))
     return 0
+
+
+def cmd_keys_reissue(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from verify_api.lifecycle_commands import _issuer_key
+    from verify_api.services.reissue import reissue_compromised
+
+    settings = _settings()
+    key = _issuer_key()
+
+    async def run(url: str) -> tuple[list[str], int]:
+        conn = await connect(url)
+        try:
+            outcomes = await reissue_compromised(conn, key, settings=settings, now=datetime.now(UTC))
+        finally:
+            await conn.close()
+        lines = [f"re-issuing under {key.verification_method}:"]
+        for o in outcomes:
+            lines.append(
+                f"  {o.old_id} {o.tier} -> {o.new_id}"
+                if o.new_id
+                else f"  {o.old_id} {o.tier} NOT re-issued: {o.problem}"
+            )
+        done = sum(1 for o in outcomes if o.new_id)
+        lines.append(f"{done} credential(s) re-issued, {len(outcomes) - done} not")
+        return lines, 0 if done == len(outcomes) else 1
+
+    with database_url(settings) as url:
+        asyncio.run(_migrate(url))
+        lines, code = asyncio.run(run(url))
+    print("\n".join(lines))
+    return code
 
 
 def cmd_api_keys_create(args: argparse.Namespace) -> int:
@@ -317,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     compromise.add_argument("kid", help="the key id, as `keys list` shows it")
     compromise.add_argument("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-27T09:00:00Z")
     compromise.set_defaults(func=cmd_keys_compromise)
+    keys.add_parser(
+        "reissue", help="re-issue, under the active key, the credentials a key compromise revoked (prints new ids)"
+    ).set_defaults(func=cmd_keys_reissue)
     api_keys = sub.add_parser("api-keys", help="admin API keys").add_subparsers(dest="api_keys_command", required=True)
     create = api_keys.add_parser("create", help="create an API key; prints the secret alone on the last line")
     create.add_argument("--name", required=True)

@@ -116,7 +116,7 @@ async def verify_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[st
     if not q:
         return verify_form()
     if q.startswith(OFFLINE_PREFIX):
-        return await offline_report(conn, q, now=now)
+        return await offline_report(conn, q, settings=runtime.settings, now=now)
     try:
         credential_id = await pages.resolve_typed_reference(conn, q)
     except InvalidInputError as exc:
@@ -128,8 +128,8 @@ async def verify_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[st
     return Redirect(f"/c/{credential_id}", status_code=303)
 
 
-async def offline_report(conn: Conn, text: str, *, now: Now) -> Template:
-    report = await check_offline_text(conn, text, now=now)
+async def offline_report(conn: Conn, text: str, *, settings: Settings, now: Now) -> Template:
+    report = await check_offline_text(conn, text, settings=settings, now=now)
     return verify_form(report=pages.offline_report_page(report))
 
 
@@ -143,7 +143,7 @@ async def verify_submission(request: Request[Any, Any, Any], conn: Conn, runtime
     elif isinstance(pasted, str) and pasted.strip():
         text = pasted.strip()
         if text.startswith(OFFLINE_PREFIX):
-            return await offline_report(conn, text, now=now)
+            return await offline_report(conn, text, settings=runtime.settings, now=now)
         data, content_type = text.encode("utf-8"), "application/json" if text.startswith("{") else "application/jwt"
     else:
         error = {"title": "Nothing to verify", "detail": "Choose a badge file or paste a credential first."}

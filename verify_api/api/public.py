@@ -53,7 +53,6 @@ async def get_credential(
             cache=runtime.proof_cache,
             now=runtime.clock(),
             at=_aware(at),
-            key=runtime.issuer_key,
         )
 
 

@@ -16,7 +16,14 @@ UPDATE status_lists SET version = version + 1, updated_at = $2 WHERE id = $1
 SELECT id, purpose, size, created_at, version, updated_at FROM status_lists WHERE id = $1
 
 -- name: revoked_indexes --
-SELECT revocation_index AS idx FROM credentials WHERE revocation_list = $1 AND status = 'revoked'
+-- The revocation purpose marks every credential that can never be valid again: revoked (key compromise is stored
+-- as a revocation with reason key_compromise), superseded, and, as domain/verdict.judge_signing_key says, anything
+-- signed outside its key's service window (a guard for rows written by a server that missed a key change).
+SELECT c.revocation_index AS idx
+FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id
+WHERE c.revocation_list = $1
+  AND (c.status IN ('revoked', 'superseded')
+       OR c.issued_at >= k.compromised_since OR c.issued_at >= k.retired_at OR c.issued_at < k.created_at)
 
 -- name: suspended_indexes --
 SELECT suspension_index AS idx FROM credentials WHERE suspension_list = $1 AND status = 'suspended'
@@ -29,7 +36,7 @@ JOIN LATERAL (
     WHERE e.credential_id = c.id AND e.kind LIKE 'credential\_%' AND e.occurred_at <= $2
     ORDER BY e.seq DESC LIMIT 1
 ) last ON true
-WHERE c.revocation_list = $1 AND last.kind = 'credential_revoked'
+WHERE c.revocation_list = $1 AND last.kind IN ('credential_revoked', 'credential_superseded')
 
 -- name: suspended_indexes_at --
 SELECT c.suspension_index AS idx

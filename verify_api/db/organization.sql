@@ -1,13 +1,5 @@
 -- What the organisation rules read, and ending staff links.
 
--- name: staff_aida_periods --
-SELECT s.holder_id, s.linked_at, s.unlinked_at,
-       c.status, c.valid_from, c.valid_until, c.status_changed_at
-FROM organization_staff s
-LEFT JOIN credentials c ON c.holder_id = s.holder_id AND c.tier = 'AIDA'
-WHERE s.organization_id = $1
-ORDER BY s.holder_id, c.issued_at
-
 -- name: current_org_credential --
 SELECT id, tier, status, status_reason, valid_until, issued_at
 FROM credentials WHERE organization_id = $1 AND status IN ('active', 'suspended')

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.db.queries import load_queries
-from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -17,7 +16,6 @@ if TYPE_CHECKING:
 
 
 class OrganizationQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    staff_aida_periods: str
     current_org_credential: str
     latest_governance_record: str
     organizations_of_holder: str
@@ -46,25 +44,6 @@ class GovernanceRecord(msgspec.Struct, frozen=True):
 class OrganizationRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-
-    async def staff_coverage(self, org_id: UUID) -> list[StaffCoverage]:
-        staff: dict[UUID, StaffCoverage] = {}
-        for row in await self.conn.fetch(SQL.staff_aida_periods, org_id):
-            holder = row["holder_id"]
-            entry = staff.setdefault(
-                holder,
-                StaffCoverage(holder_id=holder, linked_at=row["linked_at"], unlinked_at=row["unlinked_at"], aida=[]),
-            )
-            if row["status"] is not None:
-                entry.aida.append(
-                    AidaPeriod(
-                        status=row["status"],
-                        valid_from=row["valid_from"],
-                        valid_until=row["valid_until"],
-                        status_changed_at=row["status_changed_at"],
-                    )
-                )
-        return list(staff.values())
 
     async def current_credential(self, org_id: UUID) -> OrgCredential | None:
         row = await self.conn.fetchrow(SQL.current_org_credential, org_id)

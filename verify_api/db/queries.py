@@ -22,7 +22,6 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     insert_organization: str
     get_organization: str
     insert_staff_link: str
-    count_active_aida_staff: str
     insert_assessment: str
     list_holder_assessments: str
     list_organization_assessments: str
@@ -53,7 +52,6 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     insert_api_client: str
     get_api_client_by_prefix: str
     search_organizations: str
-    list_credentials_for_organizations: str
     ping: str
 
 

@@ -25,13 +25,6 @@ ON CONFLICT ON CONSTRAINT organization_staff_pkey
                                    ELSE EXCLUDED.linked_at END
 RETURNING organization_id, holder_id, role, linked_at
 
--- name: count_active_aida_staff --
-SELECT count(DISTINCT s.holder_id) AS n
-FROM organization_staff s
-JOIN credentials c ON c.holder_id = s.holder_id AND c.tier = 'AIDA'
-WHERE s.organization_id = $1 AND s.unlinked_at IS NULL
-  AND c.status = 'active' AND c.valid_from <= $2 AND c.valid_until > $2
-
 -- name: insert_assessment --
 INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -62,9 +55,17 @@ SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE holder_i
 SELECT id, tier, status, valid_from, valid_until FROM credentials WHERE organization_id = $1 ORDER BY issued_at
 
 -- name: supersede_lapsed_credential --
-UPDATE credentials SET status = 'superseded', status_changed_at = $3, status_reason = 'lapsed_reissued'
-WHERE id = $1 AND status = 'active' AND valid_until <= $2
-RETURNING id
+-- Superseded credentials are marked in the published revocation list, so the change bumps its lists' versions in
+-- the same statement (a cached list is never stale once the API has answered).
+WITH superseded AS (
+    UPDATE credentials SET status = 'superseded', status_changed_at = $3, status_reason = 'lapsed_reissued'
+    WHERE id = $1 AND status = 'active' AND valid_until <= $2
+    RETURNING id, revocation_list, suspension_list
+), bumped AS (
+    UPDATE status_lists SET version = version + 1, updated_at = $3
+    WHERE id IN (SELECT revocation_list FROM superseded UNION SELECT suspension_list FROM superseded)
+)
+SELECT id FROM superseded
 
 -- name: upsert_signing_key --
 INSERT INTO signing_keys (kid, public_key_multibase, created_at)
@@ -165,10 +166,6 @@ WHERE ($1 = '' OR o.name ILIKE '%' || $1 || '%')
   AND EXISTS (SELECT 1 FROM credentials c WHERE c.organization_id = o.id)
 ORDER BY o.name, o.id
 LIMIT $2
-
--- name: list_credentials_for_organizations --
-SELECT id, organization_id, tier, status, status_reason, valid_from, valid_until, issued_at
-FROM credentials WHERE organization_id = ANY($1::uuid[]) ORDER BY issued_at DESC
 
 -- name: ping --
 SELECT 1

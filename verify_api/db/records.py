@@ -147,17 +147,6 @@ class ApiClientRecord(msgspec.Struct, frozen=True):
     scopes: list[str]
 
 
-class RegistryCredentialRecord(msgspec.Struct, frozen=True):
-    id: str
-    organization_id: UUID
-    tier: str
-    status: str
-    status_reason: str | None
-    valid_from: datetime
-    valid_until: datetime
-    issued_at: datetime
-
-
 class RegistryOrganizationRecord(msgspec.Struct, frozen=True):
     id: UUID
     name: str

@@ -17,7 +17,6 @@ from verify_api.db.records import (
     HolderRecord,
     NewCredential,
     OrganizationRecord,
-    RegistryCredentialRecord,
     RegistryOrganizationRecord,
     SigningKeyRecord,
     StaffLinkRecord,
@@ -142,9 +141,6 @@ class Repository:
     async def link_staff(self, org_id: UUID, holder_id: UUID, role: str | None, now: datetime) -> StaffLinkRecord:
         row = await self._fetchrow(SQL.insert_staff_link, org_id, holder_id, role, now)
         return msgspec.convert(dict(row or {}), StaffLinkRecord)
-
-    async def count_active_aida_staff(self, org_id: UUID, now: datetime) -> int:
-        return int(await self.conn.fetchval(SQL.count_active_aida_staff, org_id, now))
 
     # assessments
     async def insert_assessment(self, rec: AssessmentRecord, recorded_by: UUID | None) -> AssessmentRecord:
@@ -305,7 +301,3 @@ class Repository:
     async def search_organizations(self, query: str, limit: int) -> list[RegistryOrganizationRecord]:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return _rows(await self.conn.fetch(SQL.search_organizations, escaped, limit), RegistryOrganizationRecord)
-
-    async def list_credentials_for_organizations(self, org_ids: list[UUID]) -> list[RegistryCredentialRecord]:
-        rows = await self.conn.fetch(SQL.list_credentials_for_organizations, org_ids)
-        return _rows(rows, RegistryCredentialRecord)

@@ -123,6 +123,9 @@ class AssessmentFact(msgspec.Struct, frozen=True):
 
 
 class HeldCredential(msgspec.Struct, frozen=True):
+    """A credential the subject holds; `status` is the one judgement's (services.judgement.held_credentials), so
+    a key-compromised or rule-suspended credential is never "active" here."""
+
     id: str
     tier: Tier
     status: str

@@ -7,7 +7,14 @@ for a moment in the past, the stored status replayed from the event log.
 
 States, most decisive first: a credential signed inside a compromised key window, or outside its key's service
 window, is `key_compromised` / `untrusted_key` whatever its stored status; then `revoked`, `superseded`,
-`suspended` (stored); then `not_yet_valid` and `expired` (derived from the dates, never stored); else `valid`.
+`suspended` (stored); then `suspended` by the organisation rules (derived: a CAI past its staff grace, a CAE past
+its governance grace, whether or not a rule run has written it yet); then `not_yet_valid` and `expired` (derived
+from the dates, never stored); else `valid`.
+
+The organisation rules enter as the organisation's `Standing` (domain/organization_rules), which the caller
+computes from the same data the rules read. A suspension the rules made themselves (`RULE_SUSPENSIONS`) that the
+standing no longer calls for is judged as lifted: the rules would reinstate it on their next run, so every path
+already says so.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
+    from verify_api.domain.organization_rules import Standing
 
 State = Literal[
     "valid", "not_yet_valid", "expired", "suspended", "revoked", "superseded", "key_compromised", "untrusted_key"
@@ -35,6 +43,12 @@ PUBLIC_STATUS: dict[State, str] = {
     "key_compromised": "revoked",
     "untrusted_key": "revoked",
 }
+
+
+# Suspensions the organisation rules make and lift themselves. A CAE's overdue-governance suspension is lifted by
+# recording the review, which renews the credential (a write), so only the CAI's is lifted by the standing alone.
+RULE_SUSPENSIONS: dict[str, str] = {"staff_below_minimum": "CAI", "governance_review_overdue": "CAE"}
+SELF_LIFTING_SUSPENSIONS = ("staff_below_minimum",)
 
 
 class CredentialVerdict(msgspec.Struct, frozen=True, kw_only=True):
@@ -59,15 +73,25 @@ def judge_credential(
     now: datetime,
     stored_status: str | None = None,
     stored_reason: str | None = None,
+    standing: Standing | None = None,
 ) -> CredentialVerdict:
-    """Judge a register entry at `now`; `stored_status`/`stored_reason` override the row's (history replay)."""
+    """Judge a register entry at `now`.
+
+    `stored_status`/`stored_reason` override the row's (history replay). `standing` is the organisation's standing
+    at `now` under the organisation rules, for an organisation's credential (None for people, or for the past).
+    """
     key_problem = judge_signing_key(record)
     if key_problem is not None:
         return key_problem
     status = stored_status or record.status
     reason = stored_reason if stored_status is not None else record.status_reason
-    if status in ("revoked", "superseded", "suspended"):
+    if status == "suspended" and not _lifted_by_rules(record, reason, standing):
+        return CredentialVerdict(state="suspended", reason=reason, since=record.status_changed_at)
+    if status in ("revoked", "superseded"):
         return CredentialVerdict(state=status, reason=reason, since=record.status_changed_at)  # type: ignore[arg-type]
+    rule = _suspended_by_rules(record, standing, now)
+    if rule is not None:
+        return rule
     if now < record.valid_from:
         return CredentialVerdict(state="not_yet_valid", since=record.valid_from)
     if now >= record.valid_until:
@@ -85,3 +109,22 @@ def judge_signing_key(record: CredentialRecord) -> CredentialVerdict | None:
     if record.issued_at < record.key_created_at:
         return CredentialVerdict(state="untrusted_key", reason="signed_before_key_created", since=record.issued_at)
     return None
+
+
+def _suspended_by_rules(record: CredentialRecord, standing: Standing | None, now: datetime) -> CredentialVerdict | None:
+    """A rule's suspension that is due at `now` (CAI past its staff grace, CAE past its governance grace)."""
+    if standing is None or not standing.suspension_due(now) or standing.reason is None:
+        return None
+    if RULE_SUSPENSIONS.get(standing.reason) != record.tier:
+        return None
+    return CredentialVerdict(state="suspended", reason=standing.reason, since=standing.suspends_at)
+
+
+def _lifted_by_rules(record: CredentialRecord, reason: str | None, standing: Standing | None) -> bool:
+    """A suspension the rules made for a shortfall that has since been made good (the rules reinstate it)."""
+    return (
+        standing is not None
+        and reason in SELF_LIFTING_SUSPENSIONS
+        and RULE_SUSPENSIONS.get(reason or "") == record.tier
+        and not standing.at_risk
+    )

@@ -23,7 +23,7 @@ from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.tiers import TIERS
 from verify_api.errors import CredentialNotFoundError
-from verify_api.services.lookup import public_status
+from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import offline_payload_for
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.domain.verdict import CredentialVerdict
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -110,14 +111,13 @@ async def get_record(conn: Connection, credential_id: str) -> CredentialRecord:
 
 
 def badge_content_sync(
-    record: CredentialRecord, *, settings: Settings, issuer_key: IssuerKey, now: datetime
+    record: CredentialRecord, *, verdict: CredentialVerdict, settings: Settings, issuer_key: IssuerKey
 ) -> BadgeContent:
-    """What the badge shows now. The offline QR is added only to an active credential's badge."""
+    """What the badge shows: the judgement's status (`services.judgement.judge_stored`), and the offline QR only
+    while the judgement calls the credential valid."""
     info = TIERS[record.tier]
-    status = public_status(record, now)
-    offline = None
-    if settings.offline_qr and status == "active":
-        offline = offline_payload_for(record, issuer_key.signer)
+    status = verdict.public_status
+    offline = offline_payload_for(record, verdict, issuer_key.signer) if settings.offline_qr else None
     return BadgeContent(
         tier=record.tier,
         tier_title=info.title,
@@ -145,7 +145,8 @@ async def plan_badge(
 ) -> BadgePlan:
     """Look the credential up and decide what its badge shows; cheap enough to run before an ETag check."""
     record = await get_record(conn, credential_id)
-    content = badge_content_sync(record, settings=settings, issuer_key=issuer_key, now=now)
+    verdict = await judge_stored(conn, record, settings=settings, now=now)
+    content = badge_content_sync(record, verdict=verdict, settings=settings, issuer_key=issuer_key)
     key = cache_key(content, fmt, scale=PNG_SCALE)
     if baked:  # the stored document never changes for an id, and the id is part of the content
         key = hashlib.sha256(f"{key}:baked".encode()).hexdigest()

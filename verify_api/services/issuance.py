@@ -18,7 +18,7 @@ from verify_api.db.repository import (
 )
 from verify_api.domain.codes import new_credential_id, new_verification_code
 from verify_api.domain.credential import CredentialDraft, build_unsigned_credential, rfc3339
-from verify_api.domain.tiers import TIERS, AssessmentFact, HeldCredential, SubjectFacts, check_tier_rule
+from verify_api.domain.tiers import TIERS, AssessmentFact, SubjectFacts, check_tier_rule
 from verify_api.errors import (
     CredentialNotFoundError,
     HolderNotFoundError,
@@ -28,6 +28,7 @@ from verify_api.errors import (
 )
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.services.context import IssuerKey, tier_policy, usable_signing_key
+from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots
 
 if TYPE_CHECKING:
@@ -108,7 +109,9 @@ async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: byte
     return IssueOutcome(credential, replayed=True)
 
 
-async def _subject_facts(repo: Repository, request: IssueCredentialRequest, now: datetime) -> tuple[str, SubjectFacts]:
+async def _subject_facts(
+    repo: Repository, request: IssueCredentialRequest, now: datetime, settings: Settings
+) -> tuple[str, SubjectFacts]:
     info = TIERS[request.tier]
     if info.subject_kind == "person":
         if request.holder_id is None or request.organization_id is not None:
@@ -128,12 +131,15 @@ async def _subject_facts(repo: Repository, request: IssueCredentialRequest, now:
         expected_kind = "consultancy" if request.tier == "CAI" else "enterprise"
         if org.kind != expected_kind:
             raise InvalidInputError(f"{request.tier} is for {expected_kind} organisations; this one is a {org.kind}")
-        name, staff = org.name, await repo.count_active_aida_staff(org.id, now)
+        name, staff = org.name, await count_valid_aida_staff(repo.conn, org.id, now=now)
     assessments = await repo.list_assessments(holder_id=request.holder_id, organization_id=request.organization_id)
-    held = await repo.list_subject_credentials(holder_id=request.holder_id, organization_id=request.organization_id)
+    # Held credentials and the staff count as the one judgement sees them (services.judgement).
+    held = await held_credentials(
+        repo.conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
+    )
     facts = SubjectFacts(
         assessments=[msgspec.convert({**a, "id": str(a["id"])}, AssessmentFact) for a in assessments],
-        credentials=[msgspec.convert(c, HeldCredential) for c in held],
+        credentials=held,
         aida_staff_count=staff,
     )
     return name, facts
@@ -154,7 +160,7 @@ async def issue_in_transaction(
 
     `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
-    subject_name, facts = await _subject_facts(repo, request, now)
+    subject_name, facts = await _subject_facts(repo, request, now, settings)
     # The document states dates to the second, so the register keeps exactly the same validity instants
     # (issued_at keeps full precision: key service windows and compromise times are compared against it).
     qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now.replace(microsecond=0))

@@ -6,9 +6,10 @@ gone (and so are `<name>.retired-*` copies earlier versions kept beside it); onl
 register and published (did.json, jwks.json), so earlier credentials keep verifying. A running server notices the
 rotation before it next signs (services/context.py `usable_signing_key`) and loads the new key: no restart.
 
-Compromise sets `compromised_since`: credentials the key signed at or after that time fail verification (by the
-register's `issued_at`, which an attacker cannot set, never by the proof's `created`); earlier ones stay valid and
-are listed for re-issue with the new key.
+Compromise sets `compromised_since` and is state, not a check: credentials the key signed at or after that time
+(by the register's `issued_at`, which an attacker cannot set, never by the proof's `created`) are revoked with
+reason `key_compromise` in the same transaction; earlier ones stay valid. `services.reissue` re-issues the revoked
+ones under the current key.
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from verify_api.db.key_repository import KeyRepository, SignedCredential
+from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, record_key_sync
+from verify_api.services.lifecycle import change_status
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -116,16 +119,26 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
 
 
 async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:
-    """Mark `kid` compromised from `since` (and retired, if it was still active); list what it signed."""
+    """Mark `kid` compromised from `since` (and retired, if it was still active), and make that state on every path.
+
+    In the same transaction every current credential the key signed at or after `since` (by the register's
+    `issued_at`) is revoked with reason `key_compromise`: a guarded status change with its event and a bump of its
+    status lists, exactly like an operator's revocation, so the status lists, SQL counts, tier rules, badges and the
+    offline QR all agree with the lookup. Credentials signed before `since` stay valid; `verify-api keys reissue`
+    re-issues the revoked ones under the current key.
+    """
     if since > now:
         raise SigningKeyStateError("--since is in the future; a compromise is declared for a time already passed")
     async with conn.transaction():
         record = await KeyRepository(conn).mark_compromised(kid, since, now)
         if record is None:
             raise SigningKeyStateError(f"no signing key has kid {kid!r} (see `verify-api keys list`)")
+        assert record.compromised_since is not None
+        cutoff = record.compromised_since
+        note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
+        for credential_id in await RegisterRepository(conn).credentials_in_compromised_window(kid, cutoff):
+            await change_status(conn, credential_id, "revoke", reason="key_compromise", note=note, now=now, actor=None)
         signed = await KeyRepository(conn).list_signed_by(kid)
-    assert record.compromised_since is not None
-    cutoff = record.compromised_since
     return CompromiseOutcome(
         key=record,
         invalidated=[c for c in signed if c.issued_at >= cutoff],

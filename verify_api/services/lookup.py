@@ -14,18 +14,18 @@ from verify_api.domain.codes import is_credential_id, normalize_verification_cod
 from verify_api.domain.credential import credential_url, did_web_for, rfc3339
 from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
+from verify_api.domain.verdict import RULE_SUSPENSIONS, CredentialVerdict, judge_credential, judge_signing_key
 from verify_api.errors import CredentialNotFoundError, InvalidInputError, ProofError
 from verify_api.proofs.data_integrity import verify_proof
 from verify_api.proofs.keys import decode_multikey
 from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
-from verify_api.services.organization_rules import evaluate_organization
+from verify_api.services.judgement import judge_stored
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
-    from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
 
@@ -74,10 +74,9 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
 
 
 def public_status(record: CredentialRecord, now: datetime, stored: str | None = None) -> str:
-    status = stored or record.status
-    if status != "active":
-        return status
-    return "expired" if now >= record.valid_until else "active"
+    """The public status word of a register entry, from the one judgement (without the organisation rules'
+    standing: prefer `services.judgement.judge_stored`, which every read path uses)."""
+    return judge_credential(record, now=now, stored_status=stored).public_status
 
 
 async def lookup_credential(
@@ -88,21 +87,21 @@ async def lookup_credential(
     cache: ProofCheckCache,
     now: datetime,
     at: datetime | None = None,
-    key: IssuerKey | None = None,
 ) -> CredentialView:
-    """The public view now, or (with `at`) as it stood at that moment, replayed from the event history."""
+    """The public view now, or (with `at`) as it stood at that moment, replayed from the event history.
+
+    Now: the one judgement, with the organisation rules' standing derived from the data (nothing is written on
+    read, and no argument changes the answer). At a past moment: the stored status replayed from the events.
+    """
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     record = await Repository(conn).get_credential(credential_id)
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    if record.organization_id is not None and at is None and key is not None:
-        # Organisation rules are evaluated on read, so the answer reflects a lapse the moment it happens.
-        await evaluate_organization(conn, record.organization_id, key=key, settings=settings, now=now)
-        record = await Repository(conn).get_credential(credential_id) or record
     lifecycle = LifecycleRepository(conn)
-    stored, reason = record.status, record.status_reason
-    if at is not None:
+    if at is None:
+        verdict = await judge_stored(conn, record, settings=settings, now=now)
+    else:
         if at > now:
             raise InvalidInputError("`at` is in the future; ask about the present or the past")
         events = await lifecycle.credential_events(record.id)
@@ -111,13 +110,13 @@ async def lookup_credential(
             raise CredentialNotFoundError(
                 f"credential {record.id} was issued at {rfc3339(record.issued_at)}; it did not exist at {rfc3339(at)}"
             )
-        stored = stored_at
+        verdict = judge_credential(record, now=at, stored_status=stored_at, stored_reason=reason)
     proof_check = cache.get(record.id, record.key_multibase)
     if proof_check is None:
         proof_check = await asyncio.to_thread(check_stored_proof_sync, record)
         cache.put(record.id, record.key_multibase, proof_check)
-    view = credential_view(record, proof_check, settings=settings, now=at or now, stored=stored, reason=reason)
-    if stored == "superseded":
+    view = credential_view(record, proof_check, verdict, settings=settings, now=at or now)
+    if verdict.state == "superseded" or (at is None and record.status == "superseded"):
         view.superseded_by = await lifecycle.successor_of(record.id)
         view.current = await lifecycle.newest_in_chain(record.id)
     view.notices = await prerequisite_notices(lifecycle, record, at or now)
@@ -150,50 +149,44 @@ async def prerequisite_notices(lifecycle: LifecycleRepository, record: Credentia
 def credential_view(
     record: CredentialRecord,
     proof_check: Check,
+    verdict: CredentialVerdict,
     *,
     settings: Settings,
     now: datetime,
-    stored: str | None = None,
-    reason: str | None = None,
 ) -> CredentialView:
-    stored = stored or record.status
-    status = public_status(record, now, stored)
-    checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(stored, status, reason)]
+    """The public view of a register entry: status and reason are the judgement's, the checks explain it."""
+    checks = [proof_check, _key_check(record), _validity_check(record, now), _status_check(verdict)]
     info = TIERS[record.tier]
     return CredentialView(
         id=record.id,
         url=credential_url(settings.base_url, record.id),
         tier=record.tier,
         title=info.title,
-        status=status,  # type: ignore[arg-type]
-        status_reason=reason if stored != "active" else None,
+        status=verdict.public_status,  # type: ignore[arg-type]
+        status_reason=verdict.reason,
         subject=SubjectView(name=record.subject_name, kind=info.subject_kind),
         issuer=IssuerView(id=did_web_for(settings.base_url), name=settings.issuer_name),
         valid_from=record.valid_from,
         valid_until=record.valid_until,
         verification_code=record.verification_code,
-        verified=all(c.result == "passed" for c in checks),
+        verified=verdict.valid and all(c.result == "passed" for c in checks),
         checks=checks,
     )
 
 
 def _key_check(record: CredentialRecord) -> Check:
-    compromised = record.key_compromised_since
-    if compromised is not None and record.issued_at >= compromised:
-        return Check(
-            name="signing key",
-            result="failed",
-            detail=f"signed with a key declared compromised since {rfc3339(compromised)}",
-        )
-    # The key must have been in service when the credential was issued (the same window POST /v1/verify checks).
-    retired = record.key_retired_at
-    if retired is not None and record.issued_at >= retired:
-        return Check(
-            name="signing key", result="failed", detail=f"signed after the key was retired on {rfc3339(retired)}"
-        )
-    if record.issued_at < record.key_created_at:
-        return Check(name="signing key", result="failed", detail="signed before the key was put in service")
-    return Check(name="signing key", result="passed", detail="signed by a key the PAI publishes and still trusts")
+    problem = judge_signing_key(record)
+    if problem is None:
+        return Check(name="signing key", result="passed", detail="signed by a key the PAI publishes and still trusts")
+    if problem.state == "key_compromised":
+        assert problem.since is not None
+        detail = f"signed with a key declared compromised since {rfc3339(problem.since)}"
+    elif problem.reason == "signed_after_key_retired":
+        assert record.key_retired_at is not None
+        detail = f"signed after the key was retired on {rfc3339(record.key_retired_at)}"
+    else:
+        detail = "signed before the key was put in service"
+    return Check(name="signing key", result="failed", detail=detail)
 
 
 def _validity_check(record: CredentialRecord, now: datetime) -> Check:
@@ -208,13 +201,18 @@ def _validity_check(record: CredentialRecord, now: datetime) -> Check:
     return Check(name="validity period", result="passed", detail=f"valid until {rfc3339(record.valid_until)}")
 
 
-def _status_check(stored: str, status: str, reason: str | None) -> Check:
-    if stored == "active":
+def _status_check(verdict: CredentialVerdict) -> Check:
+    if verdict.state in ("valid", "expired", "not_yet_valid"):  # dates are the validity check's to report
         return Check(name="status", result="passed", detail="neither revoked nor suspended")
-    why = f" ({reason})" if reason else ""
-    if stored == "superseded":
+    why = f" ({verdict.reason})" if verdict.reason else ""
+    since = f" since {rfc3339(verdict.since)}" if verdict.since else ""
+    if verdict.state == "superseded":
         return Check(name="status", result="failed", detail=f"superseded{why}: a newer credential replaces this one")
-    return Check(name="status", result="failed", detail=f"{status}{why}")
+    if verdict.state == "suspended" and verdict.reason in RULE_SUSPENSIONS and verdict.since:
+        return Check(name="status", result="failed", detail=f"suspended{why} by the organisation rules{since}")
+    if verdict.state in ("key_compromised", "untrusted_key"):
+        return Check(name="status", result="failed", detail=f"{verdict.public_status}{why}{since}")
+    return Check(name="status", result="failed", detail=f"{verdict.public_status}{why}")
 
 
 async def find_credential_id_by_code(conn: Connection, raw_code: str) -> str:

@@ -26,7 +26,7 @@ from verify_api.proofs.offline_qr import (
     verify_offline_payload_sync,
 )
 from verify_api.schemas import Check
-from verify_api.services.lookup import public_status
+from verify_api.services.judgement import judge_stored
 from verify_api.verification.report import (
     FORMAT,
     PROOF,
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.domain.verdict import CredentialVerdict
     from verify_api.proofs.keys import Signer
     from verify_api.settings import Settings
 
@@ -60,8 +61,12 @@ class OfflineReport(msgspec.Struct, frozen=True):
     checks: list[Check]
 
 
-def offline_payload_for(record: CredentialRecord, signer: Signer) -> str:
-    """The PV1 text for a credential, signed with the active key (Ed25519 is deterministic: same in, same out)."""
+def offline_payload_for(record: CredentialRecord, verdict: CredentialVerdict, signer: Signer) -> str | None:
+    """The PV1 text for a credential the judgement calls valid, signed with the active key (Ed25519 is
+    deterministic: same in, same out); None for anything else, so a QR is never signed afresh for a credential
+    that is not valid (a compromised key's credential, a revoked or suspended one, a CAI past its grace)."""
+    if not verdict.valid:
+        return None
     claims = OfflineCredential(
         credential_id=record.id,
         tier=record.tier,
@@ -79,7 +84,7 @@ async def published_keys(conn: Connection) -> list[bytes]:
     return [decode_multikey(k.public_key_multibase) for k in keys if k.compromised_since is None]
 
 
-async def check_offline_text(conn: Connection, text: str, *, now: datetime) -> OfflineReport:
+async def check_offline_text(conn: Connection, text: str, *, settings: Settings, now: datetime) -> OfflineReport:
     """Check scanned PV1 text: format, signature (published keys only), dates at `now`, and the live status."""
     try:
         claims, _, _ = parse_offline_payload(text)
@@ -100,7 +105,7 @@ async def check_offline_text(conn: Connection, text: str, *, now: datetime) -> O
         passed(FORMAT, "a PV1 offline QR"),
         passed(PROOF, f"Ed25519 signature verified with the published key whose id is {claims.key_id.hex()}"),
         *_validity(claims, now),
-        _live_status(record, now),
+        await _live_status(conn, record, settings=settings, now=now),
     ]
     return OfflineReport(verified=all(c.result == "passed" for c in checks), credential=claims, checks=checks)
 
@@ -113,19 +118,22 @@ def _validity(claims: OfflineCredential, now: datetime) -> list[Check]:
     ]
 
 
-def _live_status(record: CredentialRecord | None, now: datetime) -> Check:
+async def _live_status(
+    conn: Connection, record: CredentialRecord | None, *, settings: Settings, now: datetime
+) -> Check:
+    """The register's judgement now (the QR's own dates are checked beside it)."""
     if record is None:
         return failed(STATUS, "the PAI's register has no credential with this id")
-    status = public_status(record, now)
-    if status == "active":
+    verdict = await judge_stored(conn, record, settings=settings, now=now)
+    if verdict.state in ("valid", "expired", "not_yet_valid"):
         return passed(STATUS, "neither revoked nor suspended, checked with the register just now")
-    reason = f" ({record.status_reason})" if record.status_reason else ""
-    return failed(STATUS, f"{status}{reason}, according to the register just now")
+    reason = f" ({verdict.reason})" if verdict.reason else ""
+    return failed(STATUS, f"{verdict.public_status}{reason}, according to the register just now")
 
 
 async def verify_offline_text(conn: Connection, text: str, *, settings: Settings, now: datetime) -> VerificationReport:
     """The offline QR check as POST /v1/verify reports every presented credential."""
-    report = await check_offline_text(conn, text, now=now)
+    report = await check_offline_text(conn, text, settings=settings, now=now)
     claims = report.credential
     pai = did_web_for(settings.base_url)
     if claims is not None:

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 
 from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.repository import Repository
-from verify_api.domain.organization_rules import Standing, cae_standing, cai_standing
+from verify_api.domain.organization_rules import Standing, cae_standing
 from verify_api.errors import IllegalTransitionError
 from verify_api.services import lifecycle
+from verify_api.services.judgement import organization_standing
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -30,12 +31,10 @@ async def evaluate_organization(
     if credential is None:
         return Standing(at_risk=False)
     if credential.tier == "CAI":
-        standing = cai_standing(
-            await orgs.staff_coverage(org_id),
-            minimum=settings.cai_min_aida_staff,
-            grace_days=settings.cai_staff_grace_days,
-            certified_at=credential.issued_at,
-            now=now,
+        # The same standing the judgement derives on every read (services.judgement), so acting on it only
+        # stores what every path already says.
+        standing = await organization_standing(
+            conn, org_id, tier="CAI", certified_at=credential.issued_at, settings=settings, now=now
         )
         if credential.status == "active" and standing.suspension_due(now):
             await _apply(conn, credential.id, "suspend", "staff_below_minimum", now)
@@ -64,7 +63,9 @@ async def evaluate_organization(
                 actor=None,
             )
         return cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
-    standing = cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
+    standing = await organization_standing(
+        conn, org_id, tier="CAE", certified_at=credential.issued_at, settings=settings, now=now
+    )
     if credential.status == "active" and standing.suspension_due(now):
         await _apply(conn, credential.id, "suspend", "governance_review_overdue", now)
     return standing

@@ -19,6 +19,7 @@ from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS
 from verify_api.schemas import Check, CredentialView
 from verify_api.services import lookup
 from verify_api.services.badges import PNG_SCALE, badge_content_sync, get_record, page_url
+from verify_api.services.judgement import judge_stored
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -131,7 +132,8 @@ async def badge_page(
 ) -> BadgePage:
     view = await lookup.lookup_credential(conn, credential_id, settings=settings, cache=cache, now=now)
     record = await get_record(conn, view.id)
-    content = badge_content_sync(record, settings=settings, issuer_key=issuer_key, now=now)
+    verdict = await judge_stored(conn, record, settings=settings, now=now)
+    content = badge_content_sync(record, verdict=verdict, settings=settings, issuer_key=issuer_key)
     version = cache_key(content, "png", scale=PNG_SCALE)[:16]
     badge_path = f"/v1/credentials/{view.id}/badge"
     indexable = view.subject.kind == "organization"

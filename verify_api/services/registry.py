@@ -6,11 +6,13 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.db.records import RegistryCredentialRecord, RegistryOrganizationRecord
+from verify_api.db.records import RegistryOrganizationRecord
+from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView, StandingView
+from verify_api.services.judgement import judge_stored
 from verify_api.services.organization_rules import evaluate_organization
 
 if TYPE_CHECKING:
@@ -18,39 +20,35 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
     from verify_api.domain.organization_rules import Standing
+    from verify_api.domain.verdict import CredentialVerdict
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
 MAX_RESULTS = 50
 
 
-def _status(cred: RegistryCredentialRecord, now: datetime) -> str:
-    if cred.status != "active":
-        return cred.status
-    return "expired" if now >= cred.valid_until else "active"
-
-
 def _entry(
     org: RegistryOrganizationRecord,
-    creds: list[RegistryCredentialRecord],
+    judged: list[tuple[CredentialRecord, CredentialVerdict]],
     base_url: str,
-    now: datetime,
     standing: Standing,
 ) -> RegistryEntryView:
+    """The organisation's entry: each credential with the one judgement's status (superseded ones left out)."""
     views = [
         RegistryCredentialView(
-            id=c.id,
-            tier=c.tier,
-            status=_status(c, now),
-            valid_from=c.valid_from,
-            valid_until=c.valid_until,
-            url=credential_url(base_url, c.id),
+            id=record.id,
+            tier=record.tier,
+            status=verdict.public_status,
+            valid_from=record.valid_from,
+            valid_until=record.valid_until,
+            url=credential_url(base_url, record.id),
         )
-        for c in creds
-        if c.status != "superseded"
+        for record, verdict in judged
+        if record.status != "superseded"
     ]
-    certified = any(v.status == "active" for v in views)
+    certified = any(verdict.valid for _, verdict in judged)
     return RegistryEntryView(
         id=org.id,
         name=org.name,
@@ -61,6 +59,17 @@ def _entry(
         credentials=views,
         standing=StandingView(**msgspec.structs.asdict(standing)) if standing.at_risk else None,
     )
+
+
+async def _judged(
+    conn: Connection, org_ids: list[UUID], *, settings: Settings, now: datetime
+) -> dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]]:
+    by_org: dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]] = {}
+    for record in await RegisterRepository(conn).organization_credentials(org_ids):
+        assert record.organization_id is not None
+        verdict = await judge_stored(conn, record, settings=settings, now=now)
+        by_org.setdefault(record.organization_id, []).append((record, verdict))
+    return by_org
 
 
 async def search_registry(
@@ -76,13 +85,10 @@ async def search_registry(
     repo = Repository(conn)
     orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
     standings = {o.id: await evaluate_organization(conn, o.id, key=key, settings=settings, now=now) for o in orgs}
-    creds = await repo.list_credentials_for_organizations([o.id for o in orgs])
-    by_org: dict[UUID, list[RegistryCredentialRecord]] = {}
-    for c in creds:
-        by_org.setdefault(c.organization_id, []).append(c)
+    by_org = await _judged(conn, [o.id for o in orgs], settings=settings, now=now)
     return RegistrySearchView(
         query=query,
-        results=[_entry(o, by_org.get(o.id, []), settings.base_url, now, standings[o.id]) for o in orgs],
+        results=[_entry(o, by_org.get(o.id, []), settings.base_url, standings[o.id]) for o in orgs],
     )
 
 
@@ -92,11 +98,11 @@ async def get_registry_entry(
     repo = Repository(conn)
     standing = await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
     org = await repo.get_organization(org_id)
-    creds = await repo.list_credentials_for_organizations([org_id]) if org else []
-    if org is None or not creds:
+    judged = (await _judged(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
+    if org is None or not judged:
         # Organisations never certified are not part of the public registry.
         raise OrganizationNotFoundError(f"no certified organisation has id {org_id}")
     record = RegistryOrganizationRecord(
         id=org.id, name=org.name, kind=org.kind, country=org.country, website=org.website
     )
-    return _entry(record, creds, settings.base_url, now, standing)
+    return _entry(record, judged, settings.base_url, standing)

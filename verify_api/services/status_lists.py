@@ -16,11 +16,17 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from verify_api.db.lifecycle_repository import LifecycleRepository, StatusListVersion
+from verify_api.db.register_repository import RegisterRepository
+from verify_api.db.repository import Repository
 from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, rfc3339, status_list_url
 from verify_api.domain.status_list import encode_list, generate_bitstring
+from verify_api.domain.verdict import judge_signing_key
 from verify_api.errors import InvalidInputError, NotFoundError
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.services.context import usable_signing_key
+from verify_api.services.judgement import judge_stored
+from verify_api.verification.assessment import RegisterFindings
+from verify_api.verification.report import REGISTER, STATUS, failed, passed, unchecked
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -28,6 +34,7 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Connection
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
+    from verify_api.verification.document import CredentialShape
 
 
 class StatusListNotFoundError(NotFoundError):
@@ -80,15 +87,22 @@ def build_status_list_credential(
 
 
 def sign_status_list_sync(
-    status_list: StatusListVersion, set_indexes: list[int], *, key: IssuerKey, settings: Settings, at: datetime
+    status_list: StatusListVersion,
+    set_indexes: list[int],
+    *,
+    key: IssuerKey,
+    settings: Settings,
+    at: datetime,
+    signed_at: datetime | None = None,
 ) -> bytes:
+    """Sign the list as it stood `at`; the proof's `created` is `signed_at` (default `at`)."""
     document = build_status_list_credential(status_list, set_indexes, base_url=settings.base_url, valid_from=at)
     secured = add_proof(
         document,
         key.signer,
         cryptosuite=settings.default_cryptosuite,
         verification_method=key.verification_method,
-        created=rfc3339(at),
+        created=rfc3339(signed_at or at),
     )
     return msgspec.json.encode(secured)
 
@@ -109,18 +123,88 @@ async def published_status_list(
         raise StatusListNotFoundError(f"no status list has id {list_id!r}")
     if at is not None and at > now:
         raise InvalidInputError("timestamp is in the future; a status list can only be shown as it was")
-    # The signed moment is the list's last change (or the asked-for time), so every process builds identical bytes.
+    # The list describes its last change (or the asked-for time); every process builds identical bytes from it.
     moment = status_list.updated_at if at is None else at
     # Never serve (or sign) a list with a key the register has retired or declared compromised; the key is part of
     # the cache key, so a list cached under a key that is no longer usable is never served again.
     key = await usable_signing_key(conn, key)
-    cache_key = (list_id, status_list.version, "" if at is None else rfc3339(at), key.verification_method)
+    # The proof's `created` must fall inside the signing key's service window, or our own verifier (rightly)
+    # refuses the list: a historical list, or one unchanged since before a rotation, is described as of `moment`
+    # but signed no earlier than the key that signs it came into service.
+    signed_at = max(moment, await _key_in_service_since(conn, key, fallback=moment))
+    derived = await derived_suspensions(conn, status_list, settings=settings, now=now) if at is None else {}
+    variant = ("" if at is None else rfc3339(at)) + _digest(derived) + "@" + key.verification_method
+    cache_key = (list_id, status_list.version, variant)
     found = cache.get(cache_key)
     if found is not None:
         return found
-    indexes = await repo.set_indexes(status_list, at)
-    body = await asyncio.to_thread(sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment)
+    stored = set(await repo.set_indexes(status_list, at))
+    indexes = sorted((stored - {i for i, on in derived.items() if not on}) | {i for i, on in derived.items() if on})
+    body = await asyncio.to_thread(
+        sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
+    )
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     published = PublishedList(body=body, etag=etag, last_modified=moment, historical=at is not None)
     cache.put(cache_key, published)
     return published
+
+
+async def status_list_register_findings(
+    conn: Connection, shape: CredentialShape, document: dict[str, Any], *, settings: Settings
+) -> RegisterFindings | None:
+    """What the register says of a presented status list credential the PAI's key signed: one of the lists the PAI
+    publishes (by id and purpose), or None when the document is not a PAI status list at all.
+
+    A status list is not a certification, so it has no register entry; without this, POST /v1/verify of the lists
+    we serve (current or `?timestamp=`) failed as "not in the PAI's register".
+    """
+    prefix = status_list_url(settings.base_url, "")
+    url = shape.credential_id
+    if "BitstringStatusListCredential" not in shape.types or not isinstance(url, str) or not url.startswith(prefix):
+        return None
+    list_id = url.removeprefix(prefix)
+    found = await LifecycleRepository(conn).get_status_list(list_id) if 0 < len(list_id) <= 40 else None
+    subject = document.get("credentialSubject")
+    subject = subject if isinstance(subject, dict) else {}
+    if found is None or subject.get("statusPurpose") != found.purpose:
+        return RegisterFindings(
+            checks=[
+                unchecked(STATUS, "not a status list the PAI publishes, so the PAI holds no status for it"),
+                failed(REGISTER, f"the PAI publishes no {subject.get('statusPurpose')!s} status list {url}"),
+            ]
+        )
+    return RegisterFindings(
+        checks=[
+            passed(STATUS, "a status list carries no status of its own"),
+            passed(REGISTER, f"the {found.purpose} status list {url} the PAI publishes (version {found.version})"),
+        ]
+    )
+
+
+async def _key_in_service_since(conn: Connection, key: IssuerKey, *, fallback: datetime) -> datetime:
+    record = await Repository(conn).get_signing_key(key.verification_method)
+    return record.created_at if record is not None else fallback
+
+
+async def derived_suspensions(
+    conn: Connection, status_list: StatusListVersion, *, settings: Settings, now: datetime
+) -> dict[int, bool]:
+    """Suspension bits the one judgement sets or clears before any rule run has stored it (an organisation past
+    its grace is suspended; a shortfall made good is lifted): index -> bit, only where it differs from storage."""
+    if status_list.purpose != "suspension":
+        return {}
+    changes: dict[int, bool] = {}
+    for record, index in await RegisterRepository(conn).organization_credentials_in_suspension_list(status_list.id):
+        if judge_signing_key(record) is not None:  # marked in the revocation list; its suspension bit stays put
+            continue
+        suspended = (await judge_stored(conn, record, settings=settings, now=now)).state == "suspended"
+        if suspended != (record.status == "suspended"):
+            changes[index] = suspended
+    return changes
+
+
+def _digest(derived: dict[int, bool]) -> str:
+    if not derived:
+        return ""
+    text = ",".join(f"{i}:{int(on)}" for i, on in sorted(derived.items()))
+    return "#" + hashlib.sha256(text.encode()).hexdigest()[:16]

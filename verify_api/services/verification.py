@@ -18,6 +18,7 @@ from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
 from verify_api.services.lookup import public_status
 from verify_api.services.offline_qr import verify_offline_text
+from verify_api.services.status_lists import status_list_register_findings
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
@@ -88,7 +89,8 @@ async def _register(
     repo = Repository(conn)
     record = await repo.get_credential(credential_id) if credential_id and is_credential_id(credential_id) else None
     if record is None:
-        return not_in_register(shape.credential_id)
+        status_list = await status_list_register_findings(conn, shape, document, settings=settings)
+        return status_list or not_in_register(shape.credential_id)
     held: list[dict[str, Any]] = []
     if TIERS[record.tier].builds_on is not None:
         held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)

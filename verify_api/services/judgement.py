@@ -1,0 +1,128 @@
+"""Asking the one judgement about stored credentials: gather what `judge_credential` needs, never decide here.
+
+`judge_stored` is what every read path calls for a register entry (lookups by id and by code, the pages, badges
+and the offline QR, the registry, status lists). For an organisation's credential it also computes the
+organisation's standing under the rules, from the same data the rules read, without writing anything: a CAI past
+its staff grace is judged suspended whether or not a rule run has stored the suspension yet.
+
+The tier rules and the CAI staff count read credentials through `held_credentials` and `staff_coverage`, which
+judge each one, so "holds an active AIDA" means exactly what every lookup says.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from verify_api.db.organization_repository import OrganizationRepository
+from verify_api.db.register_repository import RegisterRepository
+from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage, Standing, cae_standing, cai_standing
+from verify_api.domain.tiers import HeldCredential
+from verify_api.domain.verdict import CredentialVerdict, judge_credential, judge_signing_key
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from uuid import UUID
+
+    from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
+    from verify_api.settings import Settings
+
+# What a verdict means as the stored-status vocabulary the pure rules (tiers, organisation rules) speak.
+_EFFECTIVE_STATUS = {
+    "valid": "active",
+    "not_yet_valid": "active",  # the rules compare the dates themselves
+    "expired": "active",  # likewise: expiry is never stored
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "superseded": "superseded",
+    "key_compromised": "revoked",
+    "untrusted_key": "revoked",
+}
+
+
+async def judge_stored(
+    conn: Connection, record: CredentialRecord, *, settings: Settings, now: datetime
+) -> CredentialVerdict:
+    """The judgement of a register entry now, with the organisation rules' standing for an organisation's."""
+    standing = None
+    org_id = record.organization_id
+    if org_id is not None and record.status in ("active", "suspended") and judge_signing_key(record) is None:
+        standing = await organization_standing(
+            conn, org_id, tier=record.tier, certified_at=record.issued_at, settings=settings, now=now
+        )
+    return judge_credential(record, now=now, standing=standing)
+
+
+async def organization_standing(
+    conn: Connection, org_id: UUID, *, tier: str, certified_at: datetime, settings: Settings, now: datetime
+) -> Standing:
+    """What the organisation rules find for a CAI or CAE at `now`: read only (services.organization_rules acts)."""
+    if tier == "CAI":
+        return cai_standing(
+            await staff_coverage(conn, org_id, now=now),
+            minimum=settings.cai_min_aida_staff,
+            grace_days=settings.cai_staff_grace_days,
+            certified_at=certified_at,
+            now=now,
+        )
+    if tier == "CAE":
+        governance = await OrganizationRepository(conn).latest_governance_record(org_id)
+        due = governance.next_review_due if governance else None
+        return cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
+    return Standing(at_risk=False)
+
+
+def aida_period(record: CredentialRecord, verdict: CredentialVerdict) -> AidaPeriod:
+    """An AIDA as the staff rule sees it: counting exactly while the judgement calls it valid."""
+    status = _EFFECTIVE_STATUS[verdict.state]
+    ended = verdict.since if verdict.state in ("suspended", "revoked", "key_compromised", "untrusted_key") else None
+    return AidaPeriod(
+        status=status,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        status_changed_at=ended or record.status_changed_at,
+    )
+
+
+async def staff_coverage(conn: Connection, org_id: UUID, *, now: datetime) -> list[StaffCoverage]:
+    """Each staff link with the AIDAs the person holds, each judged at `now`."""
+    staff: dict[UUID, StaffCoverage] = {}
+    for link in await RegisterRepository(conn).staff_aida(org_id):
+        entry = staff.setdefault(
+            link.holder_id,
+            StaffCoverage(holder_id=link.holder_id, linked_at=link.linked_at, unlinked_at=link.unlinked_at, aida=[]),
+        )
+        if link.aida is not None:
+            entry.aida.append(aida_period(link.aida, judge_credential(link.aida, now=now)))
+    return list(staff.values())
+
+
+async def count_valid_aida_staff(conn: Connection, org_id: UUID, *, now: datetime) -> int:
+    """Linked staff holding an AIDA the judgement calls valid now (the CAI rule's count)."""
+    return sum(1 for s in await staff_coverage(conn, org_id, now=now) if s.counts_at(now))
+
+
+async def held_credentials(
+    conn: Connection, *, holder_id: UUID | None, organization_id: UUID | None, settings: Settings, now: datetime
+) -> list[HeldCredential]:
+    """The subject's credentials for the tier rules, each with the status the judgement gives it now."""
+    repo = RegisterRepository(conn)
+    if holder_id is not None:
+        records = await repo.holder_credentials(holder_id)
+    elif organization_id is not None:
+        records = await repo.organization_credentials([organization_id])
+    else:
+        return []
+    held = []
+    for record in records:
+        verdict = await judge_stored(conn, record, settings=settings, now=now)
+        held.append(
+            HeldCredential(
+                id=record.id,
+                tier=record.tier,  # type: ignore[arg-type]
+                status=_EFFECTIVE_STATUS[verdict.state],
+                valid_from=record.valid_from,
+                valid_until=record.valid_until,
+            )
+        )
+    return held

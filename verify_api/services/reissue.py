@@ -1,0 +1,72 @@
+"""`verify-api keys reissue`: replace the credentials a key compromise revoked with new ones under the current key.
+
+Each replacement is an ordinary issuance (the tier's rule is checked again, with the held credentials and staff
+counts the judgement calls valid) in its own transaction, linked to the credential it replaces (`predecessor_id`),
+so the old verification code and `current` resolve to the new credential. Prerequisites go first (AIDA, then CPAP,
+CPAA, then the organisations), so a CPAP whose AIDA was also revoked can be re-issued in the same run. Running it
+again re-issues only what is still without a replacement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from verify_api.db.register_repository import RegisterRepository
+from verify_api.db.repository import Repository
+from verify_api.errors import SigningKeyStateError, VerifyApiError
+from verify_api.schemas import IssueCredentialRequest
+from verify_api.services.issuance import issue_in_transaction
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+    from verify_api.services.context import IssuerKey
+    from verify_api.settings import Settings
+
+
+@dataclass(frozen=True)
+class Reissued:
+    old_id: str
+    tier: str
+    new_id: str | None  # None when the tier's rule no longer holds (see `problem`)
+    problem: str | None = None
+
+
+async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Settings, now: datetime) -> list[Reissued]:
+    """Re-issue, under `key`, every credential revoked for `key_compromise` that has no replacement yet."""
+    current = await Repository(conn).get_signing_key(key.verification_method)
+    if current is None or current.retired_at is not None or current.compromised_since is not None:
+        raise SigningKeyStateError(
+            f"the configured signing key {key.verification_method} is not the active key; "
+            "re-issue only under the key `verify-api keys rotate` made active"
+        )
+    register = RegisterRepository(conn)
+    outcomes: list[Reissued] = []
+    for old in await register.compromised_without_successor():
+        request = IssueCredentialRequest(
+            tier=old.tier,  # type: ignore[arg-type]
+            holder_id=old.holder_id,
+            organization_id=old.organization_id,
+            cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
+        )
+        try:
+            async with conn.transaction():
+                record = await issue_in_transaction(
+                    Repository(conn), key, request, settings=settings, now=now, client_id=None
+                )
+                await register.link_reissued(record.id, old.id)
+                await Repository(conn).insert_event(
+                    kind="credential_reissued",
+                    occurred_at=now,
+                    credential_id=record.id,
+                    organization_id=old.organization_id,
+                    actor=None,
+                    data={"replaces": old.id, "reason": "key_compromise"},
+                )
+        except VerifyApiError as exc:
+            outcomes.append(Reissued(old_id=old.id, tier=old.tier, new_id=None, problem=str(exc)))
+            continue
+        outcomes.append(Reissued(old_id=old.id, tier=old.tier, new_id=record.id))
+    return outcomes
