@@ -167,3 +167,32 @@ async def test_status_lists_verify_with_our_own_verifier_current_and_historical_
                 failed = [(k["name"], k["detail"]) for k in report["checks"] if k["result"] != "passed"]
                 assert report["verified"] is True, (purpose, params, failed)
                 assert report["issuer"]["classification"] == "pai"
+
+
+async def test_key_compromise_also_revokes_vc_api_register_entries(
+    settings: Settings, issuer_key: IssuerKey, clock: FakeClock, database_url: str, admin_headers: dict[str, str]
+) -> None:
+    """A VC API credential the key signed is in the register too: the declaration must revoke it, not roll back."""
+    issue_headers = {"Authorization": f"Bearer {await api_key(database_url, ['issue'])}"}
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "issuer": PAI_DID,
+        "credentialSubject": {"id": "did:example:abcdefgh", "alumniOf": "The School of Examples"},
+    }
+    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+        since = clock.advance(hours=1)
+        aida = await make_aida(c, admin_headers, displayName="Signed After")
+        response = await c.post("/credentials/issue", json={"credential": credential}, headers=issue_headers)
+        assert response.status_code == 201, response.text
+    conn = await connect(database_url)
+    try:
+        await declare_key_compromised(conn, issuer_key.verification_method, since=since, now=clock.now)
+        rows = {
+            r["kind"]: (r["status"], r["status_reason"])
+            for r in await conn.fetch("SELECT kind, status, status_reason FROM credentials")
+        }
+    finally:
+        await conn.close()
+    assert rows == {"certification": ("revoked", "key_compromise"), "vc_api": ("revoked", "key_compromise")}
+    assert aida["id"]

@@ -26,7 +26,7 @@ from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, record_key_sync
-from verify_api.services.lifecycle import change_status
+from verify_api.services.lifecycle import apply_transition
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -137,7 +137,10 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
         cutoff = record.compromised_since
         note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
         for credential_id in await RegisterRepository(conn).credentials_in_compromised_window(kid, cutoff):
-            await change_status(conn, credential_id, "revoke", reason="key_compromise", note=note, now=now, actor=None)
+            # apply_transition, not change_status: VC API register entries signed with the key are revoked too.
+            await apply_transition(
+                conn, credential_id, "revoke", reason="key_compromise", note=note, now=now, actor=None
+            )
         signed = await KeyRepository(conn).list_signed_by(kid)
     return CompromiseOutcome(
         key=record,

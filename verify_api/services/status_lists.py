@@ -52,15 +52,15 @@ class PublishedList:
 class StatusListCache:
     def __init__(self, capacity: int = 256) -> None:
         self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, int, str, str], PublishedList] = OrderedDict()
+        self._entries: OrderedDict[tuple[str, int, str], PublishedList] = OrderedDict()
 
-    def get(self, key: tuple[str, int, str, str]) -> PublishedList | None:
+    def get(self, key: tuple[str, int, str]) -> PublishedList | None:
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
         return found
 
-    def put(self, key: tuple[str, int, str, str], value: PublishedList) -> None:
+    def put(self, key: tuple[str, int, str], value: PublishedList) -> None:
         self._entries[key] = value
         if len(self._entries) > self._capacity:
             self._entries.popitem(last=False)
