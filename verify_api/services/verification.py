@@ -2,7 +2,9 @@
 
 `verify_presented(conn, body, content_type, settings=..., now=...)` reads the input (`verification.presented`),
 checks shape and proof against the keys the PAI publishes (read from `signing_keys`, never from the network) and,
-for credentials that name the PAI as issuer, consults the register: status, exact content and tier prerequisite.
+for credentials whose proof key is a PAI key (in any form) or that name the PAI as issuer, consults the register:
+exact content, the register entry's judgement (`domain.verdict.judge_credential`: status with since when and why, key
+window by the register's `issued_at`) and the tier prerequisite, judged the same way at the moment of issuance.
 """
 
 from __future__ import annotations
@@ -10,19 +12,26 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.credential import did_web_for
+from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
+from verify_api.domain.verdict import judge_credential
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
-from verify_api.services.lookup import public_status
 from verify_api.services.offline_qr import verify_offline_text
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
 from verify_api.verification.presented import Presented, decode_credential_object, decode_presented, media_type_of
-from verify_api.verification.register import credential_id_from_url, not_in_register, register_findings
+from verify_api.verification.register import (
+    HeldPrerequisite,
+    credential_id_from_url,
+    not_in_register,
+    register_findings,
+)
 from verify_api.verification.securing import check_securing_sync
 
 if TYPE_CHECKING:
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
     from verify_api.settings import Settings
     from verify_api.verification.document import CredentialShape
     from verify_api.verification.report import VerificationReport
@@ -72,9 +82,18 @@ async def verify_decoded(
     except InvalidCredentialError as exc:
         return unreadable_report(presented, f"not a well-formed verifiable credential: {exc.detail}", securing)
     register = None
-    if shape.issuer_id == keyring.pai_did:
+    signed_by_pai_key = securing.key is not None and securing.key.record is not None
+    if signed_by_pai_key or shape.issuer_id == keyring.pai_did:
         register = await _register(conn, shape, presented.document, settings=settings, now=now)
-    return build_report(presented, shape, securing, pai_did=keyring.pai_did, now=now, register=register)
+    return build_report(
+        presented,
+        shape,
+        securing,
+        pai_did=keyring.pai_did,
+        pai_name=settings.issuer_name,
+        now=now,
+        register=register,
+    )
 
 
 async def _register(
@@ -85,7 +104,31 @@ async def _register(
     record = await repo.get_credential(credential_id) if credential_id and is_credential_id(credential_id) else None
     if record is None:
         return not_in_register(shape.credential_id)
-    held: list[dict[str, Any]] = []
+    prerequisites: list[HeldPrerequisite] = []
     if TIERS[record.tier].builds_on is not None:
-        held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
-    return register_findings(record, document, status_label=public_status(record, now), held=held)
+        prerequisites = await _held_prerequisites(conn, record, now=now)
+    return register_findings(record, document, judgement=judge_credential(record, now=now), prerequisites=prerequisites)
+
+
+async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now: datetime) -> list[HeldPrerequisite]:
+    """The subject's credentials of the tier `record` builds on, each judged at `record.issued_at` (its status then,
+    replayed from the event log) and now."""
+    repo, lifecycle = Repository(conn), LifecycleRepository(conn)
+    prerequisite = TIERS[record.tier].builds_on
+    held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
+    found: list[HeldPrerequisite] = []
+    for row in held:
+        if row["tier"] != prerequisite:
+            continue
+        other = await repo.get_credential(row["id"])
+        if other is None:
+            continue
+        events = await lifecycle.credential_events(other.id)
+        stored, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= record.issued_at])
+        then = (
+            None
+            if stored is None
+            else judge_credential(other, now=record.issued_at, stored_status=stored, stored_reason=reason)
+        )
+        found.append(HeldPrerequisite(other.id, at_issuance=then, now=judge_credential(other, now=now)))
+    return found
