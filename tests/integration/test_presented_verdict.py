@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -14,7 +14,8 @@ import pytest
 
 from tests.factories import Client, make_aida, make_cpap
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.proofs.keys import Signer, did_key_for, did_key_verification_method, generate_signer
+from verify_api.proofs.keys import Signer, did_key_for, did_key_verification_method, generate_signer, public_jwk
+from verify_api.proofs.multibase import encode_base64url
 from verify_api.services.context import IssuerKey
 
 if TYPE_CHECKING:
@@ -356,3 +357,41 @@ async def test_presented_expired_pai_credential_is_not_valid_expired(
     report = await verify_report(client, document)
     assert (report["verdict"], report["state"]) == ("not_valid", "expired")
     assert "but not valid now: expired on" in report["summary"]
+
+
+def ob3_jwt_with_embedded_jwk(signer: Signer, issuer: str) -> str:
+    """An Open Badges 3.0 JWT whose header embeds the signing key as a JWK (OB 3.0 §8.2.4.1 allows it)."""
+    credential = {
+        "@context": [
+            "https://www.w3.org/2018/credentials/v1",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": issuer},
+        "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:holder"},
+    }
+    header = {"alg": "EdDSA", "jwk": {k: v for k, v in public_jwk(signer.public_key, "k").items() if k != "kid"}}
+    claims = {"vc": credential, "iss": issuer, "iat": int(datetime(2026, 11, 27, 9, 0, tzinfo=UTC).timestamp())}
+    parts = [encode_base64url(json.dumps(part).encode()) for part in (header, claims)]
+    signing_input = ".".join(parts)
+    return f"{signing_input}.{encode_base64url(signer.sign(signing_input.encode()))}"
+
+
+async def test_presented_jwt_with_the_pai_key_as_jwk_is_judged_by_the_register(
+    client: Client, issuer_key: IssuerKey
+) -> None:
+    """A JWK equal to a PAI key is the PAI's key: the register decides, and this JWT is not in it. The key window
+    used to be judged by the signer's own claims, and the VC API reported the missing register entry as a warning."""
+    token = ob3_jwt_with_embedded_jwk(issuer_key.signer, PAI_DID)
+    enveloped = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["EnvelopedVerifiableCredential"],
+        "id": f"data:application/vc+jwt,{token}",
+    }
+    status, body = await vc_api_verify(client, enveloped)
+    assert status == 422, body
+    assert body["verified"] is False
+    response = await client.post("/v1/verify", content=token, headers={"Content-Type": "application/vc+jwt"})
+    report = response.json()
+    assert (report["issuer"]["classification"], report["verdict"]) == ("pai", "not_verifiable")
