@@ -116,6 +116,11 @@ async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now
     repo, lifecycle = Repository(conn), LifecycleRepository(conn)
     prerequisite = TIERS[record.tier].builds_on
     held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
+    # Events are ordered by their sequence number: the prerequisite's status when `record` was issued is what its
+    # events before `record`'s own issuance left behind (timestamps alone tie when both happen in one instant).
+    issued_seq = next(
+        (e.seq for e in await lifecycle.credential_events(record.id) if e.kind == "credential_issued"), None
+    )
     found: list[HeldPrerequisite] = []
     for row in held:
         if row["tier"] != prerequisite:
@@ -124,7 +129,10 @@ async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now
         if other is None:
             continue
         events = await lifecycle.credential_events(other.id)
-        stored, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= record.issued_at])
+        before = [
+            e for e in events if (e.seq < issued_seq if issued_seq is not None else e.occurred_at <= record.issued_at)
+        ]
+        stored, reason = status_at([(e.kind, e.data) for e in before])
         then = (
             None
             if stored is None

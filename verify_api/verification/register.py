@@ -122,8 +122,10 @@ def tier_check(record: CredentialRecord, prerequisites: Sequence[HeldPrerequisit
     if not any(p.now.valid for p in prerequisites):
         latest = prerequisites[-1]
         # PAI policy (README, "Prerequisite policy"): the higher credential stays valid, and the report says so.
+        when = [latest.now.since.isoformat()] if latest.now.since else []
+        why = ", ".join([f"since {w}" for w in when] + ([latest.now.reason] if latest.now.reason else []))
         detail += (
-            f" That {prerequisite} is now {state_phrase(latest.now.state, latest.now.since, latest.now.reason)}; "
+            f" That {prerequisite} has since been {latest.now.state.replace('_', ' ')}{f' ({why})' if why else ''}; "
             f"under PAI policy this {record.tier} remains valid."
         )
     return passed(TIER, detail)
