@@ -237,11 +237,12 @@ async def test_presented_credential_sees_each_status_change(client: Client, admi
     await transition(client, admin_headers, credential["id"], "suspend", "under_investigation")
     report = await _verify_report(client, credential["id"])
     assert report["verified"] is False
-    assert "suspended (under_investigation)" in _check(report, "status")["detail"]
+    assert "suspended since 2026-11-27T09:00:00+00:00 (under_investigation)" in _check(report, "status")["detail"]
     await transition(client, admin_headers, credential["id"], "reinstate", "investigation_cleared")
     assert (await _verify_report(client, credential["id"]))["verified"] is True
     await transition(client, admin_headers, credential["id"], "revoke", "misconduct")
-    assert "revoked (misconduct)" in _check(await _verify_report(client, credential["id"]), "status")["detail"]
+    status = _check(await _verify_report(client, credential["id"]), "status")["detail"]
+    assert "revoked since 2026-11-27T09:00:00+00:00 (misconduct)" in status
 
 
 async def test_verification_report_mentions_revoked_prerequisite(client: Client, admin_headers: dict[str, str]) -> None:

@@ -221,7 +221,7 @@ async def test_vc_api_register_entry_is_found_from_the_presented_credential(
     client: Client, headers: dict[str, str], conn: asyncpg.Connection
 ) -> None:
     """What a verifier needs: the register entry of a VC API credential, by the status entry it was signed with."""
-    from verify_api.services.vc_api import find_vc_api_register_entry
+    from verify_api.services.verification import find_vc_api_register_entry
 
     issued = await issue(client, headers, credential_v2())
     entry = await find_vc_api_register_entry(conn, issued, base_url=BASE_URL)
@@ -231,3 +231,29 @@ async def test_vc_api_register_entry_is_found_from_the_presented_credential(
     stranger = copy.deepcopy(issued)
     stranger["credentialStatus"][0]["statusListIndex"] = "999999999"
     assert await find_vc_api_register_entry(conn, stranger, base_url=BASE_URL) is None
+
+
+async def _verdicts(client: Client, issued: dict[str, Any]) -> tuple[str, int, bool]:
+    report = (await client.post("/v1/verify", json=issued)).json()
+    response = await client.post("/credentials/verify", json={"verifiableCredential": issued})
+    return report["verdict"], response.status_code, response.json()["verified"]
+
+
+async def test_vc_api_credential_verifies_by_its_register_entry_until_revoked(
+    client: Client, headers: dict[str, str]
+) -> None:
+    """Signed with the PAI's key, so the register is decisive: the VC API's own entry (found by its signed status
+    entry) makes it verify, and a revocation through POST /credentials/status fails it on every verify path."""
+    credential = credential_v2()
+    issued = await issue(client, headers, credential)
+    assert await _verdicts(client, issued) == ("valid", 200, True)
+    revoke = await client.post(
+        "/credentials/status", json=_status_body(credential["id"], "revocation", True), headers=headers
+    )
+    assert revoke.status_code == 200, revoke.text
+    assert await _verdicts(client, issued) == ("not_valid", 422, False)
+    tampered = copy.deepcopy(issued)
+    tampered["credentialSubject"]["alumniOf"] = "Another School"
+    verdict, status, verified = await _verdicts(client, tampered)
+    assert (status, verified) == (422, False)
+    assert verdict != "valid"

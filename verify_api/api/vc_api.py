@@ -3,7 +3,8 @@
 Shapes and status codes follow https://w3c-ccg.github.io/vc-api/ (issuer.yml, verifier.yml): issue answers 201
 `{verifiableCredential}`, a malformed credential 422 (a body that does not decode, 400); credential verify answers
 200 `{verified: true, ...}`, 400 when the credential is malformed and 422 when it is well-formed but does not
-verify, each with `problemDetails`; presentation verify answers 200 with the outcome (400 for malformed input).
+verify, each with `problemDetails`; presentation verify answers the same way, for the presentation and every
+credential inside it.
 POST /credentials/status belongs to the status lifecycle (issue 4).
 """
 
@@ -105,10 +106,7 @@ async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
     outcome = await vc_api.verify_credential(conn, data.verifiable_credential, settings=runtime.settings, now=now)
-    if outcome.verified:
-        return Response(outcome, status_code=200)
-    malformed = any(p.title == "MALFORMED_VALUE_ERROR" for p in outcome.problem_details)
-    return Response(outcome, status_code=400 if malformed else 422)
+    return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
 @post(
@@ -135,12 +133,16 @@ async def verify_presentation(
         now=now,
     )
     if options.return_presentation:
-        outcome.verifiable_presentation = presentation
-    malformed = any(
-        p.title == "MALFORMED_VALUE_ERROR" and not p.detail.startswith("verifiableCredential[")
-        for p in outcome.problem_details
-    )
-    return Response(outcome, status_code=400 if malformed else 200)
+        outcome.body.verifiable_presentation = presentation
+    return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
+
+
+def _status_of(verified: bool, *, malformed: bool) -> int:
+    """200 verified; 400 malformed input (a failed format check, a credential sent as a string); 422 well-formed
+    input that does not verify (proof, issuer, dates, status, register). The W3C suites require 4xx for both."""
+    if verified:
+        return 200
+    return 400 if malformed else 422
 
 
 def vc_api_routers(settings: Settings) -> list[Router]:

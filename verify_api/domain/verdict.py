@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal
 import msgspec
 
 if TYPE_CHECKING:
-    from verify_api.db.records import CredentialRecord
+    from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
     from verify_api.domain.organization_rules import Standing
 
 State = Literal[
@@ -99,7 +99,22 @@ def judge_credential(
     return CredentialVerdict(state="valid")
 
 
-def judge_signing_key(record: CredentialRecord) -> CredentialVerdict | None:
+def judge_vc_api_entry(record: VcApiCredentialRecord, *, now: datetime) -> CredentialVerdict:
+    """Judge a credential POST /credentials/issue signed (not a certification: no tier, no organisation rules) by
+    the same precedence: its key window, then its stored status, then its dates (`validUntil` may be absent)."""
+    key_problem = judge_signing_key(record)
+    if key_problem is not None:
+        return key_problem
+    if record.status in ("revoked", "superseded", "suspended"):
+        return CredentialVerdict(state=record.status, reason=record.status_reason, since=record.status_changed_at)  # type: ignore[arg-type]
+    if now < record.valid_from:
+        return CredentialVerdict(state="not_yet_valid", since=record.valid_from)
+    if record.valid_until is not None and now >= record.valid_until:
+        return CredentialVerdict(state="expired", since=record.valid_until)
+    return CredentialVerdict(state="valid")
+
+
+def judge_signing_key(record: CredentialRecord | VcApiCredentialRecord) -> CredentialVerdict | None:
     """The key window, judged by the register's `issued_at` (never by a proof's own `created` claim)."""
     compromised = record.key_compromised_since
     if compromised is not None and record.issued_at >= compromised:

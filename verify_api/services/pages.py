@@ -20,6 +20,7 @@ from verify_api.schemas import Check, CredentialView
 from verify_api.services import lookup
 from verify_api.services.badges import PNG_SCALE, badge_content_sync, get_record, page_url
 from verify_api.services.judgement import judge_stored
+from verify_api.verification.report import state_phrase
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -208,6 +209,44 @@ def offline_report_page(report: OfflineReport) -> ReportPage:
     )
 
 
+_STATE_WORDS = {
+    "expired": ("Expired", "neutral"),
+    "not_yet_valid": ("Not yet valid", "warn"),
+    "suspended": ("Suspended", "warn"),
+    "revoked": ("Revoked", "bad"),
+    "superseded": ("Superseded", "neutral"),
+    "key_compromised": ("Revoked", "bad"),
+    "untrusted_key": ("Revoked", "bad"),
+}
+
+
+def presented_verdict(report: VerificationReport) -> StatusText:
+    """Each verdict in its own words; only `valid` is green, and only it says "issued by the PAI" unqualified."""
+    first = next((c for c in report.checks if c.result == "failed"), None) or next(
+        (c for c in report.checks if c.result != "passed"), None
+    )
+    why = f"{first.name}: {first.detail}" if first else "a check did not pass"
+    if report.verdict == "valid":
+        return StatusText("Valid", "good", "Genuine, issued by the Production AI Institute, and valid today.")
+    if report.verdict == "not_valid":
+        if report.state is not None:
+            word, tone = _STATE_WORDS.get(report.state, ("Not valid", "bad"))
+            phrase = state_phrase(report.state, report.since, report.reason)
+            return StatusText(word, tone, f"Issued by the Production AI Institute, but not valid now: {phrase}.")
+        return StatusText("Not valid", "bad", f"Issued by the Production AI Institute, but not valid now ({why}).")
+    if report.verdict == "not_pai":
+        issuer = report.issuer.id or "an unknown issuer"
+        if all(c.result == "passed" for c in report.checks):
+            sentence = (
+                f"This credential was not issued by the Production AI Institute. Its signature holds, so it is "
+                f"unchanged since {issuer} signed it, but the PAI does not vouch for it."
+            )
+        else:
+            sentence = f"This credential was not issued by the Production AI Institute, and it fails a check ({why})."
+        return StatusText("Not a PAI credential", "warn", sentence)
+    return StatusText("Not verified", "bad", f"Do not rely on this credential ({why}).")
+
+
 def presented_report_page(report: VerificationReport) -> ReportPage:
     """A report from POST /v1/verify's verifier (a badge file, credential JSON or a JWT)."""
     facts = [("Presented as", report.presented_as)]
@@ -216,14 +255,16 @@ def presented_report_page(report: VerificationReport) -> ReportPage:
         facts.append(("Credential", info.title if info else report.tier))
     issuer = report.issuer
     if issuer.name or issuer.id:
-        facts.append(
-            ("Issuer", f"{issuer.name} ({issuer.id})" if issuer.name and issuer.id else issuer.name or issuer.id or "")
-        )
+        shown = f"{issuer.name} ({issuer.id})" if issuer.name and issuer.id else issuer.name or issuer.id or ""
+        if report.verdict not in ("valid", "not_valid"):
+            # A name is the issuer's own claim: never show the PAI's name beside a credential without saying so.
+            shown += ": not the Production AI Institute" if issuer.classification != "pai" else ": not confirmed"
+        facts.append(("Issuer", shown))
     if report.credential_id:
         facts.append(("Credential id", report.credential_id))
     return ReportPage(
         source=report.presented_as.split(",", 1)[0],
-        verdict=_report_verdict(report.verified, report.checks, genuine=report.issuer.classification == "pai"),
+        verdict=presented_verdict(report),
         facts=facts,
         checks=report.checks,
         notes=[report.summary],

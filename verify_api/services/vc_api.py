@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from verify_api.db.pool import Connection
-    from verify_api.db.records import VcApiCredentialRecord
     from verify_api.domain.credential import StatusSlot
+    from verify_api.schemas import Check
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
     from verify_api.verification.document import CredentialShape
@@ -48,7 +49,8 @@ DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 _VCDM = "https://www.w3.org/TR/vc-data-model#"
 _SECURITY = "https://w3id.org/security#"
 _OURS = "https://verify.productionai.institute/problems/"
-# check name -> (problem type, title) when the check failed; "could not check" becomes a warning of the same type.
+PARSING_ERROR = _VCDM + "PARSING_ERROR"
+# check name -> (problem type, title) when the check failed and carries no `problem_type` of its own.
 PROBLEM_TYPES = {
     FORMAT: (_VCDM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR"),
     PROOF: (_SECURITY + "PROOF_VERIFICATION_ERROR", "PROOF_VERIFICATION_ERROR"),
@@ -59,8 +61,9 @@ PROBLEM_TYPES = {
     REGISTER: (_OURS + "not-in-pai-register", "Not in the PAI register"),
     TIER: (_OURS + "tier-prerequisite", "Tier prerequisite"),
 }
-# A failure of these makes `verified` false; register and tier are PAI business rules, reported as warnings.
-_DECISIVE = (FORMAT, PROOF, ISSUER, VALID_FROM, VALID_UNTIL, STATUS)
+# Every failed check makes `verified` false. A check that could not be made does too (an issuer whose control of
+# the key cannot be established must not verify), except a foreign status list PAI Verify never fetches: a warning.
+_WARNING_WHEN_UNCHECKED = (STATUS,)
 
 
 class ProblemDetail(msgspec.Struct, omit_defaults=True):
@@ -80,6 +83,18 @@ class PresentationVerification(msgspec.Struct, rename="camel", omit_defaults=Tru
     problem_details: list[ProblemDetail]
     results: dict[str, Any] = msgspec.field(default_factory=dict)
     verifiable_presentation: dict[str, Any] | None = None
+
+
+T = TypeVar("T", "CredentialVerification", "PresentationVerification")
+
+
+@dataclass(frozen=True)
+class Verification(Generic[T]):
+    """A VC API verification answer, and whether what failed was the input's form (`malformed`: 400) rather than
+    its verification (422): decided from the failed checks' kind, never from problem titles."""
+
+    body: T
+    malformed: bool = False
 
 
 def vc_api_identity(key: IssuerKey, settings: Settings) -> tuple[str, str]:
@@ -253,53 +268,53 @@ async def issue_credential(
     return signed
 
 
-async def find_vc_api_register_entry(
-    conn: Connection, presented: dict[str, Any], *, base_url: str
-) -> VcApiCredentialRecord | None:
-    """The register's VC API entry for a presented credential, found by its revocation entry in this issuer's lists
-    (every credential POST /credentials/issue signs has one, and a slot belongs to exactly one register row); None
-    when it names none. The caller still compares the stored document with the presented one (the register holds
-    the signed bytes as issued) and judges the entry's status, dates and key window."""
-    entries = presented.get("credentialStatus")
-    prefix = f"{base_url}/v1/status-lists/"
-    for entry in entries if isinstance(entries, list) else [entries]:
-        if not isinstance(entry, dict) or entry.get("statusPurpose") != "revocation":
-            continue
-        list_url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
-        if not (isinstance(list_url, str) and list_url.startswith(prefix) and isinstance(index, str)):
-            continue
-        if not index.isdigit() or len(index) > 9:
-            continue
-        found = await Repository(conn).find_credential_by_status_entry(
-            list_url.removeprefix(prefix), "revocation", int(index)
-        )
-        if found is not None and found[1] == "vc_api":
-            return await Repository(conn).get_vc_api_credential(found[0])
-    return None
-
-
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
     """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
     return await Repository(conn).find_vc_api_credential_ids(credential_id)
 
 
-def vc_api_outcome(report: VerificationReport) -> CredentialVerification:
-    """The VC API view of a report: decisive failures are problemDetails, everything else not passed a warning."""
+def vc_api_outcome(report: VerificationReport) -> Verification[CredentialVerification]:
+    """The VC API view of a report: every failure is a problemDetail (a PAI credential's register, status and tier
+    included), and so is anything that could not be checked except a foreign status list, which is a warning."""
     problems: list[ProblemDetail] = []
     warnings: list[ProblemDetail] = []
     for check in report.checks:
         if check.result == "passed":
             continue
+        problem = problem_for(check)
+        warning = check.result == "could not check" and check.name in _WARNING_WHEN_UNCHECKED
+        (warnings if warning else problems).append(problem)
+    malformed = any(c.name == FORMAT and c.result == "failed" for c in report.checks)
+    body = CredentialVerification(verified=not problems, problem_details=problems, warnings=warnings)
+    return Verification(body, malformed=malformed and bool(problems))
+
+
+def problem_for(check: Check) -> ProblemDetail:
+    """The check's own W3C problem type when it names one (e.g. DATA_LOSS_DETECTION_ERROR), else its kind's."""
+    if check.problem_type is not None:
+        type_url, title = check.problem_type, check.problem_type.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    else:
         type_url, title = PROBLEM_TYPES[check.name]
-        problem = ProblemDetail(type=type_url, title=title, detail=f"{check.name}: {check.detail}")
-        decisive = check.name in _DECISIVE and (check.result == "failed" or check.name == PROOF)
-        (problems if decisive else warnings).append(problem)
-    return CredentialVerification(verified=not problems, problem_details=problems, warnings=warnings)
+    return ProblemDetail(type=type_url, title=title, detail=f"{check.name}: {check.detail}")
+
+
+def parsing_error(path: str, value: object) -> ProblemDetail:
+    """VC Data Model 2.0 §4.13: a credential must be an object (or an EnvelopedVerifiableCredential object), never
+    a string, number or URL; a string is not parsed, even when it holds JSON."""
+    kind = "a string" if isinstance(value, str) else f"a JSON {type(value).__name__}"
+    return ProblemDetail(
+        type=PARSING_ERROR,
+        title="PARSING_ERROR",
+        detail=f"{path} is {kind}; send the credential as a JSON object (a JWT as an EnvelopedVerifiableCredential)",
+    )
 
 
 async def verify_credential(
     conn: Connection, value: object, *, settings: Settings, now: datetime
-) -> CredentialVerification:
+) -> Verification[CredentialVerification]:
+    if not isinstance(value, dict):
+        problem = parsing_error("verifiableCredential", value)
+        return Verification(CredentialVerification(verified=False, problem_details=[problem], warnings=[]), True)
     report = await verify_credential_value(conn, value, settings=settings, now=now)
     return vc_api_outcome(report)
 
@@ -313,7 +328,7 @@ async def verify_presentation(
     require_proof: bool,
     settings: Settings,
     now: datetime,
-) -> PresentationVerification:
+) -> Verification[PresentationVerification]:
     """Verify the presentation's proof (proofPurpose authentication, challenge, domain, holder), then every
     credential inside it; a credential's failures are reported as `verifiableCredential[i]: ...` problems."""
     keyring = await load_keyring(conn, settings)
@@ -321,12 +336,20 @@ async def verify_presentation(
         check_presentation_sync, presentation, keyring, challenge=challenge, domain=domain, require_proof=require_proof
     )
     problems = [ProblemDetail(type=t, title=title, detail=d) for t, title, d in outcome.problems]
+    malformed = outcome.malformed
     for index, credential in enumerate(outcome.credentials):
+        if not isinstance(credential, dict):
+            problems.append(parsing_error(f"verifiableCredential[{index}]", credential))
+            malformed = True
+            continue
         report = await verify_credential_value(conn, credential, settings=settings, now=now, keyring=keyring)
-        for problem in vc_api_outcome(report).problem_details:
+        inner = vc_api_outcome(report)
+        malformed = malformed or inner.malformed
+        for problem in inner.body.problem_details:
             problems.append(
                 ProblemDetail(
                     type=problem.type, title=problem.title, detail=f"verifiableCredential[{index}]: {problem.detail}"
                 )
             )
-    return PresentationVerification(verified=not problems, problem_details=problems, results=outcome.results)
+    body = PresentationVerification(verified=not problems, problem_details=problems, results=outcome.results)
+    return Verification(body, malformed=malformed)

@@ -2,7 +2,9 @@
 
 `verify_presented(conn, body, content_type, settings=..., now=...)` reads the input (`verification.presented`),
 checks shape and proof against the keys the PAI publishes (read from `signing_keys`, never from the network) and,
-for credentials that name the PAI as issuer, consults the register: status, exact content and tier prerequisite.
+for credentials whose proof key is a PAI key (in any form) or that name the PAI as issuer, consults the register:
+exact content, the register entry's judgement (`domain.verdict.judge_credential`: status with since when and why, key
+window by the register's `issued_at`) and the tier prerequisite, judged the same way at the moment of issuance.
 """
 
 from __future__ import annotations
@@ -10,20 +12,30 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.credential import did_web_for
+from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
+from verify_api.domain.verdict import judge_credential, judge_vc_api_entry
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
-from verify_api.services.lookup import public_status
+from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
 from verify_api.services.status_lists import status_list_register_findings
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
 from verify_api.verification.presented import Presented, decode_credential_object, decode_presented, media_type_of
-from verify_api.verification.register import credential_id_from_url, not_in_register, register_findings
+from verify_api.verification.register import (
+    HeldPrerequisite,
+    credential_id_from_url,
+    not_in_register,
+    register_findings,
+    vc_api_register_findings,
+)
+from verify_api.verification.report import STATUS, failed
 from verify_api.verification.securing import check_securing
 
 if TYPE_CHECKING:
@@ -31,9 +43,11 @@ if TYPE_CHECKING:
     from typing import Any
 
     from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
     from verify_api.settings import Settings
     from verify_api.verification.document import CredentialShape
     from verify_api.verification.report import VerificationReport
+    from verify_api.verification.securing import SecuringOutcome
 
 
 async def verify_presented(
@@ -68,18 +82,46 @@ async def verify_decoded(
         return unreadable_report(presented, exc.detail)
     keyring = keyring or await load_keyring(conn, settings)
     securing = await check_securing(presented, keyring, now=now)
+    # Any proof made with a PAI key (a set or a chain: every proof's key is in `securing.keys`) makes it a PAI
+    # credential, whatever its issuer says and whichever proof comes first.
+    signed_by_pai_key = any(key.record is not None for key in (*securing.keys, securing.key) if key is not None)
     if securing.format_problem is not None:  # the JSON is not what was signed: read nothing from it
-        report = unreadable_report(presented, securing.format_problem.detail, securing)
-        report.checks[0] = securing.format_problem
-        return report
+        return _not_what_was_signed(presented, securing, signed_by_pai_key=signed_by_pai_key)
     try:
         shape = read_credential_shape(presented.document)
     except InvalidCredentialError as exc:
         return unreadable_report(presented, f"not a well-formed verifiable credential: {exc.detail}", securing)
     register = None
-    if shape.issuer_id == keyring.pai_did:
+    if signed_by_pai_key or shape.issuer_id == keyring.pai_did:
         register = await _register(conn, shape, presented.document, settings=settings, now=now)
-    return build_report(presented, shape, securing, pai_did=keyring.pai_did, now=now, register=register)
+    return build_report(
+        presented,
+        shape,
+        securing,
+        pai_did=keyring.pai_did,
+        pai_name=settings.issuer_name,
+        now=now,
+        register=register,
+    )
+
+
+def _not_what_was_signed(
+    presented: Presented, securing: SecuringOutcome, *, signed_by_pai_key: bool
+) -> VerificationReport:
+    """The JSON members are not what the proof signed (helper `signed_claims`): nothing is read from them. A PAI
+    key's signature still makes it the PAI's business: classified `pai`, and its status a failure, never unknown."""
+    assert securing.format_problem is not None
+    report = unreadable_report(presented, securing.format_problem.detail, securing)
+    report.checks[0] = securing.format_problem
+    if signed_by_pai_key:
+        report.issuer.classification = "pai"
+        report.checks = [
+            failed(STATUS, "what the PAI signed is not what this JSON says, so no register status applies to it")
+            if check.name == STATUS
+            else check
+            for check in report.checks
+        ]
+    return report
 
 
 async def _register(
@@ -89,9 +131,71 @@ async def _register(
     repo = Repository(conn)
     record = await repo.get_credential(credential_id) if credential_id and is_credential_id(credential_id) else None
     if record is None:
+        entry = await find_vc_api_register_entry(conn, document, base_url=settings.base_url)
+        if entry is not None:  # signed by POST /credentials/issue: in the register, with its own status
+            return vc_api_register_findings(entry, document, judgement=judge_vc_api_entry(entry, now=now))
         status_list = await status_list_register_findings(conn, shape, document, settings=settings)
         return status_list or not_in_register(shape.credential_id)
-    held: list[dict[str, Any]] = []
+    prerequisites: list[HeldPrerequisite] = []
     if TIERS[record.tier].builds_on is not None:
-        held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
-    return register_findings(record, document, status_label=public_status(record, now), held=held)
+        prerequisites = await _held_prerequisites(conn, record, now=now)
+    # judge_stored: the register entry judged with its organisation's standing, exactly as the lookups judge it.
+    judgement = await judge_stored(conn, record, settings=settings, now=now)
+    return register_findings(record, document, judgement=judgement, prerequisites=prerequisites)
+
+
+async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now: datetime) -> list[HeldPrerequisite]:
+    """The subject's credentials of the tier `record` builds on, each judged at `record.issued_at` (its status then,
+    replayed from the event log) and now."""
+    repo, lifecycle = Repository(conn), LifecycleRepository(conn)
+    prerequisite = TIERS[record.tier].builds_on
+    held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
+    # Events are ordered by their sequence number: the prerequisite's status when `record` was issued is what its
+    # events before `record`'s own issuance left behind (timestamps alone tie when both happen in one instant).
+    issued_seq = next(
+        (e.seq for e in await lifecycle.credential_events(record.id) if e.kind == "credential_issued"), None
+    )
+    found: list[HeldPrerequisite] = []
+    for row in held:
+        if row["tier"] != prerequisite:
+            continue
+        other = await repo.get_credential(row["id"])
+        if other is None:
+            continue
+        events = await lifecycle.credential_events(other.id)
+        before = [
+            e for e in events if (e.seq < issued_seq if issued_seq is not None else e.occurred_at <= record.issued_at)
+        ]
+        stored, reason = status_at([(e.kind, e.data) for e in before])
+        then = (
+            None
+            if stored is None
+            else judge_credential(other, now=record.issued_at, stored_status=stored, stored_reason=reason)
+        )
+        found.append(HeldPrerequisite(other.id, at_issuance=then, now=judge_credential(other, now=now)))
+    return found
+
+
+async def find_vc_api_register_entry(
+    conn: Connection, presented: dict[str, Any], *, base_url: str
+) -> VcApiCredentialRecord | None:
+    """The register's VC API entry for a presented credential, found by its revocation entry in this issuer's lists
+    (every credential POST /credentials/issue signs has one, and a slot belongs to exactly one register row); None
+    when it names none. The caller still compares the stored document with the presented one (the register holds
+    the signed bytes as issued) and judges the entry's status, dates and key window."""
+    entries = presented.get("credentialStatus")
+    prefix = f"{base_url}/v1/status-lists/"
+    for entry in entries if isinstance(entries, list) else [entries]:
+        if not isinstance(entry, dict) or entry.get("statusPurpose") != "revocation":
+            continue
+        list_url, index = entry.get("statusListCredential"), entry.get("statusListIndex")
+        if not (isinstance(list_url, str) and list_url.startswith(prefix) and isinstance(index, str)):
+            continue
+        if not index.isdigit() or len(index) > 9:
+            continue
+        found = await Repository(conn).find_credential_by_status_entry(
+            list_url.removeprefix(prefix), "revocation", int(index)
+        )
+        if found is not None and found[1] == "vc_api":
+            return await Repository(conn).get_vc_api_credential(found[0])
+    return None

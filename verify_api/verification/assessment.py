@@ -7,22 +7,26 @@ credential the PAI's register holds) and tier (what the tier means, and whether 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from verify_api.verification.report import (
     FORMAT,
     ISSUER,
     PROOF,
+    REGISTER,
     STATUS,
     VALID_FROM,
     VALID_UNTIL,
     Classification,
     IssuerSummary,
+    Verdict,
     VerificationReport,
     failed,
     passed,
-    summarize,
+    summarize_verdict,
     unchecked,
 )
 
@@ -30,34 +34,44 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.records import SigningKeyRecord
+    from verify_api.domain.verdict import CredentialVerdict
     from verify_api.schemas import Check
     from verify_api.verification.document import CredentialShape
+    from verify_api.verification.keyring import ResolvedKey
     from verify_api.verification.presented import Presented
     from verify_api.verification.securing import SecuringOutcome
 
 _UNREAD = "the credential could not be read"
+PAI_NAME = "Production AI Institute"
 
 
 @dataclass(frozen=True)
 class RegisterFindings:
-    """What the PAI's register says about a credential that names the PAI as issuer (built by the service)."""
+    """What the PAI's register says about a credential signed with a PAI key or naming the PAI (built by the
+    service). For a PAI credential the register is decisive: absent, different or unknown status is a failure."""
 
     checks: list[Check]  # status, register, tier
     issued_at: datetime | None = None  # trustworthy issuance time, when the presented document is the stored one
     pai_credential_id: str | None = None
     tier: str | None = None
+    # The one judgement of the register entry (`domain.verdict.judge_credential`), when the document matched it.
+    judgement: CredentialVerdict | None = None
 
 
-def unreadable_report(presented: Presented, reason: str, securing: SecuringOutcome | None = None) -> VerificationReport:
-    """The report for input that is not a usable credential; the proof is still reported when it was checked."""
+def unreadable_report(
+    presented: Presented, reason: str, securing: SecuringOutcome | None = None, *, problem_type: str | None = None
+) -> VerificationReport:
+    """The report for input that is not a usable credential; the proof is still reported when it was checked.
+
+    `problem_type` is the W3C problem type the format failure maps to (e.g. PARSING_ERROR), when not the default."""
     proof = securing.check if securing is not None else unchecked(PROOF, _UNREAD)
     rest = [unchecked(n, _UNREAD) for n in (ISSUER, VALID_FROM, VALID_UNTIL, STATUS)]
-    checks = [failed(FORMAT, reason), proof, *rest]
-    verified, summary = summarize(checks, "unknown", None)
+    checks = [failed(FORMAT, reason, problem_type), proof, *rest]
     mechanism = f", {securing.mechanism}" if securing is not None else ""
     return VerificationReport(
-        verified=verified,
-        summary=summary,
+        verified=False,
+        verdict="not_verifiable",
+        summary=summarize_verdict("not_verifiable", checks, issuer_id=None),
         issuer=IssuerSummary(id=None, name=None, classification="unknown"),
         presented_as=presented.container + mechanism,
         credential_id=None,
@@ -73,9 +87,20 @@ def build_report(
     pai_did: str,
     now: datetime,
     register: RegisterFindings | None,
+    pai_name: str = PAI_NAME,
 ) -> VerificationReport:
-    issued_at, source = _issuance_time(shape, securing, register)
-    issuer_check, classification = check_issuer(shape, securing, pai_did, issued_at, source)
+    """Every check, then the verdict. A credential whose proof key is a PAI key (in any form) is a PAI credential
+    whatever its `issuer` says, and without register findings it is judged as absent from the register."""
+    is_pai_key = securing.key is not None and securing.key.record is not None
+    if is_pai_key and register is None:
+        register = RegisterFindings(
+            checks=[
+                failed(STATUS, "the PAI's register holds no status for it, so it cannot be valid"),
+                failed(REGISTER, "signed with a PAI key, but the PAI's register was not consulted"),
+            ]
+        )
+    issued_at = register.issued_at if register is not None else None
+    issuer_check, classification = check_issuer(shape, securing, pai_did, issued_at, pai_name=pai_name)
     checks = [
         passed(FORMAT, shape.describe()),
         securing.check,
@@ -86,42 +111,64 @@ def build_report(
         checks.extend(register.checks)
     else:
         checks.append(check_foreign_status(shape))
-    verified, summary = summarize(checks, classification, shape.issuer_id)
+    verdict = judge_report(checks, classification, register)
+    judgement = register.judgement if register is not None and verdict == "not_valid" else None
+    state = judgement.state if judgement is not None and not judgement.valid else None
+    since = judgement.since if state is not None and judgement is not None else None
+    reason = judgement.reason if state is not None and judgement is not None else None
     return VerificationReport(
-        verified=verified,
-        summary=summary,
+        verified=verdict == "valid" or (verdict == "not_pai" and all(c.result == "passed" for c in checks)),
+        verdict=verdict,
+        state=state,
+        since=since,
+        reason=reason,
+        summary=summarize_verdict(verdict, checks, issuer_id=shape.issuer_id, state=state, since=since, reason=reason),
         issuer=IssuerSummary(id=shape.issuer_id, name=shape.issuer_name, classification=classification),
         presented_as=f"{presented.container}, {securing.mechanism}",
         credential_id=shape.credential_id,
-        pai_credential_id=register.pai_credential_id if register else None,
-        tier=register.tier if register else None,
+        pai_credential_id=register.pai_credential_id if register and register.issued_at else None,
+        tier=register.tier if register and register.issued_at else None,
         checks=checks,
     )
 
 
+def judge_report(checks: list[Check], classification: Classification, register: RegisterFindings | None) -> Verdict:
+    """The verdict of a readable credential, from its checks: only a PAI credential the register holds, exactly as
+    presented, can be `valid` or `not_valid`; a PAI-key signature on anything else is `not_verifiable`."""
+    result = {c.name: c.result for c in checks}
+    if result.get(FORMAT) != "passed" or result.get(PROOF) != "passed":
+        return "not_verifiable"
+    if classification != "pai":
+        return "not_pai"
+    if register is None or register.issued_at is None:
+        return "not_verifiable"
+    return "valid" if all(r == "passed" for r in result.values()) else "not_valid"
+
+
 def check_issuer(
-    shape: CredentialShape, securing: SecuringOutcome, pai_did: str, issued_at: datetime | None, source: str
+    shape: CredentialShape,
+    securing: SecuringOutcome,
+    pai_did: str,
+    issued_at: datetime | None,
+    *,
+    pai_name: str = PAI_NAME,
 ) -> tuple[Check, Classification]:
+    """Who issued it. The PAI is recognised by its key (any form: did:web, did:key, a JWK), never by what the
+    document says; an issuer other than the PAI that imitates the PAI's identifier or name fails."""
     key = securing.key
+    if key is not None and key.record is not None:
+        return check_pai_issuer(shape, key, pai_did, issued_at), "pai"
     claims_pai = shape.issuer_id == pai_did
     if key is None:
         reason = "the signing key was not resolved, so the issuer cannot be confirmed"
         return unchecked(ISSUER, reason), "other"
     if claims_pai:
-        if key.origin != "pai" or key.record is None:
-            return failed(
-                ISSUER, f"claims to be the PAI ({pai_did}) but is signed with a key the PAI does not publish"
-            ), "other"
-        problem = key_window_problem(key.record, issued_at)
-        if problem:
-            return failed(ISSUER, f"{problem} (issuance time from {source})"), "pai"
-        return passed(
-            ISSUER,
-            f"issued by the Production AI Institute ({pai_did}) with key {key.record.kid}, "
-            f"which was valid at issuance ({source})",
-        ), "pai"
-    if key.origin == "pai":
-        return failed(ISSUER, f"signed with the PAI's key but names another issuer ({shape.issuer_id})"), "other"
+        return failed(
+            ISSUER, f"claims to be the PAI ({pai_did}) but is signed with a key the PAI does not publish"
+        ), "other"
+    imitation = imitation_of_pai(shape, pai_did, pai_name)
+    if imitation is not None:
+        return failed(ISSUER, f"not the Production AI Institute: {imitation}"), "other"
     if key.origin == "embedded-jwk":
         return unchecked(
             ISSUER,
@@ -142,6 +189,46 @@ def check_issuer(
             "fetch, so the issuer's control of the key is unproven",
         ), "other"
     return passed(ISSUER, f"issued by {shape.issuer_id}, not by the PAI; the key is the issuer's own did:key"), "other"
+
+
+def check_pai_issuer(shape: CredentialShape, key: ResolvedKey, pai_did: str, issued_at: datetime | None) -> Check:
+    """A proof made with a PAI key: the document must name the PAI (its did:web, or the did:key of that very key),
+    and the key must have been valid when the register says the credential was issued (never the proof's claim)."""
+    record = key.record
+    assert record is not None
+    names_pai = shape.issuer_id == pai_did or (key.origin == "did:key" and shape.issuer_id == key.controller)
+    if not names_pai:
+        return failed(ISSUER, f"signed with the PAI's key {record.kid} but names another issuer ({shape.issuer_id})")
+    if issued_at is None:
+        return failed(
+            ISSUER,
+            f"signed with the PAI's key {record.kid}, but the PAI's register does not hold this credential, so when "
+            "it was issued is unknown (a proof's own creation time is never trusted)",
+        )
+    problem = key_window_problem(record, issued_at)
+    if problem:
+        return failed(ISSUER, f"{problem} (issuance time from the PAI's register)")
+    return passed(
+        ISSUER,
+        f"issued by the Production AI Institute ({pai_did}) with key {record.kid}, "
+        "which was valid at issuance (the PAI's register)",
+    )
+
+
+def imitation_of_pai(shape: CredentialShape, pai_did: str, pai_name: str) -> str | None:
+    """Why an issuer that is not the PAI imitates it, or None. The rule: its identifier contains the PAI's host
+    (compared case-insensitively, after percent-decoding: `did:web:verify.example.evil`, `https://verify.example`),
+    or its name contains the PAI's name (case- and spacing-insensitive, after Unicode NFKC)."""
+    host = unquote(pai_did.removeprefix("did:web:")).split(":", 1)[0].lower()
+    if host and host in unquote(shape.issuer_id).lower():
+        return f"the issuer {shape.issuer_id} imitates the PAI's identifier {pai_did}"
+    if shape.issuer_name and _folded(pai_name) in _folded(shape.issuer_name):
+        return f"the issuer {shape.issuer_id} calls itself {shape.issuer_name!r}, a name only the PAI may use"
+    return None
+
+
+def _folded(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def key_window_problem(record: SigningKeyRecord, at: datetime | None) -> str | None:
@@ -189,14 +276,3 @@ def check_foreign_status(shape: CredentialShape) -> Check:
         f"its status is published by the issuer at {', '.join(lists)}; PAI Verify never fetches "
         "other issuers' status lists",
     )
-
-
-def _issuance_time(
-    shape: CredentialShape, securing: SecuringOutcome, register: RegisterFindings | None
-) -> tuple[datetime | None, str]:
-    """For our credentials the register's issued_at (trustworthy); otherwise the signer's claim."""
-    if register is not None and register.issued_at is not None:
-        return register.issued_at, "the PAI's register"
-    if securing.created is not None:
-        return securing.created, "the proof's creation time, as claimed by the signer"
-    return shape.valid_from, "the credential's start date, as claimed by the signer"

@@ -23,6 +23,7 @@ _SECURITY = "https://w3id.org/security#"
 @dataclass
 class PresentationOutcome:
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (type, title, detail)
+    malformed: bool = False  # the presentation's form is wrong (400), rather than its proof (422)
     results: dict[str, Any] = field(default_factory=dict)
     credentials: list[object] = field(default_factory=list)
 
@@ -41,6 +42,7 @@ def check_presentation_sync(
         holder = _presentation_shape(presentation)
     except InvalidCredentialError as exc:
         outcome.problems.append((_VCDM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR", exc.detail))
+        outcome.malformed = True
         return outcome
     raw = presentation.get("verifiableCredential")
     outcome.credentials = list(raw) if isinstance(raw, list) else [] if raw is None else [raw]

@@ -1,7 +1,17 @@
-"""The verification report: one entry per check, each passed, failed or "could not check", with a reason."""
+"""The verification report: one entry per check, each passed, failed or "could not check", with a reason.
+
+Besides the checks, a report carries one machine-readable `verdict`, worded distinctly everywhere it is shown:
+
+- `valid`: a genuine PAI credential, valid now (its proof key is a PAI key and the register holds it, valid);
+- `not_valid`: a genuine PAI credential that is not valid now; `state`, `since` and `reason` say why (the one
+  judgement of the register entry, `domain.verdict.judge_credential`);
+- `not_pai`: the signature holds, but the credential was not issued by the PAI (whatever its `issuer` says);
+- `not_verifiable`: tampered, malformed, an unknown key, or signed with a PAI key but not what the register holds.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 import msgspec
@@ -18,6 +28,7 @@ REGISTER = "register"
 TIER = "tier"
 
 Classification = Literal["pai", "other", "unknown"]
+Verdict = Literal["valid", "not_valid", "not_pai", "not_verifiable"]
 
 
 class IssuerSummary(msgspec.Struct, rename="camel", kw_only=True):
@@ -39,14 +50,25 @@ class VerificationReport(msgspec.Struct, rename="camel", kw_only=True):
     pai_credential_id: str | None = None
     tier: str | None = None
     checks: list[Check] = msgspec.field(default_factory=list)
+    # One of `Verdict`; None only from a caller that does not say, and then derived in __post_init__.
+    verdict: Verdict | None = None
+    # For `not_valid`: the register's state (expired, suspended, revoked, superseded, key_compromised, ...), since
+    # when, and the public reason code.
+    state: str | None = None
+    since: datetime | None = None
+    reason: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.verdict is None:
+            self.verdict = fallback_verdict(self.verified, self.issuer.classification, self.checks)
 
 
 def passed(name: str, detail: str) -> Check:
     return Check(name=name, result="passed", detail=detail)
 
 
-def failed(name: str, detail: str) -> Check:
-    return Check(name=name, result="failed", detail=detail)
+def failed(name: str, detail: str, problem_type: str | None = None) -> Check:
+    return Check(name=name, result="failed", detail=detail, problem_type=problem_type)
 
 
 def unchecked(name: str, detail: str) -> Check:
@@ -64,3 +86,58 @@ def summarize(checks: list[Check], classification: Classification, issuer_id: st
     if classification == "pai":
         return True, "A valid credential issued by the Production AI Institute."
     return True, f"Valid, but not issued by the Production AI Institute (issuer {issuer_id})."
+
+
+def fallback_verdict(verified: bool, classification: Classification, checks: list[Check]) -> Verdict:
+    """The verdict of a report whose producer did not state one (e.g. the offline QR path)."""
+    proof_held = any(c.name == PROOF and c.result == "passed" for c in checks)
+    if classification == "pai":
+        return "valid" if verified else "not_valid" if proof_held else "not_verifiable"
+    if proof_held and all(c.result == "passed" for c in checks if c.name == FORMAT):
+        return "not_pai"
+    return "not_verifiable"
+
+
+def summarize_verdict(
+    verdict: Verdict,
+    checks: list[Check],
+    *,
+    issuer_id: str | None,
+    state: str | None = None,
+    since: datetime | None = None,
+    reason: str | None = None,
+) -> str:
+    """One sentence a person can read; each verdict has its own wording, and only `valid` sounds like yes."""
+    first = next((c for c in checks if c.result == "failed"), None) or next(
+        (c for c in checks if c.result != "passed"), None
+    )
+    why = f"{first.name}: {first.detail}" if first else "a check did not pass"
+    if verdict == "valid":
+        return "A genuine credential of the Production AI Institute, valid now."
+    if verdict == "not_valid":
+        if state is not None and state != "valid":
+            phrase = state_phrase(state, since, reason)
+            return f"A genuine credential of the Production AI Institute, but not valid now: {phrase}."
+        return f"A genuine credential of the Production AI Institute, but not valid now ({why})."
+    if verdict == "not_pai":
+        if all(c.result == "passed" for c in checks):
+            return f"Valid signature, but not issued by the Production AI Institute (issuer {issuer_id})."
+        return f"Not issued by the Production AI Institute (issuer {issuer_id}), and not valid: {why}."
+    return f"Cannot be verified: {why}."
+
+
+def state_phrase(state: str, since: datetime | None, reason: str | None) -> str:
+    """'revoked since 2026-11-27T09:00:00+00:00 (misconduct)': a register state, when it began, and why."""
+    words = {
+        "not_yet_valid": "not valid before",
+        "expired": "expired on",
+        "key_compromised": "signed with a key declared compromised since",
+        "untrusted_key": "signed outside its key's validity window, noted",
+    }
+    if since is None:
+        phrase = state.replace("_", " ")
+    elif state in words:
+        phrase = f"{words[state]} {since.isoformat()}"
+    else:
+        phrase = f"{state.replace('_', ' ')} since {since.isoformat()}"
+    return f"{phrase} ({reason})" if reason else phrase
