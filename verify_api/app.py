@@ -21,6 +21,7 @@ from verify_api.api.admin import ADMIN_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.json_body import refuse_ambiguous_json
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -155,6 +156,9 @@ def create_app(
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        # Every JSON body is read strictly before msgspec decodes it (a route-level before_request would bypass it:
+        # tests/integration/test_json_bodies.py checks that none does).
+        before_request=refuse_ambiguous_json,
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,

@@ -110,3 +110,7 @@ class UnsupportedMediaTypeError(VerifyApiError):
 
 class SigningKeyStateError(VerifyApiError):
     """The signing key cannot be rotated or declared compromised in its current state."""
+
+
+class MalformedJsonError(InvalidInputError):
+    """The JSON is malformed or ambiguous (duplicate members, lone surrogates, out-of-range numbers, deep nesting)."""

@@ -13,7 +13,6 @@ also caps JOSE headers at 512 bytes, which rejects the OB 3.0 samples whose head
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +21,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from verify_api.errors import ProofError
+from verify_api.errors import MalformedJsonError, ProofError
 from verify_api.proofs.keys import DID_KEY_PREFIX, public_jwk, raw_from_jwk, resolve_did_key
 from verify_api.proofs.multibase import decode_base64url, decode_multibase_base58btc, encode_base64url
+from verify_api.strict_json import parse_strict_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -196,11 +196,13 @@ def _decode_part(part: str, what: str) -> bytes:
 
 
 def _decode_json_part(part: str, what: str) -> dict[str, Any]:
+    """RFC 7515 §5.2 steps 3 and 4 (header) / 7 (payload): UTF-8 JSON, and "the JOSE Header MUST NOT contain
+    duplicate Header Parameter names"; the payload is held to the same strict reading (I-JSON, RFC 7493)."""
     raw = _decode_part(part, what)
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ProofError(f"the JWS {what} is not JSON") from None
+        value = parse_strict_json(raw, what=f"the JWS {what}")
+    except MalformedJsonError as exc:
+        raise ProofError(exc.detail) from None
     if not isinstance(value, dict):
         raise ProofError(f"the JWS {what} must be a JSON object")
     return value

@@ -8,7 +8,6 @@ input kind is one more branch in `decode_presented` (binary) or `_from_text` (te
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +16,9 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from verify_api.badges.baking import unbake_badge
 from verify_api.badges.limits import DEFAULT_LIMITS
 from verify_api.badges.png_baking import PNG_SIGNATURE
-from verify_api.errors import ProofError, UnsupportedMediaTypeError, VerifyApiError
+from verify_api.errors import MalformedJsonError, ProofError, UnsupportedMediaTypeError, VerifyApiError
 from verify_api.proofs.jose import CompactJws, split_compact_jws
+from verify_api.strict_json import parse_strict_json
 
 JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
@@ -81,9 +81,9 @@ def _from_text(text: str | None, container: str) -> Presented:
         return Presented(container, error=f"the credential is larger than {MAX_CREDENTIAL_BYTES} bytes")
     if text.startswith("{"):
         try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            return Presented(container, error=f"the body is not valid JSON ({exc.__class__.__name__})")
+            value = parse_strict_json(text, what="the credential")
+        except MalformedJsonError as exc:
+            return Presented(container, error=exc.detail)
         return decode_credential_object(value, container)
     if text.count(".") == 2 and " " not in text:  # header.payload.signature
         return _from_jwt(text, container)
