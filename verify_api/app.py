@@ -21,11 +21,11 @@ from verify_api.api.admin import ADMIN_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
-from verify_api.api.json_body import refuse_ambiguous_json
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, health, lookup_by_code
+from verify_api.api.request_input import RefuseNulInUrl, refuse_ambiguous_json
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
@@ -159,6 +159,7 @@ def create_app(
         # Every JSON body is read strictly before msgspec decodes it (a route-level before_request would bypass it:
         # tests/integration/test_json_bodies.py checks that none does).
         before_request=refuse_ambiguous_json,
+        middleware=[RefuseNulInUrl()],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,

@@ -114,3 +114,7 @@ class SigningKeyStateError(VerifyApiError):
 
 class MalformedJsonError(InvalidInputError):
     """The JSON is malformed or ambiguous (duplicate members, lone surrogates, out-of-range numbers, deep nesting)."""
+
+
+class MalformedUrlError(InvalidInputError):
+    """The request's URL holds something no resource name or query can contain (U+0000)."""

@@ -14,7 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from tests.conftest import api_key
 from tests.factories import make_aida
 from tests.integration.test_verify_api import signed_document
-from verify_api.api.json_body import decodes_json_body, refuse_ambiguous_json
+from verify_api.api.request_input import decodes_json_body, refuse_ambiguous_json
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.png import render_badge_png_sync
 from verify_api.badges.svg import render_badge_svg_sync

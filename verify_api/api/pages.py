@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response, Router, get, post
@@ -133,10 +134,53 @@ async def offline_report(conn: Conn, text: str, *, now: Now) -> Template:
     return verify_form(report=pages.offline_report_page(report))
 
 
+def origin_of(url: str) -> str:
+    """The RFC 6454 §6.2 ASCII serialisation of a URL's origin: scheme://host[:port], lower-case, default port
+    omitted (as browsers send it in `Origin`)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return "null"
+    host = (parts.hostname or "").lower()
+    if not scheme or not host:
+        return "null"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+
+def cross_site_reason(request: Request[Any, Any, Any], public_origin: str) -> str | None:
+    """Why this POST must be refused as cross-site, or None (Fetch Metadata, https://www.w3.org/TR/fetch-metadata/,
+    and the `Origin` header, RFC 6454 §7). A form post from another site could land an employer on a report page the
+    fraudster chose. Same-origin posts pass; so do requests with neither header (curl, scripts, old browsers): they
+    are not a browser acting for someone on another site's behalf."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site.lower() not in ("same-origin", "none"):
+        return f"the browser says this form was sent from another site (Sec-Fetch-Site: {site[:40]})"
+    origin = request.headers.get("origin")
+    if origin is not None and origin_of(origin) != public_origin:
+        return f"the form was sent from {origin[:100]!r}, not from {public_origin}"
+    return None
+
+
 @post("/verify", include_in_schema=False, status_code=200, opt={"public": True})
 async def verify_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now) -> Template:
-    """An uploaded badge file or pasted credential text, verified server-side; the report is shown on the page."""
-    form = await request.form()
+    """An uploaded badge file or pasted credential text, verified server-side; the report is shown on the page.
+
+    Only this site's own form may post here: a cross-site post is a 403 before the body is read.
+    """
+    reason = cross_site_reason(request, origin_of(runtime.settings.base_url))
+    if reason is not None:
+        detail = f"Refused: {reason}. Open {runtime.settings.base_url}/verify and upload the badge there."
+        return verify_form(status_code=403, error={"title": "Form from another site refused", "detail": detail})
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:  # Litestar decodes multipart text fields as UTF-8
+        error = {"title": "Unreadable form", "detail": "A form field is not UTF-8 text; paste the credential again."}
+        return verify_form(status_code=400, error=error)
     upload, pasted = form.get("badge"), form.get("credential")
     if isinstance(upload, UploadFile) and upload.filename:
         data, content_type = await upload.read(), upload.content_type or "application/octet-stream"
