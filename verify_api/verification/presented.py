@@ -17,7 +17,7 @@ from verify_api.badges.baking import unbake_badge
 from verify_api.badges.limits import DEFAULT_LIMITS
 from verify_api.badges.png_baking import PNG_SIGNATURE
 from verify_api.errors import MalformedJsonError, ProofError, UnsupportedMediaTypeError, VerifyApiError
-from verify_api.proofs.jose import CompactJws, split_compact_jws
+from verify_api.proofs.jose import CompactJws, check_typ_and_cty, split_compact_jws
 from verify_api.strict_json import parse_strict_json
 
 JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
@@ -93,6 +93,7 @@ def _from_text(text: str | None, container: str) -> Presented:
 def _from_jwt(token: str, container: str) -> Presented:
     try:
         jws = split_compact_jws(token)
+        check_typ_and_cty(jws.header, jws.payload, "vc")
     except ProofError as exc:
         return Presented(container, error=f"the JWT cannot be read: {exc.detail}")
     payload = jws.payload
