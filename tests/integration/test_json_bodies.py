@@ -14,7 +14,8 @@ from litestar.handlers import HTTPRouteHandler
 from tests.conftest import api_key
 from tests.factories import make_aida
 from tests.integration.test_verify_api import signed_document
-from verify_api.api.request_input import decodes_json_body, refuse_ambiguous_json
+from verify_api.api.pages import negotiate_credential_page
+from verify_api.api.request_input import decodes_json_body, refuse_malformed_input
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.png import render_badge_png_sync
 from verify_api.badges.svg import render_badge_svg_sync
@@ -36,14 +37,22 @@ def with_forged_id_first(document: bytes) -> bytes:
     return ('{"id": "urn:uuid:00000000-0000-4000-8000-000000000000", ' + text[1:]).encode()
 
 
-async def test_every_json_route_reads_its_body_strictly(app: Litestar) -> None:
-    """A route-level before_request would replace the app's hook; none of the JSON routes may have one."""
+async def test_every_route_reads_its_input_strictly(app: Litestar) -> None:
+    """A route-level before_request would replace the app's hook: only GET /v1/credentials/{id} has one (its own
+    refuses NUL in the URL; it takes no body)."""
     json_routes = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
-            if isinstance(handler, HTTPRouteHandler) and decodes_json_body(handler):
+            if not isinstance(handler, HTTPRouteHandler):
+                continue
+            hook = handler.resolve_before_request()
+            if route.path == "/v1/credentials/{credential_id:str}" and "GET" in handler.http_methods:
+                assert hook is negotiate_credential_page
+                assert not decodes_json_body(handler)
+                continue
+            assert hook is refuse_malformed_input, route.path
+            if decodes_json_body(handler):
                 json_routes.append(route.path)
-                assert handler.resolve_before_request() is refuse_ambiguous_json, route.path
     assert {"/credentials/issue", "/credentials/verify", "/presentations/verify", "/credentials/status"} <= set(
         json_routes
     )

@@ -22,6 +22,7 @@ from litestar.types import ControllerRouterHandler
 
 from verify_api import pages as page_assets
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.request_input import refuse_nul_in_url
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
@@ -82,8 +83,10 @@ def verify_form(*, status_code: int = 200, q: str = "", **context: Any) -> Templ
 async def negotiate_credential_page(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """Before-request hook on /v1: a browser asking `GET /v1/credentials/{id}` for HTML gets a 303 to the page.
 
-    JSON stays the default: only an Accept header that ranks text/html above application/json redirects.
+    JSON stays the default: only an Accept header that ranks text/html above application/json redirects. It replaces
+    the app's `refuse_malformed_input` on this route, so it refuses U+0000 in the URL itself (the route has no body).
     """
+    refuse_nul_in_url(request)
     if "html" not in request.headers.get("accept", ""):
         return None  # the common API case, decided without parsing the header
     wanted = request.accept.best_match(["application/json", "text/html"], default="application/json")
