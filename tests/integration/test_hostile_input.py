@@ -3,6 +3,8 @@ routes that always report, a not-verified report), and the neighbours of each ca
 
 from __future__ import annotations
 
+import json
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -175,3 +177,21 @@ async def test_cae_issued_on_a_review_due_9999_is_capped(client: Client, admin_h
     )
     assert response.status_code == 201, response.text
     assert response.json()["validUntil"].startswith("2028-11-26")  # CAE_MAX_VALIDITY_DAYS (730) from 2026-11-27
+
+
+async def test_400_kb_proof_value_is_refused_in_well_under_a_second(
+    client: Client, admin_headers: dict[str, str]
+) -> None:
+    """The attack: an unauthenticated 400 KB base58 proofValue cost 24-28 s of CPU (quadratic decoding)."""
+    credential = await make_aida(client, admin_headers)
+    document = (await client.get(f"/v1/credentials/{credential['id']}/vc")).json()
+    document["proof"]["proofValue"] = "z" + "2" * 400_000
+    body = json.dumps(document).encode()
+    for path, wrapped in (("/v1/verify", body), ("/credentials/verify", b'{"verifiableCredential": ' + body + b"}")):
+        start = time.perf_counter()
+        response = await client.post(path, content=wrapped, headers={"Content-Type": "application/json"})
+        elapsed = time.perf_counter() - start
+        assert response.status_code in (200, 400, 422), response.text
+        assert response.json()["verified"] is False
+        assert "at most 256 are accepted" in response.text
+        assert elapsed < 1.0, (path, elapsed)
