@@ -28,7 +28,8 @@ async def credential_text(client: Client, admin_headers: dict[str, str]) -> str:
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is another party
         {"Origin": "https://attacker.example"},
-        {"Origin": "null"},  # sandboxed iframes and data: URLs
+        {"Origin": "null"},  # sandboxed iframes, data: URLs, no-referrer pages elsewhere
+        {"Sec-Fetch-Site": "cross-site", "Origin": "null"},
         {"Origin": "http://verify.test.example"},  # same host, other scheme: another origin
         {"Origin": "https://verify.test.example:8443"},
         {"Origin": "https://verify.test.example.attacker.example"},
@@ -56,6 +57,7 @@ async def test_cross_site_post_is_403_and_says_why(
         {"Origin": BASE_URL},
         {"Origin": "HTTPS://Verify.Test.Example:443"},  # the same origin, spelled differently
         {"Sec-Fetch-Site": "none"},  # the user's own action (typed, bookmarked)
+        {"Sec-Fetch-Site": "same-origin", "Origin": "null"},  # what Chromium sends from a no-referrer page
     ],
 )
 async def test_same_origin_or_headerless_post_is_verified(
@@ -72,6 +74,14 @@ async def test_cross_site_upload_is_refused_before_the_body_is_read(client: Clie
     headers = {"Content-Type": "multipart/form-data; boundary=b", "Sec-Fetch-Site": "cross-site"}
     response = await client.post("/verify", content=body, headers=headers)
     assert response.status_code == 403
+
+
+async def test_pages_send_a_referrer_policy_that_keeps_the_origin_on_our_own_posts(client: Client) -> None:
+    """Under no-referrer a browser sends `Origin: null` even on a same-origin form post (Fetch: "serializing a
+    request origin"); same-origin keeps referrers from other sites just the same."""
+    page = await client.get("/verify")
+    assert page.headers["referrer-policy"] == "same-origin"
+    assert '<meta name="referrer" content="same-origin">' in page.text
 
 
 def test_origin_of_serialises_as_browsers_do() -> None:
