@@ -26,6 +26,7 @@ from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, health, lookup_by_code
+from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
@@ -163,6 +164,9 @@ def create_app(
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,
         exception_handlers=EXCEPTION_HANDLERS,
+        # URLs and JSON bodies are read strictly before any handler (a route-level before_request would bypass it:
+        # tests/integration/test_json_bodies.py checks that only the typed GET /v1/credentials/{id} has one).
+        before_request=refuse_malformed_input,
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,

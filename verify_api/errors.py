@@ -126,3 +126,11 @@ class DataLossError(ProofError):
 
 class SignedClaimsError(InvalidCredentialError):
     """What the credential's JSON says is not what its proof signed (it is not in JSON-LD compacted form)."""
+
+
+class MalformedJsonError(InvalidInputError):
+    """The JSON is malformed or ambiguous (duplicate members, lone surrogates, out-of-range numbers, deep nesting)."""
+
+
+class MalformedUrlError(InvalidInputError):
+    """The request's URL holds something no resource name or query can contain (U+0000)."""

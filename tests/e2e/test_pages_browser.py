@@ -6,6 +6,8 @@ Each test keeps full-page screenshots under test-artifacts/e2e/ for a person to 
 from __future__ import annotations
 
 import hashlib
+import html
+import urllib.parse
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -113,6 +115,27 @@ async def test_verify_page_reports_on_an_uploaded_badge(
     await page.submit("#q ~ button[type=submit]")
     assert await page.evaluate("location.pathname") == f"/c/{credential['id']}"
     assert page.errors == []
+
+
+async def test_verify_page_refuses_a_form_posted_from_another_site(
+    page: Page, served: str, admin_auth: dict[str, str]
+) -> None:
+    """A fraudster's page (here a data: URL, an origin of its own) posts a credential to our /verify: Chromium's
+    own Sec-Fetch-Site and Origin headers make it a 403 page, not a report."""
+    credential = await issue_aida(served, admin_auth, "Dorothy Vaughan")
+    async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+        document = (await http.get(f"/v1/credentials/{credential['id']}/vc")).text
+    form = (
+        f'<form method="post" action="{served}/verify" enctype="multipart/form-data">'
+        f'<textarea name="credential">{html.escape(document)}</textarea><button type="submit">Go</button></form>'
+    )
+    await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(form))
+    await page.submit("button")
+    assert await page.evaluate("location.href") == f"{served}/verify"
+    alert = await page.evaluate("document.querySelector('#verify-error').textContent")
+    assert "Form from another site refused" in alert
+    assert await page.evaluate("document.querySelector('#report')") is None
+    await page.screenshot(ARTIFACTS / "verify-page-cross-site.png")
 
 
 async def test_registry_search_finds_an_organisation(page: Page, served: str, admin_auth: dict[str, str]) -> None:

@@ -267,6 +267,14 @@ def test_unbake_svg_malformed_xml_is_refused() -> None:
         unbake_svg(b'<svg xmlns="http://www.w3.org/2000/svg"><g></svg>')
 
 
+@pytest.mark.parametrize("encoding", ["x-unknown", "UTF-7", "utf-32"])
+def test_unbake_svg_unsupported_encoding_is_refused(encoding: str) -> None:
+    """expat raised LookupError / ValueError for these, which reached the client as a 500."""
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'.encode()
+    with pytest.raises(BadgeFileError, match="XML encoding that is not supported"):
+        unbake_svg(declaration + b'<svg xmlns="http://www.w3.org/2000/svg"/>')
+
+
 def test_unbake_svg_too_many_elements_is_refused() -> None:
     document = b'<svg xmlns="http://www.w3.org/2000/svg">' + b"<g/>" * 200 + b"</svg>"
     with pytest.raises(BadgeFileError, match="more than 100 elements"):

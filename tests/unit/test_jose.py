@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,14 @@ from joserfc.jwk import ECKey, OKPKey
 
 from verify_api.badges.baking import unbake_badge
 from verify_api.errors import ProofError
-from verify_api.proofs.jose import CompactJws, jwk_for_did_key, split_compact_jws, verify_jws
+from verify_api.proofs.jose import (
+    P256_ORDER,
+    CompactJws,
+    check_typ_and_cty,
+    jwk_for_did_key,
+    split_compact_jws,
+    verify_jws,
+)
 from verify_api.proofs.keys import generate_signer, public_jwk
 from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
 
@@ -44,8 +52,48 @@ def test_verify_jws_rfc8037_eddsa_vector_verifies() -> None:
     verify_jws(jws, jwk)
 
 
-def test_verify_jws_rfc7515_es256_vector_verifies() -> None:
-    verify_jws(split_compact_jws(RFC["rfc7515-a3-es256"]["jws"]), RFC["rfc7515-a3-es256"]["jwk"])
+def low_s(token: str) -> str:
+    """The same ES256 token with S in its canonical low form (OpenSSL, and so joserfc, leaves half of them high)."""
+    header, payload, signature = token.split(".")
+    raw = decode_base64url(signature)
+    s = int.from_bytes(raw[32:], "big")
+    if s > P256_ORDER // 2:
+        raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{header}.{payload}.{encode_base64url(raw)}"
+
+
+def high_s(token: str) -> str:
+    header, payload, signature = low_s(token).split(".")
+    raw = decode_base64url(signature)
+    raw = raw[:32] + (P256_ORDER - int.from_bytes(raw[32:], "big")).to_bytes(32, "big")
+    return f"{header}.{payload}.{encode_base64url(raw)}"
+
+
+def test_verify_jws_rfc7515_es256_vector_is_high_s_and_refused() -> None:
+    """RFC 7515 A.3's signature happens to be high-S: (R, n - S) verifies as well, so it is refused as malleable."""
+    with pytest.raises(ProofError, match="malleable high-S form"):
+        verify_jws(split_compact_jws(RFC["rfc7515-a3-es256"]["jws"]), RFC["rfc7515-a3-es256"]["jwk"])
+
+
+def test_verify_jws_rfc7515_es256_vector_low_s_twin_verifies() -> None:
+    verify_jws(split_compact_jws(low_s(RFC["rfc7515-a3-es256"]["jws"])), RFC["rfc7515-a3-es256"]["jwk"])
+
+
+def test_verify_jws_es256_refuses_high_s_of_any_valid_signature() -> None:
+    key = ECKey.generate_key("P-256")
+    for n in range(8):  # high and low S both occur among fresh signatures
+        token = joserfc_jws.serialize_compact({"alg": "ES256"}, b'{"n": %d}' % n, key, algorithms=["ES256"])
+        verify_jws(split_compact_jws(low_s(token)), key.as_dict(private=False))
+        with pytest.raises(ProofError, match="high-S"):
+            verify_jws(split_compact_jws(high_s(token)), key.as_dict(private=False))
+
+
+@pytest.mark.parametrize("s", [0, P256_ORDER])
+def test_verify_jws_es256_refuses_out_of_range_s(s: int) -> None:
+    header, payload, signature = low_s(RFC["rfc7515-a3-es256"]["jws"]).split(".")
+    raw = decode_base64url(signature)[:32] + s.to_bytes(32, "big")
+    with pytest.raises(ProofError, match=r"outside 1 \.\. n - 1"):
+        verify_jws(split_compact_jws(f"{header}.{payload}.{encode_base64url(raw)}"), RFC["rfc7515-a3-es256"]["jwk"])
 
 
 def test_verify_jws_ob3_rs256_baked_vector_verifies() -> None:
@@ -62,7 +110,7 @@ def _tamper_payload(token: str) -> str:
 
 
 def test_verify_jws_changed_claim_fails() -> None:
-    es256 = split_compact_jws(_tamper_payload(RFC["rfc7515-a3-es256"]["jws"]))
+    es256 = split_compact_jws(_tamper_payload(low_s(RFC["rfc7515-a3-es256"]["jws"])))
     with pytest.raises(ProofError, match="does not verify"):
         verify_jws(es256, RFC["rfc7515-a3-es256"]["jwk"])
     rs256 = split_compact_jws(_tamper_payload(ob3_rs256_token()))
@@ -137,7 +185,7 @@ def test_verify_jws_joserfc_es256_with_did_key_p256_verifies() -> None:
     resolved = jwk_for_did_key(f"{did}#{did.removeprefix('did:key:')}")
     assert (resolved["x"], resolved["y"]) == (public["x"], public["y"])
     token = joserfc_jws.serialize_compact({"alg": "ES256", "kid": did}, b'{"iss": "me"}', key, algorithms=["ES256"])
-    verify_jws(split_compact_jws(token), resolved)
+    verify_jws(split_compact_jws(low_s(token)), resolved)
 
 
 def test_verify_jws_joserfc_ed25519_fully_specified_alg_verifies() -> None:
@@ -150,3 +198,49 @@ def test_jwk_for_did_key_ed25519_matches_public_jwk() -> None:
     signer = generate_signer()
     did = f"did:key:{signer.public_key_multibase}"
     assert jwk_for_did_key(did)["x"] == base64.urlsafe_b64encode(signer.public_key).decode().rstrip("=")
+
+
+CREDENTIAL_PAYLOAD = {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"]}
+
+
+@pytest.mark.parametrize(
+    ("header", "payload"),
+    [
+        ({"alg": "EdDSA", "typ": "vc+jwt"}, CREDENTIAL_PAYLOAD),
+        ({"alg": "EdDSA", "typ": "application/VC+JWT", "cty": "vc"}, CREDENTIAL_PAYLOAD),
+        ({"alg": "EdDSA", "cty": "application/vc"}, CREDENTIAL_PAYLOAD),
+        ({"alg": "EdDSA"}, CREDENTIAL_PAYLOAD),
+        ({"alg": "RS256", "typ": "JWT"}, {"vc": CREDENTIAL_PAYLOAD}),  # Open Badges 3.0 / VC-JWT 1.1
+        ({"alg": "RS256"}, {"vc": CREDENTIAL_PAYLOAD}),
+    ],
+)
+def test_check_typ_and_cty_accepts_what_the_specs_define(header: dict[str, Any], payload: dict[str, Any]) -> None:
+    check_typ_and_cty(header, payload, "vc")
+
+
+@pytest.mark.parametrize(
+    ("header", "payload", "words"),
+    [
+        ({"typ": "vp+jwt"}, CREDENTIAL_PAYLOAD, "does not mark a secured credential"),
+        ({"typ": "kb+jwt"}, CREDENTIAL_PAYLOAD, "VC-JOSE-COSE §3.1 says vc+jwt"),
+        ({"typ": "vc+sd-jwt"}, CREDENTIAL_PAYLOAD, "does not mark a secured credential"),
+        ({"typ": "JWT"}, CREDENTIAL_PAYLOAD, "in a 'vc' claim"),
+        ({"typ": "vc+jwt", "cty": "vp"}, CREDENTIAL_PAYLOAD, "cty 'vp' is not 'vc'"),
+        ({"typ": "vc+jwt", "cty": "JWT"}, CREDENTIAL_PAYLOAD, "cty 'JWT'"),
+        ({"typ": "vc+jwt"}, {"vc": CREDENTIAL_PAYLOAD}, "the JWT claim 'vc' must not be present"),
+        ({"typ": "at+jwt"}, {"vc": CREDENTIAL_PAYLOAD}, "does not mark a VC-JWT 1.1"),
+        ({"typ": "JWT", "cty": "vc"}, {"vc": CREDENTIAL_PAYLOAD}, "carries no content type"),
+        ({"typ": 7}, CREDENTIAL_PAYLOAD, "typ must be a string"),
+    ],
+)
+def test_check_typ_and_cty_refuses_other_kinds_of_jwt(
+    header: dict[str, Any], payload: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(ProofError, match=re.escape(words)):
+        check_typ_and_cty(header, payload, "vc")
+
+
+def test_check_typ_and_cty_for_presentations() -> None:
+    check_typ_and_cty({"typ": "vp+jwt", "cty": "vp"}, {"type": ["VerifiablePresentation"]}, "vp")
+    with pytest.raises(ProofError, match="does not mark a secured presentation"):
+        check_typ_and_cty({"typ": "vc+jwt"}, {"type": ["VerifiablePresentation"]}, "vp")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from verify_api.errors import ProofError
 from verify_api.proofs.multibase import (
+    MAX_BASE58_CHARS,
+    MAX_BASE64URL_CHARS,
     decode_base58btc,
     decode_base64url,
     decode_multibase_base58btc,
@@ -109,3 +114,33 @@ def test_base64url_rejects_non_canonical_trailing_bits() -> None:
 def test_multibase_base64url_rejects_other_prefix() -> None:
     with pytest.raises(ProofError, match="prefix 'u'"):
         decode_multibase_base64url("zZg")
+
+
+def test_base58btc_refuses_an_oversized_value_at_once() -> None:
+    """The attack: a 400 KB unauthenticated proofValue cost 24 s of CPU in the quadratic big-integer decoding."""
+    start = time.perf_counter()
+    with pytest.raises(ProofError, match=f"400000 characters long; at most {MAX_BASE58_CHARS} are accepted"):
+        decode_multibase_base58btc("z" + "2" * 400_000)
+    assert time.perf_counter() - start < 0.05
+
+
+def test_base58btc_decodes_up_to_its_cap_and_checks_the_alphabet_first() -> None:
+    data = b"\x00" + bytes(range(1, 187))
+    text = encode_base58btc(data)
+    assert len(text) <= MAX_BASE58_CHARS
+    assert decode_base58btc(text) == data
+    with pytest.raises(ProofError, match="invalid base58btc character '0' at position 3"):
+        decode_base58btc("zzz0" + "z" * (MAX_BASE58_CHARS - 4))
+
+
+def test_base58btc_grouped_decoding_matches_digit_by_digit() -> None:
+    for length in range(1, 120):
+        data = os.urandom(length)
+        assert decode_base58btc(encode_base58btc(data)) == data
+
+
+def test_base64url_refuses_an_oversized_value_naming_the_cap() -> None:
+    with pytest.raises(ProofError, match=f"at most {MAX_BASE64URL_CHARS} are accepted"):
+        decode_base64url("A" * (MAX_BASE64URL_CHARS + 4))
+    with pytest.raises(ProofError, match="at most 8 are accepted"):
+        decode_multibase_base64url("u" + "A" * 12, max_chars=8)

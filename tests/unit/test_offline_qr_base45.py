@@ -7,7 +7,8 @@ import os
 import pytest
 
 from verify_api.badges.qr import is_alphanumeric
-from verify_api.proofs.base45 import Base45Error, b45decode, b45encode
+from verify_api.errors import ProofError
+from verify_api.proofs.base45 import MAX_BASE45_CHARS, Base45Error, b45decode, b45encode
 
 RFC_9285_EXAMPLES = [  # RFC 9285 §4.3 (encoding) and §4.4 (decoding)
     (b"AB", "BB8"),
@@ -52,3 +53,13 @@ def test_base45_rejects_characters_outside_the_alphabet() -> None:
 def test_base45_rejects_a_dangling_character() -> None:
     with pytest.raises(Base45Error, match="3n \\+ 1"):
         b45decode("BB8A")
+
+
+def test_base45_refuses_oversized_text_naming_the_cap() -> None:
+    with pytest.raises(Base45Error, match=f"at most {MAX_BASE45_CHARS} are accepted"):
+        b45decode("0" * (MAX_BASE45_CHARS + 3))
+
+
+def test_base45_errors_are_proof_errors() -> None:
+    with pytest.raises(ProofError, match="not a Base45 character"):
+        b45decode("bb8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from verify_api.api.admin import issued_view
 from verify_api.api.auth import principal_of
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
 from verify_api.schemas import (
     CredentialHistoryView,
@@ -173,7 +174,7 @@ async def get_status_list(
     list_id: FromPath[str],
     timestamp: Annotated[datetime | None, QueryParameter(name="timestamp", required=False)] = None,
 ) -> Response[bytes]:
-    at = timestamp.replace(tzinfo=UTC) if timestamp is not None and timestamp.tzinfo is None else timestamp
+    at = utc_instant(timestamp, what="timestamp") if timestamp is not None else None
     published = await published_status_list(
         conn,
         list_id,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from litestar import Request, Response, Router, get, post
@@ -21,6 +22,7 @@ from litestar.types import ControllerRouterHandler
 
 from verify_api import pages as page_assets
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.request_input import refuse_nul_in_url
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
@@ -35,7 +37,9 @@ PAGE_HEADERS = {
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: nothing leaves for other sites either way, but under no-referrer a browser sends
+    # `Origin: null` on our own form posts, which the cross-site check could then not tell from a forged post.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-cache",  # a credential's status can change at any moment
 }
 MAX_QUERY_CHARS = 1100
@@ -81,8 +85,10 @@ def verify_form(*, status_code: int = 200, q: str = "", **context: Any) -> Templ
 async def negotiate_credential_page(request: Request[Any, Any, Any]) -> Response[Any] | None:
     """Before-request hook on /v1: a browser asking `GET /v1/credentials/{id}` for HTML gets a 303 to the page.
 
-    JSON stays the default: only an Accept header that ranks text/html above application/json redirects.
+    JSON stays the default: only an Accept header that ranks text/html above application/json redirects. It replaces
+    the app's `refuse_malformed_input` on this route, so it refuses U+0000 in the URL itself (the route has no body).
     """
+    refuse_nul_in_url(request)
     if "html" not in request.headers.get("accept", ""):
         return None  # the common API case, decided without parsing the header
     wanted = request.accept.best_match(["application/json", "text/html"], default="application/json")
@@ -133,10 +139,55 @@ async def offline_report(conn: Conn, text: str, *, settings: Settings, now: Now)
     return verify_form(report=pages.offline_report_page(report))
 
 
+def origin_of(url: str) -> str:
+    """The RFC 6454 §6.2 ASCII serialisation of a URL's origin: scheme://host[:port], lower-case, default port
+    omitted (as browsers send it in `Origin`)."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port
+    except ValueError:
+        return "null"
+    host = (parts.hostname or "").lower()
+    if not scheme or not host:
+        return "null"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" if port in (None, default) else f"{scheme}://{host}:{port}"
+
+
+def cross_site_reason(request: Request[Any, Any, Any], public_origin: str) -> str | None:
+    """Why this POST must be refused as cross-site, or None (Fetch Metadata, https://www.w3.org/TR/fetch-metadata/,
+    and the `Origin` header, RFC 6454 §7). A form post from another site could land an employer on a report page the
+    fraudster chose. Same-origin posts pass; so do requests with neither header (curl, scripts, old browsers): they
+    are not a browser acting for someone on another site's behalf."""
+    site = (request.headers.get("sec-fetch-site") or "").lower() or None
+    if site is not None and site not in ("same-origin", "none"):
+        return f"the browser says this form was sent from another site (Sec-Fetch-Site: {site[:40]})"
+    origin = request.headers.get("origin")
+    if origin is None or origin_of(origin) == public_origin:
+        return None
+    if origin.strip() == "null" and site == "same-origin":
+        return None  # a page under Referrer-Policy no-referrer (say, a copy cached before ours changed) posting to us
+    return f"the form was sent from {origin[:100]!r}, not from {public_origin}"
+
+
 @post("/verify", include_in_schema=False, status_code=200, opt={"public": True})
 async def verify_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now) -> Template:
-    """An uploaded badge file or pasted credential text, verified server-side; the report is shown on the page."""
-    form = await request.form()
+    """An uploaded badge file or pasted credential text, verified server-side; the report is shown on the page.
+
+    Only this site's own form may post here: a cross-site post is a 403 before the body is read.
+    """
+    reason = cross_site_reason(request, origin_of(runtime.settings.base_url))
+    if reason is not None:
+        detail = f"Refused: {reason}. Open {runtime.settings.base_url}/verify and upload the badge there."
+        return verify_form(status_code=403, error={"title": "Form from another site refused", "detail": detail})
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:  # Litestar decodes multipart text fields as UTF-8
+        error = {"title": "Unreadable form", "detail": "A form field is not UTF-8 text; paste the credential again."}
+        return verify_form(status_code=400, error=error)
     upload, pasted = form.get("badge"), form.get("credential")
     if isinstance(upload, UploadFile) and upload.filename:
         data, content_type = await upload.read(), upload.content_type or "application/octet-stream"

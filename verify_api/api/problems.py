@@ -44,6 +44,8 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.ConflictError: (409, "conflict", "Conflict"),
     errors.TierRuleError: (422, "tier-rule-not-met", "Tier rule not met"),
     errors.InvalidVerificationCodeError: (422, "invalid-verification-code", "Invalid verification code"),
+    errors.MalformedJsonError: (400, "malformed-json", "Malformed JSON"),
+    errors.MalformedUrlError: (400, "malformed-url", "Malformed URL"),
     errors.InvalidInputError: (422, "invalid-input", "Invalid input"),
     errors.InvalidCredentialError: (422, "malformed-credential", "Malformed credential"),
     errors.UnknownContextError: (422, "unknown-context", "Unknown JSON-LD context"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -12,6 +12,7 @@ from litestar.params import FromPath, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
 from verify_api.api.pages import negotiate_credential_page
+from verify_api.domain.instant import utc_instant
 from verify_api.schemas import CredentialView, HealthView, RegistryEntryView, RegistrySearchView
 from verify_api.services import health as health_service
 from verify_api.services import lookup, registry
@@ -57,8 +58,8 @@ async def get_credential(
 
 
 def _aware(moment: datetime | None) -> datetime | None:
-    """A time without an offset is ambiguous; PAI Verify reads it as UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+    """A time without an offset is ambiguous; PAI Verify reads it as UTC. One without a UTC form is a 422."""
+    return utc_instant(moment, what="at") if moment is not None else None
 
 
 @get(

@@ -68,6 +68,8 @@ def unbake_svg(data: bytes, *, limits: UnbakeLimits = DEFAULT_LIMITS) -> str:
         raise
     except (defusedxml.DefusedXmlException, ParseError) as error:
         raise _refused(error) from None
+    except (LookupError, ValueError):  # expat: "unknown encoding: x-unknown", "multi-byte encodings are not supported"
+        raise BadgeFileError("the SVG declares an XML encoding that is not supported; save it as UTF-8") from None
     if not found:
         raise BadgeFileError("the SVG holds no openbadges:credential element")
     if len(found) > 1:

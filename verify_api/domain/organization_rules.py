@@ -10,10 +10,12 @@ CAE: once the next governance review is overdue by more than the grace period, t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
 import msgspec
+
+from verify_api.domain.instant import plus_days
 
 
 class AidaPeriod(msgspec.Struct, frozen=True):
@@ -79,7 +81,7 @@ def cai_standing(
         at_risk=True,
         reason="staff_below_minimum",
         since=since,
-        suspends_at=since + timedelta(days=grace_days),
+        suspends_at=plus_days(since, grace_days),
         detail=f"{count} of the required {minimum} staff hold an active AIDA",
     )
 
@@ -91,6 +93,6 @@ def cae_standing(review_due: datetime | None, *, grace_days: int, now: datetime)
         at_risk=True,
         reason="governance_review_overdue",
         since=review_due,
-        suspends_at=review_due + timedelta(days=grace_days),
+        suspends_at=plus_days(review_due, grace_days),
         detail=f"the governance review due {review_due.date().isoformat()} has not been recorded",
     )

@@ -10,6 +10,7 @@ from typing import Literal
 
 import msgspec
 
+from verify_api.domain.instant import plus_days
 from verify_api.errors import TierRuleError
 
 Tier = Literal["AIDA", "CPAP", "CPAA", "CAI", "CAE"]
@@ -309,8 +310,9 @@ def check_tier_rule(tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: da
                 missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
             else:
                 # Valid through the grace period after the review falls due; the lifecycle rules suspend it then.
-                grace = timedelta(days=policy.cae_governance_grace_days)
-                valid_until = min(due + grace, now + timedelta(days=policy.cae_max_validity_days))
+                # plus_days saturates: a review due 9999-12-31 overflowed here and made the whole registry 500.
+                grace_ends = plus_days(due, policy.cae_governance_grace_days)
+                valid_until = min(grace_ends, plus_days(now, policy.cae_max_validity_days))
             if latest is not audit:
                 used.append(latest.id)
 

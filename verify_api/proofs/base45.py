@@ -7,11 +7,14 @@ and far fewer than Base64 would (which needs byte mode).
 
 from __future__ import annotations
 
+from verify_api.errors import ProofError
+
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _VALUES = {char: value for value, char in enumerate(ALPHABET)}
+MAX_BASE45_CHARS = 4096  # decodes to at most 2,730 bytes; an offline QR payload is under 300 characters
 
 
-class Base45Error(ValueError):
+class Base45Error(ProofError, ValueError):
     """The text is not valid Base45."""
 
 
@@ -29,8 +32,14 @@ def b45encode(data: bytes) -> str:
     return "".join(out)
 
 
-def b45decode(text: str) -> bytes:
-    """RFC 9285 §4.2, with its error cases: a stray character, a lone final character, a value out of range."""
+def b45decode(text: str, *, max_chars: int = MAX_BASE45_CHARS) -> bytes:
+    """RFC 9285 §4.2, with its error cases: a stray character, a lone final character, a value out of range.
+
+    Text longer than `max_chars` is refused before anything is decoded (RFC 9285 sets no limit; this service reads
+    only short QR payloads).
+    """
+    if len(text) > max_chars:
+        raise Base45Error(f"Base45 text is {len(text)} characters long; at most {max_chars} are accepted")
     try:
         values = [_VALUES[char] for char in text]
     except KeyError as exc:

@@ -13,7 +13,6 @@ also caps JOSE headers at 512 bytes, which rejects the OB 3.0 samples whose head
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,9 +21,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from verify_api.errors import ProofError
+from verify_api.errors import MalformedJsonError, ProofError
 from verify_api.proofs.keys import DID_KEY_PREFIX, public_jwk, raw_from_jwk, resolve_did_key
 from verify_api.proofs.multibase import decode_base64url, decode_multibase_base58btc, encode_base64url
+from verify_api.strict_json import parse_strict_json
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -40,6 +40,13 @@ MAX_TOKEN_CHARS = 256 * 1024
 MIN_RSA_BITS = 2048
 _P256_PUB_HEADER = b"\x80\x24"  # multicodec 0x1200 (p256-pub) as an unsigned varint
 _P256_SIGNATURE_BYTES = 64
+# The order n of the P-256 group (SEC 2 v2 §2.4.2). For a valid ECDSA signature (r, s), (r, n - s) is valid too.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+# VC-JOSE-COSE §3.1.1 and §3.1.2 (https://www.w3.org/TR/vc-jose-cose/#securing-vcs-with-jose): a credential's `typ`
+# SHOULD be vc+jwt and its `cty`, when present, vc; a presentation's vp+jwt and vp. The VC-JWT 1.1 / Open Badges 3.0
+# form carries the credential in a `vc` claim, which VC-JOSE-COSE §3.1.3 forbids; its `typ` is JWT.
+JOSE_TYP = {"vc": "vc+jwt", "vp": "vp+jwt"}
+VC_JWT_11_TYP = "jwt"
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,47 @@ def check_header(header: Mapping[str, Any]) -> None:
         raise ProofError("unencoded JWS payloads (b64: false) are not accepted")
 
 
+def check_typ_and_cty(header: Mapping[str, Any], payload: Mapping[str, Any], kind: str = "vc") -> None:
+    """The explicit typing of a JWT securing a credential (`kind` "vc") or presentation ("vp"); `ProofError` if
+    the header says it is something else, so that no other kind of JWT signed by the same key is taken for one.
+
+    VC-JOSE-COSE §3.1.1 / §3.1.2: `typ` vc+jwt (vp+jwt), `cty` when present vc (vp). VC-JWT 1.1 §6.3.1 and Open
+    Badges 3.0 §8.2.3: the credential in the `vc` (`vp`) claim, `typ` JWT. RFC 7515 §4.1.9-10: media type names are
+    case-insensitive and an "application/" prefix may be omitted. An absent `typ` is accepted (both say SHOULD).
+    """
+    typ, cty = _media_type(header, "typ"), _media_type(header, "cty")
+    wanted, claim = JOSE_TYP[kind], kind
+    if claim in payload:  # VC-JWT 1.1 / Open Badges 3.0
+        if typ == wanted:
+            raise ProofError(
+                f"typ {header['typ']!r} is VC-JOSE-COSE, whose payload is the {kind.upper()} itself: "
+                f"the JWT claim {claim!r} must not be present (VC-JOSE-COSE §3.1.3)"
+            )
+        if typ not in (None, VC_JWT_11_TYP):
+            raise ProofError(f"typ {header['typ']!r} does not mark a VC-JWT 1.1 / Open Badges JWT (typ JWT)")
+        if cty is not None:
+            raise ProofError(f"cty {header['cty']!r}: a VC-JWT 1.1 / Open Badges JWT carries no content type")
+        return
+    if typ not in (None, wanted):
+        raise ProofError(
+            f"typ {header['typ']!r} does not mark a secured {'credential' if kind == 'vc' else 'presentation'}; "
+            f"VC-JOSE-COSE §3.1 says {wanted}"
+            + (f" (a typ JWT payload carries the credential in a {claim!r} claim)" if typ == VC_JWT_11_TYP else "")
+        )
+    if cty not in (None, kind):
+        raise ProofError(f"cty {header['cty']!r} is not {kind!r} (VC-JOSE-COSE §3.1)")
+
+
+def _media_type(header: Mapping[str, Any], name: str) -> str | None:
+    value = header.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ProofError(f"the JWS header {name} must be a string")
+    value = value.strip().lower()
+    return value.removeprefix("application/")
+
+
 def verify_jws(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
     """Verify the signature with a public JWK (RFC 7515 §5.2 step 8); raise `ProofError` if it does not hold.
 
@@ -126,11 +174,22 @@ def verify_jws(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
 
 
 def _verify_es256(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
-    """ES256: the signature is R || S, 32 bytes each (RFC 7518 §3.4), not DER."""
+    """ES256: the signature is R || S, 32 bytes each (RFC 7518 §3.4), not DER, and S must be canonical (low).
+
+    ECDSA is malleable: whoever sees (R, S) can write (R, n - S), a different token that verifies as well, so one
+    credential would have two encodings (and two ids to anything keyed by its bytes). Only the low form,
+    S <= n/2 (as Bitcoin's BIP 62 and Ethereum's EIP-2 require), is accepted.
+    """
     if len(jws.signature) != _P256_SIGNATURE_BYTES:
         raise ProofError(f"an ES256 signature is {_P256_SIGNATURE_BYTES} bytes (R || S), got {len(jws.signature)}")
-    der = encode_dss_signature(int.from_bytes(jws.signature[:32], "big"), int.from_bytes(jws.signature[32:], "big"))
-    _p256_key(jwk).verify(der, jws.signing_input, ec.ECDSA(hashes.SHA256()))
+    r, s = int.from_bytes(jws.signature[:32], "big"), int.from_bytes(jws.signature[32:], "big")
+    if not (0 < r < P256_ORDER and 0 < s < P256_ORDER):
+        raise ProofError("the ES256 signature's R or S is outside 1 .. n - 1")
+    if s > P256_ORDER // 2:
+        raise ProofError(
+            "the ES256 signature is in the malleable high-S form (S > n/2); only the canonical low-S form is accepted"
+        )
+    _p256_key(jwk).verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
 
 
 def _p256_key(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
@@ -196,11 +255,13 @@ def _decode_part(part: str, what: str) -> bytes:
 
 
 def _decode_json_part(part: str, what: str) -> dict[str, Any]:
+    """RFC 7515 §5.2 steps 3 and 4 (header) / 7 (payload): UTF-8 JSON, and "the JOSE Header MUST NOT contain
+    duplicate Header Parameter names"; the payload is held to the same strict reading (I-JSON, RFC 7493)."""
     raw = _decode_part(part, what)
     try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-        raise ProofError(f"the JWS {what} is not JSON") from None
+        value = parse_strict_json(raw, what=f"the JWS {what}")
+    except MalformedJsonError as exc:
+        raise ProofError(exc.detail) from None
     if not isinstance(value, dict):
         raise ProofError(f"the JWS {what} must be a JSON object")
     return value

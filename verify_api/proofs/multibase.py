@@ -8,12 +8,18 @@ Only the two bases the specs need are supported:
 
 Decoders are strict: they reject an empty value, a wrong prefix, characters outside the alphabet and,
 for base64url, padding or non-canonical trailing bits, so that one byte string has exactly one encoding.
+
+They are also bounded, because their input comes from anyone: the length is checked against a cap before any
+other work, and the alphabet with one C-speed pass. Base58 is a base conversion whose big-integer arithmetic grows
+with the square of the length (a 400 KB `proofValue` took 24 s of CPU), so its cap is small: nothing the specs
+define is longer than a 64-byte signature (88 characters) or a Multikey (under 50).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from verify_api.errors import ProofError
 
@@ -22,7 +28,12 @@ BASE64URL_PREFIX = "u"
 
 _BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _BASE58_INDEX = {char: index for index, char in enumerate(_BASE58_ALPHABET)}
-_BASE64URL_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_NOT_BASE58 = re.compile(f"[^{_BASE58_ALPHABET}]")
+_NOT_BASE64URL = re.compile("[^A-Za-z0-9_-]")
+# Digits are folded into the big integer eight at a time (58^8 < 2^47), so the arithmetic runs 1/8 as often.
+_BASE58_GROUP = 8
+MAX_BASE58_CHARS = 256  # decodes to at most 188 bytes; a signature is 88 characters, a Multikey under 50
+MAX_BASE64URL_CHARS = 1_400_000  # decodes to at most 1 MiB (JOSE: a JWT is capped at 256 KiB before this)
 
 
 def encode_base58btc(data: bytes) -> str:
@@ -36,16 +47,29 @@ def encode_base58btc(data: bytes) -> str:
     return "1" * zeros + "".join(reversed(digits))
 
 
-def decode_base58btc(text: str) -> bytes:
-    """Decode base58btc text (no multibase prefix); raise `ProofError` if empty or on a bad character."""
+def decode_base58btc(text: str, *, max_chars: int = MAX_BASE58_CHARS) -> bytes:
+    """Decode base58btc text (no multibase prefix); raise `ProofError` if empty, too long or on a bad character.
+
+    draft-msporny-base58-03 §3 (decoding): each leading ``1`` is a zero byte, the rest is a big-endian base-58
+    number. The length is checked first, then the alphabet in one pass, and only then is anything converted.
+    """
     if not text:
         raise ProofError("base58btc value is empty")
+    if len(text) > max_chars:
+        raise ProofError(
+            f"base58btc value is {len(text)} characters long; at most {max_chars} are accepted "
+            "(no signature or key this service reads is longer)"
+        )
+    bad = _NOT_BASE58.search(text)
+    if bad is not None:
+        raise ProofError(f"invalid base58btc character {bad.group()!r} at position {bad.start()}")
     number = 0
-    for position, char in enumerate(text):
-        digit = _BASE58_INDEX.get(char)
-        if digit is None:
-            raise ProofError(f"invalid base58btc character {char!r} at position {position}")
-        number = number * 58 + digit
+    for start in range(0, len(text), _BASE58_GROUP):
+        group = text[start : start + _BASE58_GROUP]
+        value = 0
+        for char in group:
+            value = value * 58 + _BASE58_INDEX[char]
+        number = number * 58 ** len(group) + value
     zeros = len(text) - len(text.lstrip("1"))
     body = number.to_bytes((number.bit_length() + 7) // 8, "big") if number else b""
     return b"\x00" * zeros + body
@@ -56,13 +80,13 @@ def encode_multibase_base58btc(data: bytes) -> str:
     return BASE58BTC_PREFIX + encode_base58btc(data)
 
 
-def decode_multibase_base58btc(value: str) -> bytes:
-    """Decode a multibase base58btc string; it must start with ``z``."""
+def decode_multibase_base58btc(value: str, *, max_chars: int = MAX_BASE58_CHARS) -> bytes:
+    """Decode a multibase base58btc string; it must start with ``z`` (the cap counts the characters after it)."""
     if not isinstance(value, str) or not value:
         raise ProofError("multibase value must be a non-empty string")
     if not value.startswith(BASE58BTC_PREFIX):
         raise ProofError(f"multibase value must use base58btc (prefix 'z'), found prefix {value[0]!r}")
-    return decode_base58btc(value[1:])
+    return decode_base58btc(value[1:], max_chars=max_chars)
 
 
 def encode_base64url(data: bytes) -> str:
@@ -70,13 +94,15 @@ def encode_base64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def decode_base64url(text: str) -> bytes:
-    """Decode unpadded base64url; reject padding, other alphabets and non-canonical encodings."""
+def decode_base64url(text: str, *, max_chars: int = MAX_BASE64URL_CHARS) -> bytes:
+    """Decode unpadded base64url; reject padding, other alphabets, non-canonical encodings and oversized values."""
     if not text:
         raise ProofError("base64url value is empty")
-    bad = next((char for char in text if char not in _BASE64URL_CHARS), None)
+    if len(text) > max_chars:
+        raise ProofError(f"base64url value is {len(text)} characters long; at most {max_chars} are accepted")
+    bad = _NOT_BASE64URL.search(text)
     if bad is not None:
-        raise ProofError(f"invalid base64url character {bad!r} (padding is not allowed)")
+        raise ProofError(f"invalid base64url character {bad.group()!r} (padding is not allowed)")
     if len(text) % 4 == 1:
         raise ProofError("base64url value has an impossible length")
     try:
@@ -93,10 +119,10 @@ def encode_multibase_base64url(data: bytes) -> str:
     return BASE64URL_PREFIX + encode_base64url(data)
 
 
-def decode_multibase_base64url(value: str) -> bytes:
+def decode_multibase_base64url(value: str, *, max_chars: int = MAX_BASE64URL_CHARS) -> bytes:
     """Decode a multibase base64url-no-pad string; it must start with ``u``."""
     if not isinstance(value, str) or not value:
         raise ProofError("multibase value must be a non-empty string")
     if not value.startswith(BASE64URL_PREFIX):
         raise ProofError(f"multibase value must use base64url (prefix 'u'), found prefix {value[0]!r}")
-    return decode_base64url(value[1:])
+    return decode_base64url(value[1:], max_chars=max_chars)

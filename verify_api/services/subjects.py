@@ -10,6 +10,7 @@ import msgspec
 from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
 from verify_api.db.repository import Repository
+from verify_api.domain.instant import utc_instant
 from verify_api.domain.tiers import meets_pass_mark
 from verify_api.errors import InvalidInputError, NotFoundError, OrganizationNotFoundError
 from verify_api.schemas import (
@@ -96,6 +97,7 @@ async def record_assessment(
     assessed_at = request.assessed_at or now
     if assessed_at.tzinfo is None:
         raise InvalidInputError("assessedAt must carry a timezone offset, e.g. 2026-11-27T10:00:00Z")
+    assessed_at = utc_instant(assessed_at, what="assessedAt")
     if assessed_at > now:
         raise InvalidInputError("assessedAt is in the future")
     if isinstance(request, ComplianceAudit | GovernanceReview) and request.next_review_due <= now.date():

@@ -8,17 +8,20 @@ input kind is one more branch in `decode_presented` (binary) or `_from_text` (te
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from verify_api.badges.baking import unbake_badge
 from verify_api.badges.limits import DEFAULT_LIMITS
 from verify_api.badges.png_baking import PNG_SIGNATURE
-from verify_api.errors import ProofError, UnsupportedMediaTypeError, VerifyApiError
-from verify_api.proofs.jose import CompactJws, split_compact_jws
+from verify_api.errors import MalformedJsonError, ProofError, UnsupportedMediaTypeError, VerifyApiError
+from verify_api.proofs.jose import CompactJws, check_typ_and_cty, split_compact_jws
+from verify_api.strict_json import parse_strict_json
+
+if TYPE_CHECKING:
+    from python_multipart.multipart import MultipartCallbacks  # a TypedDict defined for type checkers only
 
 JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
 JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
@@ -59,8 +62,14 @@ def decode_presented(body: bytes, content_type: str) -> Presented:
 
 def decode_credential_object(value: object, container: str = "JSON") -> Presented:
     """A credential already decoded from JSON: an object with an embedded proof, or a VC 2.0 §4.13
-    EnvelopedVerifiableCredential whose `id` is a `data:application/vc+jwt,...` URL."""
+    EnvelopedVerifiableCredential whose `id` is a `data:application/vc+jwt,...` URL, or a compact JWT string.
+
+    A JSON string holding JSON text is not a credential (a second, unsigned layer of encoding the W3C suites
+    call a PARSING_ERROR): it is refused rather than parsed.
+    """
     if isinstance(value, str):
+        if value.lstrip().startswith(("{", "[")):
+            return Presented(container, error="the credential is a JSON string holding JSON text, not a JSON object")
         return _from_text(value, container)
     if not isinstance(value, dict):
         return Presented(container, error="the credential must be a JSON object or a compact JWT")
@@ -81,9 +90,9 @@ def _from_text(text: str | None, container: str) -> Presented:
         return Presented(container, error=f"the credential is larger than {MAX_CREDENTIAL_BYTES} bytes")
     if text.startswith("{"):
         try:
-            value = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
-            return Presented(container, error=f"the body is not valid JSON ({exc.__class__.__name__})")
+            value = parse_strict_json(text, what="the credential")
+        except MalformedJsonError as exc:
+            return Presented(container, error=exc.detail)
         return decode_credential_object(value, container)
     if text.count(".") == 2 and " " not in text:  # header.payload.signature
         return _from_jwt(text, container)
@@ -93,6 +102,7 @@ def _from_text(text: str | None, container: str) -> Presented:
 def _from_jwt(token: str, container: str) -> Presented:
     try:
         jws = split_compact_jws(token)
+        check_typ_and_cty(jws.header, jws.payload, "vc")
     except ProofError as exc:
         return Presented(container, error=f"the JWT cannot be read: {exc.detail}")
     payload = jws.payload
@@ -164,18 +174,16 @@ def _form_parts(body: bytes, content_type: str) -> dict[str, bytes] | None:
         if name and name not in parts and count <= _MAX_FORM_PARTS:
             parts[name] = b"".join(current["chunks"])
 
-    parser = MultipartParser(
-        boundary,
-        {
-            "on_part_begin": on_part_begin,
-            "on_header_field": on_header_field,
-            "on_header_value": on_header_value,
-            "on_header_end": on_header_end,
-            "on_part_data": on_part_data,
-            "on_part_end": on_part_end,
-        },
-    )
-    try:
+    callbacks: MultipartCallbacks = {
+        "on_part_begin": on_part_begin,
+        "on_header_field": on_header_field,
+        "on_header_value": on_header_value,
+        "on_header_end": on_header_end,
+        "on_part_data": on_part_data,
+        "on_part_end": on_part_end,
+    }
+    try:  # the constructor refuses a boundary over 256 bytes; write and finalize a malformed body
+        parser = MultipartParser(boundary, callbacks)
         parser.write(body)
         parser.finalize()
     except Exception:  # noqa: BLE001 - python-multipart raises several error types for a malformed body
