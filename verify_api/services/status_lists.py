@@ -150,13 +150,21 @@ async def published_status_list(
 
 
 async def status_list_register_findings(
-    conn: Connection, shape: CredentialShape, document: dict[str, Any], *, settings: Settings
+    conn: Connection,
+    shape: CredentialShape,
+    document: dict[str, Any],
+    *,
+    settings: Settings,
+    signed_at: datetime | None,
 ) -> RegisterFindings | None:
     """What the register says of a presented status list credential the PAI's key signed: one of the lists the PAI
     publishes (by id and purpose), or None when the document is not a PAI status list at all.
 
     A status list is not a certification, so it has no register entry; without this, POST /v1/verify of the lists
     we serve (current or `?timestamp=`) failed as "not in the PAI's register".
+
+    `signed_at` is the proof's `created` when the PAI key that made it was never declared compromised (then only the
+    PAI can have signed it, so the claim is the PAI's own), else None: the key window is then judged by it.
     """
     prefix = status_list_url(settings.base_url, "")
     url = shape.credential_id
@@ -177,7 +185,8 @@ async def status_list_register_findings(
         checks=[
             passed(STATUS, "a status list carries no status of its own"),
             passed(REGISTER, f"the {found.purpose} status list {url} the PAI publishes (version {found.version})"),
-        ]
+        ],
+        issued_at=signed_at,
     )
 
 

@@ -93,7 +93,9 @@ async def verify_decoded(
         return unreadable_report(presented, f"not a well-formed verifiable credential: {exc.detail}", securing)
     register = None
     if signed_by_pai_key or shape.issuer_id == keyring.pai_did:
-        register = await _register(conn, shape, presented.document, settings=settings, now=now)
+        register = await _register(
+            conn, shape, presented.document, settings=settings, now=now, signed_at=_pai_signing_time(securing)
+        )
     return build_report(
         presented,
         shape,
@@ -124,8 +126,21 @@ def _not_what_was_signed(
     return report
 
 
+def _pai_signing_time(securing: SecuringOutcome) -> datetime | None:
+    """The proof's `created` when it was made with a PAI key never declared compromised (only the PAI holds such a
+    key, so the claim is the PAI's own); None otherwise. Used only for what has no register entry (status lists)."""
+    record = securing.key.record if securing.key is not None else None
+    return securing.created if record is not None and record.compromised_since is None else None
+
+
 async def _register(
-    conn: Connection, shape: CredentialShape, document: dict[str, Any], *, settings: Settings, now: datetime
+    conn: Connection,
+    shape: CredentialShape,
+    document: dict[str, Any],
+    *,
+    settings: Settings,
+    now: datetime,
+    signed_at: datetime | None,
 ) -> RegisterFindings:
     credential_id = credential_id_from_url(shape.credential_id, settings.base_url)
     repo = Repository(conn)
@@ -134,7 +149,7 @@ async def _register(
         entry = await find_vc_api_register_entry(conn, document, base_url=settings.base_url)
         if entry is not None:  # signed by POST /credentials/issue: in the register, with its own status
             return vc_api_register_findings(entry, document, judgement=judge_vc_api_entry(entry, now=now))
-        status_list = await status_list_register_findings(conn, shape, document, settings=settings)
+        status_list = await status_list_register_findings(conn, shape, document, settings=settings, signed_at=signed_at)
         return status_list or not_in_register(shape.credential_id)
     prerequisites: list[HeldPrerequisite] = []
     if TIERS[record.tier].builds_on is not None:
