@@ -61,9 +61,12 @@ PROBLEM_TYPES = {
     REGISTER: (_OURS + "not-in-pai-register", "Not in the PAI register"),
     TIER: (_OURS + "tier-prerequisite", "Tier prerequisite"),
 }
-# Every failed check makes `verified` false. A check that could not be made does too (an issuer whose control of
-# the key cannot be established must not verify), except a foreign status list PAI Verify never fetches: a warning.
-_WARNING_WHEN_UNCHECKED = (STATUS,)
+# Every failed check makes `verified` false, and so does a proof that could not be checked. Two things PAI Verify
+# cannot check offline are warnings, as the VC API verifier suites expect ("MUST verify a valid VC" signs with a
+# did:key under an https issuer): a foreign status list (never fetched) and the issuer's control of a key named
+# outside its own DID (never fetched). An issuer that imitates the PAI, or a PAI credential the register does not
+# hold exactly, is a failed check, never a warning.
+_WARNING_WHEN_UNCHECKED = (STATUS, ISSUER)
 
 
 class ProblemDetail(msgspec.Struct, omit_defaults=True):
