@@ -135,10 +135,13 @@ def _signed_claims_problem(document: dict[str, Any], signed: SignedData) -> Chec
 
 
 def _issuer_key(keys: tuple[ResolvedKey, ...], issuer: object) -> ResolvedKey:
-    """The key the issuer check judges: with several proofs (a set or a `previousProof` chain, VC Data Integrity
-    §4.5), the first whose controller is not the issuer, so that every proof's key must belong to the issuer."""
+    """The key the issuer check judges. With several proofs (a set or a `previousProof` chain, VC Data Integrity
+    §4.5), every proof has verified, and the credential is the issuer's when one of them is made with a key the
+    issuer controls (others may be a notary's or a holder's: the W3C DI suites verify such chains); so judge that
+    one, in any position, or else the first key, which then fails the binding. Whether any proof is a PAI key's is
+    decided separately from every key (`SecuringOutcome.keys`), so a PAI signature can never hide behind another."""
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    return next((key for key in keys if key.controller != issuer_id), keys[0])
+    return next((key for key in keys if key.controller == issuer_id), keys[0])
 
 
 def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
