@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
 import urllib.parse
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +16,8 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS
+from verify_api.proofs.data_integrity import add_proof
+from verify_api.proofs.keys import did_key_for, did_key_verification_method, generate_signer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -74,7 +77,8 @@ async def test_badge_page_shows_active_then_revoked(
     await page.screenshot(ARTIFACTS / "badge-page-active.png")
     await page.viewport(390, 844, mobile=True, scale=2)
     await page.goto(f"{served}/c/{credential['id']}")
-    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    # No sideways scrolling. Under mobile emulation innerWidth grows with wide content, so compare with the device.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await page.screenshot(ARTIFACTS / "badge-page-phone.png")
 
     conn = await asyncpg.connect(database_url)
@@ -151,4 +155,54 @@ async def test_registry_search_finds_an_organisation(page: Page, served: str, ad
     await page.submit(".creds a")  # follow the credential link to its page (a link: click, then load)
     assert await verdict(page) == "Valid"
     await page.screenshot(ARTIFACTS / "badge-page-organisation.png")
+    assert page.errors == []
+
+
+async def test_verify_page_calls_a_self_issued_forgery_not_a_pai_credential_at_phone_width(
+    page: Page, served: str, tmp_path: Path
+) -> None:
+    """Anyone can sign a credential with their own did:key and call the issuer "Production AI Institute": the
+    employer page used to say "Valid. Genuine, issued by the Production AI Institute". At 390 px it must say it is
+    not a PAI credential, never green, and its long DIDs must not make the page scroll sideways."""
+    signer = generate_signer()
+    unsigned = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        ],
+        "id": "urn:uuid:0f1e2d3c-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": did_key_for(signer.public_key), "type": ["Profile"], "name": "Production AI Institute"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "name": "AIDA",
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "achievement": {
+                "id": "https://example.org/achievements/aida",
+                "type": ["Achievement"],
+                "name": "AIDA: PSF Foundations",
+                "description": "A forged AIDA.",
+                "criteria": {"narrative": "None."},
+            },
+        },
+    }
+    forged = add_proof(
+        unsigned,
+        signer,
+        cryptosuite="eddsa-rdfc-2022",
+        verification_method=did_key_verification_method(signer.public_key),
+        created="2026-11-01T00:00:00Z",
+    )
+    await page.viewport(390, 844, mobile=True, scale=2)
+    await page.goto(f"{served}/verify")
+    await page.evaluate(f"document.querySelector('#credential').value = {json.dumps(json.dumps(forged))}")
+    await page.submit("#credential ~ button[type=submit]")
+    assert await verdict(page) == "Not a PAI credential"
+    report = await page.evaluate("document.querySelector('#report').textContent")
+    assert "Genuine" not in report
+    assert "not the Production AI Institute" in report
+    assert await page.evaluate("document.querySelector('.verdict.tone-good')") is None
+    # No sideways scrolling. Under mobile emulation innerWidth grows with wide content, so compare with the device.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    await page.screenshot(ARTIFACTS / "verify-page-forgery-390.png")
     assert page.errors == []
