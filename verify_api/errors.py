@@ -126,3 +126,13 @@ class DataLossError(ProofError):
 
 class SignedClaimsError(InvalidCredentialError):
     """What the credential's JSON says is not what its proof signed (it is not in JSON-LD compacted form)."""
+
+
+class CheckTooCostlyError(ProofError):
+    """Checking the presented proof took longer than its deadline, so it was stopped: not verified."""
+
+
+class VerificationBusyError(VerifyApiError):
+    """Too many presented credentials are waiting to be checked; try again shortly."""
+
+    retry_after_seconds = 1
