@@ -92,9 +92,16 @@ async def test_flood_beyond_the_queue_is_refused_as_busy() -> None:
 
 
 async def test_abandoned_check_keeps_its_slot_until_the_worker_is_done() -> None:
-    abandoned = asyncio.create_task(isolation.run_isolated(time.sleep, 0.5))
+    abandoned = [asyncio.create_task(isolation.run_isolated(time.sleep, 0.5)) for _ in range(isolation.WORKERS)]
     await asyncio.sleep(0.05)
-    abandoned.cancel()
+    for task in abandoned:
+        task.cancel()
     started = time.monotonic()
     await isolation.run_isolated(os.getpid)
     assert time.monotonic() - started > 0.3
+
+
+def test_busy_is_a_503_problem() -> None:
+    from verify_api.api.problems import problem_for
+
+    assert problem_for(VerificationBusyError("x")) == (503, "verification-busy", "Verification busy")
