@@ -37,12 +37,12 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-# Two workers on two cores or more: a presented check need not wait behind another one. Niceness 5: under
-# contention a worker gets about a third of the CPU share of our own (niceness 0) issuance; 10 protected issuance a
-# little more but slowed honest verification on a machine shared with other work (bench/RESULTS.md, "poison").
-WORKERS = max(1, min(2, os.cpu_count() or 1))
+# One worker: it caps what presented documents can take at one core, at niceness 10 (under contention about a tenth
+# of the CPU share of our own issuance). Two workers, or niceness 0/5/19, gave our issuance a worse p99 under
+# poison load in the poison bench (bench/RESULTS.md, "poison-runs"): two workers let hostile documents use both cores.
+WORKERS = 1
 MAX_WAITING = 64
-WORKER_NICENESS = 5
+WORKER_NICENESS = 10
 DEFAULT_DEADLINE_SECONDS = 10.0
 _PRELOAD = ["verify_api.verification.securing"]
 
