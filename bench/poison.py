@@ -305,9 +305,14 @@ def run(ctx: BenchContext) -> PartResult:
             f'Every poison request was answered {", ".join(answers)}: a "not verified" report whose proof check '
             "names the RDFC-1.0 poison-graph limit (before: 22-80 s of canonicalisation each, under a process-wide "
             "lock that made issuance wait).",
-            "RDF canonicalisation bounds Hash N-Degree Quads work (proofs/rdfc.py) and keeps its JSON-LD caches per "
-            "thread, with no lock: issuance signs in its own worker thread while poison documents are refused in "
-            "others.",
+            "RDF canonicalisation bounds Hash N-Degree Quads work (proofs/rdfc.py); presented proofs are checked in "
+            "a worker process (verification/isolation.py: 1 per server worker, niceness 10, 10 s deadline), so "
+            "they never hold the server's GIL; our issuance signs in the server process. eddsa-jcs-2022: the "
+            "signed-claims answer is remembered per exact JSON text (verification/signed_claims.py), and the "
+            "honest rows send one credential again and again, so they measure a credential verified again, not "
+            "a first sight.",
+            "Figures swing from run to run on this machine (other work shares the 2 cores; see the load average "
+            "above): compare rows of the same run, and several runs (bench/RESULTS.md, part `poison-runs`).",
             "Issuance rate limit for /v1/verify lifted for this part (VERIFY_RATE_LIMIT_PER_MINUTE); the httpx "
             "clients run in the bench process on the same 2 cores as granian and PostgreSQL.",
         ],

@@ -134,3 +134,13 @@ class MalformedJsonError(InvalidInputError):
 
 class MalformedUrlError(InvalidInputError):
     """The request's URL holds something no resource name or query can contain (U+0000)."""
+
+
+class CheckTooCostlyError(ProofError):
+    """Checking the presented proof took longer than its deadline, so it was stopped: not verified."""
+
+
+class VerificationBusyError(VerifyApiError):
+    """Too many presented credentials are waiting to be checked; try again shortly."""
+
+    retry_after_seconds = 1

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from verify_api.errors import InvalidCredentialError, SignedClaimsError
+from verify_api.errors import InvalidCredentialError, SignedClaimsError, VerifyApiError
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import Signer, did_key_for, did_key_verification_method, generate_signer
 from verify_api.verification.document import read_credential_shape
@@ -256,3 +256,50 @@ def test_signed_claims_expanded_claim_missing_from_json_is_refused() -> None:
     del document["validUntil"]
     with pytest.raises(SignedClaimsError, match="what the proof signed as 'validUntil'"):
         check_expanded_claims(document, expanded)
+
+
+def fresh_answer(document: dict[str, Any]) -> str | None:
+    """The signed-claims answer computed from scratch (no remembered answer): None, or the error's detail."""
+    from verify_api.verification.signed_claims import _check_json_document
+
+    try:
+        _check_json_document(document)
+    except VerifyApiError as exc:
+        return f"{type(exc).__name__}: {exc.detail}"
+    return None
+
+
+def remembered_answer(document: dict[str, Any]) -> str | None:
+    try:
+        check_signed_claims(document)
+    except VerifyApiError as exc:
+        return f"{type(exc).__name__}: {exc.detail}"
+    return None
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rewrites=st.lists(REWRITES, min_size=0, max_size=3), suite=st.sampled_from(sorted(SIGNED)))
+def test_signed_claims_remembered_answer_is_the_fresh_answer(rewrites: list[tuple[Any, ...]], suite: str) -> None:
+    """eddsa-jcs-2022 documents are not expanded again when the same JSON was checked before: the remembered
+    answer must be the one a fresh expansion gives, for accepted and refused documents alike, and a document
+    that differs only in member order or in a value's JSON type gets its own answer."""
+    document = unsigned()
+    for rewrite in rewrites:
+        apply(document, rewrite)
+    expected = fresh_answer(document)
+    assert remembered_answer(document) == expected  # first time: computed
+    assert remembered_answer(copy.deepcopy(document)) == expected  # again: remembered
+    reordered = dict(reversed(list(document.items())))
+    assert remembered_answer(reordered) == fresh_answer(reordered)
+    outcome = secure(sign(document, suite))
+    assert outcome.check.result == "passed"
+    assert (outcome.format_problem is None) == (expected is None)
+    if document != unsigned():  # every rewrite leaves the compacted form: none is accepted
+        assert outcome.format_problem is not None
+
+
+@pytest.mark.parametrize("value", [None, float("nan"), float("inf"), 1, 1.0, True, "1"])
+def test_signed_claims_values_with_one_json_spelling_are_not_confused(value: object) -> None:
+    """null, NaN and Infinity (which Python's JSON reader accepts), 1, 1.0 and true are different answers' keys."""
+    document = unsigned() | {"validUntil": value}
+    assert remembered_answer(document) == fresh_answer(document)

@@ -51,6 +51,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.UnknownContextError: (422, "unknown-context", "Unknown JSON-LD context"),
     errors.ProofError: (422, "proof-error", "Proof error"),
     errors.SigningKeyError: (503, "signing-key-unavailable", "Signing key unavailable"),
+    errors.VerificationBusyError: (503, "verification-busy", "Verification busy"),
 }
 
 
@@ -90,7 +91,10 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiEr
         log.error("signing key error: %s", exc.detail)
     if isinstance(exc, errors.TierRuleError):
         extra = {"rule": exc.rule, "missing": exc.missing}
-    return problem_response(request, status, slug, title, detail, **extra)
+    response = problem_response(request, status, slug, title, detail, **extra)
+    if isinstance(exc, errors.VerificationBusyError):
+        response.headers["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 def _validation_errors(exc: ValidationException) -> list[dict[str, str]]:

@@ -11,17 +11,22 @@ JOSE: RFC 7515 §5.2 via `proofs.jose.verify_jws`, then the JWT claims that must
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from verify_api.errors import DataLossError, InvalidCredentialError, ProofError, UnresolvableKeyError
+from verify_api.errors import (
+    CheckTooCostlyError,
+    DataLossError,
+    InvalidCredentialError,
+    ProofError,
+    UnresolvableKeyError,
+)
 from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jose import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
+from verify_api.verification.isolation import DEFAULT_DEADLINE_SECONDS, run_isolated
 from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
 from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_compacted_form, check_signed_claims
 
@@ -50,25 +55,25 @@ class SecuringOutcome:
     keys: tuple[ResolvedKey, ...] = ()
 
 
-# Presented documents are canonicalised one at a time per process. Canonicalisation is pure Python and holds the
-# GIL, so running several at once is no faster; queueing them (without a thread) means a burst of hostile documents
-# keeps one worker thread busy, not all of them, and never delays our own issuance, which does not queue here.
-_PRESENTED_PROOF_CHECKS = 1
-_presented_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+async def check_securing(
+    presented: Presented, keyring: KeyRing, *, now: datetime, deadline: float = DEFAULT_DEADLINE_SECONDS
+) -> SecuringOutcome:
+    """`check_securing_sync` in a worker process (`isolation`): a presented document is attacker-chosen CPU work,
+    so it never holds the server's GIL, and a check that overruns `deadline` seconds is stopped: not verified."""
+    try:
+        return await run_isolated(_check_securing_in_worker, presented, keyring, now, deadline=deadline)
+    except CheckTooCostlyError as exc:
+        return SecuringOutcome(
+            failed(PROOF, f"not verified: too costly to check ({exc.detail})"), _mechanism_of(presented)
+        )
 
 
-async def check_securing(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
-    """`check_securing_sync` in a worker thread, at most `_PRESENTED_PROOF_CHECKS` at a time per event loop."""
-    loop = asyncio.get_running_loop()
-    slots = _presented_slots.get(loop)
-    if slots is None:
-        slots = _presented_slots[loop] = asyncio.Semaphore(_PRESENTED_PROOF_CHECKS)
-    async with slots:
-        return await asyncio.to_thread(check_securing_sync, presented, keyring, now=now)
+def _check_securing_in_worker(presented: Presented, keyring: KeyRing, now: datetime) -> SecuringOutcome:
+    return check_securing_sync(presented, keyring, now=now)
 
 
 def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime) -> SecuringOutcome:
-    """Verify how the presented credential is secured. CPU-bound: run it in a worker thread."""
+    """Verify how the presented credential is secured. CPU-bound on hostile input: `check_securing` isolates it."""
     assert presented.document is not None
     try:
         if presented.jws is not None:
@@ -124,8 +129,10 @@ def _check_data_integrity(document: dict[str, Any], keyring: KeyRing, now: datet
 def _signed_claims_problem(document: dict[str, Any], signed: SignedData) -> Check | None:
     """A failed format check unless the JSON the checks read is what the proof signed (`signed_claims`)."""
     unsecured = {name: value for name, value in signed.document.items() if name != "proof"}
+    presented = {name: value for name, value in document.items() if name != "proof"}
     try:
-        check_compacted_form({name: value for name, value in document.items() if name != "proof"})
+        if presented != unsecured:  # the same JSON needs its compacted form checked once
+            check_compacted_form(presented)
         check_signed_claims(unsecured, signed.expanded)
     except (InvalidCredentialError, ProofError) as exc:
         check = failed(FORMAT, f"not what was signed: {exc.detail}")

@@ -18,12 +18,15 @@ error, which SHOULD be DATA_LOSS_DETECTION_ERROR, when JSON-LD processing drops 
 
 from __future__ import annotations
 
-from collections import Counter
+import hashlib
+import json
+import threading
+from collections import Counter, OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from pyld.jsonld import DEFAULT_BASE_IRI
 
-from verify_api.errors import SignedClaimsError
+from verify_api.errors import SignedClaimsError, VerifyApiError
 from verify_api.proofs.canonical import expand_document
 
 if TYPE_CHECKING:
@@ -50,12 +53,65 @@ def check_signed_claims(unsecured: dict[str, Any], expanded: list[Any] | None = 
     """Raise `SignedClaimsError` unless the JSON members of `unsecured` (no proof) are what was signed.
 
     `expanded` is its JSON-LD expansion when canonicalisation already computed it; otherwise (eddsa-jcs-2022,
-    a document about to be issued) it is computed here.
+    a document about to be issued) it is computed here, or the answer is remembered (`_JsonAnswers`).
     """
+    if expanded is not None:
+        check_compacted_form(unsecured)
+        check_expanded_claims(unsecured, expanded)
+        return
+    try:
+        key = hashlib.sha256(json.dumps(unsecured, ensure_ascii=False, separators=(",", ":")).encode()).digest()
+    except (TypeError, ValueError, RecursionError):
+        _check_json_document(unsecured)  # not plain JSON: nothing to remember it by
+        return
+    found, answer = _ANSWERS.get(key)
+    if not found:
+        try:
+            _check_json_document(unsecured)
+            answer = None
+        except VerifyApiError as exc:
+            answer = exc
+        _ANSWERS.put(key, answer)
+    if answer is not None:
+        raise answer.with_traceback(None)
+
+
+def _check_json_document(unsecured: dict[str, Any]) -> None:
     check_compacted_form(unsecured)
-    if expanded is None:
-        expanded = expand_document(unsecured)
-    check_expanded_claims(unsecured, expanded)
+    check_expanded_claims(unsecured, expand_document(unsecured))
+
+
+class _JsonAnswers:
+    """The answer of `_check_json_document` per exact JSON text, a bounded LRU shared by the process's threads.
+
+    The answer is a function of the JSON value alone: JSON-LD expansion reads only the document and the bundled
+    contexts, which never change (`proofs.document_loader`). The key is the SHA-256 of the document's JSON text
+    (Python's encoder: floats by repr, NaN and Infinity spelled out, so two different values never share a text;
+    a reordered document is a miss, never a wrong hit). So a credential verified again (eddsa-jcs-2022: its
+    expansion is most of the check) costs one encoding and one hash, not a JSON-LD expansion.
+    """
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[bytes, VerifyApiError | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[bool, VerifyApiError | None]:
+        with self._lock:
+            if key not in self._entries:
+                return False, None
+            self._entries.move_to_end(key)
+            return True, self._entries[key]
+
+    def put(self, key: bytes, answer: VerifyApiError | None) -> None:
+        with self._lock:
+            self._entries[key] = answer
+            while len(self._entries) > self.MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+
+_ANSWERS = _JsonAnswers()
 
 
 def check_compacted_form(document: dict[str, Any]) -> None:
