@@ -7,6 +7,8 @@ from uuid import UUID
 
 import msgspec
 
+from verify_api.domain.assessment_details import AssessmentDetails, AssessmentKind, AssessmentOutcome
+
 
 class HolderRecord(msgspec.Struct, frozen=True):
     id: UUID
@@ -34,12 +36,12 @@ class StaffLinkRecord(msgspec.Struct, frozen=True):
 
 class AssessmentRecord(msgspec.Struct, frozen=True):
     id: UUID
-    kind: str
+    kind: AssessmentKind
     holder_id: UUID | None
     organization_id: UUID | None
-    outcome: str
+    outcome: AssessmentOutcome
     assessed_at: datetime
-    details: dict[str, object]
+    details: AssessmentDetails
     recorded_at: datetime
 
 
