@@ -4,6 +4,7 @@ prerequisite is named in the TierRuleError (the 422's `missing`) exactly as the 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import msgspec
 import pytest
@@ -23,6 +24,9 @@ from verify_api.domain.assessment_details import (
 from verify_api.domain.tier_rules import TIER_RULES, check_tier_rule, holds_active
 from verify_api.domain.tiers import TIERS, HeldCredential, SubjectFacts, Tier, TierPolicy
 from verify_api.errors import TierRuleError
+
+if TYPE_CHECKING:
+    from verify_api.domain.lifecycle import StoredStatus
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
 POLICY = TierPolicy(
@@ -52,7 +56,7 @@ def make_fact(
     )
 
 
-def make_held(tier: Tier, status: str = "active", *, id: str | None = None) -> HeldCredential:
+def make_held(tier: Tier, status: StoredStatus = "active", *, id: str | None = None) -> HeldCredential:
     return HeldCredential(
         id=id or f"held-{tier}",
         tier=tier,

@@ -11,9 +11,11 @@ from typing import Literal
 import msgspec
 
 from verify_api.domain.assessment_details import AssessmentFact
+from verify_api.domain.lifecycle import StoredStatus
 
 Tier = Literal["AIDA", "CPAP", "CPAA", "CAI", "CAE"]
 SubjectKind = Literal["person", "organization"]
+OrganizationKind = Literal["consultancy", "enterprise"]
 
 PSF_NAME = "Production Safety Framework"
 PSF_VERSION = "1.0"
@@ -108,7 +110,7 @@ class HeldCredential(msgspec.Struct, frozen=True):
 
     id: str
     tier: Tier
-    status: str
+    status: StoredStatus
     valid_from: datetime
     valid_until: datetime
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from verify_api.domain.credential import StatusSlot
     from verify_api.schemas import Check
     from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.settings import Cryptosuite, Settings
     from verify_api.verification.document import CredentialShape
     from verify_api.verification.report import VerificationReport
 
@@ -206,7 +206,7 @@ async def issue_credential(
     key: IssuerKey,
     *,
     settings: Settings,
-    cryptosuite: str | None,
+    cryptosuite: Cryptosuite | None,
     credential_id: str | None,
     now: datetime,
     actor: UUID | None,
