@@ -134,3 +134,15 @@ class MalformedJsonError(InvalidInputError):
 
 class MalformedUrlError(InvalidInputError):
     """The request's URL holds something no resource name or query can contain (U+0000)."""
+
+
+class ProofPurposeMismatchError(ProofError):
+    """The proof's proofPurpose is not the one the verifier expects."""
+
+
+class ProofDomainMismatchError(ProofError):
+    """The proof's domain does not include the one the verifier expects."""
+
+
+class ProofChallengeMismatchError(ProofError):
+    """The proof's challenge is not the one the verifier issued."""

@@ -19,11 +19,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from verify_api.errors import DataLossError, InvalidCredentialError, ProofError, UnresolvableKeyError
+from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jose import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
 from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
-from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_compacted_form, check_signed_claims
+from verify_api.verification.signed_claims import check_compacted_form, check_signed_claims
 
 if TYPE_CHECKING:
     from verify_api.proofs.eddsa import SignedData
