@@ -82,27 +82,9 @@ def _evidence(found: Found[EvidencedDetails], name: str) -> EvidenceRef:
     return EvidenceRef(name=name, digest=details.evidence_digest, assessed_at=assessment.assessed_at)
 
 
-def _qualify(
-    tier: Tier,
-    rule: str,
-    missing: list[str],
-    *,
-    valid_from: datetime,
-    valid_until: datetime,
-    evidence: list[EvidenceRef],
-    used: list[str],
-    prerequisite: HeldCredential | None = None,
-) -> Qualification:
+def _refuse_unless_met(tier: Tier, rule: str, missing: list[str]) -> None:
     if missing:
         raise TierRuleError(tier, rule, missing)
-    return Qualification(
-        tier=tier,
-        valid_from=valid_from,
-        valid_until=valid_until,
-        evidence=evidence,
-        assessment_ids=used,
-        prerequisite_id=prerequisite.id if prerequisite else None,
-    )
 
 
 def _default_until(tier: Tier, policy: TierPolicy, now: datetime) -> datetime:
@@ -118,7 +100,8 @@ def check_aida_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Q
     missing = [] if latest else [("an exam result at or above the pass mark" if exams else "an exam result") + note]
     used = [latest[0].id] if latest else []
     until = _default_until("AIDA", policy, now)
-    return _qualify("AIDA", rule, missing, valid_from=now, valid_until=until, evidence=[], used=used)
+    _refuse_unless_met("AIDA", rule, missing)
+    return Qualification(tier="AIDA", valid_from=now, valid_until=until, evidence=[], assessment_ids=used)
 
 
 def check_cpap_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
@@ -129,15 +112,18 @@ def check_cpap_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Q
     latest = _latest(review)
     if latest is None:
         missing.append(f"an approved deployment review{note}")
-    return _qualify(
+    _refuse_unless_met(
         "CPAP",
         "an active AIDA plus an approved deployment review",
         missing,
+    )
+    return Qualification(
+        tier="CPAP",
         valid_from=now,
         valid_until=_default_until("CPAP", policy, now),
         evidence=[_evidence(latest, "Production deployment review")] if latest else [],
-        used=[latest[0].id] if latest else [],
-        prerequisite=prerequisite,
+        assessment_ids=[latest[0].id] if latest else [],
+        prerequisite_id=prerequisite.id if prerequisite else None,
     )
 
 
@@ -161,16 +147,19 @@ def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Q
     interview = _latest([i for i in interviews if i[1].panel_size >= minimum])
     if interview is None:
         missing.append(_panel_missing(interviews, interview_note, minimum))
-    return _qualify(
+    _refuse_unless_met(
         "CPAA",
         f"an active CPAP plus an approved portfolio review and an approved panel interview "
         f"(panel of at least {minimum})",
         missing,
+    )
+    return Qualification(
+        tier="CPAA",
         valid_from=now,
         valid_until=_default_until("CPAA", policy, now),
         evidence=[_evidence(portfolio, "Portfolio review")] if portfolio else [],
-        used=[found[0].id for found in (portfolio, interview) if found],
-        prerequisite=prerequisite,
+        assessment_ids=[found[0].id for found in (portfolio, interview) if found],
+        prerequisite_id=prerequisite.id if prerequisite else None,
     )
 
 
@@ -186,14 +175,17 @@ def check_cai_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     review = _latest(reviews)
     if review is None:
         missing.append(f"an approved client-deliverables review{note}")
-    return _qualify(
+    _refuse_unless_met(
         "CAI",
         f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review",
         missing,
+    )
+    return Qualification(
+        tier="CAI",
         valid_from=now,
         valid_until=_default_until("CAI", policy, now),
         evidence=[_evidence(review, "Client deliverables review")] if review else [],
-        used=[review[0].id] if review else [],
+        assessment_ids=[review[0].id] if review else [],
     )
 
 
@@ -207,9 +199,7 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     audits, note = _usable(_found(facts, ComplianceAuditDetails, _APPROVED), policy, now, check_age=False)
     audit = _latest(audits)
     if audit is None:
-        return _qualify(
-            "CAE", rule, [f"a passed compliance audit{note}"], valid_from=now, valid_until=now, evidence=[], used=[]
-        )
+        raise TierRuleError("CAE", rule, [f"a passed compliance audit{note}"])
     reviews = [r for r in _found(facts, GovernanceReviewDetails, _APPROVED) if r[0].invalidated_at is None]
     review = _latest(reviews)
     candidates: list[Found[ComplianceAuditDetails] | Found[GovernanceReviewDetails]] = [audit]
@@ -220,14 +210,17 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     missing = [f"a governance review: the one due {due.date().isoformat()} is overdue"] if due <= now else []
     # plus_days saturates: a review due 9999-12-31 overflowed here and made the whole registry 500.
     until = min(plus_days(due, policy.cae_governance_grace_days), plus_days(now, policy.cae_max_validity_days))
-    return _qualify(
+    _refuse_unless_met(
         "CAE",
         rule,
         missing,
+    )
+    return Qualification(
+        tier="CAE",
         valid_from=now,
         valid_until=until,
         evidence=[_evidence(audit, "PSF compliance audit")],
-        used=[audit[0].id] + ([latest.id] if latest is not audit[0] else []),
+        assessment_ids=[audit[0].id] + ([latest.id] if latest is not audit[0] else []),
     )
 
 
