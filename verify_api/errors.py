@@ -144,3 +144,15 @@ class VerificationBusyError(VerifyApiError):
     """Too many presented credentials are waiting to be checked; try again shortly."""
 
     retry_after_seconds = 1
+
+
+class ProofPurposeMismatchError(ProofError):
+    """The proof's proofPurpose is not the one the verifier expects."""
+
+
+class ProofDomainMismatchError(ProofError):
+    """The proof's domain does not include the one the verifier expects."""
+
+
+class ProofChallengeMismatchError(ProofError):
+    """The proof's challenge is not the one the verifier issued."""

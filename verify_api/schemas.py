@@ -9,6 +9,7 @@ from uuid import UUID
 import msgspec
 
 from verify_api.domain.tiers import Tier
+from verify_api.domain.verdict import PublicStatus
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 PersonId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -181,9 +182,9 @@ class SubjectView(Response):
 class CredentialView(Response):
     id: str
     url: str
-    tier: str
+    tier: Tier
     title: str
-    status: Literal["active", "expired", "suspended", "revoked", "superseded"]
+    status: PublicStatus
     status_reason: str | None
     subject: SubjectView
     issuer: IssuerView

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import api_key
 from tests.factories import make_aida
 from tests.unit.test_hostile_documents import HOSTILE_CONTEXTS, POISON
-from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR
+from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 
 if TYPE_CHECKING:
     from tests.factories import Client

@@ -221,6 +221,8 @@ async def test_vc_api_presentation_verifies_with_challenge_and_domain(client: Cl
     [
         ({"options": {"challenge": "other", "domain": "employer.example"}}, "INVALID_CHALLENGE_ERROR"),
         ({"options": {"challenge": "c-123", "domain": "attacker.example"}}, "INVALID_DOMAIN_ERROR"),
+        # The type follows the error's class: a domain naming "challenge" once read as INVALID_CHALLENGE_ERROR.
+        ({"options": {"challenge": "c-123", "domain": "challenge.example"}}, "INVALID_DOMAIN_ERROR"),
         ({"purpose": "assertionMethod"}, "MISMATCHED_PROOF_PURPOSE_ERROR"),
         ({"tamper": True}, "PROOF_VERIFICATION_ERROR"),
     ],

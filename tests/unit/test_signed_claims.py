@@ -16,13 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verify_api.errors import InvalidCredentialError, SignedClaimsError, VerifyApiError
+from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import Signer, did_key_for, did_key_verification_method, generate_signer
 from verify_api.verification.document import read_credential_shape
 from verify_api.verification.keyring import KeyRing
 from verify_api.verification.presented import decode_credential_object
 from verify_api.verification.securing import SecuringOutcome, check_securing_sync
-from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_signed_claims
+from verify_api.verification.signed_claims import check_signed_claims
 
 V2 = "https://www.w3.org/ns/credentials/v2"
 CRED = "https://www.w3.org/2018/credentials#"

@@ -1,16 +1,19 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from verify_api.domain.tiers import (
+from verify_api.domain.assessment_details import (
     AssessmentFact,
-    HeldCredential,
-    SubjectFacts,
-    TierPolicy,
-    check_tier_rule,
+    ComplianceAuditDetails,
+    DeliverablesReviewDetails,
+    DeploymentReviewDetails,
+    ExamDetails,
+    GovernanceReviewDetails,
 )
+from verify_api.domain.tier_rules import check_tier_rule
+from verify_api.domain.tiers import HeldCredential, SubjectFacts, TierPolicy
 from verify_api.errors import TierRuleError
 
 NOW = datetime(2026, 11, 27, tzinfo=UTC)
@@ -31,10 +34,9 @@ def make_policy(**overrides: object) -> TierPolicy:
 def exam(score: int, max_score: int = 100) -> AssessmentFact:
     return AssessmentFact(
         id="e",
-        kind="exam",
         outcome="passed",
         assessed_at=NOW,
-        details={"score": score, "maxScore": max_score},
+        details=ExamDetails(score=score, max_score=max_score),
     )
 
 
@@ -55,10 +57,9 @@ def test_suspended_prerequisite_does_not_count() -> None:
     aida = HeldCredential(id="a", tier="AIDA", status="suspended", valid_from=NOW, valid_until=NOW + timedelta(days=9))
     review = AssessmentFact(
         id="r",
-        kind="deployment_review",
         outcome="approved",
         assessed_at=NOW,
-        details={"evidenceDigest": "ab" * 32},
+        details=DeploymentReviewDetails(assessor_ids=["PAI-1"], evidence_digest="ab" * 32),
     )
     with pytest.raises(TierRuleError, match="an active AIDA credential") as caught:
         check_tier_rule("CPAP", SubjectFacts(assessments=[review], credentials=[aida]), make_policy(), NOW)
@@ -66,7 +67,12 @@ def test_suspended_prerequisite_does_not_count() -> None:
 
 
 def test_cai_staff_minimum_is_a_setting() -> None:
-    review = AssessmentFact(id="r", kind="deliverables_review", outcome="approved", assessed_at=NOW, details={})
+    review = AssessmentFact(
+        id="r",
+        outcome="approved",
+        assessed_at=NOW,
+        details=DeliverablesReviewDetails(assessor_ids=["PAI-1"], evidence_digest="cd" * 32),
+    )
     facts = SubjectFacts(assessments=[review], credentials=[], aida_staff_count=1)
     assert check_tier_rule("CAI", facts, make_policy(cai_min_aida_staff=1), NOW).tier == "CAI"
     with pytest.raises(TierRuleError, match="1 of 2"):
@@ -76,19 +82,19 @@ def test_cai_staff_minimum_is_a_setting() -> None:
 def test_cae_overdue_governance_review_is_refused() -> None:
     audit = AssessmentFact(
         id="a",
-        kind="compliance_audit",
         outcome="passed",
         assessed_at=NOW - timedelta(days=400),
-        details={"nextReviewDue": "2026-06-01"},
+        details=ComplianceAuditDetails(
+            assessor_ids=["PAI-1"], evidence_digest="ef" * 32, next_review_due=date(2026, 6, 1)
+        ),
     )
     with pytest.raises(TierRuleError, match="overdue"):
         check_tier_rule("CAE", SubjectFacts(assessments=[audit], credentials=[]), make_policy(), NOW)
     review = AssessmentFact(
         id="g",
-        kind="governance_review",
         outcome="approved",
         assessed_at=NOW - timedelta(days=1),
-        details={"nextReviewDue": "2027-03-01"},
+        details=GovernanceReviewDetails(assessor_ids=["PAI-1"], next_review_due=date(2027, 3, 1)),
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[audit, review], credentials=[]), make_policy(), NOW)
     assert result.valid_until == datetime(2027, 3, 31, tzinfo=UTC)  # due date + 30 days of grace
@@ -98,10 +104,11 @@ def test_cae_overdue_governance_review_is_refused() -> None:
 def test_cae_validity_is_capped() -> None:
     audit = AssessmentFact(
         id="a",
-        kind="compliance_audit",
         outcome="passed",
         assessed_at=NOW,
-        details={"nextReviewDue": "2035-01-01"},
+        details=ComplianceAuditDetails(
+            assessor_ids=["PAI-1"], evidence_digest="ef" * 32, next_review_due=date(2035, 1, 1)
+        ),
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[audit], credentials=[]), make_policy(), NOW)
     assert result.valid_until == NOW + timedelta(days=730)

@@ -1,4 +1,6 @@
-"""The one table from domain errors to RFC 9457 problem details, and the handlers that render them.
+"""The one table from domain errors to HTTP status and RFC 9457 problem details, and the handlers that render them.
+
+Problem type URLs themselves come from `verify_api.problem_types` (ours and the W3C ones the VC API reports).
 
 Every error response, including framework errors (404 route, 405, 413, body decoding), is problem+json with a
 `detail` a person can act on. Unexpected exceptions become a bare 500 that reveals nothing internal.
@@ -16,9 +18,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from verify_api import errors
+from verify_api.problem_types import pai_problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
-_TYPE_BASE = "https://verify.productionai.institute/problems/"
 log = logging.getLogger("verify_api")
 
 
@@ -68,7 +70,7 @@ def problem_response(
     headers = {"WWW-Authenticate": 'Bearer realm="pai-verify"'} if status == 401 else {}
     return Response(
         Problem(
-            type=_TYPE_BASE + slug,
+            type=pai_problem(slug),
             title=title,
             status=status,
             detail=detail,

@@ -9,6 +9,8 @@ import msgspec
 
 from verify_api.db.queries import load_queries
 from verify_api.db.records import SigningKeyRecord
+from verify_api.domain.lifecycle import StoredStatus
+from verify_api.domain.tiers import Tier
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Connection
@@ -26,9 +28,9 @@ SQL = load_queries("keys.sql", KeyQueries)
 
 class SignedCredential(msgspec.Struct, frozen=True):
     id: str
-    tier: str
+    tier: Tier
     subject_name: str
-    status: str
+    status: StoredStatus
     issued_at: datetime
 
 

@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from verify_api.db.queries import load_queries
+from verify_api.domain.lifecycle import StoredStatus
+from verify_api.domain.status_list import StatusPurpose
+from verify_api.domain.tiers import Tier
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Connection
@@ -33,7 +36,7 @@ SQL = load_queries("lifecycle.sql", LifecycleQueries)
 
 class StatusListVersion(msgspec.Struct, frozen=True):
     id: str
-    purpose: str
+    purpose: StatusPurpose
     size: int
     created_at: datetime
     version: int
@@ -54,8 +57,8 @@ class EventRecord(msgspec.Struct, frozen=True):
 
 
 class PrerequisiteState(msgspec.Struct, frozen=True):
-    tier: str
-    status: str
+    tier: Tier
+    status: StoredStatus
     status_reason: str | None
     status_changed_at: datetime | None
     valid_until: datetime

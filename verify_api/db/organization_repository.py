@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.db.queries import load_queries
+from verify_api.domain.lifecycle import StoredStatus
+from verify_api.domain.tiers import Tier
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -28,8 +30,8 @@ SQL = load_queries("organization.sql", OrganizationQueries)
 
 class OrgCredential(msgspec.Struct, frozen=True):
     id: str
-    tier: str
-    status: str
+    tier: Tier
+    status: StoredStatus
     status_reason: str | None
     valid_until: datetime
     issued_at: datetime

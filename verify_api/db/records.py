@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 import msgspec
+
+from verify_api.domain.assessment_details import AssessmentDetails, AssessmentKind, AssessmentOutcome
+from verify_api.domain.lifecycle import StoredStatus
+from verify_api.domain.status_list import StatusPurpose
+from verify_api.domain.tiers import OrganizationKind, Tier
+from verify_api.settings import Cryptosuite
+
+# A register row is a PAI certification or a credential POST /credentials/issue signed.
+CredentialKind = Literal["certification", "vc_api"]
 
 
 class HolderRecord(msgspec.Struct, frozen=True):
@@ -19,7 +29,7 @@ class HolderRecord(msgspec.Struct, frozen=True):
 class OrganizationRecord(msgspec.Struct, frozen=True):
     id: UUID
     name: str
-    kind: str
+    kind: OrganizationKind
     website: str | None
     country: str | None
     created_at: datetime
@@ -34,12 +44,12 @@ class StaffLinkRecord(msgspec.Struct, frozen=True):
 
 class AssessmentRecord(msgspec.Struct, frozen=True):
     id: UUID
-    kind: str
+    kind: AssessmentKind
     holder_id: UUID | None
     organization_id: UUID | None
-    outcome: str
+    outcome: AssessmentOutcome
     assessed_at: datetime
-    details: dict[str, object]
+    details: AssessmentDetails
     recorded_at: datetime
 
 
@@ -53,7 +63,7 @@ class SigningKeyRecord(msgspec.Struct, frozen=True):
 
 class StatusListRecord(msgspec.Struct, frozen=True):
     id: str
-    purpose: str
+    purpose: StatusPurpose
     size: int
     created_at: datetime
     allocated: int = 0  # slots handed out so far; the list closes at half its size
@@ -67,18 +77,18 @@ class CredentialRecord(msgspec.Struct, frozen=True):
     """
 
     id: str
-    tier: str
+    tier: Tier
     holder_id: UUID | None
     organization_id: UUID | None
     subject_name: str
     verification_code: str
     valid_from: datetime
     valid_until: datetime
-    status: str
+    status: StoredStatus
     status_reason: str | None
     status_changed_at: datetime | None
     document: bytes
-    cryptosuite: str
+    cryptosuite: Cryptosuite
     signing_key_id: str
     predecessor_id: str | None
     issued_at: datetime
@@ -94,7 +104,7 @@ class NewCredential(msgspec.Struct, frozen=True):
     (`kind` 'vc_api') have none of these but a `document_id` when the credential names itself."""
 
     id: str
-    tier: str | None
+    tier: Tier | None
     holder_id: UUID | None
     organization_id: UUID | None
     subject_name: str
@@ -102,7 +112,7 @@ class NewCredential(msgspec.Struct, frozen=True):
     valid_from: datetime
     valid_until: datetime | None
     document: bytes
-    cryptosuite: str
+    cryptosuite: Cryptosuite
     signing_key_id: str
     revocation_list: str
     revocation_index: int
@@ -111,7 +121,7 @@ class NewCredential(msgspec.Struct, frozen=True):
     predecessor_id: str | None
     issued_at: datetime
     issued_by: UUID | None
-    kind: str = "certification"
+    kind: CredentialKind = "certification"
     document_id: str | None = None
 
 
@@ -123,11 +133,11 @@ class VcApiCredentialRecord(msgspec.Struct, frozen=True):
     document_id: str | None
     valid_from: datetime
     valid_until: datetime | None
-    status: str
+    status: StoredStatus
     status_reason: str | None
     status_changed_at: datetime | None
     document: bytes
-    cryptosuite: str
+    cryptosuite: Cryptosuite
     signing_key_id: str
     revocation_list: str
     revocation_index: int
@@ -150,6 +160,6 @@ class ApiClientRecord(msgspec.Struct, frozen=True):
 class RegistryOrganizationRecord(msgspec.Struct, frozen=True):
     id: UUID
     name: str
-    kind: str
+    kind: OrganizationKind
     country: str | None
     website: str | None

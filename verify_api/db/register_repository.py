@@ -15,6 +15,8 @@ import msgspec
 
 from verify_api.db.queries import load_queries
 from verify_api.db.records import CredentialRecord
+from verify_api.domain.tiers import Tier
+from verify_api.settings import Cryptosuite
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Connection
@@ -44,10 +46,10 @@ class StaffLinkAida(msgspec.Struct, frozen=True):
 
 class ReissueCandidate(msgspec.Struct, frozen=True):
     id: str
-    tier: str
+    tier: Tier
     holder_id: UUID | None
     organization_id: UUID | None
-    cryptosuite: str
+    cryptosuite: Cryptosuite
     issued_at: datetime
 
 

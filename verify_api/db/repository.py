@@ -23,6 +23,7 @@ from verify_api.db.records import (
     StatusListRecord,
     VcApiCredentialRecord,
 )
+from verify_api.domain.assessment_details import AssessmentDetails, AssessmentFact
 from verify_api.errors import (
     ConflictError,
     CredentialConflictError,
@@ -156,14 +157,14 @@ class Repository:
             recorded_by,
             rec.recorded_at,
         )
-        return msgspec.convert(dict(row or {}), AssessmentRecord)
+        return msgspec.convert(_with_typed_details(row), AssessmentRecord)
 
-    async def list_assessments(self, *, holder_id: UUID | None, organization_id: UUID | None) -> list[dict[str, Any]]:
+    async def list_assessments(self, *, holder_id: UUID | None, organization_id: UUID | None) -> list[AssessmentFact]:
         if holder_id is not None:
             rows = await self.conn.fetch(SQL.list_holder_assessments, holder_id)
         else:
             rows = await self.conn.fetch(SQL.list_organization_assessments, organization_id)
-        return [dict(r) for r in rows]
+        return [msgspec.convert({**_with_typed_details(r), "id": str(r["id"])}, AssessmentFact) for r in rows]
 
     async def list_subject_credentials(
         self, *, holder_id: UUID | None, organization_id: UUID | None
@@ -301,3 +302,11 @@ class Repository:
     async def search_organizations(self, query: str, limit: int) -> list[RegistryOrganizationRecord]:
         escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return _rows(await self.conn.fetch(SQL.search_organizations, escaped, limit), RegistryOrganizationRecord)
+
+
+def _with_typed_details(row: asyncpg.Record | None) -> dict[str, Any]:
+    """A row whose `details` decodes into domain.assessment_details.AssessmentDetails: the row's `kind` column is the
+    union's tag, since rows stored before the tag was written into `details` carry none (same shape otherwise)."""
+    values = dict(row or {})
+    values["details"] = msgspec.convert({**values["details"], "kind": values["kind"]}, AssessmentDetails)
+    return values

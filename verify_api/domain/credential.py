@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS, EvidenceRef, Tier
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -21,7 +22,7 @@ OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
 
 class StatusSlot(msgspec.Struct, frozen=True):
-    purpose: str  # "revocation" | "suspension"
+    purpose: StatusPurpose
     list_id: str
     index: int
 

@@ -11,6 +11,8 @@ from typing import Literal
 from verify_api.errors import IllegalTransitionError, InvalidInputError
 
 Action = Literal["suspend", "reinstate", "revoke", "renew"]
+# What the register stores; every other state a reader sees (expired, key problems) is derived (domain.verdict).
+StoredStatus = Literal["active", "suspended", "revoked", "superseded"]
 
 SUSPENSION_REASONS = (
     "under_investigation",
@@ -38,7 +40,7 @@ REASONS: dict[Action, tuple[str, ...]] = {
 }
 
 # action -> (stored statuses it may start from, stored status it leads to)
-TRANSITIONS: dict[Action, tuple[tuple[str, ...], str]] = {
+TRANSITIONS: dict[Action, tuple[tuple[StoredStatus, ...], StoredStatus]] = {
     "suspend": (("active",), "suspended"),
     "reinstate": (("suspended",), "active"),
     "revoke": (("active", "suspended"), "revoked"),
@@ -60,7 +62,7 @@ def check_reason(action: Action, reason: str) -> str:
     return reason
 
 
-def next_status(action: Action, current: str) -> str:
+def next_status(action: Action, current: str) -> StoredStatus:
     """The stored status after `action`, or IllegalTransitionError naming the current state."""
     sources, target = TRANSITIONS[action]
     if current not in sources:
@@ -73,7 +75,7 @@ def next_status(action: Action, current: str) -> str:
 
 
 # The stored status an event leaves a credential in, for answering "what was its status at time T?".
-STATUS_AFTER_EVENT = {
+STATUS_AFTER_EVENT: dict[str, StoredStatus] = {
     "credential_issued": "active",
     "credential_suspended": "suspended",
     "credential_reinstated": "active",
@@ -82,9 +84,9 @@ STATUS_AFTER_EVENT = {
 }
 
 
-def status_at(events: list[tuple[str, dict[str, object]]]) -> tuple[str | None, str | None]:
+def status_at(events: list[tuple[str, dict[str, object]]]) -> tuple[StoredStatus | None, str | None]:
     """Replay (kind, data) events in order; return the stored status and public reason they leave behind."""
-    status: str | None = None
+    status: StoredStatus | None = None
     reason: str | None = None
     for kind, data in events:
         if kind in STATUS_AFTER_EVENT:

@@ -16,10 +16,11 @@ from uuid import UUID
 import msgspec
 
 from verify_api.domain.instant import plus_days
+from verify_api.domain.lifecycle import StoredStatus
 
 
 class AidaPeriod(msgspec.Struct, frozen=True):
-    status: str
+    status: StoredStatus
     valid_from: datetime
     valid_until: datetime
     status_changed_at: datetime | None

@@ -11,11 +11,13 @@ from __future__ import annotations
 import base64
 import gzip
 import zlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+# The statusPurpose values this register publishes lists for (section 2.1, "statusPurpose").
+StatusPurpose = Literal["revocation", "suspension"]
 MINIMUM_ENTRIES = 131_072
 # Decompressed lists larger than this are refused when decoding someone else's list (a gzip bomb guard).
 MAX_DECODED_BYTES = 16 * 1024 * 1024

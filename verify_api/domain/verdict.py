@@ -26,6 +26,7 @@ import msgspec
 
 if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
+    from verify_api.domain.lifecycle import StoredStatus
     from verify_api.domain.organization_rules import Standing
 
 State = Literal[
@@ -33,7 +34,8 @@ State = Literal[
 ]
 # The public status word of each state (the `status` member of a lookup): key problems read as "revoked", with
 # their own reason, because the credential can never become valid again.
-PUBLIC_STATUS: dict[State, str] = {
+PublicStatus = Literal["active", "not_yet_valid", "expired", "suspended", "revoked", "superseded"]
+PUBLIC_STATUS: dict[State, PublicStatus] = {
     "valid": "active",
     "not_yet_valid": "not_yet_valid",
     "expired": "expired",
@@ -63,7 +65,7 @@ class CredentialVerdict(msgspec.Struct, frozen=True, kw_only=True):
         return self.state == "valid"
 
     @property
-    def public_status(self) -> str:
+    def public_status(self) -> PublicStatus:
         return PUBLIC_STATUS[self.state]
 
 
@@ -71,7 +73,7 @@ def judge_credential(
     record: CredentialRecord,
     *,
     now: datetime,
-    stored_status: str | None = None,
+    stored_status: StoredStatus | None = None,
     stored_reason: str | None = None,
     standing: Standing | None = None,
 ) -> CredentialVerdict:
@@ -88,7 +90,7 @@ def judge_credential(
     if status == "suspended" and not _lifted_by_rules(record, reason, standing):
         return CredentialVerdict(state="suspended", reason=reason, since=record.status_changed_at)
     if status in ("revoked", "superseded"):
-        return CredentialVerdict(state=status, reason=reason, since=record.status_changed_at)  # type: ignore[arg-type]
+        return CredentialVerdict(state=status, reason=reason, since=record.status_changed_at)
     rule = _suspended_by_rules(record, standing, now)
     if rule is not None:
         return rule
@@ -106,7 +108,7 @@ def judge_vc_api_entry(record: VcApiCredentialRecord, *, now: datetime) -> Crede
     if key_problem is not None:
         return key_problem
     if record.status in ("revoked", "superseded", "suspended"):
-        return CredentialVerdict(state=record.status, reason=record.status_reason, since=record.status_changed_at)  # type: ignore[arg-type]
+        return CredentialVerdict(state=record.status, reason=record.status_reason, since=record.status_changed_at)
     if now < record.valid_from:
         return CredentialVerdict(state="not_yet_valid", since=record.valid_from)
     if record.valid_until is not None and now >= record.valid_until:

@@ -15,7 +15,12 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.errors import ProofError
+from verify_api.errors import (
+    ProofChallengeMismatchError,
+    ProofDomainMismatchError,
+    ProofError,
+    ProofPurposeMismatchError,
+)
 from verify_api.proofs import ed25519_signature_2020
 from verify_api.proofs.eddsa import (
     DATA_INTEGRITY_PROOF,
@@ -220,14 +225,16 @@ def _verify_one(
     verification_method = require_string(proof, "verificationMethod")
     proof_purpose = require_string(proof, "proofPurpose")
     if expected_proof_purpose is not None and proof_purpose != expected_proof_purpose:
-        raise ProofError(f"proofPurpose is {proof_purpose!r}, expected {expected_proof_purpose!r}")
+        raise ProofPurposeMismatchError(f"proofPurpose is {proof_purpose!r}, expected {expected_proof_purpose!r}")
     if expected_domain is not None:
         domain = proof.get("domain")
         domains = domain if isinstance(domain, list) else [domain]
         if expected_domain not in domains:
-            raise ProofError(f"proof domain {domain!r} does not match the expected domain {expected_domain!r}")
+            raise ProofDomainMismatchError(
+                f"proof domain {domain!r} does not match the expected domain {expected_domain!r}"
+            )
     if expected_challenge is not None and proof.get("challenge") != expected_challenge:
-        raise ProofError("proof challenge does not match the expected challenge")
+        raise ProofChallengeMismatchError("proof challenge does not match the expected challenge")
     signed = _VERIFY[cryptosuite](document, proof, resolve_public_key)
     created = proof.get("created")
     proof_id = proof.get("id")

@@ -18,7 +18,8 @@ from verify_api.db.repository import (
 )
 from verify_api.domain.codes import new_credential_id, new_verification_code
 from verify_api.domain.credential import CredentialDraft, build_unsigned_credential, rfc3339
-from verify_api.domain.tiers import TIERS, AssessmentFact, SubjectFacts, check_tier_rule
+from verify_api.domain.tier_rules import check_tier_rule
+from verify_api.domain.tiers import TIERS, SubjectFacts
 from verify_api.errors import (
     CredentialNotFoundError,
     HolderNotFoundError,
@@ -138,7 +139,7 @@ async def _subject_facts(
         repo.conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
     )
     facts = SubjectFacts(
-        assessments=[msgspec.convert({**a, "id": str(a["id"])}, AssessmentFact) for a in assessments],
+        assessments=assessments,
         credentials=held,
         aida_staff_count=staff,
     )

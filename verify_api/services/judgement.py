@@ -17,7 +17,7 @@ from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.register_repository import RegisterRepository
 from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage, Standing, cae_standing, cai_standing
 from verify_api.domain.tiers import HeldCredential
-from verify_api.domain.verdict import CredentialVerdict, judge_credential, judge_signing_key
+from verify_api.domain.verdict import CredentialVerdict, State, judge_credential, judge_signing_key
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.domain.lifecycle import StoredStatus
     from verify_api.settings import Settings
 
 # What a verdict means as the stored-status vocabulary the pure rules (tiers, organisation rules) speak.
-_EFFECTIVE_STATUS = {
+_EFFECTIVE_STATUS: dict[State, StoredStatus] = {
     "valid": "active",
     "not_yet_valid": "active",  # the rules compare the dates themselves
     "expired": "active",  # likewise: expiry is never stored
@@ -119,7 +120,7 @@ async def held_credentials(
         held.append(
             HeldCredential(
                 id=record.id,
-                tier=record.tier,  # type: ignore[arg-type]
+                tier=record.tier,
                 status=_EFFECTIVE_STATUS[verdict.state],
                 valid_from=record.valid_from,
                 valid_until=record.valid_until,

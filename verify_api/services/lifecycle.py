@@ -142,10 +142,10 @@ async def renew_credential(
             next_status("renew", current)
             raise AssertionError("the guarded update refused a renewal next_status allows")
         request = IssueCredentialRequest(
-            tier=old.tier,  # type: ignore[arg-type]
+            tier=old.tier,
             holder_id=old.holder_id,
             organization_id=old.organization_id,
-            cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
+            cryptosuite=old.cryptosuite,
         )
         successor = await issue_in_transaction(
             repo,

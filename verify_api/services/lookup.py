@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.domain.lifecycle import StoredStatus
+    from verify_api.domain.verdict import PublicStatus
     from verify_api.settings import Settings
 
 
@@ -73,7 +75,7 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-def public_status(record: CredentialRecord, now: datetime, stored: str | None = None) -> str:
+def public_status(record: CredentialRecord, now: datetime, stored: StoredStatus | None = None) -> PublicStatus:
     """The public status word of a register entry, from the one judgement (without the organisation rules'
     standing: prefer `services.judgement.judge_stored`, which every read path uses)."""
     return judge_credential(record, now=now, stored_status=stored).public_status
@@ -162,7 +164,7 @@ def credential_view(
         url=credential_url(settings.base_url, record.id),
         tier=record.tier,
         title=info.title,
-        status=verdict.public_status,  # type: ignore[arg-type]
+        status=verdict.public_status,
         status_reason=verdict.reason,
         subject=SubjectView(name=record.subject_name, kind=info.subject_kind),
         issuer=IssuerView(id=did_web_for(settings.base_url), name=settings.issuer_name),

@@ -46,10 +46,10 @@ async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Set
     outcomes: list[Reissued] = []
     for old in await register.compromised_without_successor():
         request = IssueCredentialRequest(
-            tier=old.tier,  # type: ignore[arg-type]
+            tier=old.tier,
             holder_id=old.holder_id,
             organization_id=old.organization_id,
-            cryptosuite=old.cryptosuite,  # type: ignore[arg-type]
+            cryptosuite=old.cryptosuite,
         )
         try:
             async with conn.transaction():

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.repository import Repository
+    from verify_api.domain.status_list import StatusPurpose
 
-STATUS_PURPOSES = ("revocation", "suspension")
+STATUS_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
 # Candidates probed per round and rounds per draw: in a list at most half full each candidate is free with
 # probability >= 1/2, so a draw fails with probability <= 2**-(16 * 8).
 CANDIDATES_PER_PROBE = 16
@@ -45,7 +46,7 @@ def has_room(status_list: StatusListRecord | None) -> bool:
     return status_list is not None and status_list.allocated < status_list.size // 2
 
 
-async def open_status_list(repo: Repository, purpose: str, size: int, now: datetime) -> StatusListRecord:
+async def open_status_list(repo: Repository, purpose: StatusPurpose, size: int, now: datetime) -> StatusListRecord:
     """The list new slots of `purpose` come from: the current one while below half full, else a new one."""
     current = await repo.current_status_list(purpose)
     if has_room(current):

@@ -10,8 +10,9 @@ import msgspec
 from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
 from verify_api.db.repository import Repository
+from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOutcome
 from verify_api.domain.instant import utc_instant
-from verify_api.domain.tiers import meets_pass_mark
+from verify_api.domain.tier_rules import meets_pass_mark
 from verify_api.errors import InvalidInputError, NotFoundError, OrganizationNotFoundError
 from verify_api.schemas import (
     AssessmentRequest,
@@ -77,7 +78,7 @@ async def unlink_staff(conn: Connection, org_id: UUID, holder_id: UUID, *, now: 
         await Repository(conn).insert_event(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
 
 
-def _outcome(request: AssessmentRequest, policy: TierPolicy) -> str:
+def _outcome(request: AssessmentRequest, policy: TierPolicy) -> AssessmentOutcome:
     if isinstance(request, ExamResult):
         if request.score > request.max_score:
             raise InvalidInputError(f"score {request.score} exceeds maxScore {request.max_score}")
@@ -102,14 +103,14 @@ async def record_assessment(
         raise InvalidInputError("assessedAt is in the future")
     if isinstance(request, ComplianceAudit | GovernanceReview) and request.next_review_due <= now.date():
         raise InvalidInputError("nextReviewDue must be in the future")
-    details = msgspec.to_builtins(request)
-    for common in ("kind", "holderId", "organizationId", "assessedAt", "outcome"):
-        details.pop(common, None)
+    # The same typed union the tier rules read back (domain.assessment_details): the wire fields minus the
+    # columns of their own (subject, outcome, dates), which the union does not declare.
+    details = msgspec.convert(msgspec.to_builtins(request), AssessmentDetails)
     holder_id: UUID | None = getattr(request, "holder_id", None)
     organization_id: UUID | None = getattr(request, "organization_id", None)
     record = AssessmentRecord(
         id=uuid4(),
-        kind=type(request).__struct_config__.tag,  # type: ignore[arg-type]
+        kind=details.kind,
         holder_id=holder_id,
         organization_id=organization_id,
         outcome=outcome,

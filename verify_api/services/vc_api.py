@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import msgspec
 
+from verify_api import problem_types
 from verify_api.db.records import NewCredential
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
@@ -41,25 +42,21 @@ if TYPE_CHECKING:
     from verify_api.domain.credential import StatusSlot
     from verify_api.schemas import Check
     from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.settings import Cryptosuite, Settings
     from verify_api.verification.document import CredentialShape
     from verify_api.verification.report import VerificationReport
 
 DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
-_VCDM = "https://www.w3.org/TR/vc-data-model#"
-_SECURITY = "https://w3id.org/security#"
-_OURS = "https://verify.productionai.institute/problems/"
-PARSING_ERROR = _VCDM + "PARSING_ERROR"
 # check name -> (problem type, title) when the check failed and carries no `problem_type` of its own.
 PROBLEM_TYPES = {
-    FORMAT: (_VCDM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR"),
-    PROOF: (_SECURITY + "PROOF_VERIFICATION_ERROR", "PROOF_VERIFICATION_ERROR"),
-    ISSUER: (_VCDM + "CRYPTOGRAPHIC_SECURITY_ERROR", "CRYPTOGRAPHIC_SECURITY_ERROR"),
-    VALID_FROM: (_OURS + "credential-not-yet-valid", "Credential not yet valid"),
-    VALID_UNTIL: (_OURS + "credential-expired", "Credential expired"),
-    STATUS: (_OURS + "credential-status", "Credential status"),
-    REGISTER: (_OURS + "not-in-pai-register", "Not in the PAI register"),
-    TIER: (_OURS + "tier-prerequisite", "Tier prerequisite"),
+    FORMAT: (problem_types.MALFORMED_VALUE_ERROR, "MALFORMED_VALUE_ERROR"),
+    PROOF: (problem_types.PROOF_VERIFICATION_ERROR, "PROOF_VERIFICATION_ERROR"),
+    ISSUER: (problem_types.CRYPTOGRAPHIC_SECURITY_ERROR, "CRYPTOGRAPHIC_SECURITY_ERROR"),
+    VALID_FROM: (problem_types.CREDENTIAL_NOT_YET_VALID, "Credential not yet valid"),
+    VALID_UNTIL: (problem_types.CREDENTIAL_EXPIRED, "Credential expired"),
+    STATUS: (problem_types.CREDENTIAL_STATUS, "Credential status"),
+    REGISTER: (problem_types.NOT_IN_PAI_REGISTER, "Not in the PAI register"),
+    TIER: (problem_types.TIER_PREREQUISITE, "Tier prerequisite"),
 }
 # Every failed check makes `verified` false, and so does a proof that could not be checked. Two things PAI Verify
 # cannot check offline are warnings, as the VC API verifier suites expect ("MUST verify a valid VC" signs with a
@@ -209,7 +206,7 @@ async def issue_credential(
     key: IssuerKey,
     *,
     settings: Settings,
-    cryptosuite: str | None,
+    cryptosuite: Cryptosuite | None,
     credential_id: str | None,
     now: datetime,
     actor: UUID | None,
@@ -295,7 +292,7 @@ def vc_api_outcome(report: VerificationReport) -> Verification[CredentialVerific
 def problem_for(check: Check) -> ProblemDetail:
     """The check's own W3C problem type when it names one (e.g. DATA_LOSS_DETECTION_ERROR), else its kind's."""
     if check.problem_type is not None:
-        type_url, title = check.problem_type, check.problem_type.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        type_url, title = check.problem_type, problem_types.w3c_title(check.problem_type)
     else:
         type_url, title = PROBLEM_TYPES[check.name]
     return ProblemDetail(type=type_url, title=title, detail=f"{check.name}: {check.detail}")
@@ -306,8 +303,8 @@ def parsing_error(path: str, value: object) -> ProblemDetail:
     a string, number or URL; a string is not parsed, even when it holds JSON."""
     kind = "a string" if isinstance(value, str) else f"a JSON {type(value).__name__}"
     return ProblemDetail(
-        type=PARSING_ERROR,
-        title="PARSING_ERROR",
+        type=problem_types.PARSING_ERROR,
+        title=problem_types.w3c_title(problem_types.PARSING_ERROR),
         detail=f"{path} is {kind}; send the credential as a JSON object (a JWT as an EnvelopedVerifiableCredential)",
     )
 

@@ -9,15 +9,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from verify_api.errors import InvalidCredentialError, ProofError
+from verify_api import problem_types
+from verify_api.errors import (
+    InvalidCredentialError,
+    ProofChallengeMismatchError,
+    ProofDomainMismatchError,
+    ProofError,
+    ProofPurposeMismatchError,
+)
 from verify_api.proofs.data_integrity import verify_proofs
 from verify_api.verification.document import VC_V1_CONTEXT, VC_V2_CONTEXT, check_structure_limits
 
 if TYPE_CHECKING:
     from verify_api.verification.keyring import KeyRing
 
-_VCDM = "https://www.w3.org/TR/vc-data-model#"
-_SECURITY = "https://w3id.org/security#"
+# VC Data Integrity 1.0 §2.3: the problem type of each way a presentation's proof can fail, by error class.
+_PROOF_PROBLEMS: dict[type[ProofError], str] = {
+    ProofPurposeMismatchError: problem_types.MISMATCHED_PROOF_PURPOSE_ERROR,
+    ProofChallengeMismatchError: problem_types.INVALID_CHALLENGE_ERROR,
+    ProofDomainMismatchError: problem_types.INVALID_DOMAIN_ERROR,
+}
 
 
 @dataclass
@@ -41,7 +52,7 @@ def check_presentation_sync(
         check_structure_limits(presentation)
         holder = _presentation_shape(presentation)
     except InvalidCredentialError as exc:
-        outcome.problems.append((_VCDM + "MALFORMED_VALUE_ERROR", "MALFORMED_VALUE_ERROR", exc.detail))
+        outcome.problems.append(_problem(problem_types.MALFORMED_VALUE_ERROR, exc.detail))
         outcome.malformed = True
         return outcome
     raw = presentation.get("verifiableCredential")
@@ -53,7 +64,7 @@ def check_presentation_sync(
     if "proof" not in presentation:
         if require_proof:
             detail = "the presentation has no proof"
-            outcome.problems.append((_SECURITY + "PROOF_VERIFICATION_ERROR", "PROOF_VERIFICATION_ERROR", detail))
+            outcome.problems.append(_problem(problem_types.PROOF_VERIFICATION_ERROR, detail))
         return outcome
     try:
         keyring.resolved.clear()
@@ -65,7 +76,9 @@ def check_presentation_sync(
             expected_domain=domain,
         )
     except ProofError as exc:
-        outcome.problems.append((_problem_type(exc.detail), _problem_title(exc.detail), exc.detail))
+        outcome.problems.append(
+            _problem(_PROOF_PROBLEMS.get(type(exc), problem_types.PROOF_VERIFICATION_ERROR), exc.detail)
+        )
         outcome.results["proof"] = [{"valid": False, "input": presentation.get("proof")}]
         return outcome
     outcome.results["proof"] = [{"valid": True, "input": presentation.get("proof")}]
@@ -80,7 +93,7 @@ def check_presentation_sync(
             detail = (
                 f"the presentation is signed by {', '.join(sorted(filter(None, controllers)))}, not its holder {holder}"
             )
-            outcome.problems.append((_VCDM + "CRYPTOGRAPHIC_SECURITY_ERROR", "CRYPTOGRAPHIC_SECURITY_ERROR", detail))
+            outcome.problems.append(_problem(problem_types.CRYPTOGRAPHIC_SECURITY_ERROR, detail))
     return outcome
 
 
@@ -101,15 +114,5 @@ def _presentation_shape(presentation: dict[str, Any]) -> str | None:
     return holder
 
 
-def _problem_type(detail: str) -> str:
-    if "proofPurpose" in detail:
-        return _SECURITY + "MISMATCHED_PROOF_PURPOSE_ERROR"
-    if "challenge" in detail:
-        return _SECURITY + "INVALID_CHALLENGE_ERROR"
-    if "domain" in detail:
-        return _SECURITY + "INVALID_DOMAIN_ERROR"
-    return _SECURITY + "PROOF_VERIFICATION_ERROR"
-
-
-def _problem_title(detail: str) -> str:
-    return _problem_type(detail).rsplit("#", 1)[1]
+def _problem(type_url: str, detail: str) -> tuple[str, str, str]:
+    return (type_url, problem_types.w3c_title(type_url), detail)

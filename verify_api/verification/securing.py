@@ -23,12 +23,13 @@ from verify_api.errors import (
     ProofError,
     UnresolvableKeyError,
 )
+from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jose import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
 from verify_api.verification.isolation import DEFAULT_DEADLINE_SECONDS, run_isolated
 from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
-from verify_api.verification.signed_claims import DATA_LOSS_DETECTION_ERROR, check_compacted_form, check_signed_claims
+from verify_api.verification.signed_claims import check_compacted_form, check_signed_claims
 
 if TYPE_CHECKING:
     from verify_api.proofs.eddsa import SignedData

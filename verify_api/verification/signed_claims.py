@@ -32,7 +32,6 @@ from verify_api.proofs.canonical import expand_document
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-DATA_LOSS_DETECTION_ERROR = "https://w3id.org/security#DATA_LOSS_DETECTION_ERROR"
 _CRED = "https://www.w3.org/2018/credentials#"
 _SEC = "https://w3id.org/security#"
 # Keywords a compacted VC may carry as keys: value objects (VC 2.0 §11.1 language and direction) and lists.
