@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -49,67 +50,49 @@ async def _change(
     )
 
 
-@post(
-    "/credentials/{credential_id:str}/suspend",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="SuspendCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Suspend an active credential. Reasons: under_investigation, holder_request, "
+def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
+    """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
+
+    async def change(
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        runtime: RuntimeDep,
+        now: Now,
+        credential_id: FromPath[str],
+        data: JSONBody[StatusChangeRequest],
+    ) -> CredentialView:
+        return await _change(request, conn, runtime, now, credential_id, action, data)
+
+    change.__name__ = change.__qualname__ = f"{action}_credential"
+    return post(
+        f"/credentials/{{credential_id:str}}/{action}",
+        opt={"scope": "manage"},
+        security=_SECURITY,
+        operation_id=operation_id,
+        tags=["admin"],
+        status_code=200,
+        description=description,
+    )(change)
+
+
+suspend_credential = _status_change_route(
+    "suspend",
+    "SuspendCredential",
+    "Suspend an active credential. Reasons: under_investigation, holder_request, "
     "governance_review_overdue, staff_below_minimum, administrative.",
 )
-async def suspend_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "suspend", data)
-
-
-@post(
-    "/credentials/{credential_id:str}/reinstate",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="ReinstateCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
+reinstate_credential = _status_change_route(
+    "reinstate",
+    "ReinstateCredential",
+    "Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
     "administrative.",
 )
-async def reinstate_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "reinstate", data)
-
-
-@post(
-    "/credentials/{credential_id:str}/revoke",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="RevokeCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
+revoke_credential = _status_change_route(
+    "revoke",
+    "RevokeCredential",
+    "Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
     "holder_request, key_compromise, administrative.",
 )
-async def revoke_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "revoke", data)
 
 
 @post(
