@@ -18,7 +18,7 @@ from verify_api.domain.credential import did_web_for, rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.proofs.keys import load_signer
+from verify_api.services.key_files import key_passphrase, read_key_file
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -69,12 +69,7 @@ class SigningKeySource:
 
     def load_sync(self) -> IssuerKey:
         assert self.path is not None
-        passphrase = self.settings.signing_key_passphrase.encode() if self.settings.signing_key_passphrase else None
-        try:
-            pem = self.path.read_bytes()
-        except OSError as exc:
-            raise SigningKeyError(f"cannot read the signing key file {self.path.name}: {exc.strerror}") from exc
-        signer = load_signer(pem, passphrase, source=self.path.name)
+        signer = read_key_file(self.path, key_passphrase(self.settings))
         return replace(IssuerKey.for_settings(signer, self.settings), source=self)
 
 
