@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from verify_api.api.admin import issued_view
 from verify_api.api.auth import principal_of
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
 from verify_api.schemas import (
@@ -171,7 +172,7 @@ async def get_status_list(
     headers = {
         "ETag": published.etag,
         "Cache-Control": "public, max-age=86400, immutable" if published.historical else "public, no-cache",
-        "Last-Modified": published.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": http_date(published.last_modified),
     }
     if request.headers.get("if-none-match") == published.etag:
         return Response(b"", status_code=304, headers=headers)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from verify_api.db.queries import load_queries
+from verify_api.domain.dates import due_instant
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -54,7 +55,7 @@ class OrganizationRepository:
         if row is None:
             return None
         due_text = row["next_review_due"]
-        due = datetime.combine(date.fromisoformat(due_text), time(), tzinfo=UTC) if due_text else None
+        due = due_instant(date.fromisoformat(due_text)) if due_text else None
         return GovernanceRecord(assessed_at=row["assessed_at"], recorded_at=row["recorded_at"], next_review_due=due)
 
     async def organizations_of_holder(self, holder_id: UUID) -> list[UUID]:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from verify_api.db.repository import Repository
-from verify_api.domain.credential import did_web_for, rfc3339
+from verify_api.domain.credential import did_web_for
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.data_integrity import add_proof

@@ -11,7 +11,8 @@ from verify_api.caching import BoundedCache
 from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
-from verify_api.domain.credential import credential_url, did_web_for, rfc3339
+from verify_api.domain.credential import credential_url, did_web_for
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
 from verify_api.domain.verdict import RULE_SUSPENSIONS, CredentialVerdict, judge_credential, judge_signing_key

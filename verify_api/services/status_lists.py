@@ -18,7 +18,8 @@ from verify_api.caching import BoundedCache
 from verify_api.db.lifecycle_repository import LifecycleRepository, StatusListVersion
 from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
-from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, rfc3339, status_list_url
+from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, status_list_url
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import encode_list, generate_bitstring
 from verify_api.domain.verdict import judge_signing_key
 from verify_api.errors import InvalidInputError, NotFoundError

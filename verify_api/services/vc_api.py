@@ -20,7 +20,8 @@ import msgspec
 from verify_api.db.records import NewCredential
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
-from verify_api.domain.credential import did_web_for, rfc3339, status_list_url
+from verify_api.domain.credential import did_web_for, status_list_url
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.tier_claims import pai_tier_claims
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
