@@ -101,25 +101,9 @@ class AuditRepository:
 
         The head's row lock is held until the caller's transaction ends; outside one, this opens its own.
         """
-        if not self.conn.is_in_transaction():
-            async with self.conn.transaction():
-                return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
-        return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
-
-    async def _append_locked(
-        self,
-        kind: str,
-        occurred_at: datetime,
-        credential_id: str | None,
-        organization_id: UUID | None,
-        actor: UUID | None,
-        data: dict[str, Any],
-    ) -> ChainHead:
-        head = await self.conn.fetchrow(SQL.lock_chain_head)
-        assert head is not None, "migration 0003 creates the chain head row"
-        prev_hash = bytes(head["entry_hash"])
-        event = EventColumns(
-            seq=int(head["seq"]) + 1,
+        # The sequence number is the head's plus one, known only under the head's lock.
+        unnumbered = EventColumns(
+            seq=0,
             occurred_at=occurred_at,
             kind=kind,
             credential_id=credential_id,
@@ -127,6 +111,16 @@ class AuditRepository:
             actor=actor,
             data=normalise_event_data(data),
         )
+        if not self.conn.is_in_transaction():
+            async with self.conn.transaction():
+                return await self._append_locked(unnumbered)
+        return await self._append_locked(unnumbered)
+
+    async def _append_locked(self, unnumbered: EventColumns) -> ChainHead:
+        head = await self.conn.fetchrow(SQL.lock_chain_head)
+        assert head is not None, "migration 0003 creates the chain head row"
+        prev_hash = bytes(head["entry_hash"])
+        event = msgspec.structs.replace(unnumbered, seq=int(head["seq"]) + 1)
         new_hash = entry_hash(prev_hash, event_hash_input(event))
         await self.conn.execute(
             SQL.append_event,

@@ -62,12 +62,6 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-def public_status(record: CredentialRecord, now: datetime, stored: str | None = None) -> str:
-    """The public status word of a register entry, from the one judgement (without the organisation rules'
-    standing: prefer `services.judgement.judge_stored`, which every read path uses)."""
-    return judge_credential(record, now=now, stored_status=stored).public_status
-
-
 async def lookup_credential(
     conn: Connection,
     credential_id: str,
