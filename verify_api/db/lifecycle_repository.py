@@ -20,8 +20,7 @@ class LifecycleQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     get_status_list: str
     revoked_indexes: str
     suspended_indexes: str
-    revoked_indexes_at: str
-    suspended_indexes_at: str
+    set_indexes_at: str
     credential_events: str
     successor_of: str
     newest_in_chain: str
@@ -92,8 +91,7 @@ class LifecycleRepository:
             query = SQL.revoked_indexes if status_list.purpose == "revocation" else SQL.suspended_indexes
             rows = await self.conn.fetch(query, status_list.id)
         else:
-            query = SQL.revoked_indexes_at if status_list.purpose == "revocation" else SQL.suspended_indexes_at
-            rows = await self.conn.fetch(query, status_list.id, at)
+            rows = await self.conn.fetch(SQL.set_indexes_at, status_list.id, at)
         return [int(r["idx"]) for r in rows]
 
     async def credential_events(self, credential_id: str) -> list[EventRecord]:
