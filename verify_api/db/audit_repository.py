@@ -19,26 +19,13 @@ from verify_api.db.event_chain import (
     event_hash_input,
     normalise_event_data,
 )
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from verify_api.db.pool import Connection
 
-
-class AuditQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    lock_chain_head: str
-    chain_head: str
-    append_event: str
-    list_events_for_audit: str
-    entry_hash_at: str
-    latest_checkpoint: str
-    list_checkpoints: str
-    insert_checkpoint: str
-
-
-SQL = load_queries("audit.sql", AuditQueries)
+SQL = NamedSql("audit.sql")
 
 
 class ChainHead(msgspec.Struct, frozen=True):
@@ -83,10 +70,7 @@ def _row_to_audit_row(row: Any) -> AuditRow:
     )
 
 
-class AuditRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class AuditRepository(RepositoryBase):
     async def append_event(
         self,
         *,
