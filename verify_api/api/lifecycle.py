@@ -30,27 +30,6 @@ from verify_api.services.status_lists import published_status_list
 _SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
 
 
-async def _change(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: str,
-    action: Action,
-    data: StatusChangeRequest,
-) -> CredentialView:
-    await lifecycle.change_status(
-        conn, credential_id, action, reason=data.reason, note=data.note, now=now, actor=principal_of(request).client_id
-    )
-    await organization_rules.evaluate_after_change(
-        conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-    return await lookup.lookup_credential(
-        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-    )
-
-
 def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
     """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
 
@@ -62,7 +41,22 @@ def _status_change_route(action: Action, operation_id: str, description: str) ->
         credential_id: FromPath[str],
         data: JSONBody[StatusChangeRequest],
     ) -> CredentialView:
-        return await _change(request, conn, runtime, now, credential_id, action, data)
+        await lifecycle.change_status(
+            conn,
+            credential_id,
+            action,
+            reason=data.reason,
+            note=data.note,
+            now=now,
+            actor=principal_of(request).client_id,
+        )
+        await organization_rules.evaluate_after_change(
+            conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
+        )
+        await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+        return await lookup.lookup_credential(
+            conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+        )
 
     change.__name__ = change.__qualname__ = f"{action}_credential"
     return post(
