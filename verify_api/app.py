@@ -33,9 +33,10 @@ from verify_api.api.verify import verification_rate_limit, verify_router
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool
 from verify_api.errors import SigningKeyError
-from verify_api.proofs.keys import Signer, load_signer
+from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
 from verify_api.services.context import IssuerKey, SigningKeySource
+from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.lookup import ProofCheckCache
 from verify_api.services.signing_keys import register_signing_key
@@ -50,13 +51,7 @@ def load_signing_key(settings: Settings) -> Signer:
     """Read the PKCS#8 key named by SIGNING_KEY_PATH; any problem stops start-up with a clear message."""
     if not settings.signing_key_path:
         raise SigningKeyError("SIGNING_KEY_PATH is not set (`verify-api serve` creates a dev key when unset)")
-    path = Path(settings.signing_key_path)
-    try:
-        pem = path.read_bytes()
-    except OSError as exc:
-        raise SigningKeyError(f"cannot read the signing key file {path.name}: {exc.strerror}") from exc
-    passphrase = settings.signing_key_passphrase.encode() if settings.signing_key_passphrase else None
-    return load_signer(pem, passphrase, source=path.name)
+    return read_key_file(Path(settings.signing_key_path), key_passphrase(settings))
 
 
 DOCS_ASSETS = "/docs-assets"

@@ -77,16 +77,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def generate_key_file(path: Path, passphrase: str | None) -> str:
     from datetime import UTC, datetime
 
-    from verify_api.proofs.keys import generate_signer, private_key_pem
+    from verify_api.proofs.keys import generate_signer
     from verify_api.services.context import IssuerKey
+    from verify_api.services.key_files import write_key_file
     from verify_api.services.key_history import record_key_sync
 
     signer = generate_signer()
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Created 0600 from the start: the key is never readable by others, not even briefly.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(private_key_pem(signer, passphrase.encode() if passphrase else None))
+    write_key_file(path, signer, passphrase.encode() if passphrase else None)
     # The public key is pinned beside it, outside the database (audit checkpoints verify against it).
     kid = IssuerKey.for_settings(signer, _settings()).verification_method
     record_key_sync(path, kid=kid, public_key_multibase=signer.public_key_multibase, created=datetime.now(UTC))

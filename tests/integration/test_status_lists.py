@@ -85,6 +85,24 @@ async def test_status_list_as_it_was_at_a_timestamp(
     assert (await client.get("/v1/status-lists/nosuchlist00")).status_code == 404
 
 
+async def test_each_list_as_it_was_shows_only_its_own_purpose(
+    client: Client, admin_headers: dict[str, str], clock: FakeClock
+) -> None:
+    suspended = await make_aida(client, admin_headers)
+    revoked = await make_aida(client, admin_headers)
+    before = clock.advance(hours=1).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock.advance(hours=1)
+    await transition(client, admin_headers, suspended["id"], "suspend", "holder_request")
+    await transition(client, admin_headers, revoked["id"], "revoke", "misconduct")
+    after = clock.advance(hours=1).strftime("%Y-%m-%dT%H:%M:%SZ")
+    clock.advance(hours=1)
+    for credential, purpose in ((suspended, "suspension"), (revoked, "revocation")):
+        assert await status_bit(client, credential, purpose, timestamp=before) == 0
+        assert await status_bit(client, credential, purpose, timestamp=after) == 1
+    assert await status_bit(client, suspended, "revocation", timestamp=after) == 0
+    assert await status_bit(client, revoked, "suspension", timestamp=after) == 0
+
+
 async def test_indexes_are_random_not_in_issue_order(
     client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
 ) -> None:

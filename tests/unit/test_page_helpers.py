@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from verify_api.domain.dates import long_date
 from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
-from verify_api.services.pages import credential_id_in, linkedin_url, long_date, status_text
+from verify_api.services.pages import credential_id_in, linkedin_url, status_text
 from verify_api.settings import load_settings
 
 CID = "abcdefghijklmnopqrstuvwxyq"

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get
 from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
@@ -75,48 +76,44 @@ async def serve_badge(
 _RESPONSES = {304: ResponseSpec(data_container=None, description="The image has not changed (If-None-Match).")}
 
 
-@get(
-    "/credentials/{credential_id:str}/badge.svg",
-    operation_id="GetBadgeSvg",
-    tags=["public"],
-    media_type="image/svg+xml",
-    responses=_RESPONSES,
-    description=(
-        "The credential's badge as accessible SVG, showing its current status, with a QR code to its page "
-        "(and, while active, an offline-checkable signed QR). `?download=1` bakes the signed credential in."
-    ),
-)
-async def get_badge_svg(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    credential_id: FromPath[str],
-    runtime: RuntimeDep,
-    now: Now,
-    download: Download = False,
-) -> Response[bytes]:
-    return await serve_badge(request, conn, credential_id, "svg", download=download, runtime=runtime, now=now)
+def _badge_route(fmt: BadgeFormat, operation_id: str, media_type: str, description: str) -> HTTPRouteHandler:
+    """GET /credentials/{id}/badge.<fmt>: the one adapter over `serve_badge` for each image format."""
+
+    async def badge(
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        credential_id: FromPath[str],
+        runtime: RuntimeDep,
+        now: Now,
+        download: Download = False,
+    ) -> Response[bytes]:
+        return await serve_badge(request, conn, credential_id, fmt, download=download, runtime=runtime, now=now)
+
+    badge.__name__ = badge.__qualname__ = f"get_badge_{fmt}"
+    return get(
+        f"/credentials/{{credential_id:str}}/badge.{fmt}",
+        operation_id=operation_id,
+        tags=["public"],
+        media_type=media_type,
+        responses=_RESPONSES,
+        description=description,
+    )(badge)
 
 
-@get(
-    "/credentials/{credential_id:str}/badge.png",
-    operation_id="GetBadgePng",
-    tags=["public"],
-    media_type="image/png",
-    responses=_RESPONSES,
-    description=(
-        "The credential's badge as a 600 x 800 PNG showing its current status. `?download=1` bakes the "
-        "signed credential into an iTXt chunk (keyword `openbadgecredential`)."
-    ),
+get_badge_svg = _badge_route(
+    "svg",
+    "GetBadgeSvg",
+    "image/svg+xml",
+    "The credential's badge as accessible SVG, showing its current status, with a QR code to its page "
+    "(and, while active, an offline-checkable signed QR). `?download=1` bakes the signed credential in.",
 )
-async def get_badge_png(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    credential_id: FromPath[str],
-    runtime: RuntimeDep,
-    now: Now,
-    download: Download = False,
-) -> Response[bytes]:
-    return await serve_badge(request, conn, credential_id, "png", download=download, runtime=runtime, now=now)
+get_badge_png = _badge_route(
+    "png",
+    "GetBadgePng",
+    "image/png",
+    "The credential's badge as a 600 x 800 PNG showing its current status. `?download=1` bakes the "
+    "signed credential into an iTXt chunk (keyword `openbadgecredential`).",
+)
 
 
 BADGE_HANDLERS = [get_badge_svg, get_badge_png]

@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.admin import issued_view
 from verify_api.api.auth import principal_of
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
 from verify_api.schemas import (
@@ -28,88 +30,64 @@ from verify_api.services.status_lists import published_status_list
 _SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
 
 
-async def _change(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: str,
-    action: Action,
-    data: StatusChangeRequest,
-) -> CredentialView:
-    await lifecycle.change_status(
-        conn, credential_id, action, reason=data.reason, note=data.note, now=now, actor=principal_of(request).client_id
-    )
-    await organization_rules.evaluate_after_change(
-        conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-    return await lookup.lookup_credential(
-        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-    )
+def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
+    """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
+
+    async def change(
+        request: Request[Any, Any, Any],
+        conn: Conn,
+        runtime: RuntimeDep,
+        now: Now,
+        credential_id: FromPath[str],
+        data: JSONBody[StatusChangeRequest],
+    ) -> CredentialView:
+        await lifecycle.change_status(
+            conn,
+            credential_id,
+            action,
+            reason=data.reason,
+            note=data.note,
+            now=now,
+            actor=principal_of(request).client_id,
+        )
+        await organization_rules.evaluate_after_change(
+            conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
+        )
+        await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+        return await lookup.lookup_credential(
+            conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
+        )
+
+    change.__name__ = change.__qualname__ = f"{action}_credential"
+    return post(
+        f"/credentials/{{credential_id:str}}/{action}",
+        opt={"scope": "manage"},
+        security=_SECURITY,
+        operation_id=operation_id,
+        tags=["admin"],
+        status_code=200,
+        description=description,
+    )(change)
 
 
-@post(
-    "/credentials/{credential_id:str}/suspend",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="SuspendCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Suspend an active credential. Reasons: under_investigation, holder_request, "
+suspend_credential = _status_change_route(
+    "suspend",
+    "SuspendCredential",
+    "Suspend an active credential. Reasons: under_investigation, holder_request, "
     "governance_review_overdue, staff_below_minimum, administrative.",
 )
-async def suspend_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "suspend", data)
-
-
-@post(
-    "/credentials/{credential_id:str}/reinstate",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="ReinstateCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
+reinstate_credential = _status_change_route(
+    "reinstate",
+    "ReinstateCredential",
+    "Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
     "administrative.",
 )
-async def reinstate_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "reinstate", data)
-
-
-@post(
-    "/credentials/{credential_id:str}/revoke",
-    opt={"scope": "manage"},
-    security=_SECURITY,
-    operation_id="RevokeCredential",
-    tags=["admin"],
-    status_code=200,
-    description="Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
+revoke_credential = _status_change_route(
+    "revoke",
+    "RevokeCredential",
+    "Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
     "holder_request, key_compromise, administrative.",
 )
-async def revoke_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
-) -> CredentialView:
-    return await _change(request, conn, runtime, now, credential_id, "revoke", data)
 
 
 @post(
@@ -188,7 +166,7 @@ async def get_status_list(
     headers = {
         "ETag": published.etag,
         "Cache-Control": "public, max-age=86400, immutable" if published.historical else "public, no-cache",
-        "Last-Modified": published.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+        "Last-Modified": http_date(published.last_modified),
     }
     if request.headers.get("if-none-match") == published.etag:
         return Response(b"", status_code=304, headers=headers)

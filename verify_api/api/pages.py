@@ -24,6 +24,7 @@ from verify_api import pages as page_assets
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.request_input import refuse_nul_in_url
 from verify_api.api.verify import verification_rate_limit
+from verify_api.domain.dates import long_date
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
 from verify_api.services import pages, registry
@@ -53,7 +54,7 @@ def page_template_config() -> TemplateConfig[JinjaTemplateEngine]:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.filters["long_date"] = pages.long_date
+    environment.filters["long_date"] = long_date
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.badges.typography import fit_text
+from verify_api.domain.dates import short_date
 
 if TYPE_CHECKING:
-    import datetime
-
     from verify_api.badges.content import BadgeContent
 
 WIDTH = 600
@@ -35,7 +34,6 @@ RULE = "#E5E7EB"
 PAPER = "#FFFFFF"
 
 INSTITUTE = "Production AI Institute"
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class Palette(msgspec.Struct, frozen=True):
@@ -95,13 +93,8 @@ class Layout(msgspec.Struct, frozen=True):
     offline_qr: Box | None
 
 
-def format_date(value: datetime.date) -> str:
-    """Format a date as "12 Mar 2025": unambiguous in every locale and independent of `LC_TIME`."""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
 def validity_text(content: BadgeContent) -> str:
-    return f"Valid {format_date(content.valid_from)} – {format_date(content.valid_until)}"
+    return f"Valid {short_date(content.valid_from)} – {short_date(content.valid_until)}"
 
 
 def overlay_text(word: str) -> tuple[str, float]:

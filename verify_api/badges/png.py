@@ -14,29 +14,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
-from verify_api.badges.design import (
-    HEIGHT,
-    INK,
-    OVERLAY_ALPHA,
-    OVERLAY_ANGLE,
-    OVERLAY_CENTRE,
-    PALETTES,
-    PAPER,
-    RULE,
-    STATUS_OVERLAY,
-    WIDTH,
-    Box,
-    Circle,
-    Shape,
-    TextLine,
-    card_outline,
-    facet_outline,
-    footer_outline,
-    header_outline,
-    mix,
-    overlay_band,
-    overlay_text,
-)
+from verify_api.badges import design
 from verify_api.badges.emblem import emblem_shapes
 from verify_api.badges.layout import build_layout
 from verify_api.badges.qr import draw_qr_png
@@ -54,9 +32,9 @@ def _scaled(points: list[tuple[float, float]], k: float) -> list[tuple[float, fl
     return [(x * k, y * k) for x, y in points]
 
 
-def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape, k: float) -> None:
+def _draw_shape(draw: ImageDraw.ImageDraw, shape: design.Shape, k: float) -> None:
     width = round(shape.stroke_width * k) if shape.stroke else 0
-    if isinstance(shape, Circle):
+    if isinstance(shape, design.Circle):
         box = (
             (shape.cx - shape.r) * k,
             (shape.cy - shape.r) * k,
@@ -68,7 +46,7 @@ def _draw_shape(draw: ImageDraw.ImageDraw, shape: Shape, k: float) -> None:
         draw.polygon(_scaled(shape.points, k), fill=shape.fill, outline=shape.stroke, width=width)
 
 
-def _draw_text(draw: ImageDraw.ImageDraw, line: TextLine, k: float) -> None:
+def _draw_text(draw: ImageDraw.ImageDraw, line: design.TextLine, k: float) -> None:
     font = load_font(line.size * k, bold=line.bold)
     anchor = "ms" if line.anchor == "middle" else "ls"
     draw.text((line.x * k, line.y * k), line.text, font=font, fill=line.fill, anchor=anchor)
@@ -81,20 +59,20 @@ def _draw_overlay(canvas: Image.Image, word: str, colour: str, k: float) -> None
     """
     rgb = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     ImageDraw.Draw(canvas, "RGBA").polygon(
-        _scaled(overlay_band(), k), fill=(*rgb, OVERLAY_ALPHA), outline="#FFFFFF", width=round(3 * k)
+        _scaled(design.overlay_band(), k), fill=(*rgb, design.OVERLAY_ALPHA), outline="#FFFFFF", width=round(3 * k)
     )
-    cx, cy = OVERLAY_CENTRE
-    text, size = overlay_text(word)
+    cx, cy = design.OVERLAY_CENTRE
+    text, size = design.overlay_text(word)
     font = load_font(size * k, bold=True)
     left, top, right, bottom = (round(edge) for edge in font.getbbox(text, anchor="mm"))
     pad = round(4 * k)
     label = Image.new("RGBA", (right - left + 2 * pad, bottom - top + 2 * pad), (255, 255, 255, 0))
     ImageDraw.Draw(label).text((pad - left, pad - top), text, font=font, fill="#FFFFFF", anchor="mm")
-    turned = label.rotate(OVERLAY_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
+    turned = label.rotate(design.OVERLAY_ANGLE, resample=Image.Resampling.BICUBIC, expand=True)
     canvas.alpha_composite(turned, (round(cx * k - turned.width / 2), round(cy * k - turned.height / 2)))
 
 
-def _qr_box(box: Box, scale: float) -> tuple[int, int, int]:
+def _qr_box(box: design.Box, scale: float) -> tuple[int, int, int]:
     return round(box.x * scale), round(box.y * scale), round(box.size * scale)
 
 
@@ -102,35 +80,37 @@ def render_badge_png_sync(content: BadgeContent, *, scale: float = 1.0) -> bytes
     """Return the badge as PNG bytes, `scale` times 600 x 800 pixels (RGBA, transparent corners)."""
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise ValueError(f"scale must be between {MIN_SCALE} and {MAX_SCALE}")
-    palette = PALETTES[content.tier]
+    palette = design.PALETTES[content.tier]
     layout = build_layout(content)
-    size = (round(WIDTH * scale), round(HEIGHT * scale))
+    size = (round(design.WIDTH * scale), round(design.HEIGHT * scale))
     k = scale * SUPERSAMPLE
-    big = Image.new("RGBA", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), PAPER)
+    big = Image.new("RGBA", (size[0] * SUPERSAMPLE, size[1] * SUPERSAMPLE), design.PAPER)
     draw = ImageDraw.Draw(big)
-    draw.polygon(_scaled(header_outline(), k), fill=palette.primary)
-    draw.polygon(_scaled(facet_outline(), k), fill=mix(palette.primary, "#FFFFFF", 0.07))
-    draw.polygon(_scaled(footer_outline(), k), fill=palette.primary)
+    draw.polygon(_scaled(design.header_outline(), k), fill=palette.primary)
+    draw.polygon(_scaled(design.facet_outline(), k), fill=design.mix(palette.primary, "#FFFFFF", 0.07))
+    draw.polygon(_scaled(design.footer_outline(), k), fill=palette.primary)
     for shape in emblem_shapes(content.tier):
         _draw_shape(draw, shape, k)
-    draw.line(((60 * k, 482 * k), (540 * k, 482 * k)), fill=RULE, width=round(1.5 * k))
+    draw.line(((60 * k, 482 * k), (540 * k, 482 * k)), fill=design.RULE, width=round(1.5 * k))
     for line in layout.lines:
         _draw_text(draw, line, k)
-    overlay = STATUS_OVERLAY.get(content.status)
+    overlay = design.STATUS_OVERLAY.get(content.status)
     if overlay is not None:
         _draw_overlay(big, *overlay, k)
     draw = ImageDraw.Draw(big)
-    draw.polygon(_scaled(card_outline(), k), outline=mix(palette.primary, "#FFFFFF", 0.6), width=round(2 * k))
+    draw.polygon(
+        _scaled(design.card_outline(), k), outline=design.mix(palette.primary, "#FFFFFF", 0.6), width=round(2 * k)
+    )
 
     mask = Image.new("L", big.size, 0)
-    ImageDraw.Draw(mask).polygon(_scaled(card_outline(), k), fill=255)
+    ImageDraw.Draw(mask).polygon(_scaled(design.card_outline(), k), fill=255)
     big.putalpha(mask)
     image = big.reduce(SUPERSAMPLE)  # box filter over each 3x3 block: exact for a whole factor
 
     qr_draw = ImageDraw.Draw(image)
-    draw_qr_png(qr_draw, content.page_url, *_qr_box(layout.main_qr, scale), dark=INK)
+    draw_qr_png(qr_draw, content.page_url, *_qr_box(layout.main_qr, scale), dark=design.INK)
     if layout.offline_qr is not None and content.offline_qr:
-        draw_qr_png(qr_draw, content.offline_qr, *_qr_box(layout.offline_qr, scale), dark=INK)
+        draw_qr_png(qr_draw, content.offline_qr, *_qr_box(layout.offline_qr, scale), dark=design.INK)
 
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)

@@ -24,7 +24,6 @@ from verify_api.badges.design import (
     card_outline,
     facet_outline,
     footer_outline,
-    format_date,
     header_outline,
     mix,
     overlay_band,
@@ -34,6 +33,7 @@ from verify_api.badges.emblem import emblem_shapes
 from verify_api.badges.layout import build_layout, subject_label
 from verify_api.badges.qr import qr_svg_path
 from verify_api.badges.typography import clean_text
+from verify_api.domain.dates import short_date
 
 SVG_NS = "http://www.w3.org/2000/svg"
 OB3_NS = "https://purl.imsglobal.org/ob/v3p0"
@@ -88,7 +88,7 @@ def badge_description(content: BadgeContent) -> str:
     return (
         f"Production AI Institute {content.tier} credential ({clean_text(content.tier_title)}). "
         f"{holder.capitalize()}: {clean_text(content.subject_name)}. "
-        f"Valid from {format_date(content.valid_from)} until {format_date(content.valid_until)}. "
+        f"Valid from {short_date(content.valid_from)} until {short_date(content.valid_until)}. "
         f"Status: {content.status}. Verification code: {clean_text(content.verification_code)}. "
         f"Verify at {clean_text(content.verify_url)}."
     )

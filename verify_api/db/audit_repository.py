@@ -19,26 +19,13 @@ from verify_api.db.event_chain import (
     event_hash_input,
     normalise_event_data,
 )
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from verify_api.db.pool import Connection
 
-
-class AuditQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    lock_chain_head: str
-    chain_head: str
-    append_event: str
-    list_events_for_audit: str
-    entry_hash_at: str
-    latest_checkpoint: str
-    list_checkpoints: str
-    insert_checkpoint: str
-
-
-SQL = load_queries("audit.sql", AuditQueries)
+SQL = NamedSql("audit.sql")
 
 
 class ChainHead(msgspec.Struct, frozen=True):
@@ -83,10 +70,7 @@ def _row_to_audit_row(row: Any) -> AuditRow:
     )
 
 
-class AuditRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class AuditRepository(RepositoryBase):
     async def append_event(
         self,
         *,
@@ -101,25 +85,9 @@ class AuditRepository:
 
         The head's row lock is held until the caller's transaction ends; outside one, this opens its own.
         """
-        if not self.conn.is_in_transaction():
-            async with self.conn.transaction():
-                return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
-        return await self._append_locked(kind, occurred_at, credential_id, organization_id, actor, data)
-
-    async def _append_locked(
-        self,
-        kind: str,
-        occurred_at: datetime,
-        credential_id: str | None,
-        organization_id: UUID | None,
-        actor: UUID | None,
-        data: dict[str, Any],
-    ) -> ChainHead:
-        head = await self.conn.fetchrow(SQL.lock_chain_head)
-        assert head is not None, "migration 0003 creates the chain head row"
-        prev_hash = bytes(head["entry_hash"])
-        event = EventColumns(
-            seq=int(head["seq"]) + 1,
+        # The sequence number is the head's plus one, known only under the head's lock.
+        unnumbered = EventColumns(
+            seq=0,
             occurred_at=occurred_at,
             kind=kind,
             credential_id=credential_id,
@@ -127,6 +95,16 @@ class AuditRepository:
             actor=actor,
             data=normalise_event_data(data),
         )
+        if not self.conn.is_in_transaction():
+            async with self.conn.transaction():
+                return await self._append_locked(unnumbered)
+        return await self._append_locked(unnumbered)
+
+    async def _append_locked(self, unnumbered: EventColumns) -> ChainHead:
+        head = await self.conn.fetchrow(SQL.lock_chain_head)
+        assert head is not None, "migration 0003 creates the chain head row"
+        prev_hash = bytes(head["entry_hash"])
+        event = msgspec.structs.replace(unnumbered, seq=int(head["seq"]) + 1)
         new_hash = entry_hash(prev_hash, event_hash_input(event))
         await self.conn.execute(
             SQL.append_event,

@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
 from verify_api.db.records import SigningKeyRecord
 from verify_api.domain.lifecycle import StoredStatus
 from verify_api.domain.tiers import Tier
 
-if TYPE_CHECKING:
-    from verify_api.db.pool import Connection
-
-
-class KeyQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    retire_signing_key: str
-    register_signing_key: str
-    mark_signing_key_compromised: str
-    list_credentials_signed_by_key: str
-
-
-SQL = load_queries("keys.sql", KeyQueries)
+SQL = NamedSql("keys.sql")
 
 
 class SignedCredential(msgspec.Struct, frozen=True):
@@ -34,10 +22,7 @@ class SignedCredential(msgspec.Struct, frozen=True):
     issued_at: datetime
 
 
-class KeyRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class KeyRepository(RepositoryBase):
     async def retire(self, kid: str, at: datetime) -> bool:
         """Set retired_at once; False when the key is unknown or already retired."""
         return await self.conn.fetchval(SQL.retire_signing_key, kid, at) is not None

@@ -28,25 +28,18 @@ WHERE c.revocation_list = $1
 -- name: suspended_indexes --
 SELECT suspension_index AS idx FROM credentials WHERE suspension_list = $1 AND status = 'suspended'
 
--- name: revoked_indexes_at --
-SELECT c.revocation_index AS idx
+-- name: set_indexes_at --
+-- A list's set bits at $2, replayed from each credential's last status event by then. A list id names either a
+-- revocation or a suspension list, so the one statement serves both purposes.
+SELECT CASE WHEN c.revocation_list = $1 THEN c.revocation_index ELSE c.suspension_index END AS idx
 FROM credentials c
 JOIN LATERAL (
     SELECT e.kind FROM events e
     WHERE e.credential_id = c.id AND e.kind LIKE 'credential\_%' AND e.occurred_at <= $2
     ORDER BY e.seq DESC LIMIT 1
 ) last ON true
-WHERE c.revocation_list = $1 AND last.kind IN ('credential_revoked', 'credential_superseded')
-
--- name: suspended_indexes_at --
-SELECT c.suspension_index AS idx
-FROM credentials c
-JOIN LATERAL (
-    SELECT e.kind FROM events e
-    WHERE e.credential_id = c.id AND e.kind LIKE 'credential\_%' AND e.occurred_at <= $2
-    ORDER BY e.seq DESC LIMIT 1
-) last ON true
-WHERE c.suspension_list = $1 AND last.kind = 'credential_suspended'
+WHERE (c.revocation_list = $1 AND last.kind IN ('credential_revoked', 'credential_superseded'))
+   OR (c.suspension_list = $1 AND last.kind = 'credential_suspended')
 
 -- name: credential_events --
 SELECT seq, occurred_at, kind, data FROM events WHERE credential_id = $1 ORDER BY seq

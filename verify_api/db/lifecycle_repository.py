@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgspec
 
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
 from verify_api.domain.lifecycle import StoredStatus
 from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import Tier
 
-if TYPE_CHECKING:
-    from verify_api.db.pool import Connection
-
-
-class LifecycleQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    transition_credential: str
-    credential_status: str
-    bump_status_list: str
-    get_status_list: str
-    revoked_indexes: str
-    suspended_indexes: str
-    revoked_indexes_at: str
-    suspended_indexes_at: str
-    credential_events: str
-    successor_of: str
-    newest_in_chain: str
-    prerequisite_states: str
-
-
-SQL = load_queries("lifecycle.sql", LifecycleQueries)
+SQL = NamedSql("lifecycle.sql")
 
 
 class StatusListVersion(msgspec.Struct, frozen=True):
@@ -68,10 +49,7 @@ def _convert(row: Any, kind: type[Any]) -> Any:
     return msgspec.convert(dict(row), kind)
 
 
-class LifecycleRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class LifecycleRepository(RepositoryBase):
     async def transition(
         self, credential_id: str, *, to: str, reason: str, note: str | None, now: datetime, sources: tuple[str, ...]
     ) -> TransitionedSlots | None:
@@ -95,8 +73,7 @@ class LifecycleRepository:
             query = SQL.revoked_indexes if status_list.purpose == "revocation" else SQL.suspended_indexes
             rows = await self.conn.fetch(query, status_list.id)
         else:
-            query = SQL.revoked_indexes_at if status_list.purpose == "revocation" else SQL.suspended_indexes_at
-            rows = await self.conn.fetch(query, status_list.id, at)
+            rows = await self.conn.fetch(SQL.set_indexes_at, status_list.id, at)
         return [int(r["idx"]) for r in rows]
 
     async def credential_events(self, credential_id: str) -> list[EventRecord]:

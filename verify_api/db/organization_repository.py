@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
+from verify_api.domain.dates import due_instant
 from verify_api.domain.lifecycle import StoredStatus
 from verify_api.domain.tiers import Tier
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from verify_api.db.pool import Connection
 
-
-class OrganizationQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    current_org_credential: str
-    latest_governance_record: str
-    organizations_of_holder: str
-    certified_organizations: str
-    unlink_staff: str
-
-
-SQL = load_queries("organization.sql", OrganizationQueries)
+SQL = NamedSql("organization.sql")
 
 
 class OrgCredential(msgspec.Struct, frozen=True):
@@ -43,10 +34,7 @@ class GovernanceRecord(msgspec.Struct, frozen=True):
     next_review_due: datetime | None
 
 
-class OrganizationRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class OrganizationRepository(RepositoryBase):
     async def current_credential(self, org_id: UUID) -> OrgCredential | None:
         row = await self.conn.fetchrow(SQL.current_org_credential, org_id)
         return None if row is None else msgspec.convert(dict(row), OrgCredential)
@@ -56,7 +44,7 @@ class OrganizationRepository:
         if row is None:
             return None
         due_text = row["next_review_due"]
-        due = datetime.combine(date.fromisoformat(due_text), time(), tzinfo=UTC) if due_text else None
+        due = due_instant(date.fromisoformat(due_text)) if due_text else None
         return GovernanceRecord(assessed_at=row["assessed_at"], recorded_at=row["recorded_at"], next_review_due=due)
 
     async def organizations_of_holder(self, holder_id: UUID) -> list[UUID]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
+
+if TYPE_CHECKING:
+    from verify_api.db.pool import Connection
 
 _BLOCK = re.compile(r"^-- name: (\w+) --\n(.*?)(?=^-- name: |\Z)", re.S | re.M)
 
@@ -58,11 +61,40 @@ class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 QueriesT = TypeVar("QueriesT", bound=msgspec.Struct)
 
 
+def read_statements(filename: str) -> dict[str, str]:
+    """The named blocks of `filename` (beside this module), by name."""
+    text = Path(__file__).with_name(filename).read_text(encoding="utf-8")
+    return {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
+
+
 def load_queries(filename: str, kind: type[QueriesT]) -> QueriesT:
     """Read `filename` (beside this module) into `kind`, a Struct with forbid_unknown_fields=True."""
-    text = Path(__file__).with_name(filename).read_text(encoding="utf-8")
-    blocks = {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
-    return msgspec.convert(blocks, kind)
+    return msgspec.convert(read_statements(filename), kind)
+
+
+class NamedSql:
+    """The statements of one repository's .sql file, as attributes (`SQL.retire_signing_key`).
+
+    The file is the one list of names: tests/unit/test_named_sql.py checks that each repository module names
+    exactly the statements its file holds, and naming a missing one raises at once.
+    """
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.statements = read_statements(filename)
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return self.statements[name]
+        except KeyError:
+            raise AttributeError(f"{self.filename} has no statement named {name!r}") from None
+
+
+class RepositoryBase:
+    """What every repository shares: it takes a connection and leaves the transaction to the service."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
 
 
 SQL = load_queries("queries.sql", Queries)

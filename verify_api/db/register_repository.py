@@ -8,31 +8,17 @@ The records listed here carry an empty `document` (the judgement never reads it;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from verify_api.db.queries import load_queries
+from verify_api.db.queries import NamedSql, RepositoryBase
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.tiers import Tier
 from verify_api.settings import Cryptosuite
 
-if TYPE_CHECKING:
-    from verify_api.db.pool import Connection
-
-
-class RegisterQueries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    list_holder_credential_records: str
-    list_organization_credential_records: str
-    staff_aida_records: str
-    organization_credentials_in_suspension_list: str
-    credentials_in_compromised_window: str
-    compromised_without_successor: str
-    link_reissued_credential: str
-
-
-SQL = load_queries("register.sql", RegisterQueries)
+SQL = NamedSql("register.sql")
 
 
 class StaffLinkAida(msgspec.Struct, frozen=True):
@@ -58,10 +44,7 @@ def _record(row: Any) -> CredentialRecord:
     return msgspec.convert(fields, CredentialRecord)
 
 
-class RegisterRepository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class RegisterRepository(RepositoryBase):
     async def holder_credentials(self, holder_id: UUID) -> list[CredentialRecord]:
         return [_record(r) for r in await self.conn.fetch(SQL.list_holder_credential_records, holder_id)]
 

@@ -9,7 +9,7 @@ import asyncpg
 import msgspec
 
 from verify_api.db.audit_repository import AuditRepository
-from verify_api.db.queries import SQL
+from verify_api.db.queries import SQL, RepositoryBase
 from verify_api.db.records import (
     ApiClientRecord,
     AssessmentRecord,
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
     from datetime import datetime
     from uuid import UUID
 
-    from verify_api.db.pool import Connection
 
 T = TypeVar("T")
 
@@ -96,10 +95,7 @@ def _translate(exc: asyncpg.PostgresError) -> Exception:
     return exc
 
 
-class Repository:
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-
+class Repository(RepositoryBase):
     async def _execute(self, query: str, *args: Any) -> str:
         try:
             return await self.conn.execute(query, *args)

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import base64
 import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
 
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS, EvidenceRef, Tier
 
@@ -57,11 +58,6 @@ def credential_url(base_url: str, credential_id: str) -> str:
 
 def status_list_url(base_url: str, list_id: str) -> str:
     return f"{base_url}/v1/status-lists/{list_id}"
-
-
-def rfc3339(moment: datetime) -> str:
-    """VC 2.0 dateTimeStamp in UTC, to the second: stable bytes for JCS and readable for people."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def issuer_profile(base_url: str, name: str) -> dict[str, Any]:

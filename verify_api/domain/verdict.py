@@ -118,13 +118,25 @@ def judge_vc_api_entry(record: VcApiCredentialRecord, *, now: datetime) -> Crede
 
 def judge_signing_key(record: CredentialRecord | VcApiCredentialRecord) -> CredentialVerdict | None:
     """The key window, judged by the register's `issued_at` (never by a proof's own `created` claim)."""
-    compromised = record.key_compromised_since
-    if compromised is not None and record.issued_at >= compromised:
-        return CredentialVerdict(state="key_compromised", reason="key_compromise", since=compromised)
-    if record.key_retired_at is not None and record.issued_at >= record.key_retired_at:
-        return CredentialVerdict(state="untrusted_key", reason="signed_after_key_retired", since=record.issued_at)
-    if record.issued_at < record.key_created_at:
-        return CredentialVerdict(state="untrusted_key", reason="signed_before_key_created", since=record.issued_at)
+    return judge_key_window(
+        record.issued_at,
+        created_at=record.key_created_at,
+        retired_at=record.key_retired_at,
+        compromised_since=record.key_compromised_since,
+    )
+
+
+def judge_key_window(
+    issued_at: datetime, *, created_at: datetime, retired_at: datetime | None, compromised_since: datetime | None
+) -> CredentialVerdict | None:
+    """The one key-window rule: a key signs validly in [created_at, retired_at), and never at or after the moment
+    it was declared compromised (`compromised_since`). None when `issued_at` is inside the window."""
+    if compromised_since is not None and issued_at >= compromised_since:
+        return CredentialVerdict(state="key_compromised", reason="key_compromise", since=compromised_since)
+    if retired_at is not None and issued_at >= retired_at:
+        return CredentialVerdict(state="untrusted_key", reason="signed_after_key_retired", since=issued_at)
+    if issued_at < created_at:
+        return CredentialVerdict(state="untrusted_key", reason="signed_before_key_created", since=issued_at)
     return None
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import rfc8785
@@ -37,6 +36,7 @@ from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 from pyld.jsonld import JsonLdError, JsonLdProcessor, _is_absolute_iri
 
+from verify_api.caching import BoundedCache
 from verify_api.errors import DataLossError, ProofError, VerifyApiError
 from verify_api.proofs.document_loader import document_loader
 from verify_api.proofs.rdfc import BoundedUrdna2015
@@ -47,30 +47,7 @@ if TYPE_CHECKING:
     JsonValue = Mapping[str, Any] | Sequence[Any] | str | int | float | bool | None
 
 
-class _ResolvedContextCache(OrderedDict[str, Any]):
-    """The cache pyld's ContextResolver keeps resolved contexts in: a small LRU mapping, one per thread.
-
-    Keys are context URLs and the JCS form of inline contexts; documents can bring any number of
-    inline contexts, hence the bound.
-    """
-
-    def __init__(self, maxsize: int) -> None:
-        super().__init__()
-        self._maxsize = maxsize
-
-    def get(self, key: str, default: Any = None) -> Any:
-        if key in self:
-            self.move_to_end(key)
-        return super().get(key, default)
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self._maxsize:
-            self.popitem(last=False)
-
-
-class _ProcessedContextMemo(OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]]):
+class _ProcessedContextMemo(BoundedCache[tuple[Any, ...], tuple[Any, Any, Any]]):
     """Scoped contexts already processed against an active context: (uuid, id(local), flags) -> (local, active, result).
 
     pyld caches a processed context only per active-context uuid, and every type-scoped context (``@propagate``
@@ -80,19 +57,17 @@ class _ProcessedContextMemo(OrderedDict[tuple[Any, ...], tuple[Any, Any, Any]]):
     cannot be reused while it is in the memo. Bounded: a document's own inline contexts pass through once.
     """
 
-    MAX_ENTRIES = 256
+    def __init__(self) -> None:
+        super().__init__(256)
 
     def lookup(self, key: tuple[Any, ...], local_ctx: Any, active_ctx: Any) -> Any:
         entry = self.get(key)
         if entry is None or entry[0] is not local_ctx or entry[1] is not active_ctx:
             return None
-        self.move_to_end(key)
         return entry[2]
 
     def store(self, key: tuple[Any, ...], local_ctx: Any, active_ctx: Any, result: Any) -> None:
-        self[key] = (local_ctx, active_ctx, result)
-        while len(self) > self.MAX_ENTRIES:
-            self.popitem(last=False)
+        self.put(key, (local_ctx, active_ctx, result))
 
 
 class _MemoizingProcessor(JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
@@ -137,10 +112,15 @@ _UNESCAPED_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PYLD_FAILURES = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, ArithmeticError)
 
 
-def _resolved_contexts() -> _ResolvedContextCache:
-    cache: _ResolvedContextCache | None = getattr(_THREAD_STATE, "resolved_contexts", None)
+def _resolved_contexts() -> BoundedCache[str, Any]:
+    """The cache pyld's ContextResolver keeps resolved contexts in, one per thread.
+
+    Keys are context URLs and the JCS form of inline contexts; documents can bring any number of
+    inline contexts, hence the bound.
+    """
+    cache: BoundedCache[str, Any] | None = getattr(_THREAD_STATE, "resolved_contexts", None)
     if cache is None:
-        cache = _THREAD_STATE.resolved_contexts = _ResolvedContextCache(maxsize=512)
+        cache = _THREAD_STATE.resolved_contexts = BoundedCache(512)
     return cache
 
 

@@ -55,6 +55,15 @@ _DATE_TIME_STAMP = re.compile(
 )
 
 
+def _with_proof_value(proof: JsonObject, transformed_data: bytes, proof_config: bytes, signer: Signer) -> JsonObject:
+    """The last steps of Create Proof, the same in both suites (§3.2.1 and §3.3.1): hash the
+    transformed data with the proof configuration, sign, and set `proofValue` as base58-btc multibase."""
+    hash_data = hashing(transformed_data, proof_config)
+    proof_bytes = proof_serialization(hash_data, signer)
+    proof["proofValue"] = encode_multibase_base58btc(proof_bytes)
+    return proof
+
+
 # --- eddsa-rdfc-2022 (§3.2) -------------------------------------------------------------------
 
 
@@ -62,11 +71,7 @@ def create_proof_rdfc(unsecured_document: JsonObject, options: JsonObject, signe
     """Create Proof (eddsa-rdfc-2022), §3.2.1, https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-rdfc-2022."""
     proof = copy.deepcopy(options)
     proof_config = proof_configuration_rdfc(proof, unsecured_document)
-    transformed_data = transformation_rdfc(unsecured_document, options)
-    hash_data = hashing(transformed_data, proof_config)
-    proof_bytes = proof_serialization(hash_data, signer)
-    proof["proofValue"] = encode_multibase_base58btc(proof_bytes)
-    return proof
+    return _with_proof_value(proof, transformation_rdfc(unsecured_document, options), proof_config, signer)
 
 
 def verify_proof_rdfc(
@@ -120,11 +125,7 @@ def create_proof_jcs(unsecured_document: JsonObject, options: JsonObject, signer
     if "@context" in unsecured_document:
         proof["@context"] = copy.deepcopy(unsecured_document["@context"])
     proof_config = proof_configuration_jcs(proof, unsecured_document)
-    transformed_data = transformation_jcs(unsecured_document, options)
-    hash_data = hashing(transformed_data, proof_config)
-    proof_bytes = proof_serialization(hash_data, signer)
-    proof["proofValue"] = encode_multibase_base58btc(proof_bytes)
-    return proof
+    return _with_proof_value(proof, transformation_jcs(unsecured_document, options), proof_config, signer)
 
 
 def verify_proof_jcs(

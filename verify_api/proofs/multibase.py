@@ -75,6 +75,15 @@ def decode_base58btc(text: str, *, max_chars: int = MAX_BASE58_CHARS) -> bytes:
     return b"\x00" * zeros + body
 
 
+def _multibase_body(value: object, prefix: str, base: str) -> str:
+    """The characters after a multibase prefix, once `value` is a non-empty string starting with `prefix`."""
+    if not isinstance(value, str) or not value:
+        raise ProofError("multibase value must be a non-empty string")
+    if not value.startswith(prefix):
+        raise ProofError(f"multibase value must use {base} (prefix {prefix!r}), found prefix {value[0]!r}")
+    return value[len(prefix) :]
+
+
 def encode_multibase_base58btc(data: bytes) -> str:
     """Encode bytes as a multibase base58btc string (``z`` prefix)."""
     return BASE58BTC_PREFIX + encode_base58btc(data)
@@ -82,11 +91,7 @@ def encode_multibase_base58btc(data: bytes) -> str:
 
 def decode_multibase_base58btc(value: str, *, max_chars: int = MAX_BASE58_CHARS) -> bytes:
     """Decode a multibase base58btc string; it must start with ``z`` (the cap counts the characters after it)."""
-    if not isinstance(value, str) or not value:
-        raise ProofError("multibase value must be a non-empty string")
-    if not value.startswith(BASE58BTC_PREFIX):
-        raise ProofError(f"multibase value must use base58btc (prefix 'z'), found prefix {value[0]!r}")
-    return decode_base58btc(value[1:], max_chars=max_chars)
+    return decode_base58btc(_multibase_body(value, BASE58BTC_PREFIX, "base58btc"), max_chars=max_chars)
 
 
 def encode_base64url(data: bytes) -> str:
@@ -121,8 +126,4 @@ def encode_multibase_base64url(data: bytes) -> str:
 
 def decode_multibase_base64url(value: str, *, max_chars: int = MAX_BASE64URL_CHARS) -> bytes:
     """Decode a multibase base64url-no-pad string; it must start with ``u``."""
-    if not isinstance(value, str) or not value:
-        raise ProofError("multibase value must be a non-empty string")
-    if not value.startswith(BASE64URL_PREFIX):
-        raise ProofError(f"multibase value must use base64url (prefix 'u'), found prefix {value[0]!r}")
-    return decode_base64url(value[1:], max_chars=max_chars)
+    return decode_base64url(_multibase_body(value, BASE64URL_PREFIX, "base64url"), max_chars=max_chars)

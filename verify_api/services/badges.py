@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
@@ -19,6 +18,7 @@ from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.content import BadgeContent, cache_key
 from verify_api.badges.png import render_badge_png_sync
 from verify_api.badges.svg import render_badge_svg_sync
+from verify_api.caching import BoundedCache
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.tiers import TIERS
@@ -51,33 +51,12 @@ def short_page_url(settings: Settings, credential_id: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-class BadgeCache:
+class BadgeCache(BoundedCache[str, bytes]):
     """Rendered badge bytes by content-addressed key, least recently used evicted first.
 
     Keys are digests of everything an image shows, so an entry never goes stale: a changed credential simply
     asks for another key.
     """
-
-    def __init__(self, capacity: int) -> None:
-        self._capacity = capacity
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: str, body: bytes) -> None:
-        if self._capacity <= 0:
-            return
-        self._entries[key] = body
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
 
 
 class BadgePlan(msgspec.Struct, frozen=True):

@@ -11,15 +11,19 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import did_web_for
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
-from verify_api.proofs.keys import load_signer
+from verify_api.proofs.data_integrity import add_proof
+from verify_api.services.key_files import key_passphrase, read_key_file
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from verify_api.db.pool import Connection
     from verify_api.db.records import SigningKeyRecord
     from verify_api.proofs.keys import Signer
@@ -41,6 +45,19 @@ class IssuerKey:
     def for_settings(cls, signer: Signer, settings: Settings) -> IssuerKey:
         return cls(signer, f"{did_web_for(settings.base_url)}#{signer.public_key_multibase}")
 
+    def sign_sync(
+        self, document: dict[str, Any], *, cryptosuite: str, created: datetime, verification_method: str | None = None
+    ) -> dict[str, Any]:
+        """The one way a document is signed with the issuer key: a Data Integrity proof created at `created`,
+        naming `verification_method` (default the key's own). CPU-bound: run it in a thread."""
+        return add_proof(
+            document,
+            self.signer,
+            cryptosuite=cryptosuite,
+            verification_method=verification_method or self.verification_method,
+            created=rfc3339(created),
+        )
+
 
 class SigningKeySource:
     """SIGNING_KEY_PATH and the newest key the running process uses (shared by every request of a process)."""
@@ -53,12 +70,7 @@ class SigningKeySource:
 
     def load_sync(self) -> IssuerKey:
         assert self.path is not None
-        passphrase = self.settings.signing_key_passphrase.encode() if self.settings.signing_key_passphrase else None
-        try:
-            pem = self.path.read_bytes()
-        except OSError as exc:
-            raise SigningKeyError(f"cannot read the signing key file {self.path.name}: {exc.strerror}") from exc
-        signer = load_signer(pem, passphrase, source=self.path.name)
+        signer = read_key_file(self.path, key_passphrase(self.settings))
         return replace(IssuerKey.for_settings(signer, self.settings), source=self)
 
 

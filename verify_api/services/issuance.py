@@ -17,7 +17,7 @@ from verify_api.db.repository import (
     VerificationCodeTakenError,
 )
 from verify_api.domain.codes import new_credential_id, new_verification_code
-from verify_api.domain.credential import CredentialDraft, build_unsigned_credential, rfc3339
+from verify_api.domain.credential import CredentialDraft, build_unsigned_credential
 from verify_api.domain.tier_rules import check_tier_rule
 from verify_api.domain.tiers import TIERS, SubjectFacts
 from verify_api.errors import (
@@ -27,7 +27,6 @@ from verify_api.errors import (
     InvalidInputError,
     OrganizationNotFoundError,
 )
-from verify_api.proofs.data_integrity import add_proof
 from verify_api.services.context import IssuerKey, tier_policy, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots
@@ -53,14 +52,7 @@ def request_fingerprint(request: IssueCredentialRequest) -> bytes:
 
 
 def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite: str, now: datetime) -> bytes:
-    secured = add_proof(
-        unsigned,
-        key.signer,
-        cryptosuite=cryptosuite,
-        verification_method=key.verification_method,
-        created=rfc3339(now),
-    )
-    return msgspec.json.encode(secured)
+    return msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=cryptosuite, created=now))
 
 
 async def issue_credential(

@@ -23,8 +23,9 @@ from verify_api.db.key_repository import KeyRepository, SignedCredential
 from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
 from verify_api.errors import SigningKeyError, SigningKeyStateError
-from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
+from verify_api.proofs.keys import generate_signer
 from verify_api.services.context import IssuerKey
+from verify_api.services.key_files import key_passphrase, read_key_file, write_key_file
 from verify_api.services.key_history import PinnedKey, record_key_sync
 from verify_api.services.lifecycle import apply_transition
 
@@ -60,16 +61,11 @@ def retired_copies(key_path: Path) -> list[Path]:
 
 def prepare_new_key_sync(key_path: Path, passphrase: bytes | None) -> tuple[Signer, Signer, Path]:
     """Load the current key and write a new one beside it (0600, to a temporary name): (old, new, pending path)."""
-    try:
-        old = load_signer(key_path.read_bytes(), passphrase, source=key_path.name)
-    except OSError as exc:
-        raise SigningKeyError(f"cannot read the signing key file {key_path.name}: {exc.strerror}") from exc
+    old = read_key_file(key_path, passphrase)
     new = generate_signer()
     pending = key_path.with_name(f".{key_path.name}.new")
     pending.unlink(missing_ok=True)
-    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(private_key_pem(new, passphrase))
+    write_key_file(pending, new, passphrase)
     return old, new, pending
 
 
@@ -89,7 +85,7 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
     The new key is written to a temporary file first, the database change commits next, and only then does the
     new file replace the old one, so a failure leaves the old key active. The old private key is not kept.
     """
-    passphrase = settings.signing_key_passphrase.encode() if settings.signing_key_passphrase else None
+    passphrase = key_passphrase(settings)
     old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
     old_kid = IssuerKey.for_settings(old, settings).verification_method
     new_kid = IssuerKey.for_settings(new, settings).verification_method

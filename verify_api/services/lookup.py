@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import msgspec
 
+from verify_api.caching import BoundedCache
 from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
-from verify_api.domain.credential import credential_url, did_web_for, rfc3339
+from verify_api.domain.credential import credential_url, did_web_for
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
 from verify_api.domain.verdict import RULE_SUSPENSIONS, CredentialVerdict, judge_credential, judge_signing_key
@@ -26,32 +27,18 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
-    from verify_api.domain.lifecycle import StoredStatus
-    from verify_api.domain.verdict import PublicStatus
     from verify_api.settings import Settings
 
 
-class ProofCheckCache:
-    """Remembers the outcome of verifying a stored document's proof.
+class ProofCheckCache(BoundedCache[tuple[str, str], Check]):
+    """Remembers the outcome of verifying a stored document's proof, by (credential id, key multibase).
 
     The stored document never changes after issuance, so its cryptographic check need only run once per
     process; everything that can change (status, dates, key compromise) is checked on every request.
     """
 
     def __init__(self, capacity: int = 50_000) -> None:
-        self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, str], Check] = OrderedDict()
-
-    def get(self, credential_id: str, key: str) -> Check | None:
-        found = self._entries.get((credential_id, key))
-        if found is not None:
-            self._entries.move_to_end((credential_id, key))
-        return found
-
-    def put(self, credential_id: str, key: str, check: Check) -> None:
-        self._entries[(credential_id, key)] = check
-        if len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        super().__init__(capacity)
 
 
 def check_stored_proof_sync(record: CredentialRecord) -> Check:
@@ -73,12 +60,6 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
         result="passed",
         detail=f"{proof.cryptosuite} signature verified with the published key {proof.verification_method}",
     )
-
-
-def public_status(record: CredentialRecord, now: datetime, stored: StoredStatus | None = None) -> PublicStatus:
-    """The public status word of a register entry, from the one judgement (without the organisation rules'
-    standing: prefer `services.judgement.judge_stored`, which every read path uses)."""
-    return judge_credential(record, now=now, stored_status=stored).public_status
 
 
 async def lookup_credential(
@@ -113,10 +94,10 @@ async def lookup_credential(
                 f"credential {record.id} was issued at {rfc3339(record.issued_at)}; it did not exist at {rfc3339(at)}"
             )
         verdict = judge_credential(record, now=at, stored_status=stored_at, stored_reason=reason)
-    proof_check = cache.get(record.id, record.key_multibase)
+    proof_check = cache.get((record.id, record.key_multibase))
     if proof_check is None:
         proof_check = await asyncio.to_thread(check_stored_proof_sync, record)
-        cache.put(record.id, record.key_multibase, proof_check)
+        cache.put((record.id, record.key_multibase), proof_check)
     view = credential_view(record, proof_check, verdict, settings=settings, now=at or now)
     if verdict.state == "superseded" or (at is None and record.status == "superseded"):
         view.superseded_by = await lifecycle.successor_of(record.id)

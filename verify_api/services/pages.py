@@ -15,6 +15,7 @@ import msgspec
 from verify_api.badges.content import cache_key
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
+from verify_api.domain.dates import long_date
 from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS
 from verify_api.schemas import Check, CredentialView
 from verify_api.services import lookup
@@ -36,20 +37,6 @@ LIVE_STATUS_NOTE = (
     "register, asked just now."
 )
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 class StatusText(msgspec.Struct, frozen=True):
@@ -78,11 +65,6 @@ class BadgePage(msgspec.Struct, frozen=True):
     downloads: list[Download]
     linkedin_url: str | None
     indexable: bool
-
-
-def long_date(moment: datetime) -> str:
-    """ "27 November 2026": the same in every locale, independent of LC_TIME."""
-    return f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
 
 
 def status_text(view: CredentialView) -> StatusText:

@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from verify_api.caching import BoundedCache
 from verify_api.db.lifecycle_repository import LifecycleRepository, StatusListVersion
 from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
-from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, rfc3339, status_list_url
+from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, status_list_url
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import encode_list, generate_bitstring
 from verify_api.domain.verdict import judge_signing_key
 from verify_api.errors import InvalidInputError, NotFoundError
-from verify_api.proofs.data_integrity import add_proof
 from verify_api.services.context import usable_signing_key
 from verify_api.services.judgement import judge_stored
 from verify_api.verification.assessment import RegisterFindings
@@ -49,21 +49,11 @@ class PublishedList:
     historical: bool
 
 
-class StatusListCache:
+class StatusListCache(BoundedCache[tuple[str, int, str], PublishedList]):
+    """Published status list bodies by (list id, version, base URL)."""
+
     def __init__(self, capacity: int = 256) -> None:
-        self._capacity = capacity
-        self._entries: OrderedDict[tuple[str, int, str], PublishedList] = OrderedDict()
-
-    def get(self, key: tuple[str, int, str]) -> PublishedList | None:
-        found = self._entries.get(key)
-        if found is not None:
-            self._entries.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[str, int, str], value: PublishedList) -> None:
-        self._entries[key] = value
-        if len(self._entries) > self._capacity:
-            self._entries.popitem(last=False)
+        super().__init__(capacity)
 
 
 def build_status_list_credential(
@@ -97,14 +87,9 @@ def sign_status_list_sync(
 ) -> bytes:
     """Sign the list as it stood `at`; the proof's `created` is `signed_at` (default `at`)."""
     document = build_status_list_credential(status_list, set_indexes, base_url=settings.base_url, valid_from=at)
-    secured = add_proof(
-        document,
-        key.signer,
-        cryptosuite=settings.default_cryptosuite,
-        verification_method=key.verification_method,
-        created=rfc3339(signed_at or at),
+    return msgspec.json.encode(
+        key.sign_sync(document, cryptosuite=settings.default_cryptosuite, created=signed_at or at)
     )
-    return msgspec.json.encode(secured)
 
 
 async def published_status_list(

@@ -21,10 +21,10 @@ from verify_api import problem_types
 from verify_api.db.records import NewCredential
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
-from verify_api.domain.credential import did_web_for, rfc3339, status_list_url
+from verify_api.domain.credential import did_web_for, status_list_url
+from verify_api.domain.dates import rfc3339
 from verify_api.domain.tier_claims import pai_tier_claims
 from verify_api.errors import InvalidCredentialError
-from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
 from verify_api.services.context import usable_signing_key
 from verify_api.services.status_slots import draw_status_slots, record_status_slots
@@ -195,9 +195,7 @@ STATUS_TERMS_V1: dict[str, Any] = {
 def sign_vc_api_credential_sync(
     document: dict[str, Any], key: IssuerKey, verification_method: str, *, cryptosuite: str, now: datetime
 ) -> dict[str, Any]:
-    return add_proof(
-        document, key.signer, cryptosuite=cryptosuite, verification_method=verification_method, created=rfc3339(now)
-    )
+    return key.sign_sync(document, cryptosuite=cryptosuite, created=now, verification_method=verification_method)
 
 
 async def issue_credential(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
+from verify_api.domain.verdict import judge_key_window
 from verify_api.verification.report import (
     FORMAT,
     ISSUER,
@@ -232,19 +233,22 @@ def _folded(text: str) -> str:
 
 
 def key_window_problem(record: SigningKeyRecord, at: datetime | None) -> str | None:
-    """Why the PAI key was not valid at `at`: outside [created_at, retired_at), or compromised at or before it.
-
-    Compromise uses the same rule as the lookup (`services.lookup`): issued at or after `compromised_since` fails.
-    """
+    """Why the PAI key was not valid at `at`, in the report's words, or None; the rule is the lookup's
+    (`domain.verdict.judge_key_window`): outside [created_at, retired_at), or at or after `compromised_since`."""
     if at is None:
         return "the issuance time is unknown, so the key's validity cannot be confirmed"
-    if record.compromised_since is not None and at >= record.compromised_since:
+    verdict = judge_key_window(
+        at, created_at=record.created_at, retired_at=record.retired_at, compromised_since=record.compromised_since
+    )
+    if verdict is None:
+        return None
+    if verdict.reason == "key_compromise":
+        assert record.compromised_since is not None
         return f"signed with a key declared compromised since {record.compromised_since.isoformat()}"
-    if at < record.created_at:
+    if verdict.reason == "signed_before_key_created":
         return f"claims issuance at {at.isoformat()}, before the key existed ({record.created_at.isoformat()})"
-    if record.retired_at is not None and at >= record.retired_at:
-        return f"signed after its key was retired on {record.retired_at.isoformat()}"
-    return None
+    assert record.retired_at is not None
+    return f"signed after its key was retired on {record.retired_at.isoformat()}"
 
 
 def check_validity(shape: CredentialShape, securing: SecuringOutcome, now: datetime) -> list[Check]:
