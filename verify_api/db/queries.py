@@ -8,7 +8,7 @@ Queries for repository.py), so features grow side by side without editing one sh
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from importlib import resources
 from typing import TypeVar
 
 import msgspec
@@ -59,8 +59,8 @@ QueriesT = TypeVar("QueriesT", bound=msgspec.Struct)
 
 
 def load_queries(filename: str, kind: type[QueriesT]) -> QueriesT:
-    """Read `filename` (beside this module) into `kind`, a Struct with forbid_unknown_fields=True."""
-    text = Path(__file__).with_name(filename).read_text(encoding="utf-8")
+    """Read `filename` (package data beside this module) into `kind`, a Struct with forbid_unknown_fields=True."""
+    text = (resources.files(__package__ or "verify_api.db") / filename).read_text(encoding="utf-8")
     blocks = {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
     return msgspec.convert(blocks, kind)
 
