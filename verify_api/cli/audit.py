@@ -30,8 +30,7 @@ from verify_api.services.signing_keys import register_signing_key
 if TYPE_CHECKING:
     import argparse
 
-    import asyncpg
-
+    from verify_api.db.pool import Connection
     from verify_api.settings import Settings
 
 _MAX_SAVED_BYTES = 256 << 20
@@ -79,7 +78,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     pinned = _pinned_keys(settings, args.key_history)
     every = args.every or settings.audit_checkpoint_every
 
-    async def run(conn: asyncpg.Connection) -> AuditReport:
+    async def run(conn: Connection) -> AuditReport:
         return await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
 
     report = run_with_connection(settings, run)
@@ -94,7 +93,7 @@ def cmd_audit_compare(args: argparse.Namespace) -> int:
     pinned = _pinned_keys(settings, args.key_history)
     saved = _read_saved_checkpoints(Path(args.file))
 
-    async def run(conn: asyncpg.Connection) -> AuditReport:
+    async def run(conn: Connection) -> AuditReport:
         return await compare_saved_checkpoints(conn, [checkpoint_from_view(v) for v in saved], pinned)
 
     report = run_with_connection(settings, run)
@@ -120,7 +119,7 @@ def _read_saved_checkpoints(path: Path) -> list[AuditCheckpointView]:
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     key = issuer_key()
 
-    async def run(conn: asyncpg.Connection) -> None:
+    async def run(conn: Connection) -> None:
         now = datetime.now(UTC)
         await register_signing_key(conn, key, now=now)  # published (did.json) before it signs, as at start-up
         checkpoint = await write_checkpoint(conn, key, now=now)

@@ -21,7 +21,7 @@ from verify_api.cli.runtime import (
 if TYPE_CHECKING:
     import argparse
 
-    import asyncpg
+    from verify_api.db.pool import Connection
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from verify_api.db.repository import Repository
 
-    async def run(conn: asyncpg.Connection) -> list[dict[str, str | None]]:
+    async def run(conn: Connection) -> list[dict[str, str | None]]:
         keys = await Repository(conn).list_signing_keys()
         return [
             {
@@ -61,7 +61,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
     settings = command_settings()
 
-    async def run(conn: asyncpg.Connection) -> str:
+    async def run(conn: Connection) -> str:
         rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=datetime.now(UTC))
         return (
             f"rotated the signing key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
@@ -83,7 +83,7 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
         return 2
     settings = command_settings()
 
-    async def run(conn: asyncpg.Connection) -> list[str]:
+    async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
         record = await Repository(conn).get_signing_key(args.kid)
@@ -114,7 +114,7 @@ def cmd_keys_reissue(args: argparse.Namespace) -> int:
     settings = command_settings()
     key = issuer_key()
 
-    async def run(conn: asyncpg.Connection) -> tuple[list[str], int]:
+    async def run(conn: Connection) -> tuple[list[str], int]:
         outcomes = await reissue_compromised(conn, key, settings=settings, now=datetime.now(UTC))
         lines = [f"re-issuing under {key.verification_method}:"]
         for o in outcomes:
@@ -137,7 +137,7 @@ def cmd_api_keys_create(args: argparse.Namespace) -> int:
 
     scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
 
-    async def run(conn: asyncpg.Connection) -> tuple[str, str]:
+    async def run(conn: Connection) -> tuple[str, str]:
         client_id, secret = await create_api_client(conn, args.name, scopes, now=datetime.now(UTC))
         return str(client_id), secret
 

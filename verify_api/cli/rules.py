@@ -15,14 +15,14 @@ from verify_api.services.organization_rules import evaluate_all
 if TYPE_CHECKING:
     import argparse
 
-    import asyncpg
+    from verify_api.db.pool import Connection
 
 
 def cmd_rules_evaluate(args: argparse.Namespace) -> int:
     settings = command_settings()
     key = issuer_key()
 
-    async def run(conn: asyncpg.Connection) -> None:
+    async def run(conn: Connection) -> None:
         standings = await evaluate_all(conn, key=key, settings=settings, now=datetime.now(UTC))
         summary = {
             str(org): {

@@ -17,8 +17,7 @@ from verify_api.settings import Settings, load_settings
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    import asyncpg
-
+    from verify_api.db.pool import Connection
     from verify_api.services.context import IssuerKey
 
 log = logging.getLogger("verify_api")
@@ -70,9 +69,7 @@ async def resolve_database_url(settings: Settings, stack: contextlib.ExitStack) 
     return stack.enter_context(start_cluster(data_dir / "pg")).url
 
 
-def run_with_connection(
-    settings: Settings, work: Callable[[asyncpg.Connection], Awaitable[T]], *, migrate: bool = False
-) -> T:
+def run_with_connection(settings: Settings, work: Callable[[Connection], Awaitable[T]], *, migrate: bool = False) -> T:
     """Run `work` on one connection in one event loop, after applying pending migrations when `migrate`."""
 
     async def session() -> T:

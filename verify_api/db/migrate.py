@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-    import asyncpg
+    from verify_api.db.pool import Connection
 
 # Package data, so an installed wheel migrates exactly as a checkout does. A version is the file name's stem and
 # its checksum the SHA-256 of the text, so moving the folder keeps existing schema_migrations rows valid.
@@ -40,7 +40,7 @@ def discover_migrations(directory: Traversable = MIGRATIONS) -> list[Migration]:
     return [Migration(version=f.name.removesuffix(".sql"), sql=f.read_text(encoding="utf-8")) for f in files]
 
 
-async def apply_migrations(conn: asyncpg.Connection, directory: Traversable = MIGRATIONS) -> list[str]:
+async def apply_migrations(conn: Connection, directory: Traversable = MIGRATIONS) -> list[str]:
     """Apply every pending migration, each in its own transaction; return the versions applied."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)
