@@ -79,7 +79,8 @@ def public_status(record: CredentialRecord, now: datetime, stored: str | None = 
     return judge_credential(record, now=now, stored_status=stored).public_status
 
 
-async def lookup_credential(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def lookup_credential(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     *,
