@@ -24,7 +24,7 @@ install: $(STAMP) ## create .venv and install the pinned dependencies (requireme
 run: install ## serve on HOST:PORT (embedded PostgreSQL under .data/ when DATABASE_URL is unset; dev key when SIGNING_KEY_PATH is unset)
 	$(BIN)/verify-api serve
 
-test: install ## the whole suite against a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL)
+test: install lint typecheck ## lint and typecheck, then the whole suite against a real PostgreSQL (a throwaway cluster, or TEST_DATABASE_URL)
 	@# Browser tests need Debian's chromium: installed here when missing and we are root with apt-get; never fails.
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  { echo "installing chromium for the browser tests (apt-get)"; \
@@ -32,9 +32,11 @@ test: install ## the whole suite against a real PostgreSQL (a throwaway cluster,
 	    || echo "could not install chromium: the browser tests will be skipped"; }; } || true
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## ruff (lint + format check) and mypy --strict
+lint: install ## ruff: lint (incl. complexity C90 and PLR0913) and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy --strict over verify_api, tests and bench
 	$(BIN)/mypy
 
 format: install ## apply ruff's formatting and safe fixes
@@ -59,10 +61,10 @@ lock: ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 	.lock-venv/bin/pip --disable-pip-version-check --quiet install -e '.[dev,embedded]'
 	{ echo "# Exact pins for every runtime, dev and embedded dependency (pip freeze of a fresh venv)."; \
 	  echo "# Regenerate with: make lock"; \
-	  .lock-venv/bin/pip freeze --exclude-editable | grep -v '^verify-api'; } > requirements.lock
+	  .lock-venv/bin/pip freeze --all --exclude-editable | grep -v '^verify-api\|^pip=='; } > requirements.lock
 	rm -rf .lock-venv
 
-check: lint test ## lint and test
+check: test ## lint, typecheck and test (what `make test` already runs)
 
 clean: ## remove the venv and caches (keeps .data/ and keys/)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

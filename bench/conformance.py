@@ -159,7 +159,7 @@ def temporary_database() -> Iterator[str]:
     """A fresh database, dropped afterwards: on DATABASE_URL's server when set, else in a throwaway cluster."""
     given = os.environ.get("DATABASE_URL")
     if not given:
-        from verify_api.embedded_postgres import temporary_cluster
+        from verify_api.cli.embedded_postgres import temporary_cluster
 
         with temporary_cluster(log=lambda message: None) as cluster:
             yield cluster.url

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 
 from bench.seed import SeededData, seed_through_api
+from verify_api.cli.embedded_postgres import temporary_cluster
 from verify_api.db.migrate import apply_migrations
-from verify_api.embedded_postgres import temporary_cluster
 from verify_api.proofs.keys import Signer, generate_signer, private_key_pem
 from verify_api.services.context import IssuerKey
 from verify_api.settings import Settings, load_settings

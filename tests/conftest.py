@@ -40,7 +40,7 @@ def database_server_url() -> Iterator[str]:
     if given:
         yield given
         return
-    from verify_api.embedded_postgres import temporary_cluster
+    from verify_api.cli.embedded_postgres import temporary_cluster
 
     with temporary_cluster() as cluster:
         yield cluster.url

@@ -1,3 +1,3 @@
-from verify_api.cli import main
+from verify_api.cli.main import main
 
 raise SystemExit(main())

@@ -31,6 +31,10 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # PKCS#8 PEM Ed25519 key. Unset in dev: `serve` generates keys/dev-signing-key.pem (dev only).
     signing_key_path: str | None = None
     signing_key_passphrase: str | None = None
+    # Where the embedded PostgreSQL cluster lives (DATA_DIR/pg) and where the dev key is written
+    # (KEYS_DIR/dev-signing-key.pem); relative paths are taken from the working directory.
+    data_dir: str = ".data"
+    keys_dir: str = "keys"
     default_cryptosuite: Cryptosuite = "eddsa-rdfc-2022"
     issuer_name: str = "Production AI Institute"
     # Tier rules (see README for why these defaults).

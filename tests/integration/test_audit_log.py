@@ -25,7 +25,7 @@ from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
 from verify_api.db.audit_repository import AuditRepository
 from verify_api.db.event_chain import GENESIS, EventColumns, entry_hash, event_hash_input
-from verify_api.db.migrate import MIGRATIONS_DIR, apply_migrations
+from verify_api.db.migrate import MIGRATIONS, apply_migrations
 from verify_api.db.pool import connect
 from verify_api.db.repository import Repository
 from verify_api.proofs.keys import decode_multikey, generate_signer, private_key_pem
@@ -39,6 +39,10 @@ from verify_api.services.audit import (
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, record_key_sync
 from verify_api.services.signing_keys import register_signing_key
+
+# The package's migrations folder: a real directory in a checkout, read as files here.
+MIGRATIONS_DIR = Path(str(MIGRATIONS))
+
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock

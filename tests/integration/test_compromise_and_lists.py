@@ -14,7 +14,7 @@ from tests.conftest import BASE_URL, FakeClock, api_key
 from tests.factories import make_aida
 from tests.lifecycle_helpers import status_bit, status_entry, transition
 from verify_api.app import create_app
-from verify_api.cli import main
+from verify_api.cli.main import main
 from verify_api.db.pool import connect
 from verify_api.proofs.keys import generate_signer, load_signer, private_key_pem
 from verify_api.services.context import IssuerKey

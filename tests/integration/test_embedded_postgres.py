@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from verify_api import embedded_postgres
-from verify_api.embedded_postgres import (
+from verify_api.cli import embedded_postgres
+from verify_api.cli.embedded_postgres import (
     Backend,
     EmbeddedPostgresError,
     PortInUseError,
@@ -111,7 +111,7 @@ def test_start_cluster_takes_over_server_only_once_its_owner_has_died(data_root:
     data_dir = data_root / "data"
     script = "; ".join(
         [
-            "import sys, time, pathlib, verify_api.embedded_postgres as pg",
+            "import sys, time, pathlib, verify_api.cli.embedded_postgres as pg",
             "pg.start_cluster(pathlib.Path(sys.argv[1]), durable=False, backend='binaries')",
             "print('up', flush=True)",
             "time.sleep(60)",

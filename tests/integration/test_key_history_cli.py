@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tests.conftest import BASE_URL
-from verify_api.cli import main
+from verify_api.cli.main import main
 from verify_api.db.pool import connect
 from verify_api.db.repository import Repository
 from verify_api.services.key_history import history_path

@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from tests.conftest import with_database
-from verify_api.db.migrate import MIGRATIONS_DIR, MigrationError, apply_migrations, discover_migrations
+from verify_api.db.migrate import MIGRATIONS, MigrationError, apply_migrations, discover_migrations
 from verify_api.db.repository import Repository
 
-if TYPE_CHECKING:
-    from pathlib import Path
+# The package's migrations folder: a real directory in a checkout, read as files here.
+MIGRATIONS_DIR = Path(str(MIGRATIONS))
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from verify_api.openapi_document import openapi_json
+from verify_api.cli.openapi_document import openapi_json
 
 CHECKED_IN = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 

@@ -109,7 +109,8 @@ def mix(colour: str, other: str, amount: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * amount):02X}" for x, y in zip(a, b, strict=True))
 
 
-def arc(cx: float, cy: float, radius: float, start: float, end: float, steps: int = 9) -> list[tuple[float, float]]:
+# PLR0913: an arc is its centre, radius, start and end angles and resolution; a struct would only rename them
+def arc(cx: float, cy: float, radius: float, start: float, end: float, steps: int = 9) -> list[tuple[float, float]]:  # noqa: PLR0913
     """Sample a circular arc from `start` to `end` degrees (screen angles: 0 is east, 90 is south)."""
     return [
         (

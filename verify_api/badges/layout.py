@@ -32,7 +32,8 @@ MAIN_QR = Box(x=MARGIN - 8, y=500, size=212)  # includes the quiet zone
 OFFLINE_QR = Box(x=COLUMN_X - 8, y=652, size=124)
 
 
-def _fitted(
+# PLR0913: the keyword-only parameters of one fitted text box
+def _fitted(  # noqa: PLR0913
     text: str,
     x: float,
     y: float,

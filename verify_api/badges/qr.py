@@ -96,7 +96,8 @@ def qr_png_module_size(text: str, size: int) -> int:
     return max(1, size // modules)
 
 
-def draw_qr_png(
+# PLR0913: keyword-only drawing options of the QR image
+def draw_qr_png(  # noqa: PLR0913
     draw: ImageDraw.ImageDraw,
     text: str,
     x: int,

@@ -71,7 +71,8 @@ def _row_to_audit_row(row: Any) -> AuditRow:
 
 
 class AuditRepository(RepositoryBase):
-    async def append_event(
+    # PLR0913: one argument per column the statement writes
+    async def append_event(  # noqa: PLR0913
         self,
         *,
         kind: str,

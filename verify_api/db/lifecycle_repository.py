@@ -50,7 +50,8 @@ def _convert(row: Any, kind: type[Any]) -> Any:
 
 
 class LifecycleRepository(RepositoryBase):
-    async def transition(
+    # PLR0913: one argument per column the statement writes
+    async def transition(  # noqa: PLR0913
         self, credential_id: str, *, to: str, reason: str, note: str | None, now: datetime, sources: tuple[str, ...]
     ) -> TransitionedSlots | None:
         row = await self.conn.fetchrow(SQL.transition_credential, credential_id, to, reason, note, now, list(sources))

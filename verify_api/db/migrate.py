@@ -1,16 +1,22 @@
-"""Applies migrations/*.sql in order, once each, under an advisory lock so concurrent starters don't race."""
+"""Applies the package's db/migrations/*.sql in order, once each, under an advisory lock (no racing starters)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import asyncpg
+    from importlib.resources.abc import Traversable
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+    from verify_api.db.pool import Connection
+
+# Package data, so an installed wheel migrates exactly as a checkout does. A version is the file name's stem and
+# its checksum the SHA-256 of the text, so moving the folder keeps existing schema_migrations rows valid.
+MIGRATIONS = resources.files(__package__ or "verify_api.db") / "migrations"
+_MIGRATION_NAME = re.compile(r"^[0-9]{4}_.+\.sql$")
 # Any constant works; it only has to be the same for every process that migrates this database.
 _ADVISORY_LOCK_KEY = 0x50414956  # "PAIV"
 
@@ -29,12 +35,12 @@ class Migration:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 
-def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    files = sorted(directory.glob("[0-9][0-9][0-9][0-9]_*.sql"))
-    return [Migration(version=f.stem, sql=f.read_text(encoding="utf-8")) for f in files]
+def discover_migrations(directory: Traversable = MIGRATIONS) -> list[Migration]:
+    files = sorted((f for f in directory.iterdir() if _MIGRATION_NAME.match(f.name)), key=lambda f: f.name)
+    return [Migration(version=f.name.removesuffix(".sql"), sql=f.read_text(encoding="utf-8")) for f in files]
 
 
-async def apply_migrations(conn: asyncpg.Connection, directory: Path = MIGRATIONS_DIR) -> list[str]:
+async def apply_migrations(conn: Connection, directory: Traversable = MIGRATIONS) -> list[str]:
     """Apply every pending migration, each in its own transaction; return the versions applied."""
     applied_now: list[str] = []
     await conn.execute("SELECT pg_advisory_lock($1)", _ADVISORY_LOCK_KEY)

@@ -8,7 +8,7 @@ Queries for repository.py), so features grow side by side without editing one sh
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from importlib import resources
 from typing import TYPE_CHECKING, TypeVar
 
 import msgspec
@@ -62,8 +62,8 @@ QueriesT = TypeVar("QueriesT", bound=msgspec.Struct)
 
 
 def read_statements(filename: str) -> dict[str, str]:
-    """The named blocks of `filename` (beside this module), by name."""
-    text = Path(__file__).with_name(filename).read_text(encoding="utf-8")
+    """The named blocks of `filename` (package data beside this module, read with importlib.resources), by name."""
+    text = (resources.files(__package__ or "verify_api.db") / filename).read_text(encoding="utf-8")
     return {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
 
 

@@ -1,0 +1,4 @@
+"""Cryptography: Ed25519 keys, Multikey/did:key/JWK, JCS and RDFC canonicalisation, Data Integrity, JOSE.
+
+Rule: proofs/ is pure and imports only errors and strict_json of ours; only proofs/ imports cryptography.hazmat.
+"""

@@ -73,7 +73,8 @@ class _ProcessedContextMemo(BoundedCache[tuple[Any, ...], tuple[Any, Any, Any]])
 class _MemoizingProcessor(JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
     """pyld's processor, reusing scoped contexts processed earlier in this thread (see `_ProcessedContextMemo`)."""
 
-    def _process_context(
+    # PLR0913: overrides pyld's ContextResolver/processor method, whose signature this must keep
+    def _process_context(  # noqa: PLR0913
         self,
         active_ctx: Any,
         local_ctx: Any,

@@ -76,7 +76,8 @@ class VerifiedProof(msgspec.Struct, frozen=True, kw_only=True):
     proof_id: str | None = None
 
 
-def add_proof(
+# PLR0913: the proof options of VC Data Integrity §4.1 Add Proof, keyword-only
+def add_proof(  # noqa: PLR0913
     unsecured: JsonObject,
     signer: Signer,
     *,
@@ -204,7 +205,8 @@ def verify_proofs_with_signed_data(
     return tuple(results)
 
 
-def _verify_one(
+# PLR0913: the inputs of VC Data Integrity §4.4 Verify Proof (document, proof, key resolver, expectations)
+def _verify_one(  # noqa: PLR0913
     document: JsonObject,
     proof: JsonObject,
     resolve_public_key: PublicKeyResolver,

@@ -112,7 +112,8 @@ def badge_content_sync(
     )
 
 
-async def plan_badge(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def plan_badge(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     fmt: BadgeFormat,

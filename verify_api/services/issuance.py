@@ -55,7 +55,8 @@ def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite:
     return msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=cryptosuite, created=now))
 
 
-async def issue_credential(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def issue_credential(  # noqa: PLR0913
     conn: Connection,
     key: IssuerKey,
     request: IssueCredentialRequest,
@@ -138,7 +139,8 @@ async def _subject_facts(
     return name, facts
 
 
-async def issue_in_transaction(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def issue_in_transaction(  # noqa: PLR0913
     repo: Repository,
     key: IssuerKey,
     request: IssueCredentialRequest,

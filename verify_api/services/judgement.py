@@ -54,7 +54,8 @@ async def judge_stored(
     return judge_credential(record, now=now, standing=standing)
 
 
-async def organization_standing(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def organization_standing(  # noqa: PLR0913
     conn: Connection, org_id: UUID, *, tier: str, certified_at: datetime, settings: Settings, now: datetime
 ) -> Standing:
     """What the organisation rules find for a CAI or CAE at `now`: read only (services.organization_rules acts)."""

@@ -35,7 +35,8 @@ async def current_status(conn: Connection, credential_id: str) -> str:
 EVIDENCE_CONDEMNING_REASONS = ("assessment_invalidated", "misconduct")
 
 
-async def change_status(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def change_status(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     action: Action,
@@ -56,7 +57,8 @@ async def change_status(
     return record
 
 
-async def change_vc_api_status(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def change_vc_api_status(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     action: Action,
@@ -75,7 +77,8 @@ async def change_vc_api_status(
     return record
 
 
-async def apply_transition(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def apply_transition(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     action: Action,
@@ -111,7 +114,8 @@ async def apply_transition(
     await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
 
 
-async def renew_credential(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def renew_credential(  # noqa: PLR0913
     conn: Connection,
     key: IssuerKey,
     credential_id: str,

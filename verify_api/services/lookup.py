@@ -62,7 +62,8 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-async def lookup_credential(
+# PLR0913: the lookup's inputs (connection, id, settings, cache, clock, moment); issue 9's service context folds them
+async def lookup_credential(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     *,

@@ -104,7 +104,8 @@ def linkedin_url(view: CredentialView, *, settings: Settings, url: str) -> str |
     return f"{LINKEDIN_ADD_TO_PROFILE}?{urlencode(params)}"
 
 
-async def badge_page(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def badge_page(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
     *,

@@ -72,7 +72,8 @@ async def _judged(
     return by_org
 
 
-async def search_registry(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def search_registry(  # noqa: PLR0913
     conn: Connection,
     query: str,
     *,

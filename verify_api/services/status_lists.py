@@ -76,7 +76,8 @@ def build_status_list_credential(
     }
 
 
-def sign_status_list_sync(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+def sign_status_list_sync(  # noqa: PLR0913
     status_list: StatusListVersion,
     set_indexes: list[int],
     *,
@@ -92,7 +93,8 @@ def sign_status_list_sync(
     )
 
 
-async def published_status_list(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def published_status_list(  # noqa: PLR0913
     conn: Connection,
     list_id: str,
     *,

@@ -198,7 +198,8 @@ def sign_vc_api_credential_sync(
     return key.sign_sync(document, cryptosuite=cryptosuite, created=now, verification_method=verification_method)
 
 
-async def issue_credential(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def issue_credential(  # noqa: PLR0913
     conn: Connection,
     credential: dict[str, Any],
     key: IssuerKey,
@@ -317,7 +318,8 @@ async def verify_credential(
     return vc_api_outcome(report)
 
 
-async def verify_presentation(
+# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+async def verify_presentation(  # noqa: PLR0913
     conn: Connection,
     presentation: dict[str, Any],
     *,

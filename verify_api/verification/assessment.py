@@ -80,7 +80,8 @@ def unreadable_report(
     )
 
 
-def build_report(
+# PLR0913: each argument is one independent finding the assessment combines
+def build_report(  # noqa: PLR0913
     presented: Presented,
     shape: CredentialShape,
     securing: SecuringOutcome,

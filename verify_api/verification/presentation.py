@@ -39,7 +39,8 @@ class PresentationOutcome:
     credentials: list[object] = field(default_factory=list)
 
 
-def check_presentation_sync(
+# C901: one branch per presentation check of VC 2.0 §4.13 and Data Integrity §2.1 (holder, challenge, domain)
+def check_presentation_sync(  # noqa: C901
     presentation: dict[str, Any],
     keyring: KeyRing,
     *,

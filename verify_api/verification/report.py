@@ -98,7 +98,8 @@ def fallback_verdict(verified: bool, classification: Classification, checks: lis
     return "not_verifiable"
 
 
-def summarize_verdict(
+# PLR0913: the verdict and the register facts its sentence names, keyword-only
+def summarize_verdict(  # noqa: PLR0913
     verdict: Verdict,
     checks: list[Check],
     *,

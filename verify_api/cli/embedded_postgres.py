@@ -84,7 +84,8 @@ class PostgresCluster:
         self.stop()
 
 
-def start_cluster(
+# PLR0913: keyword-only options of the dev cluster
+def start_cluster(  # noqa: PLR0913
     data_dir: Path,
     *,
     port: int | None = None,

@@ -6,7 +6,6 @@ could not run (no database, an unreadable key or key history).
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.db.pool import connect
+from verify_api.cli.runtime import active_key_path, command_settings, issuer_key, run_with_connection
 from verify_api.errors import InvalidInputError, KeyHistoryError, SigningKeyError
 from verify_api.schemas import AuditCheckpointPage, AuditCheckpointView
 from verify_api.services.audit import (
@@ -31,6 +30,7 @@ from verify_api.services.signing_keys import register_signing_key
 if TYPE_CHECKING:
     import argparse
 
+    from verify_api.db.pool import Connection
     from verify_api.settings import Settings
 
 _MAX_SAVED_BYTES = 256 << 20
@@ -42,13 +42,12 @@ _saved_decoder = msgspec.json.Decoder(AuditCheckpointPage | list[AuditCheckpoint
 def _pinned_keys(settings: Settings, history: str | None) -> PinnedKeys:
     """The configured key file's public key (when the file exists) and its history file (or `--key-history`)."""
     from verify_api.app import load_signing_key
-    from verify_api.cli import _settings, active_key_path
 
     key_path = active_key_path(settings)
     active = None
     if key_path.exists():
         try:
-            signer = load_signing_key(_settings(signing_key_path=str(key_path)))
+            signer = load_signing_key(command_settings(signing_key_path=str(key_path)))
         except SigningKeyError as exc:
             if not history_path(key_path).exists():
                 raise
@@ -75,21 +74,14 @@ def _print_report(report: AuditReport, what: str, ok: str) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from verify_api.cli import _settings, database_url
-
-    settings = _settings()
+    settings = command_settings()
     pinned = _pinned_keys(settings, args.key_history)
     every = args.every or settings.audit_checkpoint_every
 
-    async def run(url: str) -> AuditReport:
-        conn = await connect(url)
-        try:
-            return await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
-        finally:
-            await conn.close()
+    async def run(conn: Connection) -> AuditReport:
+        return await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
 
-    with database_url(settings) as url:
-        report = asyncio.run(run(url))
+    report = run_with_connection(settings, run)
     what = (
         f"checked {report.entries} events and {report.checkpoints} signed checkpoints against {len(pinned)} pinned keys"
     )
@@ -97,21 +89,14 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_compare(args: argparse.Namespace) -> int:
-    from verify_api.cli import _settings, database_url
-
-    settings = _settings()
+    settings = command_settings()
     pinned = _pinned_keys(settings, args.key_history)
     saved = _read_saved_checkpoints(Path(args.file))
 
-    async def run(url: str) -> AuditReport:
-        conn = await connect(url)
-        try:
-            return await compare_saved_checkpoints(conn, [checkpoint_from_view(v) for v in saved], pinned)
-        finally:
-            await conn.close()
+    async def run(conn: Connection) -> AuditReport:
+        return await compare_saved_checkpoints(conn, [checkpoint_from_view(v) for v in saved], pinned)
 
-    with database_url(settings) as url:
-        report = asyncio.run(run(url))
+    report = run_with_connection(settings, run)
     what = f"compared {report.checkpoints} saved checkpoints with the live log ({report.entries} events)"
     return _print_report(report, what, "the live log still holds every saved checkpoint")
 
@@ -132,23 +117,15 @@ def _read_saved_checkpoints(path: Path) -> list[AuditCheckpointView]:
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
-    from verify_api.cli import _settings, database_url
-    from verify_api.lifecycle_commands import _issuer_key
+    key = issuer_key()
 
-    key = _issuer_key()
-
-    async def run(url: str) -> None:
-        conn = await connect(url)
-        try:
-            now = datetime.now(UTC)
-            await register_signing_key(conn, key, now=now)  # published (did.json) before it signs, as at start-up
-            checkpoint = await write_checkpoint(conn, key, now=now)
-        finally:
-            await conn.close()
+    async def run(conn: Connection) -> None:
+        now = datetime.now(UTC)
+        await register_signing_key(conn, key, now=now)  # published (did.json) before it signs, as at start-up
+        checkpoint = await write_checkpoint(conn, key, now=now)
         print(f"signed a checkpoint at event {checkpoint.seq}" if checkpoint else "nothing new to checkpoint")
 
-    with database_url(_settings()) as url:
-        asyncio.run(run(url))
+    run_with_connection(command_settings(), run)
     return 0
 
 

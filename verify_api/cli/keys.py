@@ -1,0 +1,174 @@
+"""`verify-api keys generate | list | rotate | compromise | reissue` and `api-keys create`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from verify_api.cli.runtime import (
+    active_key_path,
+    command_settings,
+    dev_key_path,
+    generate_key_file,
+    issuer_key,
+    run_with_connection,
+)
+
+if TYPE_CHECKING:
+    import argparse
+
+    from verify_api.db.pool import Connection
+
+
+def cmd_keys_generate(args: argparse.Namespace) -> int:
+    settings = command_settings()
+    path = Path(args.path) if args.path else dev_key_path(settings)
+    if path.exists() and not args.force:
+        print(f"{path} exists; pass --force to replace it", file=sys.stderr)
+        return 1
+    if path.exists():
+        path.unlink()
+    public = generate_key_file(path, os.environ.get("SIGNING_KEY_PASSPHRASE"), settings)
+    print(f"wrote a new Ed25519 signing key to {path}\npublic key (Multikey): {public}")
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from verify_api.db.repository import Repository
+
+    async def run(conn: Connection) -> list[dict[str, str | None]]:
+        keys = await Repository(conn).list_signing_keys()
+        return [
+            {
+                "kid": k.kid,
+                "created": k.created_at.isoformat(),
+                "retired": k.retired_at.isoformat() if k.retired_at else None,
+                "compromisedSince": k.compromised_since.isoformat() if k.compromised_since else None,
+            }
+            for k in keys
+        ]
+
+    print(json.dumps(run_with_connection(command_settings(), run), indent=2))
+    return 0
+
+
+def cmd_keys_rotate(args: argparse.Namespace) -> int:
+    from verify_api.services.key_rotation import rotate_signing_key
+
+    settings = command_settings()
+
+    async def run(conn: Connection) -> str:
+        rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=datetime.now(UTC))
+        return (
+            f"rotated the signing key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
+            f"  active:  {rotation.new_kid}\n  the retired private key was deleted; its public key stays published\n"
+            "a running server switches to the new key before it next signs; earlier credentials keep verifying"
+        )
+
+    print(run_with_connection(settings, run, migrate=True))
+    return 0
+
+
+def cmd_keys_compromise(args: argparse.Namespace) -> int:
+    from verify_api.db.repository import Repository
+    from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
+
+    since = datetime.fromisoformat(args.since)
+    if since.tzinfo is None:
+        print("--since needs a time zone, e.g. 2026-11-27T09:00:00Z", file=sys.stderr)
+        return 2
+    settings = command_settings()
+
+    async def run(conn: Connection) -> list[str]:
+        lines: list[str] = []
+        now = datetime.now(UTC)
+        record = await Repository(conn).get_signing_key(args.kid)
+        if record is not None and record.retired_at is None:
+            rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
+            if rotation.old_kid != args.kid:
+                lines.append(f"warning: {args.kid} was active but is not the key in the key file")
+            lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}")
+        outcome = await declare_key_compromised(conn, args.kid, since=since, now=now)
+        assert outcome.key.compromised_since is not None
+        lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
+        lines.append(
+            f"{len(outcome.invalidated)} credential(s) signed at or after that time are revoked (key_compromise); "
+            "`verify-api keys reissue` re-issues them under the active key:"
+        )
+        lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.invalidated)
+        lines.append(f"{len(outcome.to_reissue)} credential(s) signed before it stay valid; re-issue them:")
+        lines.extend(f"  {c.id} {c.tier} {c.subject_name} ({c.issued_at.isoformat()})" for c in outcome.to_reissue)
+        return lines
+
+    print("\n".join(run_with_connection(settings, run, migrate=True)))
+    return 0
+
+
+def cmd_keys_reissue(args: argparse.Namespace) -> int:
+    from verify_api.services.reissue import reissue_compromised
+
+    settings = command_settings()
+    key = issuer_key()
+
+    async def run(conn: Connection) -> tuple[list[str], int]:
+        outcomes = await reissue_compromised(conn, key, settings=settings, now=datetime.now(UTC))
+        lines = [f"re-issuing under {key.verification_method}:"]
+        for o in outcomes:
+            lines.append(
+                f"  {o.old_id} {o.tier} -> {o.new_id}"
+                if o.new_id
+                else f"  {o.old_id} {o.tier} NOT re-issued: {o.problem}"
+            )
+        done = sum(1 for o in outcomes if o.new_id)
+        lines.append(f"{done} credential(s) re-issued, {len(outcomes) - done} not")
+        return lines, 0 if done == len(outcomes) else 1
+
+    lines, code = run_with_connection(settings, run, migrate=True)
+    print("\n".join(lines))
+    return code
+
+
+def cmd_api_keys_create(args: argparse.Namespace) -> int:
+    from verify_api.services.api_clients import create_api_client
+
+    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+
+    async def run(conn: Connection) -> tuple[str, str]:
+        client_id, secret = await create_api_client(conn, args.name, scopes, now=datetime.now(UTC))
+        return str(client_id), secret
+
+    client_id, secret = run_with_connection(command_settings(), run, migrate=True)
+    print(f"created API key {args.name!r} (client {client_id}) with scopes {','.join(scopes)}")
+    print("the secret is shown once and stored only as a hash:")
+    print(secret)
+    return 0
+
+
+def add_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
+    gen = keys.add_parser(
+        "generate", help="write a new Ed25519 PKCS#8 key (encrypted when SIGNING_KEY_PASSPHRASE is set)"
+    )
+    gen.add_argument("--path", default=None, help="default: KEYS_DIR/dev-signing-key.pem")
+    gen.add_argument("--force", action="store_true")
+    gen.set_defaults(func=cmd_keys_generate)
+    keys.add_parser("list", help="list published signing keys").set_defaults(func=cmd_keys_list)
+    keys.add_parser(
+        "rotate", help="make a new active key in place of the current one (the old private key is deleted)"
+    ).set_defaults(func=cmd_keys_rotate)
+    compromise = keys.add_parser("compromise", help="declare a key compromised; lists what it signed")
+    compromise.add_argument("kid", help="the key id, as `keys list` shows it")
+    compromise.add_argument("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-27T09:00:00Z")
+    compromise.set_defaults(func=cmd_keys_compromise)
+    keys.add_parser(
+        "reissue", help="re-issue, under the active key, the credentials a key compromise revoked (prints new ids)"
+    ).set_defaults(func=cmd_keys_reissue)
+    api_keys = sub.add_parser("api-keys", help="admin API keys").add_subparsers(dest="api_keys_command", required=True)
+    create = api_keys.add_parser("create", help="create an API key; prints the secret alone on the last line")
+    create.add_argument("--name", required=True)
+    create.add_argument("--scopes", required=True, help="comma-separated: assess,issue,manage")
+    create.set_defaults(func=cmd_api_keys_create)

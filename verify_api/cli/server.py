@@ -1,0 +1,110 @@
+"""`verify-api serve | migrate | openapi`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from verify_api.cli.runtime import (
+    command_settings,
+    ensure_dev_key,
+    resolve_database_url,
+    run_with_connection,
+    running_url_file,
+)
+from verify_api.db.migrate import apply_migrations
+from verify_api.db.pool import connect
+
+if TYPE_CHECKING:
+    import argparse
+
+    from verify_api.settings import Settings
+
+log = logging.getLogger("verify_api")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    applied = run_with_connection(command_settings(), apply_migrations)
+    print(f"applied: {', '.join(applied)}" if applied else "the database is up to date")
+    return 0
+
+
+async def _prepare_database(settings: Settings, stack: contextlib.ExitStack) -> str:
+    url = await resolve_database_url(settings, stack)
+    conn = await connect(url)
+    try:
+        applied = await apply_migrations(conn)
+    finally:
+        await conn.close()
+    log.info("migrations: %s", ", ".join(applied) if applied else "up to date")
+    return url
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from verify_api.app import load_signing_key
+
+    settings = ensure_dev_key(command_settings())
+    load_signing_key(settings)  # fail fast (wrong passphrase, not Ed25519) before anything starts
+    with contextlib.ExitStack() as stack:
+        url = asyncio.run(_prepare_database(settings, stack))
+        # Granian's workers build the app from the environment (app_from_environment).
+        os.environ.update({"DATABASE_URL": url, "SIGNING_KEY_PATH": settings.signing_key_path or ""})
+        embedded = not settings.database_url
+        if embedded:
+            running_url_file(settings).write_text(url)
+        try:
+            log.info(
+                "serving on http://%s:%d (docs at /docs, OpenAPI at /openapi.json)",
+                settings.host,
+                settings.port,
+            )
+            _serve_granian(settings)
+        finally:
+            if embedded:
+                running_url_file(settings).unlink(missing_ok=True)
+    return 0
+
+
+def _serve_granian(settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "verify_api.app:app_from_environment",
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.ASGI,
+        factory=True,
+        workers=settings.workers,
+        log_enabled=True,
+    ).serve()
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from verify_api.cli.openapi_document import openapi_json
+
+    text = openapi_json()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+def add_server_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sub.add_parser(
+        "serve", help="migrate, then serve the API (embedded PostgreSQL when DATABASE_URL is unset)"
+    ).set_defaults(func=cmd_serve)
+    sub.add_parser("migrate", help="apply pending migrations").set_defaults(func=cmd_migrate)
+
+
+def add_openapi_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    openapi = sub.add_parser("openapi", help="write the OpenAPI document")
+    openapi.add_argument("--output", default="-")
+    openapi.set_defaults(func=cmd_openapi)
