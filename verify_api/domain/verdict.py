@@ -20,14 +20,54 @@ already says so.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
 if TYPE_CHECKING:
-    from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
     from verify_api.domain.lifecycle import StoredStatus
     from verify_api.domain.organization_rules import Standing
+    from verify_api.domain.tiers import Tier
+
+
+class SignedEntry(Protocol):
+    """What the judgement reads of any register entry: when it was issued, and the window of the key that signed it
+    (the storage rows `db.records.CredentialRecord` and `VcApiCredentialRecord` have these; the domain names only
+    what it reads, so it imports nothing from storage)."""
+
+    @property
+    def issued_at(self) -> datetime: ...
+    @property
+    def key_created_at(self) -> datetime: ...
+    @property
+    def key_retired_at(self) -> datetime | None: ...
+    @property
+    def key_compromised_since(self) -> datetime | None: ...
+    @property
+    def status(self) -> StoredStatus: ...
+    @property
+    def status_reason(self) -> str | None: ...
+    @property
+    def status_changed_at(self) -> datetime | None: ...
+    @property
+    def valid_from(self) -> datetime: ...
+
+
+class VcApiEntry(SignedEntry, Protocol):
+    """A credential POST /credentials/issue signed: `validUntil` is optional."""
+
+    @property
+    def valid_until(self) -> datetime | None: ...
+
+
+class CertificationEntry(SignedEntry, Protocol):
+    """A PAI certification in the register: a tier, and always an end date."""
+
+    @property
+    def tier(self) -> Tier: ...
+    @property
+    def valid_until(self) -> datetime: ...
+
 
 State = Literal[
     "valid", "not_yet_valid", "expired", "suspended", "revoked", "superseded", "key_compromised", "untrusted_key"
@@ -70,7 +110,7 @@ class CredentialVerdict(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def judge_credential(
-    record: CredentialRecord,
+    record: CertificationEntry,
     *,
     now: datetime,
     stored_status: StoredStatus | None = None,
@@ -101,7 +141,7 @@ def judge_credential(
     return CredentialVerdict(state="valid")
 
 
-def judge_vc_api_entry(record: VcApiCredentialRecord, *, now: datetime) -> CredentialVerdict:
+def judge_vc_api_entry(record: VcApiEntry, *, now: datetime) -> CredentialVerdict:
     """Judge a credential POST /credentials/issue signed (not a certification: no tier, no organisation rules) by
     the same precedence: its key window, then its stored status, then its dates (`validUntil` may be absent)."""
     key_problem = judge_signing_key(record)
@@ -116,7 +156,7 @@ def judge_vc_api_entry(record: VcApiCredentialRecord, *, now: datetime) -> Crede
     return CredentialVerdict(state="valid")
 
 
-def judge_signing_key(record: CredentialRecord | VcApiCredentialRecord) -> CredentialVerdict | None:
+def judge_signing_key(record: SignedEntry) -> CredentialVerdict | None:
     """The key window, judged by the register's `issued_at` (never by a proof's own `created` claim)."""
     return judge_key_window(
         record.issued_at,
@@ -140,7 +180,9 @@ def judge_key_window(
     return None
 
 
-def _suspended_by_rules(record: CredentialRecord, standing: Standing | None, now: datetime) -> CredentialVerdict | None:
+def _suspended_by_rules(
+    record: CertificationEntry, standing: Standing | None, now: datetime
+) -> CredentialVerdict | None:
     """A rule's suspension that is due at `now` (CAI past its staff grace, CAE past its governance grace)."""
     if standing is None or not standing.suspension_due(now) or standing.reason is None:
         return None
@@ -149,7 +191,7 @@ def _suspended_by_rules(record: CredentialRecord, standing: Standing | None, now
     return CredentialVerdict(state="suspended", reason=standing.reason, since=standing.suspends_at)
 
 
-def _lifted_by_rules(record: CredentialRecord, reason: str | None, standing: Standing | None) -> bool:
+def _lifted_by_rules(record: CertificationEntry, reason: str | None, standing: Standing | None) -> bool:
     """A suspension the rules made for a shortfall that has since been made good (the rules reinstate it)."""
     return (
         standing is not None
