@@ -31,7 +31,7 @@ from verify_api.proofs.eddsa import (
     transformation_jcs,
     transformation_rdfc,
 )
-from verify_api.proofs.jose import jwk_for_did_key, split_compact_jws, verify_jws
+from verify_api.proofs.jose import jwk_for_did_key, split_compact_jws, verify_jws, with_low_s_es256
 from verify_api.proofs.keys import public_jwk, verify_ed25519
 from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
 from verify_api.verification.keyring import KeyRing
@@ -68,6 +68,7 @@ def secured_inputs(unsigned: dict[str, Any], key: IssuerKey) -> dict[str, tuple[
     token = joserfc_jws.serialize_compact(
         {"alg": "ES256", "kid": did}, json.dumps(es256).encode(), ec, algorithms=["ES256"]
     )
+    token = with_low_s_es256(token)  # joserfc leaves S high half the time; the verifier accepts only low S
     inputs["JWS ES256 (vc+jwt, did:key)"] = (token.encode(), "application/vc+jwt")
     rsa = RSAKey.generate_key(2048)
     header = {"alg": "RS256", "jwk": rsa.as_dict(private=False)}

@@ -24,6 +24,7 @@ from verify_api.proofs.jose import (
     jwk_for_did_key,
     split_compact_jws,
     verify_jws,
+    with_low_s_es256,
 )
 from verify_api.proofs.keys import generate_signer, public_jwk
 from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
@@ -54,12 +55,7 @@ def test_verify_jws_rfc8037_eddsa_vector_verifies() -> None:
 
 def low_s(token: str) -> str:
     """The same ES256 token with S in its canonical low form (OpenSSL, and so joserfc, leaves half of them high)."""
-    header, payload, signature = token.split(".")
-    raw = decode_base64url(signature)
-    s = int.from_bytes(raw[32:], "big")
-    if s > P256_ORDER // 2:
-        raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
-    return f"{header}.{payload}.{encode_base64url(raw)}"
+    return with_low_s_es256(token)
 
 
 def high_s(token: str) -> str:

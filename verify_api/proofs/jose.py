@@ -192,6 +192,18 @@ def _verify_es256(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
     _p256_key(jwk).verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
 
 
+def with_low_s_es256(token: str) -> str:
+    """The same ES256 compact JWS with S in its canonical low form (S <= n/2): what a signer must send, since
+    `verify_jws` refuses the malleable high form. OpenSSL-based signers (joserfc among them) leave S high about half
+    the time; S and n - S are both valid ECDSA signatures of the same message, so this changes no meaning."""
+    header, payload, signature = token.split(".")
+    raw = decode_base64url(signature)
+    s = int.from_bytes(raw[32:], "big")
+    if s > P256_ORDER // 2:
+        raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{header}.{payload}.{encode_base64url(raw)}"
+
+
 def _p256_key(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
     x, y = _member_bytes(jwk, "x"), _member_bytes(jwk, "y")
     if len(x) != 32 or len(y) != 32:

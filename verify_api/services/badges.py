@@ -112,7 +112,8 @@ def badge_content_sync(
     )
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def plan_badge(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,

@@ -55,7 +55,8 @@ def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite:
     return msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=cryptosuite, created=now))
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def issue_credential(  # noqa: PLR0913
     conn: Connection,
     key: IssuerKey,
@@ -139,7 +140,8 @@ async def _subject_facts(
     return name, facts
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def issue_in_transaction(  # noqa: PLR0913
     repo: Repository,
     key: IssuerKey,

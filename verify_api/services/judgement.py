@@ -54,7 +54,8 @@ async def judge_stored(
     return judge_credential(record, now=now, standing=standing)
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def organization_standing(  # noqa: PLR0913
     conn: Connection, org_id: UUID, *, tier: str, certified_at: datetime, settings: Settings, now: datetime
 ) -> Standing:

@@ -35,7 +35,8 @@ async def current_status(conn: Connection, credential_id: str) -> str:
 EVIDENCE_CONDEMNING_REASONS = ("assessment_invalidated", "misconduct")
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def change_status(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
@@ -57,7 +58,8 @@ async def change_status(  # noqa: PLR0913
     return record
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def change_vc_api_status(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
@@ -77,7 +79,8 @@ async def change_vc_api_status(  # noqa: PLR0913
     return record
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def apply_transition(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,
@@ -114,7 +117,8 @@ async def apply_transition(  # noqa: PLR0913
     await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def renew_credential(  # noqa: PLR0913
     conn: Connection,
     key: IssuerKey,

@@ -104,7 +104,8 @@ def linkedin_url(view: CredentialView, *, settings: Settings, url: str) -> str |
     return f"{LINKEDIN_ADD_TO_PROFILE}?{urlencode(params)}"
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def badge_page(  # noqa: PLR0913
     conn: Connection,
     credential_id: str,

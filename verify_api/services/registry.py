@@ -72,7 +72,8 @@ async def _judged(
     return by_org
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def search_registry(  # noqa: PLR0913
     conn: Connection,
     query: str,

@@ -76,7 +76,8 @@ def build_status_list_credential(
     }
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 def sign_status_list_sync(  # noqa: PLR0913
     status_list: StatusListVersion,
     set_indexes: list[int],
@@ -93,7 +94,8 @@ def sign_status_list_sync(  # noqa: PLR0913
     )
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def published_status_list(  # noqa: PLR0913
     conn: Connection,
     list_id: str,

@@ -198,7 +198,8 @@ def sign_vc_api_credential_sync(
     return key.sign_sync(document, cryptosuite=cryptosuite, created=now, verification_method=verification_method)
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def issue_credential(  # noqa: PLR0913
     conn: Connection,
     credential: dict[str, Any],
@@ -318,7 +319,8 @@ async def verify_credential(
     return vc_api_outcome(report)
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def verify_presentation(  # noqa: PLR0913
     conn: Connection,
     presentation: dict[str, Any],

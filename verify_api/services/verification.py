@@ -133,7 +133,8 @@ def _pai_signing_time(securing: SecuringOutcome) -> datetime | None:
     return securing.created if record is not None and record.compromised_since is None else None
 
 
-# PLR0913: conn, key, settings, cache and clock are threaded one by one until issue 9's one service context
+# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
+# one service context carries the shared ones
 async def _register(  # noqa: PLR0913
     conn: Connection,
     shape: CredentialShape,
