@@ -17,15 +17,9 @@ from typing import TYPE_CHECKING
 import asyncpg
 import pytest
 
-from verify_api.cli import embedded_postgres
-from verify_api.cli.embedded_postgres import (
-    Backend,
-    EmbeddedPostgresError,
-    PortInUseError,
-    find_bin_dir,
-    start_cluster,
-    temporary_cluster,
-)
+from verify_api.cli import postgres_tools
+from verify_api.cli.embedded_postgres import start_cluster, temporary_cluster
+from verify_api.cli.postgres_tools import Backend, EmbeddedPostgresError, PortInUseError, find_bin_dir
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -165,7 +159,7 @@ def test_start_cluster_explains_missing_backend(
     data_root: Path, monkeypatch: pytest.MonkeyPatch, backend: Backend | None, message: str
 ) -> None:
     monkeypatch.setenv("PATH", str(data_root))
-    monkeypatch.setattr(embedded_postgres, "_SYSTEM_BIN_ROOT", data_root)
+    monkeypatch.setattr(postgres_tools, "_SYSTEM_BIN_ROOT", data_root)
     monkeypatch.delitem(sys.modules, "pgserver", raising=False)
     monkeypatch.setattr(sys, "path", [str(data_root)])
     with pytest.raises(EmbeddedPostgresError, match=message):

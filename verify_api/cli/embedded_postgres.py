@@ -4,51 +4,45 @@ Authentication is `trust`: the cluster listens on 127.0.0.1 only, its unix socke
 data directory (mode 0700), and it holds development or test data. Anyone who can reach it already
 runs code on this machine. Never point a production deployment at it; production sets DATABASE_URL.
 
-PostgreSQL refuses to run as root. When we are root, initdb and pg_ctl run as the `postgres` system
-user (via runuser, setpriv or su) and the data directory is chowned to it.
+Finding the server binaries and running them as an unprivileged user: cli/postgres_tools.py.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import logging
 import os
-import pwd
 import shlex
 import shutil
 import socket
-import stat
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
+
+from verify_api.cli.postgres_tools import (
+    EmbeddedPostgresError,
+    PortInUseError,
+    check_reachable,
+    chown_tree,
+    find_bin_dir,
+    run_tool,
+    unprivileged_user,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-Backend = Literal["binaries", "pgserver"]
+    from verify_api.cli.postgres_tools import Backend
 
 SUPERUSER = "postgres"
-RUN_AS_USER = "postgres"
 LOG_FILE = "postgres.log"
 OWNER_FILE = "embedded_owner.pid"
-_TOOLS = ("initdb", "pg_ctl", "postgres", "pg_isready")
-_SYSTEM_BIN_ROOT = Path("/usr/lib/postgresql")
 _MAX_SOCKET_PATH = 100  # sockaddr_un.sun_path is 108 bytes on Linux, 104 on macOS
-_FIX = "install PostgreSQL (`apt-get install postgresql`), or `pip install pgserver`, or set DATABASE_URL"
 _logger = logging.getLogger(__name__)
 _live: set[PostgresCluster] = set()
-
-
-class EmbeddedPostgresError(RuntimeError):
-    """The embedded PostgreSQL could not be found, started or reached."""
-
-
-class PortInUseError(EmbeddedPostgresError):
-    """PostgreSQL could not bind its TCP port."""
 
 
 class PostgresCluster:
@@ -102,15 +96,15 @@ def start_cluster(  # noqa: PLR0913
     bin_dir = find_bin_dir(backend)
     data_dir = data_dir.resolve()  # one spelling, as leftover detection matches it in the postmaster's argv
     data_dir.mkdir(parents=True, exist_ok=True)
-    if (run_as := _unprivileged_user(log)) is not None:
-        _check_reachable(bin_dir, run_as)
-        _check_reachable(data_dir.parent, run_as)
-        _chown_tree(data_dir, run_as)
+    if (run_as := unprivileged_user(log)) is not None:
+        check_reachable(bin_dir, run_as)
+        check_reachable(data_dir.parent, run_as)
+        chown_tree(data_dir, run_as)
     if not (data_dir / "PG_VERSION").is_file():
         began = time.monotonic()
         initdb = [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", SUPERUSER, "-E", "UTF8"]
         initdb += ["--locale=C", *([] if durable else ["--no-sync"])]
-        _run(initdb, data_dir, timeout, "initdb failed")
+        run_tool(initdb, data_dir, timeout, "initdb failed")
         log(f"initdb {data_dir} with {bin_dir} took {time.monotonic() - began:.2f}s")
     _clear_leftover_server(bin_dir, data_dir, log)
     began = time.monotonic()
@@ -156,101 +150,6 @@ def temporary_cluster(
         shutil.rmtree(root, ignore_errors=True)
 
 
-def find_bin_dir(backend: Backend | None = None) -> Path:
-    """Prefer the system's PostgreSQL; fall back to the binaries bundled in the pgserver wheel.
-
-    We only borrow pgserver's binaries: `import pgserver` creates a lock file under XDG_RUNTIME_DIR
-    (warning when it is unset), and its server class, as root, runs `useradd pgserver`, chmods every
-    parent of the data dir, and listens on a unix socket only. So the package is located, not imported.
-    """
-    if backend in (None, "binaries") and (found := _system_bin_dir()) is not None:
-        return found
-    if backend in (None, "pgserver") and (found := _pgserver_bin_dir()) is not None:
-        return found
-    if backend == "binaries":
-        raise EmbeddedPostgresError(f"initdb/pg_ctl not on PATH or in {_SYSTEM_BIN_ROOT}/*/bin; {_FIX}")
-    if backend == "pgserver":
-        raise EmbeddedPostgresError("pgserver is not installed; `pip install pgserver` (or .[embedded])")
-    raise EmbeddedPostgresError(f"no PostgreSQL server binaries found; {_FIX}")
-
-
-def _system_bin_dir() -> Path | None:
-    on_path = shutil.which("initdb")
-    candidates = [Path(on_path).resolve().parent] if on_path else []
-    found = _SYSTEM_BIN_ROOT.glob("*/bin")  # Debian/Ubuntu keep each major version apart; newest first
-    candidates += sorted(found, key=lambda d: int(d.parent.name) if d.parent.name.isdigit() else 0, reverse=True)
-    return next((d for d in candidates if _has_tools(d)), None)
-
-
-def _pgserver_bin_dir() -> Path | None:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return bin_dir if _has_tools(bin_dir) else None
-
-
-def _has_tools(bin_dir: Path) -> bool:
-    return all(os.access(bin_dir / tool, os.X_OK) for tool in _TOOLS)
-
-
-def _unprivileged_user(log: Callable[[str], None]) -> pwd.struct_passwd | None:
-    if os.geteuid() != 0:
-        return None
-    try:
-        user = pwd.getpwnam(RUN_AS_USER)
-    except KeyError:
-        msg = f"PostgreSQL refuses to run as root and there is no `{RUN_AS_USER}` user to run it as"
-        raise EmbeddedPostgresError(f"{msg}; `useradd --system {RUN_AS_USER}` or run as non-root") from None
-    log(f"running PostgreSQL as user {RUN_AS_USER} because we are root")
-    return user
-
-
-def _check_reachable(path: Path, user: pwd.struct_passwd) -> None:
-    """We report rather than chmod: loosening a home or pytest dir is the owner's decision, not ours."""
-    groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
-    for directory in (path, *path.parents):
-        st = directory.stat()
-        bit = stat.S_IXOTH
-        if st.st_uid == user.pw_uid:
-            bit = stat.S_IXUSR
-        elif st.st_gid in groups:
-            bit = stat.S_IXGRP
-        if not st.st_mode & bit:
-            raise EmbeddedPostgresError(
-                f"PostgreSQL runs as user {user.pw_name} (we are root) but cannot traverse {directory} "
-                f"(mode {stat.filemode(st.st_mode)}); use a data dir under a traversable path such as /tmp "
-                f"or the repo, or `chmod o+x {directory}`"
-            )
-
-
-def _chown_tree(data_dir: Path, user: pwd.struct_passwd) -> None:
-    if data_dir.stat().st_uid == user.pw_uid:
-        return
-    for parent, _dirs, files in os.walk(data_dir):  # every directory shows up once as `parent`
-        for name in (parent, *(os.path.join(parent, f) for f in files)):
-            os.chown(name, user.pw_uid, user.pw_gid, follow_symlinks=False)
-
-
-def _as_user(argv: list[str]) -> list[str]:
-    if os.geteuid() != 0:
-        return argv
-    if runuser := shutil.which("runuser"):
-        return [runuser, "-u", RUN_AS_USER, "--", *argv]
-    if setpriv := shutil.which("setpriv"):
-        user = pwd.getpwnam(RUN_AS_USER)
-        return [setpriv, f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups", "--", *argv]
-    return ["su", "-s", "/bin/sh", RUN_AS_USER, "-c", shlex.join(argv)]
-
-
-def _run(argv: list[str], data_dir: Path, timeout: float, failure: str) -> None:
-    # cwd is the data dir because root's cwd (say /root) may be unreadable to the postgres user.
-    argv = _as_user(argv)
-    done = subprocess.run(argv, cwd=data_dir, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
-    if done.returncode != 0:
-        raise EmbeddedPostgresError(f"{failure} ({done.returncode}): {(done.stderr or done.stdout).strip()}")
-
-
 def _start_server(bin_dir: Path, data_dir: Path, port: int, durable: bool, timeout: float) -> None:
     socket_dir = str(data_dir) if len(f"{data_dir}/.s.PGSQL.{port}") <= _MAX_SOCKET_PATH else ""
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {shlex.quote(socket_dir)}"
@@ -260,7 +159,7 @@ def _start_server(bin_dir: Path, data_dir: Path, port: int, durable: bool, timeo
     log_start = log_file.stat().st_size if log_file.exists() else 0
     pg_ctl = [str(bin_dir / "pg_ctl"), "start", "-D", str(data_dir), "-l", str(log_file), "-w"]
     try:
-        _run([*pg_ctl, "-t", str(int(timeout)), "-o", options], data_dir, timeout + 10, "pg_ctl start failed")
+        run_tool([*pg_ctl, "-t", str(int(timeout)), "-o", options], data_dir, timeout + 10, "pg_ctl start failed")
         _wait_until_ready(bin_dir, port, time.monotonic() + timeout)
     except (EmbeddedPostgresError, subprocess.TimeoutExpired) as error:
         _stop_server(bin_dir, data_dir)
@@ -302,10 +201,10 @@ def _clear_leftover_server(bin_dir: Path, data_dir: Path, log: Callable[[str], N
 def _stop_server(bin_dir: Path, data_dir: Path) -> None:
     pg_ctl = [str(bin_dir / "pg_ctl"), "stop", "-D", str(data_dir), "-w", "-t", "30"]
     with contextlib.suppress(EmbeddedPostgresError, subprocess.TimeoutExpired):
-        _run([*pg_ctl, "-m", "fast"], data_dir, 40, "pg_ctl stop failed")
+        run_tool([*pg_ctl, "-m", "fast"], data_dir, 40, "pg_ctl stop failed")
         return
     if _postmaster_pid(data_dir) is not None:  # fast shutdown failed or hung: do not leave it running
-        _run([*pg_ctl, "-m", "immediate"], data_dir, 40, "pg_ctl stop -m immediate failed")
+        run_tool([*pg_ctl, "-m", "immediate"], data_dir, 40, "pg_ctl stop -m immediate failed")
 
 
 def _postmaster_pid(data_dir: Path) -> int | None:
