@@ -30,6 +30,13 @@ TierRule = Callable[[SubjectFacts, TierPolicy, datetime], Qualification]
 D = TypeVar("D")
 Found = tuple[AssessmentFact, D]
 _APPROVED: Final[tuple[AssessmentOutcome, ...]] = ("approved", "passed")
+# Every evidenced assessment a rule relies on is cited in the credential, under its kind's name.
+_EVIDENCE_NAMES: Final[dict[type[EvidencedDetails], str]] = {
+    DeploymentReviewDetails: "Production deployment review",
+    PortfolioReviewDetails: "Portfolio review",
+    DeliverablesReviewDetails: "Client deliverables review",
+    ComplianceAuditDetails: "PSF compliance audit",
+}
 
 
 def holds_active(facts: SubjectFacts, tier: Tier, now: datetime) -> HeldCredential | None:
@@ -77,54 +84,74 @@ def _usable(
     return [c for c, r in zip(candidates, reasons, strict=True) if r is None], note
 
 
-def _evidence(found: Found[EvidencedDetails], name: str) -> EvidenceRef:
-    assessment, details = found
-    return EvidenceRef(name=name, digest=details.evidence_digest, assessed_at=assessment.assessed_at)
+class _Requirements:
+    """What one tier's rule found and what it misses, gathered requirement by requirement; `qualify` refuses
+    with everything missing at once, or yields the Qualification citing what was used."""
 
+    def __init__(self, facts: SubjectFacts, policy: TierPolicy, now: datetime) -> None:
+        self.facts, self.policy, self.now = facts, policy, now
+        self.missing: list[str] = []
+        self.evidence: list[EvidenceRef] = []
+        self.assessment_ids: list[str] = []
+        self.prerequisite_id: str | None = None
 
-def _refuse_unless_met(tier: Tier, rule: str, missing: list[str]) -> None:
-    if missing:
-        raise TierRuleError(tier, rule, missing)
+    def require_active(self, tier: Tier) -> None:
+        """The tier this one builds on, held and active now."""
+        held = holds_active(self.facts, tier, self.now)
+        if held is None:
+            self.missing.append(f"an active {tier} credential")
+        else:
+            self.prerequisite_id = held.id
 
+    def use(self, found: Found[D] | None, *, missing: str) -> Found[D] | None:
+        """Cite `found` (and its evidence, when it is an evidenced kind), or record `missing` when there is none."""
+        if found is None:
+            self.missing.append(missing)
+            return None
+        assessment, details = found
+        self.assessment_ids.append(assessment.id)
+        if isinstance(details, EvidencedDetails):
+            self._cite(assessment, details)
+        return found
 
-def _default_until(tier: Tier, policy: TierPolicy, now: datetime) -> datetime:
-    return now + timedelta(days=policy.validity_days.get(tier, 365))
+    def _cite(self, assessment: AssessmentFact, details: EvidencedDetails) -> None:
+        name = _EVIDENCE_NAMES[type(details)]
+        self.evidence.append(EvidenceRef(name=name, digest=details.evidence_digest, assessed_at=assessment.assessed_at))
+
+    def require_approved(self, details_type: type[D], wanted: str, *, check_age: bool = True) -> Found[D] | None:
+        """The latest approved (or passed) assessment of one kind that may back an issuance now."""
+        usable, note = _usable(_found(self.facts, details_type, _APPROVED), self.policy, self.now, check_age=check_age)
+        return self.use(_latest(usable), missing=f"{wanted}{note}")
+
+    def qualify(self, tier: Tier, rule: str, *, valid_until: datetime | None = None) -> Qualification:
+        if self.missing:
+            raise TierRuleError(tier, rule, self.missing)
+        return Qualification(
+            tier=tier,
+            valid_from=self.now,
+            valid_until=valid_until or self.now + timedelta(days=self.policy.validity_days.get(tier, 365)),
+            evidence=self.evidence,
+            assessment_ids=self.assessment_ids,
+            prerequisite_id=self.prerequisite_id,
+        )
 
 
 def check_aida_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """AIDA: a passed exam, judged against today's pass mark (not the outcome stored when it was recorded)."""
-    rule = f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)"
+    found = _Requirements(facts, policy, now)
     exams = _found(facts, ExamDetails)
     passed, note = _usable([e for e in exams if meets_pass_mark(e[1].score, e[1].max_score, policy)], policy, now)
-    latest = _latest(passed)
-    missing = [] if latest else [("an exam result at or above the pass mark" if exams else "an exam result") + note]
-    used = [latest[0].id] if latest else []
-    until = _default_until("AIDA", policy, now)
-    _refuse_unless_met("AIDA", rule, missing)
-    return Qualification(tier="AIDA", valid_from=now, valid_until=until, evidence=[], assessment_ids=used)
+    wanted = "an exam result at or above the pass mark" if exams else "an exam result"
+    found.use(_latest(passed), missing=wanted + note)
+    return found.qualify("AIDA", f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)")
 
 
 def check_cpap_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAP: an active AIDA plus an approved production deployment review."""
-    prerequisite = holds_active(facts, "AIDA", now)
-    missing = [] if prerequisite else ["an active AIDA credential"]
-    review, note = _usable(_found(facts, DeploymentReviewDetails, _APPROVED), policy, now)
-    latest = _latest(review)
-    if latest is None:
-        missing.append(f"an approved deployment review{note}")
-    _refuse_unless_met(
-        "CPAP",
-        "an active AIDA plus an approved deployment review",
-        missing,
-    )
-    return Qualification(
-        tier="CPAP",
-        valid_from=now,
-        valid_until=_default_until("CPAP", policy, now),
-        evidence=[_evidence(latest, "Production deployment review")] if latest else [],
-        assessment_ids=[latest[0].id] if latest else [],
-        prerequisite_id=prerequisite.id if prerequisite else None,
-    )
+    found = _Requirements(facts, policy, now)
+    found.require_active("AIDA")
+    found.require_approved(DeploymentReviewDetails, "an approved deployment review")
+    return found.qualify("CPAP", "an active AIDA plus an approved deployment review")
 
 
 def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, minimum: int) -> str:
@@ -137,55 +164,28 @@ def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, mini
 def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAA: an active CPAP, an approved portfolio review and a passed interview before a large enough panel."""
     minimum = policy.cpaa_min_panel_size
-    prerequisite = holds_active(facts, "CPAP", now)
-    missing = [] if prerequisite else ["an active CPAP credential"]
-    portfolios, portfolio_note = _usable(_found(facts, PortfolioReviewDetails, _APPROVED), policy, now)
-    portfolio = _latest(portfolios)
-    if portfolio is None:
-        missing.append(f"an approved portfolio review{portfolio_note}")
-    interviews, interview_note = _usable(_found(facts, PanelInterviewDetails, _APPROVED), policy, now)
-    interview = _latest([i for i in interviews if i[1].panel_size >= minimum])
-    if interview is None:
-        missing.append(_panel_missing(interviews, interview_note, minimum))
-    _refuse_unless_met(
+    found = _Requirements(facts, policy, now)
+    found.require_active("CPAP")
+    found.require_approved(PortfolioReviewDetails, "an approved portfolio review")
+    interviews, note = _usable(_found(facts, PanelInterviewDetails, _APPROVED), policy, now)
+    large_enough = _latest([i for i in interviews if i[1].panel_size >= minimum])
+    found.use(large_enough, missing=_panel_missing(interviews, note, minimum))
+    return found.qualify(
         "CPAA",
-        f"an active CPAP plus an approved portfolio review and an approved panel interview "
+        "an active CPAP plus an approved portfolio review and an approved panel interview "
         f"(panel of at least {minimum})",
-        missing,
-    )
-    return Qualification(
-        tier="CPAA",
-        valid_from=now,
-        valid_until=_default_until("CPAA", policy, now),
-        evidence=[_evidence(portfolio, "Portfolio review")] if portfolio else [],
-        assessment_ids=[found[0].id for found in (portfolio, interview) if found],
-        prerequisite_id=prerequisite.id if prerequisite else None,
     )
 
 
 def check_cai_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CAI: enough staff holding an active AIDA (counted by the one judgement) plus an approved deliverables review."""
     minimum, staff = policy.cai_min_aida_staff, facts.aida_staff_count
-    missing = (
-        [f"{minimum - staff} more staff member(s) holding an active AIDA ({staff} of {minimum})"]
-        if staff < minimum
-        else []
-    )
-    reviews, note = _usable(_found(facts, DeliverablesReviewDetails, _APPROVED), policy, now)
-    review = _latest(reviews)
-    if review is None:
-        missing.append(f"an approved client-deliverables review{note}")
-    _refuse_unless_met(
-        "CAI",
-        f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review",
-        missing,
-    )
-    return Qualification(
-        tier="CAI",
-        valid_from=now,
-        valid_until=_default_until("CAI", policy, now),
-        evidence=[_evidence(review, "Client deliverables review")] if review else [],
-        assessment_ids=[review[0].id] if review else [],
+    found = _Requirements(facts, policy, now)
+    if staff < minimum:
+        found.missing.append(f"{minimum - staff} more staff member(s) holding an active AIDA ({staff} of {minimum})")
+    found.require_approved(DeliverablesReviewDetails, "an approved client-deliverables review")
+    return found.qualify(
+        "CAI", f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review"
     )
 
 
@@ -196,32 +196,24 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     through the grace period after the review falls due (the lifecycle rules suspend it then), capped.
     """
     rule = "a passed compliance audit, with the next governance review not yet due"
-    audits, note = _usable(_found(facts, ComplianceAuditDetails, _APPROVED), policy, now, check_age=False)
-    audit = _latest(audits)
+    found = _Requirements(facts, policy, now)
+    audit = found.require_approved(ComplianceAuditDetails, "a passed compliance audit", check_age=False)
     if audit is None:
-        raise TierRuleError("CAE", rule, [f"a passed compliance audit{note}"])
+        raise TierRuleError("CAE", rule, found.missing)
     reviews = [r for r in _found(facts, GovernanceReviewDetails, _APPROVED) if r[0].invalidated_at is None]
     review = _latest(reviews)
     candidates: list[Found[ComplianceAuditDetails] | Found[GovernanceReviewDetails]] = [audit]
     if review is not None:
         candidates.append(review)
     latest, details = max(candidates, key=lambda f: f[0].assessed_at)
+    if latest is not audit[0]:
+        found.assessment_ids.append(latest.id)
     due = datetime.combine(details.next_review_due, time(), tzinfo=UTC)
-    missing = [f"a governance review: the one due {due.date().isoformat()} is overdue"] if due <= now else []
+    if due <= now:
+        found.missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
     # plus_days saturates: a review due 9999-12-31 overflowed here and made the whole registry 500.
     until = min(plus_days(due, policy.cae_governance_grace_days), plus_days(now, policy.cae_max_validity_days))
-    _refuse_unless_met(
-        "CAE",
-        rule,
-        missing,
-    )
-    return Qualification(
-        tier="CAE",
-        valid_from=now,
-        valid_until=until,
-        evidence=[_evidence(audit, "PSF compliance audit")],
-        assessment_ids=[audit[0].id] + ([latest.id] if latest is not audit[0] else []),
-    )
+    return found.qualify("CAE", rule, valid_until=until)
 
 
 TIER_RULES: Final[dict[Tier, TierRule]] = {
