@@ -21,7 +21,7 @@ from verify_api.domain.assessment_details import (
     PanelInterviewDetails,
     PortfolioReviewDetails,
 )
-from verify_api.domain.tier_rules import TIER_RULES, check_tier_rule, holds_active
+from verify_api.domain.tier_rules import TIER_RULES, check_tier_rule, holds_active, meets_pass_mark
 from verify_api.domain.tiers import TIERS, HeldCredential, SubjectFacts, Tier, TierPolicy
 from verify_api.errors import TierRuleError
 
@@ -246,3 +246,53 @@ def test_holds_active_asks_the_judged_status_and_the_dates() -> None:
     assert holds_active(msgspec.structs.replace(facts, credentials=[make_held("AIDA")]), "AIDA", NOW) == make_held(
         "AIDA"
     )
+
+
+@pytest.mark.parametrize(("tier", "days"), [("AIDA", 730), ("CPAP", 1095), ("CPAA", 1095), ("CAI", 365)])
+def test_tier_rule_validity_is_the_policy_days_for_the_tier(tier: Tier, days: int) -> None:
+    assert check_tier_rule(tier, COMPLETE[tier], POLICY, NOW).valid_until == NOW + timedelta(days=days)
+
+
+def test_tier_rule_validity_defaults_to_a_year_for_a_tier_the_policy_omits() -> None:
+    policy = msgspec.structs.replace(POLICY, validity_days={})
+    assert check_tier_rule("CPAP", COMPLETE["CPAP"], policy, NOW).valid_until == NOW + timedelta(days=365)
+
+
+@pytest.mark.parametrize(
+    ("score", "max_score", "percent", "passes"),
+    [
+        (7, 10, 70, True),
+        (6, 10, 70, False),
+        (69, 100, 70, False),
+        (70, 100, 70, True),
+        (1, 3, 33, True),
+        (0, 0, 0, False),
+    ],
+)
+def test_meets_pass_mark_is_exact_at_the_boundary(score: int, max_score: int, percent: int, passes: bool) -> None:
+    assert meets_pass_mark(score, max_score, msgspec.structs.replace(POLICY, aida_pass_mark_percent=percent)) is passes
+
+
+def test_aida_rule_cites_the_latest_passing_exam_judged_by_todays_pass_mark() -> None:
+    older = make_fact("older", ExamDetails(score=9, max_score=10), outcome="passed", age_days=30)
+    stored_failed = make_fact("newer", ExamDetails(score=7, max_score=10), outcome="failed", age_days=2)
+    result = check_tier_rule("AIDA", SubjectFacts(assessments=[older, stored_failed], credentials=[]), POLICY, NOW)
+    assert result.assessment_ids == ["newer"]
+    stricter = msgspec.structs.replace(POLICY, aida_pass_mark_percent=80)
+    result = check_tier_rule("AIDA", SubjectFacts(assessments=[older, stored_failed], credentials=[]), stricter, NOW)
+    assert result.assessment_ids == ["older"]
+
+
+def test_cpaa_rule_cites_the_portfolio_as_evidence_and_not_the_interview() -> None:
+    result = check_tier_rule("CPAA", COMPLETE["CPAA"], POLICY, NOW)
+    assert [(e.name, e.assessed_at) for e in result.evidence] == [("Portfolio review", PORTFOLIO.assessed_at)]
+
+
+def test_cae_validity_is_capped_by_the_maximum() -> None:
+    far = make_fact(
+        "far",
+        ComplianceAuditDetails(assessor_ids=["x"], evidence_digest=DIGEST, next_review_due=date(2099, 1, 1)),
+        outcome="passed",
+    )
+    result = check_tier_rule("CAE", SubjectFacts(assessments=[far], credentials=[]), POLICY, NOW)
+    assert result.valid_until == NOW + timedelta(days=POLICY.cae_max_validity_days)

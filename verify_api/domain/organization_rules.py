@@ -63,6 +63,11 @@ class Standing(msgspec.Struct, frozen=True):
     suspends_at: datetime | None = None
     detail: str | None = None
 
+    @classmethod
+    def at_risk_since(cls, since: datetime, *, reason: str, grace_days: int, detail: str) -> Standing:
+        """At risk from `since`; the suspension falls due `grace_days` later unless the organisation recovers."""
+        return cls(at_risk=True, reason=reason, since=since, suspends_at=plus_days(since, grace_days), detail=detail)
+
     def suspension_due(self, now: datetime) -> bool:
         return self.at_risk and self.suspends_at is not None and now >= self.suspends_at
 
@@ -78,22 +83,12 @@ def cai_standing(
     needed = minimum - count
     since = losses[needed - 1] if len(losses) >= needed else certified_at
     since = max(since, certified_at)
-    return Standing(
-        at_risk=True,
-        reason="staff_below_minimum",
-        since=since,
-        suspends_at=plus_days(since, grace_days),
-        detail=f"{count} of the required {minimum} staff hold an active AIDA",
-    )
+    detail = f"{count} of the required {minimum} staff hold an active AIDA"
+    return Standing.at_risk_since(since, reason="staff_below_minimum", grace_days=grace_days, detail=detail)
 
 
 def cae_standing(review_due: datetime | None, *, grace_days: int, now: datetime) -> Standing:
     if review_due is None or now < review_due:
         return Standing(at_risk=False)
-    return Standing(
-        at_risk=True,
-        reason="governance_review_overdue",
-        since=review_due,
-        suspends_at=plus_days(review_due, grace_days),
-        detail=f"the governance review due {review_due.date().isoformat()} has not been recorded",
-    )
+    detail = f"the governance review due {review_due.date().isoformat()} has not been recorded"
+    return Standing.at_risk_since(review_due, reason="governance_review_overdue", grace_days=grace_days, detail=detail)
