@@ -296,3 +296,12 @@ def test_cae_validity_is_capped_by_the_maximum() -> None:
     )
     result = check_tier_rule("CAE", SubjectFacts(assessments=[far], credentials=[]), POLICY, NOW)
     assert result.valid_until == NOW + timedelta(days=POLICY.cae_max_validity_days)
+
+
+@pytest.mark.parametrize("tier", [t for t, info in TIERS.items() if info.builds_on is not None])
+def test_tier_rule_requires_the_tier_the_catalogue_says_it_builds_on(tier: Tier) -> None:
+    builds_on = TIERS[tier].builds_on
+    with pytest.raises(TierRuleError) as caught:
+        check_tier_rule(tier, msgspec.structs.replace(COMPLETE[tier], credentials=[]), POLICY, NOW)
+    assert caught.value.missing == [f"an active {builds_on} credential"]
+    assert check_tier_rule(tier, COMPLETE[tier], POLICY, NOW).prerequisite_id == f"held-{builds_on}"

@@ -23,7 +23,7 @@ from verify_api.domain.assessment_details import (
     PortfolioReviewDetails,
 )
 from verify_api.domain.instant import plus_days
-from verify_api.domain.tiers import EvidenceRef, HeldCredential, Qualification, SubjectFacts, Tier, TierPolicy
+from verify_api.domain.tiers import TIERS, EvidenceRef, HeldCredential, Qualification, SubjectFacts, Tier, TierPolicy
 from verify_api.errors import TierRuleError
 
 TierRule = Callable[[SubjectFacts, TierPolicy, datetime], Qualification]
@@ -88,18 +88,20 @@ class _Requirements:
     """What one tier's rule found and what it misses, gathered requirement by requirement; `qualify` refuses
     with everything missing at once, or yields the Qualification citing what was used."""
 
-    def __init__(self, facts: SubjectFacts, policy: TierPolicy, now: datetime) -> None:
-        self.facts, self.policy, self.now = facts, policy, now
+    def __init__(self, tier: Tier, facts: SubjectFacts, policy: TierPolicy, now: datetime) -> None:
+        self.tier, self.facts, self.policy, self.now = tier, facts, policy, now
         self.missing: list[str] = []
         self.evidence: list[EvidenceRef] = []
         self.assessment_ids: list[str] = []
         self.prerequisite_id: str | None = None
+        if (builds_on := TIERS[tier].builds_on) is not None:
+            self._require_active(builds_on)
 
-    def require_active(self, tier: Tier) -> None:
-        """The tier this one builds on, held and active now."""
-        held = holds_active(self.facts, tier, self.now)
+    def _require_active(self, prerequisite: Tier) -> None:
+        """The catalogue's `builds_on`: the tier this one builds on, held and active now."""
+        held = holds_active(self.facts, prerequisite, self.now)
         if held is None:
-            self.missing.append(f"an active {tier} credential")
+            self.missing.append(f"an active {prerequisite} credential")
         else:
             self.prerequisite_id = held.id
 
@@ -123,13 +125,15 @@ class _Requirements:
         usable, note = _usable(_found(self.facts, details_type, _APPROVED), self.policy, self.now, check_age=check_age)
         return self.use(_latest(usable), missing=f"{wanted}{note}")
 
-    def qualify(self, tier: Tier, rule: str, *, valid_until: datetime | None = None) -> Qualification:
+    def qualify(self, rule: str, *, valid_until: datetime | None = None) -> Qualification:
         if self.missing:
-            raise TierRuleError(tier, rule, self.missing)
+            raise TierRuleError(self.tier, rule, self.missing)
+        if valid_until is None:
+            valid_until = self.now + timedelta(days=self.policy.validity_days.get(self.tier, 365))
         return Qualification(
-            tier=tier,
+            tier=self.tier,
             valid_from=self.now,
-            valid_until=valid_until or self.now + timedelta(days=self.policy.validity_days.get(tier, 365)),
+            valid_until=valid_until,
             evidence=self.evidence,
             assessment_ids=self.assessment_ids,
             prerequisite_id=self.prerequisite_id,
@@ -138,20 +142,19 @@ class _Requirements:
 
 def check_aida_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """AIDA: a passed exam, judged against today's pass mark (not the outcome stored when it was recorded)."""
-    found = _Requirements(facts, policy, now)
+    found = _Requirements("AIDA", facts, policy, now)
     exams = _found(facts, ExamDetails)
     passed, note = _usable([e for e in exams if meets_pass_mark(e[1].score, e[1].max_score, policy)], policy, now)
     wanted = "an exam result at or above the pass mark" if exams else "an exam result"
     found.use(_latest(passed), missing=wanted + note)
-    return found.qualify("AIDA", f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)")
+    return found.qualify(f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)")
 
 
 def check_cpap_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAP: an active AIDA plus an approved production deployment review."""
-    found = _Requirements(facts, policy, now)
-    found.require_active("AIDA")
+    found = _Requirements("CPAP", facts, policy, now)
     found.require_approved(DeploymentReviewDetails, "an approved deployment review")
-    return found.qualify("CPAP", "an active AIDA plus an approved deployment review")
+    return found.qualify("an active AIDA plus an approved deployment review")
 
 
 def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, minimum: int) -> str:
@@ -164,14 +167,12 @@ def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, mini
 def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAA: an active CPAP, an approved portfolio review and a passed interview before a large enough panel."""
     minimum = policy.cpaa_min_panel_size
-    found = _Requirements(facts, policy, now)
-    found.require_active("CPAP")
+    found = _Requirements("CPAA", facts, policy, now)
     found.require_approved(PortfolioReviewDetails, "an approved portfolio review")
     interviews, note = _usable(_found(facts, PanelInterviewDetails, _APPROVED), policy, now)
     large_enough = _latest([i for i in interviews if i[1].panel_size >= minimum])
     found.use(large_enough, missing=_panel_missing(interviews, note, minimum))
     return found.qualify(
-        "CPAA",
         "an active CPAP plus an approved portfolio review and an approved panel interview "
         f"(panel of at least {minimum})",
     )
@@ -180,13 +181,11 @@ def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Q
 def check_cai_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CAI: enough staff holding an active AIDA (counted by the one judgement) plus an approved deliverables review."""
     minimum, staff = policy.cai_min_aida_staff, facts.aida_staff_count
-    found = _Requirements(facts, policy, now)
+    found = _Requirements("CAI", facts, policy, now)
     if staff < minimum:
         found.missing.append(f"{minimum - staff} more staff member(s) holding an active AIDA ({staff} of {minimum})")
     found.require_approved(DeliverablesReviewDetails, "an approved client-deliverables review")
-    return found.qualify(
-        "CAI", f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review"
-    )
+    return found.qualify(f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review")
 
 
 def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
@@ -196,7 +195,7 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     through the grace period after the review falls due (the lifecycle rules suspend it then), capped.
     """
     rule = "a passed compliance audit, with the next governance review not yet due"
-    found = _Requirements(facts, policy, now)
+    found = _Requirements("CAE", facts, policy, now)
     audit = found.require_approved(ComplianceAuditDetails, "a passed compliance audit", check_age=False)
     if audit is None:
         raise TierRuleError("CAE", rule, found.missing)
@@ -213,7 +212,7 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
         found.missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
     # plus_days saturates: a review due 9999-12-31 overflowed here and made the whole registry 500.
     until = min(plus_days(due, policy.cae_governance_grace_days), plus_days(now, policy.cae_max_validity_days))
-    return found.qualify("CAE", rule, valid_until=until)
+    return found.qualify(rule, valid_until=until)
 
 
 TIER_RULES: Final[dict[Tier, TierRule]] = {

@@ -6,7 +6,7 @@ Pure: the facts about a subject are gathered by the services and passed in, toge
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 import msgspec
 
@@ -31,8 +31,8 @@ class TierInfo(msgspec.Struct, frozen=True):
     builds_on: Tier | None = None
 
 
-TIERS: dict[str, TierInfo] = {
-    "AIDA": TierInfo(
+_CATALOGUE = (
+    TierInfo(
         code="AIDA",
         title="AIDA: PSF Foundations",
         subject_kind="person",
@@ -43,7 +43,7 @@ TIERS: dict[str, TierInfo] = {
         ),
         criteria="Passed the AIDA examination (15-20 minutes) covering all eight PSF domains.",
     ),
-    "CPAP": TierInfo(
+    TierInfo(
         code="CPAP",
         title="CPAP: Production Practitioner",
         subject_kind="person",
@@ -56,7 +56,7 @@ TIERS: dict[str, TierInfo] = {
         "meeting PSF criteria.",
         builds_on="AIDA",
     ),
-    "CPAA": TierInfo(
+    TierInfo(
         code="CPAA",
         title="CPAA: Production Architect",
         subject_kind="person",
@@ -69,7 +69,7 @@ TIERS: dict[str, TierInfo] = {
         "practitioner panel.",
         builds_on="CPAP",
     ),
-    "CAI": TierInfo(
+    TierInfo(
         code="CAI",
         title="CAI: Certified AI Integrator",
         subject_kind="organization",
@@ -80,7 +80,7 @@ TIERS: dict[str, TierInfo] = {
         ),
         criteria="A minimum number of AIDA holders on staff, and client deliverables reviewed and approved by PAI.",
     ),
-    "CAE": TierInfo(
+    TierInfo(
         code="CAE",
         title="CAE: Certified AI Enterprise",
         subject_kind="organization",
@@ -88,7 +88,9 @@ TIERS: dict[str, TierInfo] = {
         description="For large organisations deploying AI internally at scale.",
         criteria="Passed a PSF compliance audit, with ongoing governance review.",
     ),
-}
+)
+# Keyed by each tier's code, written once in its entry; `builds_on` is the prerequisite the tier rule requires.
+TIERS: Final[dict[str, TierInfo]] = {info.code: info for info in _CATALOGUE}
 
 
 class TierPolicy(msgspec.Struct, frozen=True):
