@@ -13,6 +13,8 @@ from verify_api.domain.verdict import PublicStatus
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 PersonId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# The assessors or panel members of one assessment.
+PersonIds = Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
 Sha256Hex = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the package")]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 
@@ -80,7 +82,7 @@ class ExamResult(_Assessment, tag="exam"):
 
 
 class _Review(_Assessment, kw_only=True):
-    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    assessor_ids: PersonIds
     outcome: Literal["approved", "rejected"]
     evidence_digest: Sha256Hex
 
@@ -95,7 +97,7 @@ class PortfolioReview(_Review, tag="portfolio_review"):
 
 class PanelInterview(_Assessment, tag="panel_interview"):
     holder_id: UUID
-    panel_member_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    panel_member_ids: PersonIds
     outcome: Literal["passed", "failed"]
 
 
@@ -105,7 +107,7 @@ class DeliverablesReview(_Review, tag="deliverables_review"):
 
 class ComplianceAudit(_Assessment, tag="compliance_audit"):
     organization_id: UUID
-    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    assessor_ids: PersonIds
     outcome: Literal["passed", "failed"]
     evidence_digest: Sha256Hex
     next_review_due: date
@@ -113,7 +115,7 @@ class ComplianceAudit(_Assessment, tag="compliance_audit"):
 
 class GovernanceReview(_Assessment, tag="governance_review"):
     organization_id: UUID
-    assessor_ids: Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
+    assessor_ids: PersonIds
     outcome: Literal["approved", "rejected"]
     next_review_due: date
 
