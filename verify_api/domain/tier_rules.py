@@ -1,7 +1,9 @@
 """The rule each tier must meet before it is issued: one pure function per tier, registered in `TIER_RULES`.
 
 Each rule reads typed facts (domain.assessment_details, HeldCredential judged by domain.verdict.judge_credential)
-and either returns the Qualification or raises TierRuleError naming the rule and everything missing.
+and either returns the Qualification or raises TierRuleError naming the rule and everything missing. What every
+rule shares is written once, in `_Requirements`: the prerequisite (the catalogue's `builds_on`), the latest usable
+assessment of a kind, citing evidence, refusing with everything missing, and the default validity.
 """
 
 from __future__ import annotations
@@ -142,19 +144,19 @@ class _Requirements:
 
 def check_aida_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """AIDA: a passed exam, judged against today's pass mark (not the outcome stored when it was recorded)."""
-    found = _Requirements("AIDA", facts, policy, now)
+    reqs = _Requirements("AIDA", facts, policy, now)
     exams = _found(facts, ExamDetails)
     passed, note = _usable([e for e in exams if meets_pass_mark(e[1].score, e[1].max_score, policy)], policy, now)
     wanted = "an exam result at or above the pass mark" if exams else "an exam result"
-    found.use(_latest(passed), missing=wanted + note)
-    return found.qualify(f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)")
+    reqs.use(_latest(passed), missing=wanted + note)
+    return reqs.qualify(f"a passed AIDA exam (pass mark {policy.aida_pass_mark_percent}%)")
 
 
 def check_cpap_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAP: an active AIDA plus an approved production deployment review."""
-    found = _Requirements("CPAP", facts, policy, now)
-    found.require_approved(DeploymentReviewDetails, "an approved deployment review")
-    return found.qualify("an active AIDA plus an approved deployment review")
+    reqs = _Requirements("CPAP", facts, policy, now)
+    reqs.require_approved(DeploymentReviewDetails, "an approved deployment review")
+    return reqs.qualify("an active AIDA plus an approved deployment review")
 
 
 def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, minimum: int) -> str:
@@ -167,12 +169,12 @@ def _panel_missing(approved: list[Found[PanelInterviewDetails]], note: str, mini
 def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CPAA: an active CPAP, an approved portfolio review and a passed interview before a large enough panel."""
     minimum = policy.cpaa_min_panel_size
-    found = _Requirements("CPAA", facts, policy, now)
-    found.require_approved(PortfolioReviewDetails, "an approved portfolio review")
+    reqs = _Requirements("CPAA", facts, policy, now)
+    reqs.require_approved(PortfolioReviewDetails, "an approved portfolio review")
     interviews, note = _usable(_found(facts, PanelInterviewDetails, _APPROVED), policy, now)
     large_enough = _latest([i for i in interviews if i[1].panel_size >= minimum])
-    found.use(large_enough, missing=_panel_missing(interviews, note, minimum))
-    return found.qualify(
+    reqs.use(large_enough, missing=_panel_missing(interviews, note, minimum))
+    return reqs.qualify(
         "an active CPAP plus an approved portfolio review and an approved panel interview "
         f"(panel of at least {minimum})",
     )
@@ -181,11 +183,11 @@ def check_cpaa_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Q
 def check_cai_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
     """CAI: enough staff holding an active AIDA (counted by the one judgement) plus an approved deliverables review."""
     minimum, staff = policy.cai_min_aida_staff, facts.aida_staff_count
-    found = _Requirements("CAI", facts, policy, now)
+    reqs = _Requirements("CAI", facts, policy, now)
     if staff < minimum:
-        found.missing.append(f"{minimum - staff} more staff member(s) holding an active AIDA ({staff} of {minimum})")
-    found.require_approved(DeliverablesReviewDetails, "an approved client-deliverables review")
-    return found.qualify(f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review")
+        reqs.missing.append(f"{minimum - staff} more staff member(s) holding an active AIDA ({staff} of {minimum})")
+    reqs.require_approved(DeliverablesReviewDetails, "an approved client-deliverables review")
+    return reqs.qualify(f"at least {minimum} staff holding an active AIDA plus an approved client-deliverables review")
 
 
 def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qualification:
@@ -195,10 +197,10 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
     through the grace period after the review falls due (the lifecycle rules suspend it then), capped.
     """
     rule = "a passed compliance audit, with the next governance review not yet due"
-    found = _Requirements("CAE", facts, policy, now)
-    audit = found.require_approved(ComplianceAuditDetails, "a passed compliance audit", check_age=False)
+    reqs = _Requirements("CAE", facts, policy, now)
+    audit = reqs.require_approved(ComplianceAuditDetails, "a passed compliance audit", check_age=False)
     if audit is None:
-        raise TierRuleError("CAE", rule, found.missing)
+        raise TierRuleError("CAE", rule, reqs.missing)
     reviews = [r for r in _found(facts, GovernanceReviewDetails, _APPROVED) if r[0].invalidated_at is None]
     review = _latest(reviews)
     candidates: list[Found[ComplianceAuditDetails] | Found[GovernanceReviewDetails]] = [audit]
@@ -206,13 +208,13 @@ def check_cae_rule(facts: SubjectFacts, policy: TierPolicy, now: datetime) -> Qu
         candidates.append(review)
     latest, details = max(candidates, key=lambda f: f[0].assessed_at)
     if latest is not audit[0]:
-        found.assessment_ids.append(latest.id)
+        reqs.assessment_ids.append(latest.id)
     due = datetime.combine(details.next_review_due, time(), tzinfo=UTC)
     if due <= now:
-        found.missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
+        reqs.missing.append(f"a governance review: the one due {due.date().isoformat()} is overdue")
     # plus_days saturates: a review due 9999-12-31 overflowed here and made the whole registry 500.
     until = min(plus_days(due, policy.cae_governance_grace_days), plus_days(now, policy.cae_max_validity_days))
-    return found.qualify(rule, valid_until=until)
+    return reqs.qualify(rule, valid_until=until)
 
 
 TIER_RULES: Final[dict[Tier, TierRule]] = {
