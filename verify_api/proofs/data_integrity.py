@@ -22,17 +22,21 @@ from verify_api.errors import (
     ProofPurposeMismatchError,
 )
 from verify_api.proofs import ed25519_signature_2020
-from verify_api.proofs.eddsa import (
+from verify_api.proofs.cryptosuite import (
     DATA_INTEGRITY_PROOF,
-    EDDSA_JCS_2022,
-    EDDSA_RDFC_2022,
     JsonObject,
     PublicKeyResolver,
     SignedData,
-    create_proof_jcs,
-    create_proof_rdfc,
     format_created,
     require_string,
+)
+from verify_api.proofs.ecdsa import ECDSA_JCS_2019, ECDSA_RDFC_2019, verify_proof_ecdsa_jcs, verify_proof_ecdsa_rdfc
+from verify_api.proofs.eddsa import (
+    EDDSA_2022,
+    EDDSA_JCS_2022,
+    EDDSA_RDFC_2022,
+    create_proof_jcs,
+    create_proof_rdfc,
     verify_proof_jcs,
     verify_proof_rdfc,
 )
@@ -43,7 +47,8 @@ if TYPE_CHECKING:
 
     from verify_api.proofs.keys import Signer
 
-SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)
+SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ECDSA_RDFC_2019, ECDSA_JCS_2019, EDDSA_2022)
+SIGNING_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)  # the rest are verified, never issued
 SUPPORTED_PROOF_TYPES = (DATA_INTEGRITY_PROOF, ed25519_signature_2020.ED25519_SIGNATURE_2020)
 
 _CREATE: dict[str, Callable[[JsonObject, JsonObject, Signer], JsonObject]] = {
@@ -61,6 +66,9 @@ def _verify_ed25519_signature_2020(
 _VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedData]] = {
     EDDSA_RDFC_2022: verify_proof_rdfc,
     EDDSA_JCS_2022: verify_proof_jcs,
+    EDDSA_2022: verify_proof_rdfc,
+    ECDSA_RDFC_2019: verify_proof_ecdsa_rdfc,
+    ECDSA_JCS_2019: verify_proof_ecdsa_jcs,
     ed25519_signature_2020.ED25519_SIGNATURE_2020: _verify_ed25519_signature_2020,
 }
 
@@ -101,7 +109,9 @@ def add_proof(  # noqa: PLR0913
     """
     create = _CREATE.get(cryptosuite)
     if create is None:
-        raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}")
+        raise ProofError(
+            f"unsupported cryptosuite {cryptosuite!r} for signing; supported: {', '.join(SIGNING_CRYPTOSUITES)}"
+        )
     options: JsonObject = {"type": DATA_INTEGRITY_PROOF}
     if proof_id is not None:
         options["id"] = proof_id
