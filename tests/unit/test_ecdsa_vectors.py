@@ -44,32 +44,37 @@ VECTORS = {
 }
 
 
-def read_text(name: str, stem: str) -> str:
+def read_text(name: str, stem: str, extension: str = "txt") -> str:
+    """A vector file of one suite and curve: {folder}/{stem}{suffix}.{extension}."""
     v = VECTORS[name]
-    return (ECDSA / v.folder / f"{stem}{v.suffix}.txt").read_text(encoding="utf-8")
+    return (ECDSA / v.folder / f"{stem}{v.suffix}.{extension}").read_text(encoding="utf-8")
 
 
-def read_json(relative: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((ECDSA / relative).read_text(encoding="utf-8"))
+def as_object(text: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(text)
     return data
 
 
 def unsigned() -> dict[str, Any]:
-    return read_json("unsigned.json")
+    return as_object((ECDSA / "unsigned.json").read_text(encoding="utf-8"))
 
 
 def signed(name: str) -> dict[str, Any]:
-    v = VECTORS[name]
-    return read_json(f"{v.folder}/signed{v.suffix}.json")
+    return as_object(read_text(name, "signed", "json"))
+
+
+def proof_options(name: str) -> dict[str, Any]:
+    return as_object(read_text(name, "proofConfig", "json"))
 
 
 def public_key(name: str) -> bytes:
-    return decode_public_multikey(read_json(f"{VECTORS[name].curve}KeyPair.json")["publicKeyMultibase"])
+    key_pair = as_object((ECDSA / f"{VECTORS[name].curve}KeyPair.json").read_text(encoding="utf-8"))
+    return decode_public_multikey(key_pair["publicKeyMultibase"])
 
 
 def transformed_document(name: str) -> bytes:
     """Transformation (§3.2.3 / §3.3.3) of the vector's unsigned document."""
-    options = read_json(f"{VECTORS[name].folder}/proofConfig{VECTORS[name].suffix}.json")
+    options = proof_options(name)
     if name.startswith("rdfc"):
         return transformation_ecdsa_rdfc(unsigned(), options)
     return transformation_ecdsa_jcs(unsigned(), options)
@@ -77,7 +82,7 @@ def transformed_document(name: str) -> bytes:
 
 def canonical_proof_config(name: str) -> bytes:
     """Proof Configuration (§3.2.5 / §3.3.5) from the vector's proof options without their @context."""
-    options = read_json(f"{VECTORS[name].folder}/proofConfig{VECTORS[name].suffix}.json")
+    options = proof_options(name)
     options.pop("@context")
     if name.startswith("rdfc"):
         return proof_configuration_ecdsa_rdfc(options, unsigned())
@@ -91,13 +96,9 @@ def test_ecdsa_vector_keys_are_compressed_points() -> None:
 
 
 @pytest.mark.parametrize("name", VECTORS)
-def test_ecdsa_vector_transformation(name: str) -> None:
-    assert transformed_document(name) == read_text(name, "canonDoc").encode()
-
-
-@pytest.mark.parametrize("name", VECTORS)
-def test_ecdsa_vector_proof_configuration(name: str) -> None:
-    assert canonical_proof_config(name) == read_text(name, "proofCanon").encode()
+def test_ecdsa_vector_transformation_and_proof_configuration(name: str) -> None:
+    expected = (read_text(name, "canonDoc").encode(), read_text(name, "proofCanon").encode())
+    assert (transformed_document(name), canonical_proof_config(name)) == expected
 
 
 @pytest.mark.parametrize("name", VECTORS)

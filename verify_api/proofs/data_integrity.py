@@ -30,15 +30,14 @@ from verify_api.proofs.cryptosuite import (
     format_created,
     require_string,
 )
-from verify_api.proofs.ecdsa import ECDSA_JCS_2019, ECDSA_RDFC_2019, verify_proof_ecdsa_jcs, verify_proof_ecdsa_rdfc
+from verify_api.proofs.ecdsa import ECDSA_JCS_2019, ECDSA_RDFC_2019, verify_proof_ecdsa
 from verify_api.proofs.eddsa import (
     EDDSA_2022,
     EDDSA_JCS_2022,
     EDDSA_RDFC_2022,
     create_proof_jcs,
     create_proof_rdfc,
-    verify_proof_jcs,
-    verify_proof_rdfc,
+    verify_proof_eddsa,
 )
 
 if TYPE_CHECKING:
@@ -64,11 +63,8 @@ def _verify_ed25519_signature_2020(
 
 
 _VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedData]] = {
-    EDDSA_RDFC_2022: verify_proof_rdfc,
-    EDDSA_JCS_2022: verify_proof_jcs,
-    EDDSA_2022: verify_proof_rdfc,
-    ECDSA_RDFC_2019: verify_proof_ecdsa_rdfc,
-    ECDSA_JCS_2019: verify_proof_ecdsa_jcs,
+    **dict.fromkeys((EDDSA_RDFC_2022, EDDSA_JCS_2022, EDDSA_2022), verify_proof_eddsa),
+    **dict.fromkeys((ECDSA_RDFC_2019, ECDSA_JCS_2019), verify_proof_ecdsa),
     ed25519_signature_2020.ED25519_SIGNATURE_2020: _verify_ed25519_signature_2020,
 }
 

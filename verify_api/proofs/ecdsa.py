@@ -11,7 +11,7 @@ the steps that differ. The curve is the key's: a P-256 key hashes with SHA-256, 
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -19,16 +19,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from verify_api.errors import ProofError
+from verify_api.proofs import cryptosuite
 from verify_api.proofs.canonical import canonicalize_jcs, canonicalize_rdfc, expand_and_canonicalize_rdfc
-from verify_api.proofs.cryptosuite import (
-    JsonObject,
-    PublicKeyResolver,
-    SignedData,
-    Suite,
-    check_suite,
-    proof_config_steps,
-    verify_proof_with_suite,
-)
+
+if TYPE_CHECKING:
+    from verify_api.proofs.cryptosuite import JsonObject, PublicKeyResolver, SignedData
 
 ECDSA_RDFC_2019 = "ecdsa-rdfc-2019"
 ECDSA_JCS_2019 = "ecdsa-jcs-2019"
@@ -67,23 +62,16 @@ def _curve_of(public_key: bytes) -> _Curve:
 # --- ecdsa-rdfc-2019 (§3.2) -------------------------------------------------------------------
 
 
-def verify_proof_ecdsa_rdfc(
-    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> SignedData:
-    """Verify Proof (ecdsa-rdfc-2019), §3.2.2, https://www.w3.org/TR/vc-di-ecdsa/#verify-proof-ecdsa-rdfc-2019."""
-    return verify_proof_with_suite(unsecured_document, proof, resolve_public_key, _RDFC_SUITE)
-
-
 def transformation_ecdsa_rdfc(unsecured_document: JsonObject, options: JsonObject) -> bytes:
     """Transformation (ecdsa-rdfc-2019), §3.2.3, https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-rdfc-2019:
     the RDFC-1.0 canonical N-Quads of the document, UTF-8 encoded."""
-    check_suite(options, (ECDSA_RDFC_2019,))
+    cryptosuite.check_suite(options, (ECDSA_RDFC_2019,))
     return canonicalize_rdfc(unsecured_document).encode("utf-8")
 
 
 def _transformation_rdfc_expanded(unsecured_document: JsonObject, options: JsonObject) -> tuple[bytes, list[Any]]:
     """`transformation_ecdsa_rdfc`, keeping the JSON-LD expansion it computes on the way."""
-    check_suite(options, (ECDSA_RDFC_2019,))
+    cryptosuite.check_suite(options, (ECDSA_RDFC_2019,))
     canonical = expand_and_canonicalize_rdfc(unsecured_document)
     return canonical.nquads.encode("utf-8"), canonical.expanded
 
@@ -92,23 +80,18 @@ def proof_configuration_ecdsa_rdfc(options: JsonObject, unsecured_document: Json
     """Proof Configuration (ecdsa-rdfc-2019), §3.2.5,
     https://www.w3.org/TR/vc-di-ecdsa/#proof-configuration-ecdsa-rdfc-2019: the options, with the document's
     ``@context``, canonicalised with RDFC-1.0."""
-    return canonicalize_rdfc(proof_config_steps(options, unsecured_document, (ECDSA_RDFC_2019,))).encode("utf-8")
+    return canonicalize_rdfc(cryptosuite.proof_config_steps(options, unsecured_document, (ECDSA_RDFC_2019,))).encode(
+        "utf-8"
+    )
 
 
 # --- ecdsa-jcs-2019 (§3.3) --------------------------------------------------------------------
 
 
-def verify_proof_ecdsa_jcs(
-    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> SignedData:
-    """Verify Proof (ecdsa-jcs-2019), §3.3.2, https://www.w3.org/TR/vc-di-ecdsa/#verify-proof-ecdsa-jcs-2019."""
-    return verify_proof_with_suite(unsecured_document, proof, resolve_public_key, _JCS_SUITE)
-
-
 def transformation_ecdsa_jcs(unsecured_document: JsonObject, options: JsonObject) -> bytes:
     """Transformation (ecdsa-jcs-2019), §3.3.3, https://www.w3.org/TR/vc-di-ecdsa/#transformation-ecdsa-jcs-2019:
     the RFC 8785 (JCS) serialisation of the document."""
-    check_suite(options, (ECDSA_JCS_2019,))
+    cryptosuite.check_suite(options, (ECDSA_JCS_2019,))
     return canonicalize_jcs(unsecured_document)
 
 
@@ -120,10 +103,19 @@ def proof_configuration_ecdsa_jcs(options: JsonObject, unsecured_document: JsonO
     """Proof Configuration (ecdsa-jcs-2019), §3.3.5,
     https://www.w3.org/TR/vc-di-ecdsa/#proof-configuration-ecdsa-jcs-2019: the options, with the document's
     ``@context``, canonicalised with JCS."""
-    return canonicalize_jcs(proof_config_steps(options, unsecured_document, (ECDSA_JCS_2019,)))
+    return canonicalize_jcs(cryptosuite.proof_config_steps(options, unsecured_document, (ECDSA_JCS_2019,)))
 
 
 # --- shared by both suites ----------------------------------------------------------------------
+
+
+def verify_proof_ecdsa(
+    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
+) -> SignedData:
+    """Verify Proof, §3.2.2 https://www.w3.org/TR/vc-di-ecdsa/#verify-proof-ecdsa-rdfc-2019 and §3.3.2
+    https://www.w3.org/TR/vc-di-ecdsa/#verify-proof-ecdsa-jcs-2019, for the suite the proof names."""
+    suite = _JCS_SUITE if proof.get("cryptosuite") == ECDSA_JCS_2019 else _RDFC_SUITE
+    return cryptosuite.verify_proof_with_suite(unsecured_document, proof, resolve_public_key, suite)
 
 
 def hashing_ecdsa(transformed_document: bytes, canonical_proof_config: bytes, public_key: bytes) -> bytes:
@@ -163,7 +155,9 @@ def proof_verification_ecdsa(public_key: bytes, proof_bytes: bytes, hash_data: b
         raise ProofError("signature does not verify") from None
 
 
-_RDFC_SUITE = Suite(
+_RDFC_SUITE = cryptosuite.Suite(
     _transformation_rdfc_expanded, proof_configuration_ecdsa_rdfc, hashing_ecdsa, proof_verification_ecdsa
 )
-_JCS_SUITE = Suite(_transformation_jcs_plain, proof_configuration_ecdsa_jcs, hashing_ecdsa, proof_verification_ecdsa)
+_JCS_SUITE = cryptosuite.Suite(
+    _transformation_jcs_plain, proof_configuration_ecdsa_jcs, hashing_ecdsa, proof_verification_ecdsa
+)

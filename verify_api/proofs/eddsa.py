@@ -58,17 +58,6 @@ def create_proof_rdfc(unsecured_document: JsonObject, options: JsonObject, signe
     return _with_proof_value(proof, transformation_rdfc(unsecured_document, options), proof_config, signer)
 
 
-def verify_proof_rdfc(
-    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> SignedData:
-    """Verify Proof (eddsa-rdfc-2022), §3.2.2, https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-rdfc-2022.
-
-    `unsecured_document` is the secured document without its proof (step 1). Returns the verified
-    document and its expansion; raises `ProofError` when the proof does not verify.
-    """
-    return verify_proof_with_suite(unsecured_document, proof, resolve_public_key, _RDFC_SUITE)
-
-
 def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject) -> bytes:
     """Transformation (eddsa-rdfc-2022), §3.2.3, https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-rdfc-2022.
 
@@ -110,17 +99,6 @@ def create_proof_jcs(unsecured_document: JsonObject, options: JsonObject, signer
     return _with_proof_value(proof, transformation_jcs(unsecured_document, options), proof_config, signer)
 
 
-def verify_proof_jcs(
-    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
-) -> SignedData:
-    """Verify Proof (eddsa-jcs-2022), §3.3.2, https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022.
-
-    `unsecured_document` is the secured document without its proof (step 1). Returns the verified
-    document (with the proof's @context, as signed); raises `ProofError` when the proof does not verify.
-    """
-    return verify_proof_with_suite(unsecured_document, proof, resolve_public_key, _JCS_SUITE)
-
-
 def transformation_jcs(unsecured_document: JsonObject, options: JsonObject) -> bytes:
     """Transformation (eddsa-jcs-2022), §3.3.3, https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-jcs-2022.
 
@@ -144,6 +122,19 @@ def proof_configuration_jcs(options: JsonObject, unsecured_document: JsonObject)
 
 
 # --- shared by both suites ----------------------------------------------------------------------
+
+
+def verify_proof_eddsa(
+    unsecured_document: JsonObject, proof: JsonObject, resolve_public_key: PublicKeyResolver
+) -> SignedData:
+    """Verify Proof, §3.2.2 https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-rdfc-2022 and §3.3.2
+    https://www.w3.org/TR/vc-di-eddsa/#verify-proof-eddsa-jcs-2022, for the suite the proof names.
+
+    `unsecured_document` is the secured document without its proof (step 1). Returns the verified document (with
+    the proof's @context, as signed) and, for rdfc, its expansion; raises `ProofError` when it does not verify.
+    """
+    suite = _JCS_SUITE if proof.get("cryptosuite") == EDDSA_JCS_2022 else _RDFC_SUITE
+    return verify_proof_with_suite(unsecured_document, proof, resolve_public_key, suite)
 
 
 def hashing(transformed_document: bytes, canonical_proof_config: bytes) -> bytes:
