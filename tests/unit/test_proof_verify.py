@@ -68,6 +68,7 @@ def test_verify_proof_accepts_signed_vector(suite: str) -> None:
         verification_method=VECTOR_METHOD,
         proof_purpose="assertionMethod",
         created="2023-02-24T23:36:38Z",
+        proof_id=None,
     )
 
 

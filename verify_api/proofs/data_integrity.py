@@ -70,14 +70,15 @@ _VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedD
 
 
 class VerifiedProof(msgspec.Struct, frozen=True, kw_only=True):
-    """One proof that verified. For Ed25519Signature2020, `cryptosuite` is the proof type."""
+    """One proof that verified. For Ed25519Signature2020, `cryptosuite` is the proof type; `created` and
+    `proof_id` are None when the proof has none."""
 
     proof_type: str
     cryptosuite: str
     verification_method: str
     proof_purpose: str
-    created: str | None = None
-    proof_id: str | None = None
+    created: str | None
+    proof_id: str | None
 
 
 # PLR0913: the proof options of VC Data Integrity §4.1 Add Proof, keyword-only
