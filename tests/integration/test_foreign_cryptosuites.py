@@ -79,3 +79,13 @@ async def test_tampered_foreign_sample_fails_its_proof_check(client: Client, nam
     outcome = (await client.post("/credentials/verify", json={"verifiableCredential": tampered(name)})).json()
     assert outcome["verified"] is False
     assert any("signature does not verify" in problem["detail"] for problem in outcome["problemDetails"])
+
+
+async def test_selectively_disclosed_credential_proof_verifies_and_its_tampering_fails(client: Client) -> None:
+    # The vector's credential expired in 2025, so only its proof check is asked about here.
+    name = "ecdsa/ecdsa-sd-2023/prc/derivedRevealDocument.json"
+    report = (await client.post("/v1/verify", json=sample(name))).json()
+    assert checks_of(report)["proof"][0] == "passed"
+    assert checks_of(report)["proof"][1].startswith("ecdsa-sd-2023 signature verified with did:key:zDnae")
+    report = (await client.post("/v1/verify", json=tampered(name))).json()
+    assert checks_of(report)["proof"] == ("failed", "the proof does not verify: signature does not verify")

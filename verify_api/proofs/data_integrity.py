@@ -31,6 +31,7 @@ from verify_api.proofs.cryptosuite import (
     require_string,
 )
 from verify_api.proofs.ecdsa import ECDSA_JCS_2019, ECDSA_RDFC_2019, verify_proof_ecdsa
+from verify_api.proofs.ecdsa_sd import ECDSA_SD_2023, verify_derived_proof
 from verify_api.proofs.eddsa import (
     EDDSA_2022,
     EDDSA_JCS_2022,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
     from verify_api.proofs.keys import Signer
 
-SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ECDSA_RDFC_2019, ECDSA_JCS_2019, EDDSA_2022)
+SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ECDSA_RDFC_2019, ECDSA_JCS_2019, ECDSA_SD_2023, EDDSA_2022)
 SIGNING_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)  # the rest are verified, never issued
 SUPPORTED_PROOF_TYPES = (DATA_INTEGRITY_PROOF, ed25519_signature_2020.ED25519_SIGNATURE_2020)
 
@@ -65,6 +66,7 @@ def _verify_ed25519_signature_2020(
 _VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedData]] = {
     **dict.fromkeys((EDDSA_RDFC_2022, EDDSA_JCS_2022, EDDSA_2022), verify_proof_eddsa),
     **dict.fromkeys((ECDSA_RDFC_2019, ECDSA_JCS_2019), verify_proof_ecdsa),
+    ECDSA_SD_2023: verify_derived_proof,
     ed25519_signature_2020.ED25519_SIGNATURE_2020: _verify_ed25519_signature_2020,
 }
 
