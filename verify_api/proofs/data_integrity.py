@@ -3,9 +3,11 @@
 Spec: W3C "Verifiable Credential Data Integrity 1.0" §4 Algorithms
 (https://www.w3.org/TR/vc-data-integrity/#algorithms): Add Proof (§4.1), Add Proof Set/Chain (§4.2),
 Verify Proof (§4.4) and Verify Proof Sets and Chains (§4.5). The cryptosuites themselves are in
-`eddsa.py` (eddsa-rdfc-2022, eddsa-jcs-2022) and `ed25519_signature_2020.py` (legacy, dispatched by
-proof type). Resolving a verification method to a key is the caller's callback; `resolve_did_key`
-(in `keys.py`) resolves did:key offline and can serve as a fallback.
+`eddsa.py` (eddsa-rdfc-2022, eddsa-jcs-2022, and the legacy name eddsa-2022), `ecdsa.py` (ecdsa-rdfc-2019,
+ecdsa-jcs-2019; verify only), `ecdsa_sd.py` (ecdsa-sd-2023 derived proofs; verify only) and
+`ed25519_signature_2020.py` (legacy, dispatched by proof type); the steps they share are in `cryptosuite.py`.
+Resolving a verification method to a key is the caller's callback; `resolve_did_key` (in `keys.py`) resolves
+did:key offline (Ed25519, P-256, P-384) and can serve as a fallback.
 """
 
 from __future__ import annotations
@@ -166,7 +168,8 @@ def verify_proofs(
 
     Verify Proof, VC Data Integrity 1.0 §4.4, https://www.w3.org/TR/vc-data-integrity/#verify-proof, and
     Verify Proof Sets and Chains §4.5, https://www.w3.org/TR/vc-data-integrity/#verify-proof-sets-and-chains.
-    `resolve_public_key` maps a verificationMethod to a raw 32-byte Ed25519 key or raises `ProofError`.
+    `resolve_public_key` maps a verificationMethod to raw key bytes (32-byte Ed25519, or a 33/49-byte compressed
+    P-256/P-384 point for the ecdsa suites) or raises `ProofError`.
     With `expected_proof_purpose` None, any proofPurpose is accepted (one must still be present).
     Time checks (`expires`, `created` in the future) are left to the caller, who owns the clock.
     """
