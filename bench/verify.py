@@ -22,9 +22,9 @@ from bench.registry import BenchContext, Part, PartResult, Table, register
 from bench.timing import CallTiming, ms, time_call
 from verify_api.db.records import SigningKeyRecord
 from verify_api.proofs import ed25519_signature_2020
+from verify_api.proofs.cryptosuite import decode_proof_value
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.eddsa import (
-    decode_proof_value,
     hashing,
     proof_configuration_jcs,
     proof_configuration_rdfc,

@@ -63,7 +63,7 @@ def test_contexts_loader_returns_a_fresh_copy() -> None:
         "https://example.com/contexts/evil.jsonld",
         "http://www.w3.org/ns/credentials/v2",
         "https://www.w3.org/ns/credentials/v2/",
-        "https://purl.imsglobal.org/spec/ob/v3p0/context.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-9.9.9.json",
     ],
 )
 def test_contexts_loader_refuses_unlisted_url(url: str) -> None:

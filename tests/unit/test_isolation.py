@@ -4,9 +4,11 @@ replaced), a bounded queue (503 beyond it), and the same outcome as checking in-
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -51,6 +53,20 @@ async def test_isolated_check_gives_the_in_process_outcome(cryptosuite: str) -> 
     assert isolated.check.result == "passed"
     assert isolated.keys
     assert isolated.key == isolated.keys[0]
+
+
+@pytest.mark.parametrize(
+    "vector", ["ecdsa-rdfc-2019-p256/signedECDSAP256.json", "ecdsa-jcs-2019-p384/signedJCSECDSAP384.json"]
+)
+async def test_ecdsa_proofs_run_in_the_worker_with_its_deadline(vector: str) -> None:
+    document = json.loads((Path(__file__).parent.parent / "vectors/ecdsa" / vector).read_text(encoding="utf-8"))
+    presented = decode_credential_object(document)
+    keyring = KeyRing("did:web:pai.example", [])
+    isolated = await check_securing(presented, keyring, now=NOW)
+    assert isolated == check_securing_sync(presented, keyring, now=NOW)
+    assert isolated.check.result == "passed"
+    stopped = await check_securing(presented, keyring, now=NOW, deadline=0.0)
+    assert (stopped.check.result, "too costly to check" in stopped.check.detail) == ("failed", True)
 
 
 async def test_overrunning_check_is_stopped_and_the_worker_replaced() -> None:

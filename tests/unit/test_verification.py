@@ -122,8 +122,8 @@ def test_verification_wrong_cryptosuite_fails() -> None:
     document = vector("eddsa-rdfc-2022")
     document["proof"]["cryptosuite"] = "eddsa-jcs-2022"
     assert result(verify(document), "proof")[0] == "failed"
-    document["proof"]["cryptosuite"] = "eddsa-2022"
-    assert "unsupported cryptosuite 'eddsa-2022'" in result(verify(document), "proof")[1]
+    document["proof"]["cryptosuite"] = "bbs-2023"
+    assert "unsupported cryptosuite 'bbs-2023'" in result(verify(document), "proof")[1]
 
 
 def test_verification_bad_multibase_fails() -> None:

@@ -3,9 +3,11 @@
 Spec: W3C "Verifiable Credential Data Integrity 1.0" §4 Algorithms
 (https://www.w3.org/TR/vc-data-integrity/#algorithms): Add Proof (§4.1), Add Proof Set/Chain (§4.2),
 Verify Proof (§4.4) and Verify Proof Sets and Chains (§4.5). The cryptosuites themselves are in
-`eddsa.py` (eddsa-rdfc-2022, eddsa-jcs-2022) and `ed25519_signature_2020.py` (legacy, dispatched by
-proof type). Resolving a verification method to a key is the caller's callback; `resolve_did_key`
-(in `keys.py`) resolves did:key offline and can serve as a fallback.
+`eddsa.py` (eddsa-rdfc-2022, eddsa-jcs-2022, and the legacy name eddsa-2022), `ecdsa.py` (ecdsa-rdfc-2019,
+ecdsa-jcs-2019; verify only), `ecdsa_sd.py` (ecdsa-sd-2023 derived proofs; verify only) and
+`ed25519_signature_2020.py` (legacy, dispatched by proof type); the steps they share are in `cryptosuite.py`.
+Resolving a verification method to a key is the caller's callback; `resolve_did_key` (in `keys.py`) resolves
+did:key offline (Ed25519, P-256, P-384) and can serve as a fallback.
 """
 
 from __future__ import annotations
@@ -22,19 +24,23 @@ from verify_api.errors import (
     ProofPurposeMismatchError,
 )
 from verify_api.proofs import ed25519_signature_2020
-from verify_api.proofs.eddsa import (
+from verify_api.proofs.cryptosuite import (
     DATA_INTEGRITY_PROOF,
-    EDDSA_JCS_2022,
-    EDDSA_RDFC_2022,
     JsonObject,
     PublicKeyResolver,
     SignedData,
-    create_proof_jcs,
-    create_proof_rdfc,
     format_created,
     require_string,
-    verify_proof_jcs,
-    verify_proof_rdfc,
+)
+from verify_api.proofs.ecdsa import ECDSA_JCS_2019, ECDSA_RDFC_2019, verify_proof_ecdsa
+from verify_api.proofs.ecdsa_sd import ECDSA_SD_2023, verify_derived_proof
+from verify_api.proofs.eddsa import (
+    EDDSA_2022,
+    EDDSA_JCS_2022,
+    EDDSA_RDFC_2022,
+    create_proof_jcs,
+    create_proof_rdfc,
+    verify_proof_eddsa,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +49,8 @@ if TYPE_CHECKING:
 
     from verify_api.proofs.keys import Signer
 
-SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)
+SUPPORTED_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022, ECDSA_RDFC_2019, ECDSA_JCS_2019, ECDSA_SD_2023, EDDSA_2022)
+SIGNING_CRYPTOSUITES = (EDDSA_RDFC_2022, EDDSA_JCS_2022)  # the rest are verified, never issued
 SUPPORTED_PROOF_TYPES = (DATA_INTEGRITY_PROOF, ed25519_signature_2020.ED25519_SIGNATURE_2020)
 
 _CREATE: dict[str, Callable[[JsonObject, JsonObject, Signer], JsonObject]] = {
@@ -59,21 +66,23 @@ def _verify_ed25519_signature_2020(
 
 
 _VERIFY: dict[str, Callable[[JsonObject, JsonObject, PublicKeyResolver], SignedData]] = {
-    EDDSA_RDFC_2022: verify_proof_rdfc,
-    EDDSA_JCS_2022: verify_proof_jcs,
+    **dict.fromkeys((EDDSA_RDFC_2022, EDDSA_JCS_2022, EDDSA_2022), verify_proof_eddsa),
+    **dict.fromkeys((ECDSA_RDFC_2019, ECDSA_JCS_2019), verify_proof_ecdsa),
+    ECDSA_SD_2023: verify_derived_proof,
     ed25519_signature_2020.ED25519_SIGNATURE_2020: _verify_ed25519_signature_2020,
 }
 
 
 class VerifiedProof(msgspec.Struct, frozen=True, kw_only=True):
-    """One proof that verified. For Ed25519Signature2020, `cryptosuite` is the proof type."""
+    """One proof that verified. For Ed25519Signature2020, `cryptosuite` is the proof type; `created` and
+    `proof_id` are None when the proof has none."""
 
     proof_type: str
     cryptosuite: str
     verification_method: str
     proof_purpose: str
-    created: str | None = None
-    proof_id: str | None = None
+    created: str | None
+    proof_id: str | None
 
 
 # PLR0913: the proof options of VC Data Integrity §4.1 Add Proof, keyword-only
@@ -101,7 +110,9 @@ def add_proof(  # noqa: PLR0913
     """
     create = _CREATE.get(cryptosuite)
     if create is None:
-        raise ProofError(f"unsupported cryptosuite {cryptosuite!r}; supported: {', '.join(SUPPORTED_CRYPTOSUITES)}")
+        raise ProofError(
+            f"unsupported cryptosuite {cryptosuite!r} for signing; supported: {', '.join(SIGNING_CRYPTOSUITES)}"
+        )
     options: JsonObject = {"type": DATA_INTEGRITY_PROOF}
     if proof_id is not None:
         options["id"] = proof_id
@@ -157,7 +168,8 @@ def verify_proofs(
 
     Verify Proof, VC Data Integrity 1.0 §4.4, https://www.w3.org/TR/vc-data-integrity/#verify-proof, and
     Verify Proof Sets and Chains §4.5, https://www.w3.org/TR/vc-data-integrity/#verify-proof-sets-and-chains.
-    `resolve_public_key` maps a verificationMethod to a raw 32-byte Ed25519 key or raises `ProofError`.
+    `resolve_public_key` maps a verificationMethod to raw key bytes (32-byte Ed25519, or a 33/49-byte compressed
+    P-256/P-384 point for the ecdsa suites) or raises `ProofError`.
     With `expected_proof_purpose` None, any proofPurpose is accepted (one must still be present).
     Time checks (`expires`, `created` in the future) are left to the caller, who owns the clock.
     """

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 
 from verify_api.errors import ProofError
 from verify_api.proofs.canonical import canonicalize_rdfc
-from verify_api.proofs.eddsa import (
+from verify_api.proofs.cryptosuite import (
     JsonObject,
     PublicKeyResolver,
     check_created,
     decode_proof_value,
     format_created,
-    hashing,
-    proof_verification,
+    require_string,
 )
+from verify_api.proofs.eddsa import hashing, proof_verification
 from verify_api.proofs.multibase import encode_multibase_base58btc
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def verify_proof(
     """Verify an Ed25519Signature2020 proof over `unsecured_document` (the document without its proof)."""
     proof_bytes = decode_proof_value(proof)
     hash_data = create_verify_data(unsecured_document, proof)
-    proof_verification(hash_data, proof_bytes, proof, resolve_public_key)
+    public_key = resolve_public_key(require_string(proof, "verificationMethod"))
+    proof_verification(public_key, proof_bytes, hash_data)
     return unsecured_document
 
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 ED25519_PUB_HEADER = b"\xed\x01"  # multicodec 0xed (ed25519-pub) as an unsigned varint
 ED25519_PRIV_HEADER = b"\x80\x26"  # multicodec 0x1300 (ed25519-priv) as an unsigned varint
 DID_KEY_PREFIX = "did:key:"
+P256_PUB_HEADER = b"\x80\x24"  # multicodec 0x1200 (p256-pub, compressed point) as an unsigned varint
+P384_PUB_HEADER = b"\x81\x24"  # multicodec 0x1201 (p384-pub, compressed point) as an unsigned varint
+# Public keys other issuers sign with, by multicodec header: the raw key lengths tell them apart.
+_PUBLIC_KEY_LENGTHS = {ED25519_PUB_HEADER: 32, P256_PUB_HEADER: 33, P384_PUB_HEADER: 49}
 
 _KEY_LENGTH = 32
 _SIGNATURE_LENGTH = 64
@@ -133,6 +137,20 @@ def decode_multikey(value: str) -> bytes:
     return _decode_multicodec(value, ED25519_PUB_HEADER, "Ed25519 public key")
 
 
+def decode_public_multikey(value: str) -> bytes:
+    """Decode a Multikey ``publicKeyMultibase`` of an Ed25519 (``z6Mk``), P-256 (``zDna``) or P-384 (``z82L``) key
+    to its raw bytes: 32 bytes, or a 33/49-byte SEC 1 compressed point (Controller Documents 1.0 §2.2.2)."""
+    data = decode_multibase_base58btc(value)
+    length = _PUBLIC_KEY_LENGTHS.get(data[:2])
+    if length is None:
+        raise ProofError(
+            f"Multikey is not an Ed25519, P-256 or P-384 public key: unknown multicodec header 0x{data[:2].hex()}"
+        )
+    if len(data) - 2 != length:
+        raise ProofError(f"Multikey with header 0x{data[:2].hex()} must hold {length} key bytes, got {len(data) - 2}")
+    return data[2:]
+
+
 def decode_secret_multikey(value: str) -> bytes:
     """Decode a Multikey ``secretKeyMultibase`` (header 0x80 0x26, ed25519-priv) to the 32-byte seed."""
     return _decode_multicodec(value, ED25519_PRIV_HEADER, "Ed25519 secret key")
@@ -165,7 +183,8 @@ def did_key_verification_method(raw: bytes) -> str:
 
 
 def resolve_did_key(did_url: str) -> bytes:
-    """Return the raw public key of a did:key DID or DID URL (``did:key:z6Mk...`` or ``...#z6Mk...``).
+    """Return the raw public key of a did:key DID or DID URL (``did:key:z6Mk...`` or ``...#z6Mk...``);
+    P-256 and P-384 keys (``did:key:zDna...``, ``did:key:z82L...``) come back as compressed points.
 
     Usable as the `resolve_public_key` callback of `verify_proof`; it resolves nothing over a network.
     A fragment, if present, must equal the method-specific identifier (did:key spec §3.1.2).
@@ -175,7 +194,7 @@ def resolve_did_key(did_url: str) -> bytes:
     identifier, _, fragment = did_url.removeprefix(DID_KEY_PREFIX).partition("#")
     if fragment and fragment != identifier:
         raise ProofError(f"did:key verification method {did_url!r}: the fragment does not match the key")
-    return decode_multikey(identifier)
+    return decode_public_multikey(identifier)
 
 
 def public_jwk(raw: bytes, kid: str) -> dict[str, str]:

@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from verify_api.errors import ProofError, UnresolvableKeyError
 from verify_api.proofs.jose import jwk_for_did_key
-from verify_api.proofs.keys import DID_KEY_PREFIX, decode_multikey, public_jwk, raw_from_jwk, resolve_did_key
+from verify_api.proofs.keys import (
+    DID_KEY_PREFIX,
+    decode_multikey,
+    decode_public_multikey,
+    public_jwk,
+    raw_from_jwk,
+    resolve_did_key,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -86,8 +93,8 @@ class KeyRing:
         if method.startswith(DID_KEY_PREFIX):
             return self._did_key(method, None)
         base, _, fragment = method.partition("#")
-        if fragment.startswith("z6Mk") and ":" in base:
-            decode_multikey(fragment)  # a malformed Multikey is a failed proof, not an unknown key
+        if fragment.startswith(("z6Mk", "zDna", "z82L")) and ":" in base:  # Ed25519, P-256, P-384 Multikeys
+            decode_public_multikey(fragment)  # a malformed Multikey is a failed proof, not an unknown key
             return ResolvedKey(method, "url-fragment", base, self._by_multibase.get(fragment))
         raise UnresolvableKeyError(
             f"the verification method {method!r} cannot be resolved offline: PAI Verify understands did:key, the "
@@ -117,4 +124,4 @@ def _raw_of(method: str, found: ResolvedKey) -> bytes:
         return decode_multikey(found.record.public_key_multibase)
     if found.origin == "did:key":
         return resolve_did_key(method)
-    return decode_multikey(method.partition("#")[2])
+    return decode_public_multikey(method.partition("#")[2])

@@ -32,7 +32,7 @@ from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchec
 from verify_api.verification.signed_claims import check_compacted_form, check_signed_claims
 
 if TYPE_CHECKING:
-    from verify_api.proofs.eddsa import SignedData
+    from verify_api.proofs.cryptosuite import SignedData
     from verify_api.schemas import Check
     from verify_api.verification.keyring import KeyRing, ResolvedKey
     from verify_api.verification.presented import Presented
