@@ -119,7 +119,7 @@ def check_related_resources(value: object) -> None:
     resources = _objects(value, "relatedResource", _RELATED)
     if len(resources) > _MAX_RESOURCES:
         raise InvalidCredentialError(
-            f"relatedResource lists more than {_MAX_RESOURCES} resources", path="relatedResource"
+            f"relatedResource lists more than {_MAX_RESOURCES} resources ({_RELATED})", path="relatedResource"
         )
     seen: set[str] = set()
     for resource in resources:
@@ -184,7 +184,7 @@ def _expected_digests(resource: dict[str, Any]) -> list[tuple[str, bytes]]:
         found += [parse_digest_multibase(value) for value in _strings(resource["digestMultibase"], "digestMultibase")]
     if not found or len(found) > _MAX_DIGESTS:
         raise InvalidCredentialError(
-            f"relatedResource states no digest, or more than {_MAX_DIGESTS}", path="relatedResource"
+            f"relatedResource states no digest, or more than {_MAX_DIGESTS} ({_RELATED})", path="relatedResource"
         )
     strongest = max(_SRI_ALGORITHMS.index(alg) for alg, _ in found)
     return [(alg, digest) for alg, digest in found if _SRI_ALGORITHMS.index(alg) == strongest]
@@ -194,7 +194,7 @@ def _strings(value: object, name: str) -> list[str]:
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(i, str) and i.strip() for i in items):
         raise InvalidCredentialError(
-            f"relatedResource.{name} must be a string or a list of strings", path=f"relatedResource.{name}"
+            f"relatedResource.{name} must be a string or a list of strings ({_RELATED})", path=f"relatedResource.{name}"
         )
     return [str(i) for i in items]
 
@@ -205,7 +205,8 @@ def parse_sri(token: str) -> tuple[str, bytes]:
     value = value.split("?", 1)[0]
     if not dash or algorithm not in _SRI_ALGORITHMS:
         raise InvalidCredentialError(
-            f"digestSRI {token[:80]!r} is not an SRI hash expression (sha256-, sha384- or sha512- and base64)",
+            f"digestSRI {token[:80]!r} is not an SRI hash expression (sha256-, sha384- or sha512- and base64; "
+            f"{_RELATED})",
             path="relatedResource.digestSRI",
         )
     try:
@@ -214,7 +215,8 @@ def parse_sri(token: str) -> tuple[str, bytes]:
         digest = b""
     if len(digest) != hashlib.new(algorithm).digest_size:
         raise InvalidCredentialError(
-            f"digestSRI {token[:80]!r} is not a base64 {algorithm} digest", path="relatedResource.digestSRI"
+            f"digestSRI {token[:80]!r} is not a base64 {algorithm} digest ({_RELATED})",
+            path="relatedResource.digestSRI",
         )
     return algorithm, digest
 
@@ -230,7 +232,8 @@ def parse_digest_multibase(value: str) -> tuple[str, bytes]:
     if len(raw) in _BARE_DIGEST:
         return _BARE_DIGEST[len(raw)], raw
     raise InvalidCredentialError(
-        f"digestMultibase {value[:80]!r} is not a multibase SHA-2 multihash", path="relatedResource.digestMultibase"
+        f"digestMultibase {value[:80]!r} is not a multibase SHA-2 multihash ({_RELATED})",
+        path="relatedResource.digestMultibase",
     )
 
 
@@ -244,6 +247,6 @@ def _multibase_bytes(value: str) -> bytes:
     except ProofError:
         pass
     raise InvalidCredentialError(
-        f"digestMultibase {value[:80]!r} is not multibase base64url (u...) or base58btc (z...)",
+        f"digestMultibase {value[:80]!r} is not multibase base64url (u...) or base58btc (z...) ({_RELATED})",
         path="relatedResource.digestMultibase",
     )
