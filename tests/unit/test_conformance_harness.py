@@ -107,3 +107,12 @@ def test_the_table_names_the_commit_and_the_server_errors(tmp_path: Path) -> Non
     assert "| Data Integrity EdDSA | 3 | 0 | 0 |" in text
     assert "| Bitstring Status List | - | - | - |" in text
     assert "- POST /credentials/issue: 2" in text
+
+
+def test_the_hand_kept_list_of_what_we_do_not_claim_follows_the_table() -> None:
+    ran = conformance.SuiteResult(conformance.KNOWN_SUITES[0], passed=1, failed=1, failures=[("A: b", "c")])
+    when = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
+    text = conformance.markdown([ran], {}, when, "abc", not_claimed="## Not claimed\n\n- A: b, because\n")
+    assert text.index("## VC Data Model 2.0: failures") < text.index("## Not claimed") < text.index("- A: b, because")
+    assert "Not claimed" not in conformance.markdown([ran], {}, when, "abc")
+    assert conformance.NOT_CLAIMED.is_file(), "bench/CONFORMANCE-NOT-CLAIMED.md is kept with the table"

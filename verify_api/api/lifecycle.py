@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from verify_api.api.admin import issued_view
 from verify_api.api.auth import principal_of
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.media_types import negotiate_credential_media_type
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
@@ -168,9 +169,11 @@ async def get_status_list(
         "Cache-Control": "public, max-age=86400, immutable" if published.historical else "public, no-cache",
         "Last-Modified": http_date(published.last_modified),
     }
+    headers["Vary"] = "Accept"
     if request.headers.get("if-none-match") == published.etag:
         return Response(b"", status_code=304, headers=headers)
-    return Response(published.body, media_type="application/vc", headers=headers)
+    media_type = negotiate_credential_media_type(request.headers.get("accept"))
+    return Response(published.body, media_type=media_type, headers=headers)
 
 
 LIFECYCLE_HANDLERS = [

@@ -31,7 +31,17 @@ from verify_api.services.status_slots import draw_status_slots, record_status_sl
 from verify_api.services.verification import load_keyring, verify_credential_value
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
 from verify_api.verification.presentation import check_presentation_sync
-from verify_api.verification.report import FORMAT, ISSUER, PROOF, REGISTER, STATUS, TIER, VALID_FROM, VALID_UNTIL
+from verify_api.verification.report import (
+    FORMAT,
+    ISSUER,
+    PROOF,
+    REGISTER,
+    RELATED_RESOURCES,
+    STATUS,
+    TIER,
+    VALID_FROM,
+    VALID_UNTIL,
+)
 from verify_api.verification.signed_claims import check_signed_claims
 
 if TYPE_CHECKING:
@@ -57,13 +67,15 @@ PROBLEM_TYPES = {
     STATUS: (problem_types.CREDENTIAL_STATUS, "Credential status"),
     REGISTER: (problem_types.NOT_IN_PAI_REGISTER, "Not in the PAI register"),
     TIER: (problem_types.TIER_PREREQUISITE, "Tier prerequisite"),
+    RELATED_RESOURCES: (problem_types.MALFORMED_VALUE_ERROR, "MALFORMED_VALUE_ERROR"),
 }
 # Every failed check makes `verified` false, and so does a proof that could not be checked. Two things PAI Verify
 # cannot check offline are warnings, as the VC API verifier suites expect ("MUST verify a valid VC" signs with a
 # did:key under an https issuer): a foreign status list (never fetched) and the issuer's control of a key named
 # outside its own DID (never fetched). An issuer that imitates the PAI, or a PAI credential the register does not
 # hold exactly, is a failed check, never a warning.
-_WARNING_WHEN_UNCHECKED = (STATUS, ISSUER)
+# A related resource PAI Verify holds no copy of (VC 2.0 §5.3; never fetched) is a warning too.
+_WARNING_WHEN_UNCHECKED = (STATUS, ISSUER, RELATED_RESOURCES)
 
 
 class ProblemDetail(msgspec.Struct, omit_defaults=True):

@@ -18,6 +18,7 @@ from verify_api.verification.report import (
     ISSUER,
     PROOF,
     REGISTER,
+    RELATED_RESOURCES,
     STATUS,
     VALID_FROM,
     VALID_UNTIL,
@@ -108,6 +109,7 @@ def build_report(  # noqa: PLR0913
         securing.check,
         issuer_check,
         *check_validity(shape, securing, now),
+        *check_related_resources(shape),
     ]
     if register is not None:
         checks.extend(register.checks)
@@ -281,3 +283,20 @@ def check_foreign_status(shape: CredentialShape) -> Check:
         f"its status is published by the issuer at {', '.join(lists)}; PAI Verify never fetches "
         "other issuers' status lists",
     )
+
+
+def check_related_resources(shape: CredentialShape) -> list[Check]:
+    """VC Data Model 2.0 §5.3 Integrity of Related Resources. A digest that does not match the bundled copy already
+    failed the format check (verification/data_model.py); here, whether every digest could be checked at all."""
+    if not shape.related_resources:
+        return []
+    if shape.unchecked_related_resources:
+        names = ", ".join(shape.unchecked_related_resources[:5])
+        return [
+            unchecked(
+                RELATED_RESOURCES,
+                f"PAI Verify holds no copy of {names} and never fetches one, so its digest could not be checked",
+            )
+        ]
+    count = len(shape.related_resources)
+    return [passed(RELATED_RESOURCES, f"the digests of {count} related resource(s) match the bundled copies")]

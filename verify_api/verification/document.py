@@ -16,6 +16,7 @@ import msgspec
 
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.document_loader import bundled_context_files
+from verify_api.verification.data_model import check_data_model, related_resource_ids, unchecked_related_resources
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
@@ -36,6 +37,9 @@ class CredentialShape(msgspec.Struct, frozen=True, kw_only=True):
     valid_until: datetime | None
     status_entries: tuple[dict[str, Any], ...]
     is_open_badge: bool
+    # relatedResource ids (VC 2.0 §5.3), and those of them PAI Verify holds no copy of (digest not checked)
+    related_resources: tuple[str, ...] = ()
+    unchecked_related_resources: tuple[str, ...] = ()
 
     def describe(self) -> str:
         kind = "Open Badges 3.0 credential" if self.is_open_badge else "verifiable credential"
@@ -68,6 +72,7 @@ def read_credential_shape(document: object, *, require_known_contexts: bool = Tr
         valid_until = _date(document, "expirationDate", required=False)
     if valid_from is not None and valid_until is not None and valid_until < valid_from:
         raise InvalidCredentialError("the credential expires before it becomes valid", path="validUntil")
+    check_data_model(document)  # the VC 2.0 MUSTs on status ids, schemas, related resources, refresh, terms, evidence
     is_open_badge = bool(OB_TYPES & set(types))
     contexts = document["@context"] if isinstance(document["@context"], list) else [document["@context"]]
     if is_open_badge and not any(isinstance(c, str) and any(m in c for m in OB_CONTEXT_MARKERS) for c in contexts):
@@ -82,6 +87,8 @@ def read_credential_shape(document: object, *, require_known_contexts: bool = Tr
         valid_until=valid_until,
         status_entries=_status_entries(document.get("credentialStatus")),
         is_open_badge=is_open_badge,
+        related_resources=related_resource_ids(document),
+        unchecked_related_resources=unchecked_related_resources(document),
     )
 
 

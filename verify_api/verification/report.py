@@ -26,6 +26,7 @@ VALID_UNTIL = "valid until"
 STATUS = "status"
 REGISTER = "register"
 TIER = "tier"
+RELATED_RESOURCES = "related resources"  # VC Data Model 2.0 §5.3, only when the credential lists any
 
 Classification = Literal["pai", "other", "unknown"]
 Verdict = Literal["valid", "not_valid", "not_pai", "not_verifiable"]
