@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import argparse
 
     from verify_api.db.pool import Connection
+    from verify_api.settings import Settings
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
@@ -60,6 +61,8 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from verify_api.services.key_rotation import rotate_signing_key
 
     settings = command_settings()
+    if args.p256:
+        return _rotate_p256(settings)
 
     async def run(conn: Connection) -> str:
         rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=datetime.now(UTC))
@@ -67,6 +70,22 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
             f"rotated the signing key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
             f"  active:  {rotation.new_kid}\n  the retired private key was deleted; its public key stays published\n"
             "a running server switches to the new key before it next signs; earlier credentials keep verifying"
+        )
+
+    print(run_with_connection(settings, run, migrate=True))
+    return 0
+
+
+def _rotate_p256(settings: Settings) -> int:
+    from verify_api.services.p256_keys import rotate_p256_key
+
+    settings = command_settings(signing_key_path=str(active_key_path(settings)))
+
+    async def run(conn: Connection) -> str:
+        rotation = await rotate_p256_key(conn, settings, now=datetime.now(UTC))
+        return (
+            f"rotated the P-256 (ES256) key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
+            f"  active:  {rotation.new_kid}\n  the retired private key was deleted; its public key stays published"
         )
 
     print(run_with_connection(settings, run, migrate=True))
@@ -157,9 +176,11 @@ def add_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     gen.add_argument("--force", action="store_true")
     gen.set_defaults(func=cmd_keys_generate)
     keys.add_parser("list", help="list published signing keys").set_defaults(func=cmd_keys_list)
-    keys.add_parser(
+    rotate = keys.add_parser(
         "rotate", help="make a new active key in place of the current one (the old private key is deleted)"
-    ).set_defaults(func=cmd_keys_rotate)
+    )
+    rotate.add_argument("--p256", action="store_true", help="rotate the P-256 key that signs ES256 JWTs instead")
+    rotate.set_defaults(func=cmd_keys_rotate)
     compromise = keys.add_parser("compromise", help="declare a key compromised; lists what it signed")
     compromise.add_argument("kid", help="the key id, as `keys list` shows it")
     compromise.add_argument("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-27T09:00:00Z")

@@ -14,8 +14,9 @@ also caps JOSE headers at 512 bytes, which rejects the OB 3.0 samples whose head
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -202,6 +203,21 @@ def with_low_s_es256(token: str) -> str:
     if s > P256_ORDER // 2:
         raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
     return f"{header}.{payload}.{encode_base64url(raw)}"
+
+
+class JwsSigner(Protocol):
+    """What signs a JWS: raw signature bytes in the JWA form of its alg (EdDSA: 64 bytes; ES256: low-S R || S)."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+def sign_compact_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signer: JwsSigner) -> str:
+    """RFC 7515 §5.1 "Message Signature or MAC Computation" in the compact serialisation (§7.1): base64url of the
+    UTF-8 JSON header and payload, the signature over `header.payload`. `header["alg"]` must be one of
+    `ALGORITHMS` and name the algorithm `signer` signs with (the Ed25519 Signer: EdDSA; P256Signer: ES256)."""
+    check_header(header)
+    encoded = f"{encode_base64url(msgspec.json.encode(header))}.{encode_base64url(msgspec.json.encode(payload))}"
+    return f"{encoded}.{encode_base64url(signer.sign(encoded.encode('ascii')))}"
 
 
 def _p256_key(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:

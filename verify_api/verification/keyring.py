@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from verify_api.errors import ProofError, UnresolvableKeyError
 from verify_api.proofs.jose import jwk_for_did_key
 from verify_api.proofs.keys import DID_KEY_PREFIX, decode_multikey, public_jwk, raw_from_jwk, resolve_did_key
+from verify_api.proofs.p256 import jwk_for_multikey
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -59,7 +60,7 @@ class KeyRing:
             if kid in self._by_kid or kid.startswith(f"{self.pai_did}#"):
                 found = self._resolve_multikey(kid)
                 assert found.record is not None
-                return public_jwk(decode_multikey(found.record.public_key_multibase), kid), found
+                return jwk_for_multikey(found.record.public_key_multibase, kid), found  # Ed25519 or P-256
             if kid.startswith(DID_KEY_PREFIX):
                 jwk = jwk_for_did_key(kid)
                 return jwk, self._did_key(kid, jwk)
