@@ -12,12 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from verify_api.errors import ProofError, SigningKeyError
+from verify_api.proofs.jose import P256_ORDER
 from verify_api.proofs.keys import ED25519_PUB_HEADER, decode_multikey, public_jwk
 from verify_api.proofs.multibase import decode_multibase_base58btc, encode_base64url, encode_multibase_base58btc
 
 P256_PUB_HEADER = b"\x80\x24"  # multicodec 0x1200 (p256-pub) as an unsigned varint
-# The order n of the P-256 group (SEC 2 v2 §2.4.2).
-P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _COORDINATE_BYTES = 32
 
 
