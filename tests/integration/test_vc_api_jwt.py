@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import BASE_URL, api_key
-from tests.integration.test_vc_api import credential_v1, credential_v2
+from tests.integration.test_vc_api import credential_v1, credential_v2, holder_presentation
 from verify_api.proofs.jose import P256_ORDER, split_compact_jws
 from verify_api.services.p256_keys import ensure_p256_key_file_sync, p256_key_path, rotate_p256_key
 from verify_api.settings import Settings, load_settings
@@ -177,3 +177,53 @@ async def test_vc_api_jwt_refuses_a_cryptosuite(client: Client, headers: dict[st
     body = {"credential": credential_v2(), "options": {"format": "application/vc+jwt", "cryptosuite": "eddsa-jcs-2022"}}
     response = await client.post("/credentials/issue", json=body, headers=headers)
     assert response.status_code == 422, response.text
+
+
+async def test_vc_api_jwt_in_a_presentation_as_enveloped_credential(client: Client, headers: dict[str, str]) -> None:
+    """VC Data Model 2.0 §4.13 / VC-JOSE-COSE §3.1.1: a presentation carries the JWT as an
+    EnvelopedVerifiableCredential, which /presentations/verify verifies like any credential inside it."""
+    token = await issue_jwt(client, headers, credential_v2(), alg="ES256")
+    envelope = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": PREFIX + token,
+        "type": "EnvelopedVerifiableCredential",
+    }
+    presentation = holder_presentation(envelope, challenge="c-1", domain="employer.example")
+    body = {"verifiablePresentation": presentation, "options": {"challenge": "c-1", "domain": "employer.example"}}
+    response = await client.post("/presentations/verify", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["verified"] is True
+    header, payload, signature = token.split(".")
+    tampered = {**envelope, "id": f"{PREFIX}{header}.{payload}.{signature[:-4]}AAAA"}
+    bad = holder_presentation(tampered, challenge="c-1", domain="employer.example")
+    refused = await client.post("/presentations/verify", json={**body, "verifiablePresentation": bad})
+    assert refused.status_code == 422, refused.text
+    assert any(p["detail"].startswith("verifiableCredential[0]") for p in refused.json()["problemDetails"])
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"@context": None}, "must have an @context"),
+        ({"@context": 4}, "must include https://www.w3.org/ns/credentials/v2"),
+        ({"@context": ["https://www.w3.org/2018/credentials/v1"]}, "must include"),
+        ({"issuer": "did:example:someone-else"}, "issuer would be unsecured claims"),
+        ({"credentialSubject": {"name": "Mallory"}}, "credentialSubject would be unsecured claims"),
+    ],
+)
+async def test_vc_api_jwt_envelope_is_checked(
+    client: Client, headers: dict[str, str], change: dict[str, Any], expected: str
+) -> None:
+    """VC Data Model 2.0 §4.13: the envelope needs its base context and carries nothing the JWT does not secure."""
+    token = await issue_jwt(client, headers, credential_v2())
+    envelope: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": PREFIX + token,
+        "type": "EnvelopedVerifiableCredential",
+    }
+    envelope.update(change)
+    envelope = {k: v for k, v in envelope.items() if v is not None}
+    response = await client.post("/credentials/verify", json={"verifiableCredential": envelope})
+    assert response.status_code == 400, response.text
+    assert response.json()["verified"] is False
+    assert any(expected in p["detail"] for p in response.json()["problemDetails"]), response.text
