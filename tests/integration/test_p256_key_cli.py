@@ -60,3 +60,32 @@ def test_keys_generate_then_rotate_p256(
     assert keys[old_kid] is not None  # retired, still published
     assert keys[new_kid] is None
     assert not list(tmp_path.glob(".issuer.p256.pem.new"))
+
+
+def test_keys_compromise_of_the_active_p256_key_rotates_it_first(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Compromising the P-256 key replaces the P-256 key file (never the Ed25519 one), so ES256 signing goes on."""
+    key_path = tmp_path / "issuer.pem"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("PUBLIC_BASE_URL", BASE_URL)
+    monkeypatch.setenv("SIGNING_KEY_PATH", str(key_path))
+    monkeypatch.delenv("SIGNING_KEY_PASSPHRASE", raising=False)
+    assert main(["keys", "generate", "--path", str(key_path)]) == 0
+    ed25519_pem = key_path.read_bytes()
+    p256_path = tmp_path / "issuer.p256.pem"
+    first = load_p256_signer(p256_path.read_bytes(), None, source="test")
+    kid = f"did:web:verify.test.example#{first.public_key_multibase}"
+    assert main(["keys", "rotate", "--p256"]) == 0  # registers the first key (retired) and a second, active
+    second = load_p256_signer(p256_path.read_bytes(), None, source="test")
+    kid = f"did:web:verify.test.example#{second.public_key_multibase}"
+    capsys.readouterr()
+    assert main(["keys", "compromise", kid, "--since", "2026-11-27T09:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert f"{kid} was the active P-256 key: rotated to" in out
+    assert key_path.read_bytes() == ed25519_pem
+    third = load_p256_signer(p256_path.read_bytes(), None, source="test")
+    assert third.public_key_multibase not in (first.public_key_multibase, second.public_key_multibase)
+    keys = _signing_keys(database_url)
+    assert keys[kid] is not None
+    assert keys[f"did:web:verify.test.example#{third.public_key_multibase}"] is None

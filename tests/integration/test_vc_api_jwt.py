@@ -173,10 +173,21 @@ async def test_vc_api_jwt_es256_without_p256_key_is_503(
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_vc_api_jwt_refuses_a_cryptosuite(client: Client, headers: dict[str, str]) -> None:
-    body = {"credential": credential_v2(), "options": {"format": "application/vc+jwt", "cryptosuite": "eddsa-jcs-2022"}}
-    response = await client.post("/credentials/issue", json=body, headers=headers)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"format": "application/vc+jwt", "cryptosuite": "eddsa-jcs-2022"},
+        {"format": "application/vc", "alg": "ES256"},
+    ],
+)
+async def test_vc_api_jwt_refuses_contradictory_options(
+    client: Client, headers: dict[str, str], options: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/credentials/issue", json={"credential": credential_v2(), "options": options}, headers=headers
+    )
     assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
 
 
 async def test_vc_api_jwt_in_a_presentation_as_enveloped_credential(client: Client, headers: dict[str, str]) -> None:

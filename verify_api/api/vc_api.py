@@ -94,6 +94,11 @@ async def issue_credential(
     options = data.options or IssueOptions()
     wants_jwt_body = request.accept.best_match([_JSON, jose_issuance.VC_JWT_MEDIA_TYPE]) == _VC_JWT
     if wants_jwt_body or options.format == jose_issuance.VC_JWT_MEDIA_TYPE or options.alg is not None:
+        if options.format == "application/vc":
+            raise InvalidCredentialError(
+                "options.alg (or Accept: application/vc+jwt) asks for a JWT, options.format for application/vc",
+                path="options.format",
+            )
         if options.cryptosuite is not None:
             raise InvalidCredentialError(
                 "options.cryptosuite names a Data Integrity proof; a JWT is secured by options.alg", path="options"

@@ -94,19 +94,25 @@ def _rotate_p256(settings: Settings) -> int:
 
 def cmd_keys_compromise(args: argparse.Namespace) -> int:
     from verify_api.db.repository import Repository
+    from verify_api.proofs.p256 import is_p256_multikey
     from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
+    from verify_api.services.p256_keys import rotate_p256_key
 
     since = datetime.fromisoformat(args.since)
     if since.tzinfo is None:
         print("--since needs a time zone, e.g. 2026-11-27T09:00:00Z", file=sys.stderr)
         return 2
     settings = command_settings()
+    p256_settings = command_settings(signing_key_path=str(active_key_path(settings)))
 
     async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
         record = await Repository(conn).get_signing_key(args.kid)
-        if record is not None and record.retired_at is None:
+        if record is not None and record.retired_at is None and is_p256_multikey(record.public_key_multibase):
+            p256 = await rotate_p256_key(conn, p256_settings, now=now)  # the ES256 key: its successor first
+            lines.append(f"{args.kid} was the active P-256 key: rotated to {p256.new_kid}")
+        elif record is not None and record.retired_at is None:
             rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
             if rotation.old_kid != args.kid:
                 lines.append(f"warning: {args.kid} was active but is not the key in the key file")
