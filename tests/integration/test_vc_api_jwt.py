@@ -133,6 +133,9 @@ async def test_vc_api_jwt_v1_credential_uses_the_vc_claim(client: Client, header
 
 
 async def test_vc_api_jwt_p256_key_is_published(client: Client, headers: dict[str, str]) -> None:
+    """Published from start-up, before it first signs."""
+    jwks = (await client.get("/.well-known/jwks.json")).json()["keys"]
+    assert [k["crv"] for k in jwks if k["kty"] == "EC"] == ["P-256"]
     token = await issue_jwt(client, headers, credential_v2(), alg="ES256")
     kid = split_compact_jws(token).header["kid"]
     jwks = (await client.get("/.well-known/jwks.json")).json()["keys"]

@@ -102,6 +102,17 @@ class P256KeyFile:
 P256_KEY_FILE = P256KeyFile()
 
 
+async def publish_p256_key(conn: Connection, settings: Settings, *, now: datetime) -> str | None:
+    """At start-up: enter the P-256 key in the register of keys (so did.json and jwks.json publish it before it
+    first signs), when its key file exists; its kid, or None. A retired key stays retired (the insert is a no-op)."""
+    path = p256_key_path(settings)
+    if path is None or not path.exists():
+        return None
+    key = await asyncio.to_thread(P256_KEY_FILE.load_sync, settings)
+    await Repository(conn).upsert_signing_key(key.verification_method, key.signer.public_key_multibase, now)
+    return key.verification_method
+
+
 async def usable_p256_key(conn: Connection, settings: Settings, *, now: datetime) -> P256Key:
     """The P-256 key to sign with now: entered in the register of keys the first time (so it is published before
     it signs), share-locked to the caller's transaction, and refused (`SigningKeyError`) when retired or
