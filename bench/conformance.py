@@ -307,12 +307,21 @@ def local_config(origin: str, did: str, api_key: str) -> str:
                 "options": {"cryptosuite": "eddsa-jcs-2022"},
                 "tags": ["eddsa-jcs-2022"],
             },
+            # The VC API suites' JWT tests take the issuer tagged both vc-api and JWT (the DI issuer above, listed
+            # first, stays the one their other tests take): VC-JOSE-COSE application/vc+jwt, EdDSA.
+            {
+                "id": did,
+                "endpoint": issue,
+                "headers": auth,
+                "options": {"format": "application/vc+jwt"},
+                "tags": ["vc-api", "JWT"],
+            },
         ],
         "verifiers": [
             {
                 "id": verify,
                 "endpoint": verify,
-                "tags": ["vc2.0", "eddsa-rdfc-2022", "eddsa-jcs-2022", "BitstringStatusList", "vc-api"],
+                "tags": ["vc2.0", "eddsa-rdfc-2022", "eddsa-jcs-2022", "BitstringStatusList", "vc-api", "JWT"],
             }
         ],
         "vpVerifiers": [
@@ -487,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
                 check_issuer(origin, api_key, did)
                 print(f"serving {origin} as {did}; reports in {reports}", flush=True)
                 node_env = {**os.environ, "NODE_TLS_REJECT_UNAUTHORIZED": "0", "NODE_NO_WARNINGS": "1"}
+                node_env["ISSUER_NAME_JWT"] = IMPLEMENTATION  # the verifier suite mints its JWT inputs with it
                 results: list[SuiteResult] = []
                 for suite, suite_dir in suites:
                     write_local_config(suite_dir, local_config(origin, did, api_key))

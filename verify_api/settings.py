@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
+# How a VC-JOSE-COSE (`application/vc+jwt`) credential of POST /credentials/issue is secured: its JWS alg.
+JoseSecuring = Literal["jose-EdDSA", "jose-ES256"]
 
 
 class SettingsError(ValueError):

@@ -44,8 +44,15 @@ def test_local_config_gives_each_tag_exactly_one_endpoint_per_role() -> None:
     (implementation,) = config["implementations"]
     assert " " not in implementation["name"]
     for role in ("issuers", "verifiers", "vpVerifiers"):
-        tags = [tag for endpoint in implementation[role] for tag in endpoint["tags"]]
+        # The JWT issuer also carries vc-api (the JWT tests want both); the first vc-api issuer stays the DI one.
+        endpoints = [e for e in implementation[role] if not (role == "issuers" and "JWT" in e["tags"])]
+        tags = [tag for endpoint in endpoints for tag in endpoint["tags"]]
         assert len(tags) == len(set(tags)), role
+    first_vc_api = next(i for i in implementation["issuers"] if "vc-api" in i["tags"])
+    assert "options" not in first_vc_api
+    jwt = next(i for i in implementation["issuers"] if "JWT" in i["tags"])
+    assert jwt["options"] == {"format": "application/vc+jwt"}
+    assert "vc-api" in jwt["tags"]
     jcs = next(i for i in implementation["issuers"] if "eddsa-jcs-2022" in i["tags"])
     assert jcs["options"] == {"cryptosuite": "eddsa-jcs-2022"}
     assert all(i["id"] == "did:key:z6Mkexample" for i in implementation["issuers"])

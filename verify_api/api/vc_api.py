@@ -14,13 +14,14 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, Response, Router, post
+from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
 from verify_api.api.auth import principal_of, require_scope
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
-from verify_api.services import vc_api
+from verify_api.services import jose_issuance, vc_api
 from verify_api.services.vc_api import CredentialVerification, PresentationVerification
 from verify_api.settings import Settings
 
@@ -36,6 +37,10 @@ class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", k
     cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
     credential_id: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     credential_status: IssueCredentialStatusOption | None = None
+    # VC-JOSE-COSE (services/jose_issuance.py): `format` application/vc+jwt (or `Accept: application/vc+jwt`) secures
+    # the credential as a JWT, signed with `alg` EdDSA (the Ed25519 key, the default) or ES256 (the P-256 key).
+    format: Literal["application/vc", "application/vc+jwt"] | None = None
+    alg: Literal["EdDSA", "ES256"] | None = None
 
 
 class IssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -71,15 +76,47 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     operation_id="VcApiIssueCredential",
     tags=["vc-api"],
     status_code=201,
+    responses={
+        201: ResponseSpec(
+            IssueCredentialResponse, generate_examples=False, description="Credential successfully issued"
+        )
+    },
 )
 async def issue_credential(
     request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
-) -> IssueCredentialResponse:
+) -> Response[Any]:
     """Sign a credential that is not a PAI certification; it is entered in the register with revocation and
-    suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status."""
+    suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status.
+
+    `options.format` application/vc+jwt, or `Accept: application/vc+jwt`, secures it as a VC-JOSE-COSE JWT
+    (`options.alg` EdDSA or ES256): answered as an EnvelopedVerifiableCredential, or as the bare JWT
+    (`application/vc+jwt`) when that is what Accept asks for."""
     options = data.options or IssueOptions()
-    if options.credential_id is not None and "id" in data.credential and data.credential["id"] != options.credential_id:
-        raise InvalidCredentialError("options.credentialId differs from credential.id", path="options.credentialId")
+    wants_jwt_body = request.accept.best_match([_JSON, jose_issuance.VC_JWT_MEDIA_TYPE]) == _VC_JWT
+    if wants_jwt_body or options.format == jose_issuance.VC_JWT_MEDIA_TYPE or options.alg is not None:
+        if options.format == "application/vc":
+            raise InvalidCredentialError(
+                "options.alg (or Accept: application/vc+jwt) asks for a JWT, options.format for application/vc",
+                path="options.format",
+            )
+        if options.cryptosuite is not None:
+            raise InvalidCredentialError(
+                "options.cryptosuite names a Data Integrity proof; a JWT is secured by options.alg", path="options"
+            )
+        token = await jose_issuance.issue_jwt_credential(
+            conn,
+            data.credential,
+            runtime.issuer_key,
+            settings=runtime.settings,
+            alg=options.alg or "EdDSA",
+            credential_id=_credential_id(data.credential, options),
+            now=now,
+            actor=principal_of(request).client_id,
+        )
+        if wants_jwt_body:
+            return Response(token, media_type=_VC_JWT, status_code=201)
+        envelope = IssueCredentialResponse(verifiable_credential=jose_issuance.enveloped_credential(token))
+        return Response(envelope, status_code=201)
     if options.credential_status is not None and options.credential_status.type != "BitstringStatusListEntry":
         raise InvalidCredentialError(
             f"options.credentialStatus.type {options.credential_status.type!r} is not offered; this issuer adds "
@@ -92,11 +129,20 @@ async def issue_credential(
         runtime.issuer_key,
         settings=runtime.settings,
         cryptosuite=options.cryptosuite,
-        credential_id=options.credential_id,
+        credential_id=_credential_id(data.credential, options),
         now=now,
         actor=principal_of(request).client_id,
     )
-    return IssueCredentialResponse(verifiable_credential=signed)
+    return Response(IssueCredentialResponse(verifiable_credential=signed), status_code=201)
+
+
+_JSON, _VC_JWT = "application/json", jose_issuance.VC_JWT_MEDIA_TYPE
+
+
+def _credential_id(credential: dict[str, Any], options: IssueOptions) -> str | None:
+    if options.credential_id is not None and "id" in credential and credential["id"] != options.credential_id:
+        raise InvalidCredentialError("options.credentialId differs from credential.id", path="options.credentialId")
+    return options.credential_id
 
 
 @post(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import argparse
 
     from verify_api.db.pool import Connection
+    from verify_api.settings import Settings
 
 
 def cmd_keys_generate(args: argparse.Namespace) -> int:
@@ -60,6 +61,8 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     from verify_api.services.key_rotation import rotate_signing_key
 
     settings = command_settings()
+    if args.p256:
+        return _rotate_p256(settings)
 
     async def run(conn: Connection) -> str:
         rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=datetime.now(UTC))
@@ -73,21 +76,43 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_p256(settings: Settings) -> int:
+    from verify_api.services.p256_keys import rotate_p256_key
+
+    settings = command_settings(signing_key_path=str(active_key_path(settings)))
+
+    async def run(conn: Connection) -> str:
+        rotation = await rotate_p256_key(conn, settings, now=datetime.now(UTC))
+        return (
+            f"rotated the P-256 (ES256) key in {rotation.key_path}\n  retired: {rotation.old_kid}\n"
+            f"  active:  {rotation.new_kid}\n  the retired private key was deleted; its public key stays published"
+        )
+
+    print(run_with_connection(settings, run, migrate=True))
+    return 0
+
+
 def cmd_keys_compromise(args: argparse.Namespace) -> int:
     from verify_api.db.repository import Repository
+    from verify_api.proofs.p256 import is_p256_multikey
     from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
+    from verify_api.services.p256_keys import rotate_p256_key
 
     since = datetime.fromisoformat(args.since)
     if since.tzinfo is None:
         print("--since needs a time zone, e.g. 2026-11-27T09:00:00Z", file=sys.stderr)
         return 2
     settings = command_settings()
+    p256_settings = command_settings(signing_key_path=str(active_key_path(settings)))
 
     async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
         record = await Repository(conn).get_signing_key(args.kid)
-        if record is not None and record.retired_at is None:
+        if record is not None and record.retired_at is None and is_p256_multikey(record.public_key_multibase):
+            p256 = await rotate_p256_key(conn, p256_settings, now=now)  # the ES256 key: its successor first
+            lines.append(f"{args.kid} was the active P-256 key: rotated to {p256.new_kid}")
+        elif record is not None and record.retired_at is None:
             rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
             if rotation.old_kid != args.kid:
                 lines.append(f"warning: {args.kid} was active but is not the key in the key file")
@@ -157,9 +182,11 @@ def add_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     gen.add_argument("--force", action="store_true")
     gen.set_defaults(func=cmd_keys_generate)
     keys.add_parser("list", help="list published signing keys").set_defaults(func=cmd_keys_list)
-    keys.add_parser(
+    rotate = keys.add_parser(
         "rotate", help="make a new active key in place of the current one (the old private key is deleted)"
-    ).set_defaults(func=cmd_keys_rotate)
+    )
+    rotate.add_argument("--p256", action="store_true", help="rotate the P-256 key that signs ES256 JWTs instead")
+    rotate.set_defaults(func=cmd_keys_rotate)
     compromise = keys.add_parser("compromise", help="declare a key compromised; lists what it signed")
     compromise.add_argument("kid", help="the key id, as `keys list` shows it")
     compromise.add_argument("--since", required=True, help="ISO 8601 time with zone, e.g. 2026-11-27T09:00:00Z")

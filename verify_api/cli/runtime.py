@@ -97,7 +97,15 @@ def generate_key_file(path: Path, passphrase: str | None, settings: Settings) ->
     # The public key is pinned beside it, outside the database (audit checkpoints verify against it).
     kid = IssuerKey.for_settings(signer, settings).verification_method
     record_key_sync(path, kid=kid, public_key_multibase=signer.public_key_multibase, created=datetime.now(UTC))
+    ensure_p256_key_file(path)
     return signer.public_key_multibase
+
+
+def ensure_p256_key_file(path: Path) -> None:
+    """The P-256 key (ES256 JWTs) beside the Ed25519 key file at `path`, created when missing."""
+    from verify_api.services.p256_keys import ensure_p256_key_file_sync
+
+    ensure_p256_key_file_sync(command_settings(signing_key_path=str(path)))
 
 
 def ensure_dev_key(settings: Settings) -> Settings:
@@ -109,6 +117,7 @@ def ensure_dev_key(settings: Settings) -> Settings:
         log.warning("generated a DEV-ONLY signing key %s (public %s); set SIGNING_KEY_PATH in production", path, public)
     else:
         log.warning("using the DEV-ONLY signing key %s; set SIGNING_KEY_PATH in production", path)
+        ensure_p256_key_file(path)  # dev keys made before ES256 issuance existed get their P-256 key
     return command_settings(signing_key_path=str(path))
 
 

@@ -12,7 +12,7 @@ from verify_api.domain.assessment_details import AssessmentDetails, AssessmentKi
 from verify_api.domain.lifecycle import StoredStatus
 from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import OrganizationKind, Tier
-from verify_api.settings import Cryptosuite
+from verify_api.settings import Cryptosuite, JoseSecuring
 
 # A register row is a PAI certification or a credential POST /credentials/issue signed.
 CredentialKind = Literal["certification", "vc_api"]
@@ -112,7 +112,7 @@ class NewCredential(msgspec.Struct, frozen=True):
     valid_from: datetime
     valid_until: datetime | None
     document: bytes
-    cryptosuite: Cryptosuite
+    cryptosuite: Cryptosuite | JoseSecuring
     signing_key_id: str
     revocation_list: str
     revocation_index: int
@@ -137,7 +137,7 @@ class VcApiCredentialRecord(msgspec.Struct, frozen=True):
     status_reason: str | None
     status_changed_at: datetime | None
     document: bytes
-    cryptosuite: Cryptosuite
+    cryptosuite: Cryptosuite | JoseSecuring
     signing_key_id: str
     revocation_list: str
     revocation_index: int

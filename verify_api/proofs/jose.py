@@ -14,8 +14,9 @@ also caps JOSE headers at 512 bytes, which rejects the OB 3.0 samples whose head
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
+import msgspec
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
@@ -34,14 +35,39 @@ ALGORITHMS: dict[str, tuple[str, str | None]] = {
     "EdDSA": ("OKP", "Ed25519"),
     "Ed25519": ("OKP", "Ed25519"),  # the fully specified name (draft-ietf-jose-fully-specified-algorithms)
     "ES256": ("EC", "P-256"),
+    "ES384": ("EC", "P-384"),
+    "ES512": ("EC", "P-521"),
     "RS256": ("RSA", None),
 }
 MAX_TOKEN_CHARS = 256 * 1024
 MIN_RSA_BITS = 2048
 _P256_PUB_HEADER = b"\x80\x24"  # multicodec 0x1200 (p256-pub) as an unsigned varint
-_P256_SIGNATURE_BYTES = 64
-# The order n of the P-256 group (SEC 2 v2 §2.4.2). For a valid ECDSA signature (r, s), (r, n - s) is valid too.
+# The orders n of the P-256, P-384 and P-521 groups (SEC 2 v2 §2.4.2, §2.5.1, §2.6.1). For a valid ECDSA signature
+# (r, s), (r, n - s) is valid too.
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P384_ORDER = int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFC7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16)
+P521_ORDER = int(
+    "1FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFA51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47A"
+    "EBB6FB71E91386409",
+    16,
+)
+
+
+@dataclass(frozen=True)
+class EcdsaAlgorithm:
+    """An ECDSA JWS algorithm (RFC 7518 §3.4): its curve, hash, the byte length of R and of S, the group order."""
+
+    curve: ec.EllipticCurve
+    hash: hashes.HashAlgorithm
+    coordinate_bytes: int
+    order: int
+
+
+ECDSA: dict[str, EcdsaAlgorithm] = {
+    "ES256": EcdsaAlgorithm(ec.SECP256R1(), hashes.SHA256(), 32, P256_ORDER),
+    "ES384": EcdsaAlgorithm(ec.SECP384R1(), hashes.SHA384(), 48, P384_ORDER),
+    "ES512": EcdsaAlgorithm(ec.SECP521R1(), hashes.SHA512(), 66, P521_ORDER),
+}
 # VC-JOSE-COSE §3.1.1 and §3.1.2 (https://www.w3.org/TR/vc-jose-cose/#securing-vcs-with-jose): a credential's `typ`
 # SHOULD be vc+jwt and its `cty`, when present, vc; a presentation's vp+jwt and vp. The VC-JWT 1.1 / Open Badges 3.0
 # form carries the credential in a `vc` claim, which VC-JOSE-COSE §3.1.3 forbids; its `typ` is JWT.
@@ -166,52 +192,79 @@ def verify_jws(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
         if kty == "OKP":
             ed25519.Ed25519PublicKey.from_public_bytes(raw_from_jwk(jwk)).verify(jws.signature, jws.signing_input)
         elif kty == "EC":
-            _verify_es256(jws, jwk)
+            _verify_ecdsa(jws, jwk)
         else:
             _rsa_key(jwk).verify(jws.signature, jws.signing_input, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
         raise ProofError("the JWS signature does not verify") from None
 
 
-def _verify_es256(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
-    """ES256: the signature is R || S, 32 bytes each (RFC 7518 §3.4), not DER, and S must be canonical (low).
+def _verify_ecdsa(jws: CompactJws, jwk: Mapping[str, Any]) -> None:
+    """ES256 / ES384 / ES512: the signature is R || S, each as long as a coordinate (32, 48, 66 bytes; RFC 7518
+    §3.4), not DER, and S must be canonical (low).
 
     ECDSA is malleable: whoever sees (R, S) can write (R, n - S), a different token that verifies as well, so one
     credential would have two encodings (and two ids to anything keyed by its bytes). Only the low form,
     S <= n/2 (as Bitcoin's BIP 62 and Ethereum's EIP-2 require), is accepted.
     """
-    if len(jws.signature) != _P256_SIGNATURE_BYTES:
-        raise ProofError(f"an ES256 signature is {_P256_SIGNATURE_BYTES} bytes (R || S), got {len(jws.signature)}")
-    r, s = int.from_bytes(jws.signature[:32], "big"), int.from_bytes(jws.signature[32:], "big")
-    if not (0 < r < P256_ORDER and 0 < s < P256_ORDER):
-        raise ProofError("the ES256 signature's R or S is outside 1 .. n - 1")
-    if s > P256_ORDER // 2:
+    algorithm = ECDSA[jws.alg]
+    size = algorithm.coordinate_bytes
+    if len(jws.signature) != 2 * size:
+        raise ProofError(f"an {jws.alg} signature is {2 * size} bytes (R || S), got {len(jws.signature)}")
+    r, s = int.from_bytes(jws.signature[:size], "big"), int.from_bytes(jws.signature[size:], "big")
+    if not (0 < r < algorithm.order and 0 < s < algorithm.order):
+        raise ProofError(f"the {jws.alg} signature's R or S is outside 1 .. n - 1")
+    if s > algorithm.order // 2:
         raise ProofError(
-            "the ES256 signature is in the malleable high-S form (S > n/2); only the canonical low-S form is accepted"
+            f"the {jws.alg} signature is in the malleable high-S form (S > n/2); only the canonical low-S form is "
+            "accepted"
         )
-    _p256_key(jwk).verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(hashes.SHA256()))
+    _ec_key(jwk, algorithm).verify(encode_dss_signature(r, s), jws.signing_input, ec.ECDSA(algorithm.hash))
 
 
 def with_low_s_es256(token: str) -> str:
     """The same ES256 compact JWS with S in its canonical low form (S <= n/2): what a signer must send, since
     `verify_jws` refuses the malleable high form. OpenSSL-based signers (joserfc among them) leave S high about half
     the time; S and n - S are both valid ECDSA signatures of the same message, so this changes no meaning."""
+    return with_low_s(token, "ES256")
+
+
+def with_low_s(token: str, alg: str) -> str:
+    """`with_low_s_es256` for any of the ECDSA algs (ES256, ES384, ES512)."""
     header, payload, signature = token.split(".")
+    algorithm = ECDSA[alg]
+    size = algorithm.coordinate_bytes
     raw = decode_base64url(signature)
-    s = int.from_bytes(raw[32:], "big")
-    if s > P256_ORDER // 2:
-        raw = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    s = int.from_bytes(raw[size:], "big")
+    if s > algorithm.order // 2:
+        raw = raw[:size] + (algorithm.order - s).to_bytes(size, "big")
     return f"{header}.{payload}.{encode_base64url(raw)}"
 
 
-def _p256_key(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+class JwsSigner(Protocol):
+    """What signs a JWS: raw signature bytes in the JWA form of its alg (EdDSA: 64 bytes; ES256: low-S R || S)."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+def sign_compact_jws(header: Mapping[str, Any], payload: Mapping[str, Any], signer: JwsSigner) -> str:
+    """RFC 7515 §5.1 "Message Signature or MAC Computation" in the compact serialisation (§7.1): base64url of the
+    UTF-8 JSON header and payload, the signature over `header.payload`. `header["alg"]` must be one of
+    `ALGORITHMS` and name the algorithm `signer` signs with (the Ed25519 Signer: EdDSA; P256Signer: ES256)."""
+    check_header(header)
+    encoded = f"{encode_base64url(msgspec.json.encode(header))}.{encode_base64url(msgspec.json.encode(payload))}"
+    return f"{encoded}.{encode_base64url(signer.sign(encoded.encode('ascii')))}"
+
+
+def _ec_key(jwk: Mapping[str, Any], algorithm: EcdsaAlgorithm) -> ec.EllipticCurvePublicKey:
     x, y = _member_bytes(jwk, "x"), _member_bytes(jwk, "y")
-    if len(x) != 32 or len(y) != 32:
-        raise ProofError("a P-256 JWK has 32-byte x and y coordinates")
+    size = algorithm.coordinate_bytes
+    if len(x) != size or len(y) != size:
+        raise ProofError(f"a {jwk.get('crv')} JWK has {size}-byte x and y coordinates")
     try:
-        return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), b"\x04" + x + y)
+        return ec.EllipticCurvePublicKey.from_encoded_point(algorithm.curve, b"\x04" + x + y)
     except ValueError:
-        raise ProofError("the JWK is not a point on P-256") from None
+        raise ProofError(f"the JWK is not a point on {jwk.get('crv')}") from None
 
 
 def _rsa_key(jwk: Mapping[str, Any]) -> rsa.RSAPublicKey:

@@ -25,6 +25,7 @@ from verify_api.proofs.offline_qr import (
     parse_offline_payload,
     verify_offline_payload_sync,
 )
+from verify_api.proofs.p256 import is_p256_multikey
 from verify_api.schemas import Check
 from verify_api.services.judgement import judge_stored
 from verify_api.verification.report import (
@@ -81,7 +82,12 @@ def offline_payload_for(record: CredentialRecord, verdict: CredentialVerdict, si
 async def published_keys(conn: Connection) -> list[bytes]:
     """Every key the issuer publishes in did.json and jwks.json, less those declared compromised."""
     keys = await Repository(conn).list_signing_keys()
-    return [decode_multikey(k.public_key_multibase) for k in keys if k.compromised_since is None]
+    # PV1 payloads are Ed25519-signed; the P-256 key (ES256 JWTs only) never signs one.
+    return [
+        decode_multikey(k.public_key_multibase)
+        for k in keys
+        if k.compromised_since is None and not is_p256_multikey(k.public_key_multibase)
+    ]
 
 
 async def check_offline_text(conn: Connection, text: str, *, settings: Settings, now: datetime) -> OfflineReport:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import did_web_for
-from verify_api.proofs.keys import decode_multikey, public_jwk
+from verify_api.proofs.p256 import jwk_for_multikey
 
 
 def validity_window(key: SigningKeyRecord) -> dict[str, str]:
@@ -69,7 +69,7 @@ async def jwk_set(conn: Connection) -> dict[str, Any]:
     keys = await Repository(conn).list_signing_keys()
     return {
         "keys": [
-            public_jwk(decode_multikey(k.public_key_multibase), k.kid)
+            jwk_for_multikey(k.public_key_multibase, k.kid)  # Ed25519 (OKP) or P-256 (EC, ES256)
             | validity_window(k)
             | ({"revoked": k.compromised_since.isoformat()} if k.compromised_since else {})
             for k in keys

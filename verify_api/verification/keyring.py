@@ -15,12 +15,11 @@ from verify_api.errors import ProofError, UnresolvableKeyError
 from verify_api.proofs.jose import jwk_for_did_key
 from verify_api.proofs.keys import (
     DID_KEY_PREFIX,
-    decode_multikey,
     decode_public_multikey,
     public_jwk,
-    raw_from_jwk,
     resolve_did_key,
 )
+from verify_api.proofs.p256 import jwk_for_multikey
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -66,7 +65,7 @@ class KeyRing:
             if kid in self._by_kid or kid.startswith(f"{self.pai_did}#"):
                 found = self._resolve_multikey(kid)
                 assert found.record is not None
-                return public_jwk(decode_multikey(found.record.public_key_multibase), kid), found
+                return jwk_for_multikey(found.record.public_key_multibase, kid), found  # Ed25519 or P-256
             if kid.startswith(DID_KEY_PREFIX):
                 jwk = jwk_for_did_key(kid)
                 return jwk, self._did_key(kid, jwk)
@@ -107,21 +106,22 @@ class KeyRing:
         return ResolvedKey(method, "did:key", DID_KEY_PREFIX + identifier, record)
 
     def _embedded(self, jwk: Mapping[str, Any]) -> ResolvedKey:
-        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+        # An embedded key equal to a PAI key (Ed25519 or P-256) is that PAI key, whatever kid the header gives.
+        members = {name: jwk.get(name) for name in ("kty", "crv", "x", "y")}
+        for record in self._by_multibase.values():
             try:
-                raw = raw_from_jwk(jwk)
+                published = jwk_for_multikey(record.public_key_multibase, record.kid)
             except ProofError:
-                raw = b""
-            for record in self._by_multibase.values():
-                if raw and decode_multikey(record.public_key_multibase) == raw:
-                    return ResolvedKey(record.kid, "pai", self.pai_did, record)
+                continue  # a key type JOSE does not use here (none today)
+            if members == {name: published.get(name) for name in ("kty", "crv", "x", "y")}:
+                return ResolvedKey(record.kid, "pai", self.pai_did, record)
         return ResolvedKey("jwk (embedded in the JWT header)", "embedded-jwk", None)
 
 
 def _raw_of(method: str, found: ResolvedKey) -> bytes:
     if found.origin == "pai":
         assert found.record is not None
-        return decode_multikey(found.record.public_key_multibase)
+        return decode_public_multikey(found.record.public_key_multibase)  # Ed25519 or P-256
     if found.origin == "did:key":
         return resolve_did_key(method)
     return decode_public_multikey(method.partition("#")[2])

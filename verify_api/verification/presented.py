@@ -78,8 +78,35 @@ def decode_credential_object(value: object, container: str = "JSON") -> Presente
         prefix = "data:application/vc+jwt,"
         if not isinstance(url, str) or not url.startswith(prefix):
             return Presented(container, error=f"an EnvelopedVerifiableCredential's id must start with {prefix!r}")
+        problem = envelope_problem(value)
+        if problem is not None:
+            return Presented(container, error=problem)
         return _from_jwt(url.removeprefix(prefix), "enveloped JWT")
     return Presented(container, document=value)
+
+
+_ENVELOPE_MEMBERS = frozenset({"@context", "id", "type"})
+_VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+
+
+def envelope_problem(value: dict[str, object]) -> str | None:
+    """VC Data Model 2.0 §4.13 (https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials): the
+    envelope's `@context` MUST be present and include a context defining its terms (the base context), and the
+    envelope is `@context`, `id` and `type` only: any other member sits outside what the JWT secures, an unsigned
+    claim a reader could take for a signed one, so it is refused rather than ignored."""
+    context = value.get("@context")
+    contexts = context if isinstance(context, list) else [context]
+    if context is None:
+        return "an EnvelopedVerifiableCredential must have an @context (VC Data Model 2.0 §4.13)"
+    if not all(isinstance(c, str | dict) for c in contexts) or _VC_V2_CONTEXT not in contexts:
+        return f"an EnvelopedVerifiableCredential's @context must include {_VC_V2_CONTEXT} (VC Data Model 2.0 §4.13)"
+    extra = sorted(set(value) - _ENVELOPE_MEMBERS)
+    if extra:
+        return (
+            f"an EnvelopedVerifiableCredential carries only @context, id and type; {', '.join(extra)} would be "
+            "unsecured claims beside the JWT"
+        )
+    return None
 
 
 def _from_text(text: str | None, container: str) -> Presented:
