@@ -243,9 +243,19 @@ class RegistryEntryView(Response):
     standing: StandingView | None = None
 
 
+RegistryStatusFilter = Literal["certified", "at-risk", "not-certified"]
+
+
 class RegistrySearchView(Response):
     query: str
     results: list[RegistryEntryView]
+    # issue 14: the filters applied and the page; `next_offset` is where the next page starts (None: last page)
+    designation: Literal["CAI", "CAE"] | None = None
+    country: str | None = None
+    status: RegistryStatusFilter | None = None
+    offset: int = 0
+    limit: int = 50
+    next_offset: int | None = None
 
 
 class HealthView(Response):
