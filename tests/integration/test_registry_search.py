@@ -128,3 +128,51 @@ async def test_registry_page_shows_standing_filters_and_pages(
     lenient = await client.get("/registry", params={"designation": "nope", "country": "zz9", "page": "x"})
     assert lenient.status_code == 200
     assert "3 organisations" in lenient.text
+
+
+async def test_registry_check_api_gives_each_entry_its_match_and_status(
+    client: Client, admin_headers: dict[str, str], registry: dict[str, dict[str, Any]]
+) -> None:
+    await transition(client, admin_headers, registry["acme"]["staff"][0]["id"], "revoke", "misconduct")
+    entries = ["acme consulting", registry["woodgrove"]["id"], "Societe Generale", "Contoso Nowhere"]
+    response = await client.post("/v1/organizations/check", json={"entries": entries})
+    assert response.status_code == 200, response.text
+    rows = response.json()["rows"]
+    assert [(r["entry"], r["match"] and r["match"]["name"], r["status"]) for r in rows] == [
+        ("acme consulting", "Acme AI Consulting Ltd", "at-risk"),
+        (registry["woodgrove"]["id"], "Woodgrove Bank", "certified"),
+        ("Societe Generale", "Société Générale Conseil", "certified"),
+        ("Contoso Nowhere", None, "no match"),
+    ]
+
+
+@pytest.mark.parametrize("body", [{"entries": []}, {"entries": ["x"] * 51}, {"entries": ["x" * 101]}, {"names": ["a"]}])
+async def test_registry_check_api_refuses_bad_lists(client: Client, body: dict[str, Any]) -> None:
+    response = await client.post("/v1/organizations/check", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_registry_check_page_takes_a_pasted_or_uploaded_list_and_gives_csv(
+    client: Client, registry: dict[str, dict[str, Any]]
+) -> None:
+    form = await client.get("/registry/check")
+    assert form.status_code == 200
+    assert 'name="entries"' in form.text
+    pasted = await client.post("/registry/check", data={"entries": "Woodgrove\n\n=cmd|' /C calc'!A0\n"})
+    assert pasted.status_code == 200
+    assert "Woodgrove Bank" in pasted.text
+    assert "Not in the registry" in pasted.text
+    upload = {"list": ("suppliers.csv", '\ufeffAcme Consulting\r\n"woodgrove bank"\r\n'.encode(), "text/csv")}
+    as_csv = await client.post("/registry/check", files=upload, data={"format": "csv", "entries": ""})
+    assert as_csv.status_code == 200
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    lines = as_csv.text.splitlines()
+    assert lines[0].startswith("entry,matched organisation,organisation id,designations,status")
+    assert lines[1].startswith(f"Acme Consulting,Acme AI Consulting Ltd,{registry['acme']['id']},CAI,certified")
+    assert lines[2].startswith(f"woodgrove bank,Woodgrove Bank,{registry['woodgrove']['id']},CAE,certified")
+    injected = await client.post("/registry/check", data={"entries": "=HYPERLINK(1)", "format": "csv"})
+    assert injected.text.splitlines()[1].startswith("'=HYPERLINK(1),,,,no match")
+    empty = await client.post("/registry/check", data={"entries": "  \n"})
+    assert empty.status_code == 422
+    assert "The list is empty" in empty.text

@@ -220,6 +220,7 @@ def page_routes(settings: Settings) -> list[ControllerRouterHandler]:
         path="/", route_handlers=[verify_page, verify_submission], middleware=[verification_rate_limit(settings)]
     )
     # imported here: registry_pages renders with this module's `render`
-    from verify_api.api.registry_pages import registry_page
+    from verify_api.api.registry_pages import registry_check_page, registry_check_submission, registry_page
 
-    return [credential_page, registry_page, verify, static_files_router()]
+    html = [credential_page, registry_page, registry_check_page, registry_check_submission]
+    return [*html, verify, static_files_router()]

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import Response, get, post
 from litestar.datastructures import ResponseHeader, State
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
 from verify_api.api.pages import negotiate_credential_page
@@ -16,12 +16,14 @@ from verify_api.domain.instant import utc_instant
 from verify_api.schemas import (
     CredentialView,
     HealthView,
+    RegistryCheckRequest,
+    RegistryCheckView,
     RegistryEntryView,
     RegistrySearchView,
     RegistryStatusFilter,
 )
 from verify_api.services import health as health_service
-from verify_api.services import lookup, registry, registry_search
+from verify_api.services import lookup, registry, registry_check, registry_search
 from verify_api.services.registry_search import MAX_LIMIT, MAX_OFFSET, RegistryQuery
 
 VC_MEDIA_TYPE = "application/vc"
@@ -130,6 +132,17 @@ async def search_registry(
     )
 
 
+@post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200)
+async def check_registry_list(
+    conn: Conn, data: JSONBody[RegistryCheckRequest], runtime: RuntimeDep, now: Now
+) -> RegistryCheckView:
+    """A supplier list checked at once: each entry (a name, tolerant as in the search, or an id) with its best
+    match and its status as the registry shows it. The /registry/check page gives the same rows as CSV."""
+    return await registry_check.check_registry_list(
+        conn, data.entries, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
+
+
 @get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
     return await registry.get_registry_entry(conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now)
@@ -144,4 +157,4 @@ async def health(runtime: RuntimeDep) -> Response[HealthView]:
 
 # lookup_by_code is registered on its own, behind the verification rate limit (see app.py): verification codes
 # are short enough to be printed, so guessing them must be slow.
-PUBLIC_HANDLERS = [get_credential, get_credential_document, search_registry, get_registry_entry]
+PUBLIC_HANDLERS = [get_credential, get_credential_document, search_registry, check_registry_list, get_registry_entry]

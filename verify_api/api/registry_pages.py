@@ -7,20 +7,23 @@ bar, so a filter value the page does not offer is ignored (the JSON API answers 
 from __future__ import annotations
 
 import re
-from typing import Literal, cast
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
-from litestar import get
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.pages import render
+from verify_api.errors import InvalidInputError
 from verify_api.schemas import RegistryStatusFilter
-from verify_api.services import registry_search
+from verify_api.services import registry_check, registry_search
 from verify_api.services.registry_search import MAX_OFFSET, RegistryQuery
 
 PAGE_SIZE = 20
+MAX_LIST_BYTES = 20_000
 MAX_QUERY = 100
 DESIGNATIONS = ("CAI", "CAE")
 STATUSES: dict[str, str] = {"certified": "Certified", "at-risk": "Certified, at risk", "not-certified": "Not certified"}
@@ -79,4 +82,50 @@ async def registry_page(
         page_number=query.offset // PAGE_SIZE + 1,
         previous_url=page_link(query, query.offset - PAGE_SIZE) if query.offset else None,
         next_url=page_link(query, found.next_offset) if found.next_offset is not None else None,
+    )
+
+
+@get("/registry/check", include_in_schema=False)
+async def registry_check_page() -> Template:
+    return render("registry_check.html", section="registry", entries="", rows=None, error=None)
+
+
+@post("/registry/check", include_in_schema=False, status_code=200)
+async def registry_check_submission(
+    request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now
+) -> Template | Response[str]:
+    """A pasted or uploaded list checked against the registry: a table, or the CSV when `format=csv`."""
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:
+        return _check_error("", "A form field is not UTF-8 text; paste the list again.", 400)
+    upload, pasted = form.get("list"), form.get("entries")
+    text = pasted if isinstance(pasted, str) else ""
+    if isinstance(upload, UploadFile) and upload.filename:
+        raw = await upload.read(MAX_LIST_BYTES + 1)
+        if len(raw) > MAX_LIST_BYTES:
+            return _check_error(text, f"The file is over {MAX_LIST_BYTES // 1000} kB; check 50 names at a time.", 413)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _check_error(text, "The file is not UTF-8 text: save it as CSV or plain text (UTF-8).", 400)
+    try:
+        entries = registry_check.entries_from_text(text)
+    except InvalidInputError as error:
+        return _check_error(text, f"{str(error)[:1].upper()}{str(error)[1:]}.", 422)
+    view = await registry_check.check_registry_list(
+        conn, entries, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
+    if form.get("format") == "csv":
+        return Response(
+            registry_check.registry_check_csv(view, runtime.settings.base_url),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="pai-registry-check.csv"'},
+        )
+    return render("registry_check.html", section="registry", entries="\n".join(entries), rows=view.rows, error=None)
+
+
+def _check_error(entries: str, detail: str, status_code: int) -> Template:
+    return render(
+        "registry_check.html", status_code, section="registry", entries=entries[:6000], rows=None, error=detail
     )
