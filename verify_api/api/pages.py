@@ -216,11 +216,10 @@ async def presented_report(conn: Conn, data: bytes, content_type: str, *, runtim
 def page_routes(settings: Settings) -> list[ControllerRouterHandler]:
     """The pages and their static files. /verify (look-ups by code, uploads) shares POST /v1/verify's per-IP
     budget, so the form is no way around it."""
-    verify = Router(
-        path="/", route_handlers=[verify_page, verify_submission], middleware=[verification_rate_limit(settings)]
-    )
     # imported here: registry_pages renders with this module's `render`
     from verify_api.api.registry_pages import registry_check_page, registry_check_submission, registry_page
 
-    html = [credential_page, registry_page, registry_check_page, registry_check_submission]
-    return [*html, verify, static_files_router()]
+    # the bulk check costs up to 50 searches a post: it shares /verify's per-IP budget (its form page with it)
+    limited = [verify_page, verify_submission, registry_check_page, registry_check_submission]
+    verify = Router(path="/", route_handlers=limited, middleware=[verification_rate_limit(settings)])
+    return [credential_page, registry_page, verify, static_files_router()]

@@ -132,7 +132,7 @@ async def search_registry(
     )
 
 
-@post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200)
+@post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200, opt={"public": True})
 async def check_registry_list(
     conn: Conn, data: JSONBody[RegistryCheckRequest], runtime: RuntimeDep, now: Now
 ) -> RegistryCheckView:
@@ -157,4 +157,4 @@ async def health(runtime: RuntimeDep) -> Response[HealthView]:
 
 # lookup_by_code is registered on its own, behind the verification rate limit (see app.py): verification codes
 # are short enough to be printed, so guessing them must be slow.
-PUBLIC_HANDLERS = [get_credential, get_credential_document, search_registry, check_registry_list, get_registry_entry]
+PUBLIC_HANDLERS = [get_credential, get_credential_document, search_registry, get_registry_entry]

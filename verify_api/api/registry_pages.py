@@ -90,7 +90,7 @@ async def registry_check_page() -> Template:
     return render("registry_check.html", section="registry", entries="", rows=None, error=None)
 
 
-@post("/registry/check", include_in_schema=False, status_code=200)
+@post("/registry/check", include_in_schema=False, status_code=200, opt={"public": True})
 async def registry_check_submission(
     request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Template | Response[str]:
