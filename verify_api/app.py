@@ -25,7 +25,7 @@ from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
-from verify_api.api.public import PUBLIC_HANDLERS, health, lookup_by_code
+from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
 from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
@@ -148,7 +148,11 @@ def create_app(
                 guards=[require_scope],
                 route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
             ),
-            Router(path="/v1", route_handlers=[lookup_by_code], middleware=[verification_rate_limit(settings)]),
+            Router(
+                path="/v1",
+                route_handlers=[lookup_by_code, check_registry_list],  # the bulk check: up to 50 searches a call
+                middleware=[verification_rate_limit(settings)],
+            ),
             Router(path="/v1", route_handlers=AUDIT_HANDLERS),
             verify_router(settings),
             *vc_api_routers(settings),

@@ -245,9 +245,38 @@ class RegistryEntryView(Response):
     standing: StandingView | None = None
 
 
+RegistryStatusFilter = Literal["certified", "at-risk", "not-certified"]
+
+
 class RegistrySearchView(Response):
     query: str
     results: list[RegistryEntryView]
+    # issue 14: the filters applied and the page; `next_offset` is where the next page starts (None: last page)
+    designation: Literal["CAI", "CAE"] | None = None
+    country: str | None = None
+    status: RegistryStatusFilter | None = None
+    offset: int = 0
+    limit: int = 50
+    next_offset: int | None = None
+
+
+# ---- registry bulk check (POST /v1/organizations/check; issue 14)
+class RegistryCheckRequest(Request):
+    """Names or ids to check against the registry, one per entry (a supplier list)."""
+
+    entries: Annotated[list[Annotated[str, msgspec.Meta(max_length=100)]], msgspec.Meta(min_length=1, max_length=50)]
+
+
+class RegistryCheckRow(Response):
+    """The best registry match for one entry, with its status as the registry shows it (None: no match)."""
+
+    entry: str
+    match: RegistryEntryView | None
+    status: Literal["certified", "at-risk", "not-certified", "no match"]
+
+
+class RegistryCheckView(Response):
+    rows: list[RegistryCheckRow]
 
 
 class HealthView(Response):

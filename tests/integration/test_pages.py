@@ -59,7 +59,7 @@ async def test_badge_page_of_an_active_credential(client: Client, aida: dict[str
     for href in ("badge.png?v=", "badge.svg?v=", "badge.png?download=1", "badge.svg?download=1", "vc"):
         assert f'href="/v1/credentials/{aida["id"]}/{href}' in page
     assert f'value="{BASE}/c/{aida["id"]}"' in page  # the copy-link field
-    assert meta(page, "og:image").startswith(f"{BASE}/v1/credentials/{aida['id']}/badge.png?v=")
+    assert meta(page, "og:image").startswith(f"{BASE}/v1/credentials/{aida['id']}/share.png?v=")  # 1200 x 630, issue 14
     assert meta(page, "twitter:card") == "summary_large_image"
     assert meta(page, "og:url") == f"{BASE}/c/{aida['id']}"
     assert meta(page, "robots") == "noindex, nofollow"  # the holder has not opted in to a public listing

@@ -116,4 +116,19 @@ get_badge_png = _badge_route(
 )
 
 
-BADGE_HANDLERS = [get_badge_svg, get_badge_png]
+@get(
+    "/credentials/{credential_id:str}/share.png",
+    operation_id="GetShareImage",
+    tags=["public"],
+    media_type="image/png",
+    responses=_RESPONSES,
+    description="The credential's 1200 x 630 share image for link previews (Open Graph, Twitter cards): tier, "
+    "holder, dates, current status and a QR code to its page. The credential page names it as `og:image`.",
+)
+async def get_share_image(
+    request: Request[Any, Any, Any], conn: Conn, credential_id: FromPath[str], runtime: RuntimeDep, now: Now
+) -> Response[bytes]:
+    return await serve_badge(request, conn, credential_id, "share", download=False, runtime=runtime, now=now)
+
+
+BADGE_HANDLERS = [get_badge_svg, get_badge_png, get_share_image]

@@ -27,7 +27,7 @@ from verify_api.api.verify import verification_rate_limit
 from verify_api.domain.dates import long_date
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
-from verify_api.services import pages, registry
+from verify_api.services import pages
 from verify_api.services.offline_qr import check_offline_text
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
@@ -213,17 +213,13 @@ async def presented_report(conn: Conn, data: bytes, content_type: str, *, runtim
     return verify_form(report=pages.presented_report_page(report))
 
 
-@get("/registry", include_in_schema=False)
-async def registry_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[str] = "") -> Template:
-    query = q.strip()[:100]
-    found = await registry.search_registry(conn, query, key=runtime.issuer_key, settings=runtime.settings, now=now)
-    return render("registry.html", section="registry", query=query, results=found.results)
-
-
 def page_routes(settings: Settings) -> list[ControllerRouterHandler]:
     """The pages and their static files. /verify (look-ups by code, uploads) shares POST /v1/verify's per-IP
     budget, so the form is no way around it."""
-    verify = Router(
-        path="/", route_handlers=[verify_page, verify_submission], middleware=[verification_rate_limit(settings)]
-    )
+    # imported here: registry_pages renders with this module's `render`
+    from verify_api.api.registry_pages import registry_check_page, registry_check_submission, registry_page
+
+    # the bulk check costs up to 50 searches a post: it shares /verify's per-IP budget (its form page with it)
+    limited = [verify_page, verify_submission, registry_check_page, registry_check_submission]
+    verify = Router(path="/", route_handlers=limited, middleware=[verification_rate_limit(settings)])
     return [credential_page, registry_page, verify, static_files_router()]

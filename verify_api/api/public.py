@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
-from litestar import Response, get
+from litestar import Response, get, post
 from litestar.datastructures import ResponseHeader, State
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
 from verify_api.api.pages import negotiate_credential_page
 from verify_api.domain.instant import utc_instant
-from verify_api.schemas import CredentialView, HealthView, RegistryEntryView, RegistrySearchView
+from verify_api.schemas import (
+    CredentialView,
+    HealthView,
+    RegistryCheckRequest,
+    RegistryCheckView,
+    RegistryEntryView,
+    RegistrySearchView,
+    RegistryStatusFilter,
+)
 from verify_api.services import health as health_service
-from verify_api.services import lookup, registry
+from verify_api.services import lookup, registry, registry_check, registry_search
+from verify_api.services.registry_search import MAX_LIMIT, MAX_OFFSET, RegistryQuery
 
 VC_MEDIA_TYPE = "application/vc"
 
@@ -92,9 +101,46 @@ async def search_registry(
     conn: Conn,
     runtime: RuntimeDep,
     now: Now,
-    q: Annotated[str, QueryParameter(name="q", max_length=100, description="part of the organisation's name")] = "",
+    q: Annotated[
+        str,
+        QueryParameter(
+            name="q",
+            max_length=100,
+            description="Words of the organisation's name in any order, accents and case ignored, partial words "
+            "and small typos tolerated; or an organisation id or credential id.",
+        ),
+    ] = "",
+    designation: Annotated[
+        Literal["CAI", "CAE"] | None, QueryParameter(description="only organisations holding this designation")
+    ] = None,
+    country: Annotated[
+        str | None, QueryParameter(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code")
+    ] = None,
+    status: Annotated[
+        RegistryStatusFilter | None,
+        QueryParameter(
+            description="as the registry shows it: `certified`, `at-risk` (certified, standing at risk) or "
+            "`not-certified`"
+        ),
+    ] = None,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="results to skip (paging)")] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="results per page")] = MAX_LIMIT,
 ) -> RegistrySearchView:
-    return await registry.search_registry(conn, q, key=runtime.issuer_key, settings=runtime.settings, now=now)
+    query = RegistryQuery(text=q, designation=designation, country=country, status=status, offset=offset, limit=limit)
+    return await registry_search.search_registry(
+        conn, query, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
+
+
+@post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200, opt={"public": True})
+async def check_registry_list(
+    conn: Conn, data: JSONBody[RegistryCheckRequest], runtime: RuntimeDep, now: Now
+) -> RegistryCheckView:
+    """A supplier list checked at once: each entry (a name, tolerant as in the search, or an id) with its best
+    match and its status as the registry shows it. The /registry/check page gives the same rows as CSV."""
+    return await registry_check.check_registry_list(
+        conn, data.entries, key=runtime.issuer_key, settings=runtime.settings, now=now
+    )
 
 
 @get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])

@@ -9,12 +9,12 @@ import msgspec
 
 # Bump whenever the rendered output changes for the same content (layout, palette, font, QR settings),
 # so that cached images from the old design are never served for the new one.
-DESIGN_VERSION = "pai-badge-design-1"
+DESIGN_VERSION = "pai-badge-design-2"
 
 TIERS = ("AIDA", "CPAP", "CPAA", "CAI", "CAE")
 STATUSES = ("active", "expired", "suspended", "revoked", "superseded")
 SUBJECT_KINDS = ("person", "organization")
-FORMATS = ("svg", "png")
+FORMATS = ("svg", "png", "share")  # "share": the 1200 x 630 Open Graph image (badges/share.py)
 
 
 class BadgeContent(msgspec.Struct, frozen=True):

@@ -23,13 +23,20 @@ if TYPE_CHECKING:
     from verify_api.badges.content import BadgeContent
 
 MARGIN = 36
-COLUMN_X = 262  # left edge of the text column beside the main QR
-COLUMN_WIDTH = WIDTH - COLUMN_X - MARGIN
 CENTRE_X = WIDTH / 2
 TEXT_WIDTH = WIDTH - 2 * MARGIN
 
-MAIN_QR = Box(x=MARGIN - 8, y=500, size=212)  # includes the quiet zone
-OFFLINE_QR = Box(x=COLUMN_X - 8, y=652, size=124)
+# The lower band. Left: the page QR, then the verification code under it. Right: the offline QR, as large as the
+# band allows, because its PV1 text is long (version 6-8 at level L, 49-57 modules with the quiet zone) and it must
+# still decode when the badge is shown 300 px wide (bench/qr_size.py measures it; about 2 px a module there).
+# Without an offline QR the page QR keeps the whole band to itself.
+MAIN_QR = Box(x=MARGIN - 8, y=492, size=164)  # includes the quiet zone
+OFFLINE_QR = Box(x=WIDTH - MARGIN + 8 - 244, y=492, size=244)
+LONE_QR = Box(x=MARGIN - 8, y=500, size=212)
+COLUMN_X = MARGIN  # the text column under the page QR (with an offline QR)
+COLUMN_WIDTH = OFFLINE_QR.x - COLUMN_X - 8
+LONE_COLUMN_X = 262  # the text column beside a lone page QR
+LONE_COLUMN_WIDTH = WIDTH - LONE_COLUMN_X - MARGIN
 
 
 # PLR0913: the keyword-only parameters of one fitted text box
@@ -84,14 +91,26 @@ def build_layout(content: BadgeContent) -> Layout:
             role="subject",
         ),
         _fitted(validity_text(content), CENTRE_X, 460, 18, MUTED, width=TEXT_WIDTH, min_size=13),
-        TextLine(text="VERIFICATION CODE", x=COLUMN_X, y=532, size=13, fill=FAINT, bold=True, anchor="start"),
+    ]
+    lines += _lower_band(content, palette.dark)
+    return Layout(
+        lines=lines,
+        main_qr=MAIN_QR if content.offline_qr else LONE_QR,
+        offline_qr=OFFLINE_QR if content.offline_qr else None,
+    )
+
+
+def _code_lines(content: BadgeContent, dark: str, x: float, top: float, width: float) -> list[TextLine]:
+    """The verification code, its label and the short verify address, as a block whose label sits at `top`."""
+    return [
+        TextLine(text="VERIFICATION CODE", x=x, y=top, size=13, fill=FAINT, bold=True, anchor="start"),
         _fitted(
             content.verification_code,
-            COLUMN_X,
-            566,
+            x,
+            top + 34,
             27,
-            palette.dark,
-            width=COLUMN_WIDTH,
+            dark,
+            width=width,
             min_size=16,
             bold=True,
             anchor="start",
@@ -99,24 +118,33 @@ def build_layout(content: BadgeContent) -> Layout:
         ),
         _fitted(
             f"Verify at {content.verify_url}",
-            COLUMN_X,
-            602,
+            x,
+            top + 62,
             16,
             INK,
-            width=COLUMN_WIDTH,
+            width=width,
             min_size=10,
             anchor="start",
             role="verify",
         ),
-        TextLine(text="Scan to view live status", x=MAIN_QR.x + MAIN_QR.size / 2, y=728, size=13, fill=MUTED),
     ]
-    offline = None
-    if content.offline_qr:
-        offline = OFFLINE_QR
-        caption_x = OFFLINE_QR.x + OFFLINE_QR.size + 10
-        lines += [
-            TextLine(text="Offline check", x=caption_x, y=706, size=15, fill=INK, bold=True, anchor="start"),
-            TextLine(text="works without", x=caption_x, y=726, size=12, fill=MUTED, anchor="start"),
-            TextLine(text="a network", x=caption_x, y=742, size=12, fill=MUTED, anchor="start"),
+
+
+def _lower_band(content: BadgeContent, dark: str) -> list[TextLine]:
+    if not content.offline_qr:
+        return [
+            *_code_lines(content, dark, LONE_COLUMN_X, 532, LONE_COLUMN_WIDTH),
+            TextLine(text="Scan to view live status", x=LONE_QR.x + LONE_QR.size / 2, y=728, size=13, fill=MUTED),
         ]
-    return Layout(lines=lines, main_qr=MAIN_QR, offline_qr=offline)
+    offline_centre = OFFLINE_QR.x + OFFLINE_QR.size / 2
+    return [
+        TextLine(text="Scan to view live status", x=MAIN_QR.x + MAIN_QR.size / 2, y=668, size=13, fill=MUTED),
+        *_code_lines(content, dark, COLUMN_X, 698, COLUMN_WIDTH),
+        TextLine(
+            text="Offline check · works without a network",
+            x=offline_centre,
+            y=752,
+            size=12,
+            fill=MUTED,
+        ),
+    ]

@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from verify_api.badges import design
 from verify_api.badges.emblem import emblem_shapes
 from verify_api.badges.layout import build_layout
-from verify_api.badges.qr import draw_qr_png
+from verify_api.badges.qr import OFFLINE_LEVEL, draw_qr_png
 from verify_api.badges.typography import load_font
 
 if TYPE_CHECKING:
@@ -110,7 +110,9 @@ def render_badge_png_sync(content: BadgeContent, *, scale: float = 1.0) -> bytes
     qr_draw = ImageDraw.Draw(image)
     draw_qr_png(qr_draw, content.page_url, *_qr_box(layout.main_qr, scale), dark=design.INK)
     if layout.offline_qr is not None and content.offline_qr:
-        draw_qr_png(qr_draw, content.offline_qr, *_qr_box(layout.offline_qr, scale), dark=design.INK)
+        draw_qr_png(
+            qr_draw, content.offline_qr, *_qr_box(layout.offline_qr, scale), dark=design.INK, level=OFFLINE_LEVEL
+        )
 
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)

@@ -31,7 +31,7 @@ from verify_api.badges.design import (
 )
 from verify_api.badges.emblem import emblem_shapes
 from verify_api.badges.layout import build_layout, subject_label
-from verify_api.badges.qr import qr_svg_path
+from verify_api.badges.qr import OFFLINE_LEVEL, ErrorLevel, qr_svg_path
 from verify_api.badges.typography import clean_text
 from verify_api.domain.dates import short_date
 
@@ -75,10 +75,10 @@ def _text(line: TextLine, extra: str = "") -> str:
     )
 
 
-def _qr(text: str, box: Box) -> str:
+def _qr(text: str, box: Box, level: ErrorLevel = "M") -> str:
     return (
         f'<rect x="{_num(box.x)}" y="{_num(box.y)}" width="{_num(box.size)}" height="{_num(box.size)}"'
-        f' fill="#FFFFFF"/>{qr_svg_path(text, box.x, box.y, box.size)}'
+        f' fill="#FFFFFF"/>{qr_svg_path(text, box.x, box.y, box.size, level)}'
     )
 
 
@@ -131,7 +131,7 @@ def render_badge_svg_sync(content: BadgeContent) -> str:
         _qr(content.page_url, layout.main_qr),
     ]
     if layout.offline_qr is not None and content.offline_qr:
-        parts.append(_qr(content.offline_qr, layout.offline_qr))
+        parts.append(_qr(content.offline_qr, layout.offline_qr, OFFLINE_LEVEL))
     # the holder's name may be right-to-left: let its own first strong character set its direction
     parts += [_text(line, ' unicode-bidi="plaintext"' if line.role == "subject" else "") for line in layout.lines]
     overlay = STATUS_OVERLAY.get(content.status)

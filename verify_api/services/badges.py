@@ -17,6 +17,7 @@ import msgspec
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.content import BadgeContent, cache_key
 from verify_api.badges.png import render_badge_png_sync
+from verify_api.badges.share import render_share_png_sync
 from verify_api.badges.svg import render_badge_svg_sync
 from verify_api.caching import BoundedCache
 from verify_api.db.repository import Repository
@@ -35,8 +36,8 @@ if TYPE_CHECKING:
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
-BadgeFormat = Literal["svg", "png"]
-MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png"}
+BadgeFormat = Literal["svg", "png", "share"]  # "share": the 1200 x 630 PNG for link previews (Open Graph)
+MEDIA_TYPES: dict[str, str] = {"svg": "image/svg+xml", "png": "image/png", "share": "image/png"}
 PNG_SCALE = 1.0  # 600 x 800 px: the offline QR's modules are 2 px, which phone cameras and zxing read
 
 
@@ -136,6 +137,8 @@ async def plan_badge(  # noqa: PLR0913
 
 def render_planned_badge_sync(plan: BadgePlan) -> bytes:
     """Render (and bake, for downloads) the planned image. CPU-bound: tens of milliseconds for a PNG."""
+    if plan.fmt == "share":
+        return render_share_png_sync(plan.content)
     document = plan.document.decode("utf-8")
     if plan.fmt == "png":
         png = render_badge_png_sync(plan.content, scale=PNG_SCALE)

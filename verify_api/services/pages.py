@@ -61,6 +61,7 @@ class BadgePage(msgspec.Struct, frozen=True):
     alignment_url: str
     badge_svg: str  # root-relative, versioned by content so a status change never shows a cached image
     badge_png_abs: str  # absolute: Open Graph and Twitter cards need it
+    share_png_abs: str  # the 1200 x 630 link-preview image (absolute, versioned like the badge)
     image_alt: str
     downloads: list[Download]
     linkedin_url: str | None
@@ -137,6 +138,7 @@ async def badge_page(  # noqa: PLR0913
         alignment_url=f"{settings.base_url}/psf/v{PSF_VERSION}",
         badge_svg=f"{badge_path}.svg?v={version}",
         badge_png_abs=f"{settings.base_url}{badge_path}.png?v={version}",
+        share_png_abs=f"{settings.base_url}/v1/credentials/{view.id}/share.png?v={cache_key(content, 'share')[:16]}",
         image_alt=f"{view.tier} badge of {view.subject.name}, status {view.status}",
         downloads=[
             Download("PNG image", "600 × 800, for slides and CVs", f"{badge_path}.png?v={version}"),

@@ -11,7 +11,7 @@ from verify_api.db.register_repository import RegisterRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
-from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView, StandingView
+from verify_api.schemas import RegistryCredentialView, RegistryEntryView, StandingView
 from verify_api.services.judgement import judge_stored
 from verify_api.services.organization_rules import evaluate_organization
 
@@ -26,10 +26,8 @@ if TYPE_CHECKING:
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
-MAX_RESULTS = 50
 
-
-def _entry(
+def registry_entry(
     org: RegistryOrganizationRecord,
     judged: list[tuple[CredentialRecord, CredentialVerdict]],
     base_url: str,
@@ -61,7 +59,7 @@ def _entry(
     )
 
 
-async def _judged(
+async def judged_credentials(
     conn: Connection, org_ids: list[UUID], *, settings: Settings, now: datetime
 ) -> dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]]:
     by_org: dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]] = {}
@@ -72,39 +70,17 @@ async def _judged(
     return by_org
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def search_registry(  # noqa: PLR0913
-    conn: Connection,
-    query: str,
-    *,
-    key: IssuerKey,
-    settings: Settings,
-    now: datetime,
-    limit: int = MAX_RESULTS,
-) -> RegistrySearchView:
-    """Matching organisations, each after applying its rules (evaluated on read), so no answer is stale."""
-    repo = Repository(conn)
-    orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
-    standings = {o.id: await evaluate_organization(conn, o.id, key=key, settings=settings, now=now) for o in orgs}
-    by_org = await _judged(conn, [o.id for o in orgs], settings=settings, now=now)
-    return RegistrySearchView(
-        query=query,
-        results=[_entry(o, by_org.get(o.id, []), settings.base_url, standings[o.id]) for o in orgs],
-    )
-
-
 async def get_registry_entry(
     conn: Connection, org_id: UUID, *, key: IssuerKey, settings: Settings, now: datetime
 ) -> RegistryEntryView:
     repo = Repository(conn)
     standing = await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
     org = await repo.get_organization(org_id)
-    judged = (await _judged(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
+    judged = (await judged_credentials(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
     if org is None or not judged:
         # Organisations never certified are not part of the public registry.
         raise OrganizationNotFoundError(f"no certified organisation has id {org_id}")
     record = RegistryOrganizationRecord(
         id=org.id, name=org.name, kind=org.kind, country=org.country, website=org.website
     )
-    return _entry(record, judged, settings.base_url, standing)
+    return registry_entry(record, judged, settings.base_url, standing)
