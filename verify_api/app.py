@@ -22,6 +22,7 @@ from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -155,6 +156,7 @@ def create_app(
             docs_assets_router(),
             health,
             *page_routes(settings),
+            *FRAMEWORK_ROUTES,
         ],
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,
