@@ -25,6 +25,7 @@ from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.request_input import refuse_nul_in_url
 from verify_api.api.verify import verification_rate_limit
 from verify_api.domain.dates import long_date
+from verify_api.domain.public_wording import humane_text
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
 from verify_api.services import pages, registry
@@ -55,6 +56,7 @@ def page_template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     environment.filters["long_date"] = long_date
+    environment.filters["humane"] = humane_text
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
