@@ -28,6 +28,7 @@ from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, health, lookup_by_code
 from verify_api.api.request_input import refuse_malformed_input
+from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
@@ -157,6 +158,7 @@ def create_app(
             health,
             *page_routes(settings),
             *FRAMEWORK_ROUTES,
+            certificate,
         ],
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,

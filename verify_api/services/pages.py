@@ -22,6 +22,7 @@ from verify_api.schemas import Check, CredentialView
 from verify_api.services import lookup
 from verify_api.services.badges import PNG_SCALE, badge_content_sync, get_record, page_url
 from verify_api.services.judgement import judge_stored
+from verify_api.services.sharing import ShareLinks, share_links
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -70,6 +71,7 @@ class BadgePage(msgspec.Struct, frozen=True):
     linkedin_url: str | None
     indexable: bool
     status_line: str | None = None  # "revoked by the PAI on 3 March 2027": the live status with its date
+    share: ShareLinks | None = None  # LinkedIn post, e-mail, embed, certificate: for a credential valid now
 
 
 def status_text(view: CredentialView, since: datetime | None = None) -> StatusText:
@@ -155,6 +157,7 @@ async def badge_page(  # noqa: PLR0913
         ],
         linkedin_url=linkedin_url(view, settings=settings, url=url),
         indexable=indexable,
+        share=share_links(view, settings=settings, url=url) if verdict.valid and view.verified else None,
         status_line=None if verdict.valid else public_status_phrase(verdict.state, verdict.since, verdict.reason),
     )
 
