@@ -115,3 +115,10 @@ async def test_a_readable_reason_is_worded_on_pages(
     page = await verify_page(client, await signed(client, credential["id"]))
     assert "suspended by the PAI on 28 November 2026: at the holder's request" in page
     assert "holder_request" not in page
+
+
+async def test_typing_a_name_is_not_called_a_typo(client: Client) -> None:
+    response = await client.get("/verify", params={"q": "Grace Hopper"})
+    assert response.status_code == 422
+    assert "Credentials are not looked up by name" in response.text
+    assert "That code has a typo" not in response.text

@@ -130,11 +130,23 @@ async def verify_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[st
         credential_id = await pages.resolve_typed_reference(conn, q)
     except InvalidInputError as exc:
         error = {"title": "That code has a typo", "detail": f"{exc.detail}. Check it against the badge."}
+        if looks_like_a_name(q):
+            error = {
+                "title": "Credentials are not looked up by name",
+                "detail": "Type the verification code printed on the badge (PAI-XXXX-XXXX-X), its link, or upload "
+                "the badge image: a person's credentials are never listed by name.",
+            }
         return verify_form(status_code=422, q=q, error=error)
     except NotFoundError:
         error = {"title": "Not found", "detail": "No PAI credential has that id or verification code."}
         return verify_form(status_code=404, q=q, error=error)
     return Redirect(f"/c/{credential_id}", status_code=303)
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Two or more words of letters and no digits: a person's name, not a mistyped code."""
+    words = text.split()
+    return len(words) >= 2 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
 
 
 async def offline_report(conn: Conn, text: str, *, settings: Settings, now: Now) -> Template:
