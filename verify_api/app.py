@@ -22,11 +22,13 @@ from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
 from verify_api.api.request_input import refuse_malformed_input
+from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
@@ -161,6 +163,8 @@ def create_app(
             docs_assets_router(),
             health,
             *page_routes(settings),
+            *FRAMEWORK_ROUTES,
+            certificate,
         ],
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,

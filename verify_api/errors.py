@@ -156,3 +156,7 @@ class ProofDomainMismatchError(ProofError):
 
 class ProofChallengeMismatchError(ProofError):
     """The proof's challenge is not the one the verifier issued."""
+
+
+class AchievementNotFoundError(NotFoundError):
+    """No PAI achievement has that tier code (AIDA, CPAP, CPAA, CAI or CAE)."""

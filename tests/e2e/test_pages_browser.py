@@ -83,14 +83,16 @@ async def test_badge_page_shows_active_then_revoked(
 
     conn = await asyncpg.connect(database_url)
     try:
-        await conn.execute("UPDATE credentials SET status = 'revoked', status_reason = 'exam misconduct' WHERE id = $1",
+        await conn.execute("UPDATE credentials SET status = 'revoked', status_reason = 'issued_in_error' WHERE id = $1",
                            credential["id"])  # fmt: skip
     finally:
         await conn.close()
     await page.viewport(1280, 900)
     await page.goto(f"{served}/c/{credential['id']}")
     assert await verdict(page) == "Revoked"
-    assert "exam misconduct" in await page.evaluate("document.querySelector('.verdict-sentence').textContent")
+    sentence = await page.evaluate("document.querySelector('.verdict-sentence').textContent")
+    assert "it was issued in error" in sentence  # the reason in its public words, never the code
+    assert "issued_in_error" not in sentence
     assert await page.evaluate("document.querySelector('.credential-badge img').naturalWidth") == 600
     assert not await page.evaluate("document.querySelector('.button-linkedin')")
     await page.screenshot(ARTIFACTS / "badge-page-revoked.png")

@@ -14,7 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from tests.conftest import api_key
 from tests.factories import make_aida
 from tests.integration.test_verify_api import signed_document
-from verify_api.api.pages import negotiate_credential_page
+from verify_api.api.negotiation import negotiate_credential_representation
 from verify_api.api.request_input import decodes_json_body, refuse_malformed_input
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.png import render_badge_png_sync
@@ -47,7 +47,7 @@ async def test_every_route_reads_its_input_strictly(app: Litestar) -> None:
                 continue
             hook = handler.resolve_before_request()
             if route.path == "/v1/credentials/{credential_id:str}" and "GET" in handler.http_methods:
-                assert hook is negotiate_credential_page
+                assert hook is negotiate_credential_representation
                 assert not decodes_json_body(handler)
                 continue
             assert hook is refuse_malformed_input, route.path

@@ -148,7 +148,8 @@ async def test_badge_page_of_an_organisation(client: Client, admin_headers: dict
     assert "Awarded to the organisation" in page
     assert "Northwind Enterprise plc" in page
     assert 'name="robots"' not in page
-    assert "linkedin.com" not in page  # LinkedIn certifications are for people
+    assert "linkedin.com/profile/add" not in page  # LinkedIn certifications are for people
+    assert "linkedin.com/sharing/share-offsite" in page  # a post about the organisation's certification is not
 
 
 @pytest.mark.parametrize("credential_id", ["aaaaaaaaaaaaaaaaaaaaaaaaaa", "<script>"])

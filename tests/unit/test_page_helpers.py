@@ -72,7 +72,7 @@ def test_page_helper_linkedin_link_only_for_a_valid_personal_credential() -> Non
         ({}, "Valid"),
         ({"verified": False, "checks": [Check(name="proof", result="failed", detail="x")]}, "Not verified"),
         ({"status": "expired"}, "Expired"),
-        ({"status": "suspended", "status_reason": "under review"}, "Suspended"),
+        ({"status": "suspended", "status_reason": "holder_request"}, "Suspended"),
         ({"status": "revoked"}, "Revoked"),
         ({"status": "superseded"}, "Superseded"),
     ],
@@ -81,4 +81,11 @@ def test_page_helper_status_is_a_word_not_a_colour(overrides: dict[str, object],
     text = status_text(view(**overrides))
     assert text.word == word
     if "status_reason" in overrides:
-        assert "(under review)" in text.sentence
+        assert "(at the holder's request)" in text.sentence
+        assert "holder_request" not in text.sentence
+
+
+def test_page_helper_some_reasons_say_only_by_the_pai() -> None:
+    for code in ("under_investigation", "misconduct", "administrative"):
+        sentence = status_text(view(status="suspended", status_reason=code)).sentence
+        assert sentence == "The PAI suspended this credential. It is not valid now."

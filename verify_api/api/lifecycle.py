@@ -12,6 +12,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.admin import issued_view
 from verify_api.api.auth import principal_of
+from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.media_types import negotiate_credential_media_type
 from verify_api.domain.dates import http_date
@@ -144,6 +145,7 @@ async def get_history(conn: Conn, credential_id: FromPath[str]) -> CredentialHis
     tags=["public"],
     media_type="application/vc",
     description="A signed BitstringStatusListCredential. With `timestamp`, the list as it was at that time.",
+    after_request=allow_any_origin,
 )
 async def get_status_list(
     request: Request[Any, Any, Any],

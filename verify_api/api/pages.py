@@ -25,6 +25,7 @@ from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.request_input import refuse_nul_in_url
 from verify_api.api.verify import verification_rate_limit
 from verify_api.domain.dates import long_date
+from verify_api.domain.public_wording import humane_text
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
 from verify_api.services import pages
@@ -55,6 +56,7 @@ def page_template_config() -> TemplateConfig[JinjaTemplateEngine]:
         lstrip_blocks=True,
     )
     environment.filters["long_date"] = long_date
+    environment.filters["humane"] = humane_text
     return TemplateConfig(instance=JinjaTemplateEngine.from_environment(environment))
 
 
@@ -128,11 +130,23 @@ async def verify_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[st
         credential_id = await pages.resolve_typed_reference(conn, q)
     except InvalidInputError as exc:
         error = {"title": "That code has a typo", "detail": f"{exc.detail}. Check it against the badge."}
+        if looks_like_a_name(q):
+            error = {
+                "title": "Credentials are not looked up by name",
+                "detail": "Type the verification code printed on the badge (PAI-XXXX-XXXX-X), its link, or upload "
+                "the badge image: a person's credentials are never listed by name.",
+            }
         return verify_form(status_code=422, q=q, error=error)
     except NotFoundError:
         error = {"title": "Not found", "detail": "No PAI credential has that id or verification code."}
         return verify_form(status_code=404, q=q, error=error)
     return Redirect(f"/c/{credential_id}", status_code=303)
+
+
+def looks_like_a_name(text: str) -> bool:
+    """Two or more words of letters and no digits: a person's name, not a mistyped code."""
+    words = text.split()
+    return len(words) >= 2 and all(w.replace("-", "").replace("'", "").isalpha() for w in words)
 
 
 async def offline_report(conn: Conn, text: str, *, settings: Settings, now: Now) -> Template:

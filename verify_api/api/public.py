@@ -10,8 +10,9 @@ from litestar import Response, get, post
 from litestar.datastructures import ResponseHeader, State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
-from verify_api.api.pages import negotiate_credential_page
+from verify_api.api.negotiation import negotiate_credential_representation
 from verify_api.domain.instant import utc_instant
 from verify_api.schemas import (
     CredentialView,
@@ -39,7 +40,8 @@ VC_MEDIA_TYPE = "application/vc"
     ),
     cache_control=None,
     # A browser asking for HTML is sent to the page; JSON answers vary with Accept too.
-    before_request=negotiate_credential_page,
+    before_request=negotiate_credential_representation,
+    after_request=allow_any_origin,
     response_headers=[ResponseHeader(name="Vary", value="Accept")],
 )
 async def get_credential(
@@ -77,13 +79,14 @@ def _aware(moment: datetime | None) -> datetime | None:
     tags=["public"],
     media_type=VC_MEDIA_TYPE,
     description="The signed credential, byte for byte as issued.",
+    after_request=allow_any_origin,
 )
 async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> Response[bytes]:
     document = await lookup.get_signed_document(conn, credential_id)
     return Response(document, media_type=VC_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600, immutable"})
 
 
-@get("/lookup", operation_id="LookupByCode", tags=["public"])
+@get("/lookup", operation_id="LookupByCode", tags=["public"], after_request=allow_any_origin)
 async def lookup_by_code(
     conn: Conn,
     runtime: RuntimeDep,
@@ -96,7 +99,7 @@ async def lookup_by_code(
     )
 
 
-@get("/organizations", operation_id="SearchRegistry", tags=["public"])
+@get("/organizations", operation_id="SearchRegistry", tags=["public"], after_request=allow_any_origin)
 async def search_registry(
     conn: Conn,
     runtime: RuntimeDep,
@@ -143,7 +146,7 @@ async def check_registry_list(
     )
 
 
-@get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])
+@get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"], after_request=allow_any_origin)
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
     return await registry.get_registry_entry(conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now)
 

@@ -6,19 +6,32 @@ from typing import Any
 
 from litestar import Response, Router, get
 
+from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.services import signing_keys
 
 _CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-@get("/did.json", operation_id="GetDidDocument", tags=["keys"], media_type="application/did+json")
+@get(
+    "/did.json",
+    operation_id="GetDidDocument",
+    tags=["keys"],
+    media_type="application/did+json",
+    after_request=allow_any_origin,
+)
 async def did_json(conn: Conn, runtime: RuntimeDep) -> Response[dict[str, Any]]:
     document = await signing_keys.did_document(conn, runtime.settings.base_url)
     return Response(document, media_type="application/did+json", headers=_CACHE)
 
 
-@get("/jwks.json", operation_id="GetJwks", tags=["keys"], media_type="application/jwk-set+json")
+@get(
+    "/jwks.json",
+    operation_id="GetJwks",
+    tags=["keys"],
+    media_type="application/jwk-set+json",
+    after_request=allow_any_origin,
+)
 async def jwks_json(conn: Conn) -> Response[dict[str, Any]]:
     return Response(await signing_keys.jwk_set(conn), media_type="application/jwk-set+json", headers=_CACHE)
 

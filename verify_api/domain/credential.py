@@ -15,8 +15,9 @@ from urllib.parse import urlsplit
 import msgspec
 
 from verify_api.domain.dates import rfc3339
+from verify_api.domain.psf import achievement_url, domain_alignments, framework_alignment
 from verify_api.domain.status_list import StatusPurpose
-from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS, EvidenceRef, Tier
+from verify_api.domain.tiers import TIERS, EvidenceRef, Tier
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB_V3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -60,30 +61,38 @@ def status_list_url(base_url: str, list_id: str) -> str:
     return f"{base_url}/v1/status-lists/{list_id}"
 
 
+def issuer_image_url(base_url: str, extension: str = "png") -> str:
+    return f"{base_url}/v1/issuer/image.{extension}"
+
+
+def achievement_image_url(base_url: str, tier: Tier | str, extension: str = "png") -> str:
+    return f"{achievement_url(base_url, tier)}/image.{extension}"
+
+
 def issuer_profile(base_url: str, name: str) -> dict[str, Any]:
-    return {"id": did_web_for(base_url), "type": ["Profile"], "name": name, "url": base_url}
+    """OB 3.0 Profile; `image` (OB 3.0 §B.1.11 Image) so wallets show the PAI's mark, not a generic tile."""
+    return {
+        "id": did_web_for(base_url),
+        "type": ["Profile"],
+        "name": name,
+        "url": base_url,
+        "image": {"id": issuer_image_url(base_url), "type": "Image", "caption": f"{name} logo"},
+    }
 
 
 def achievement(base_url: str, tier: Tier) -> dict[str, Any]:
+    """OB 3.0 Achievement: dereferenceable `id` (GET /v1/achievements/{tier}), its image, and alignments to the PSF
+    and to each PSF domain the tier covers (domain.psf)."""
     info = TIERS[tier]
     return {
-        "id": f"{base_url}/v1/achievements/{tier.lower()}",
+        "id": achievement_url(base_url, tier),
         "type": ["Achievement"],
         "achievementType": info.achievement_type,
         "name": info.title,
         "description": info.description,
         "criteria": {"narrative": info.criteria},
-        "alignment": [
-            {
-                "type": ["Alignment"],
-                "targetName": f"{PSF_NAME} v{PSF_VERSION}",
-                "targetDescription": "The eight domains of practice a production AI deployment must address, "
-                "from data governance to incident response.",
-                "targetUrl": f"{base_url}/psf/v{PSF_VERSION}",
-                "targetFramework": f"PAI {PSF_NAME}",
-                "targetCode": f"PSF-{PSF_VERSION}",
-            }
-        ],
+        "image": {"id": achievement_image_url(base_url, tier), "type": "Image", "caption": f"{info.title} emblem"},
+        "alignment": [framework_alignment(base_url), *domain_alignments(base_url, tier)],
     }
 
 

@@ -16,12 +16,13 @@ from verify_api.badges.content import cache_key
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.dates import long_date
+from verify_api.domain.public_wording import public_reason, public_status_phrase
 from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS
 from verify_api.schemas import Check, CredentialView
 from verify_api.services import lookup
 from verify_api.services.badges import PNG_SCALE, badge_content_sync, get_record, page_url
 from verify_api.services.judgement import judge_stored
-from verify_api.verification.report import state_phrase
+from verify_api.services.sharing import ShareLinks, share_links
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
 LIVE_STATUS_NOTE = (
     "Scanned offline, this QR proves who issued it and for which dates; the live status above comes from the "
     "register, asked just now."
+)
+QR_READ_NOTE = (
+    "This image carries no signed credential: PAI Verify read the QR code printed on it and checked the credential "
+    "it points to against the PAI's live register. The image itself proves nothing; the register's answer does."
 )
 LINKEDIN_ADD_TO_PROFILE = "https://www.linkedin.com/profile/add"
 
@@ -66,10 +71,15 @@ class BadgePage(msgspec.Struct, frozen=True):
     downloads: list[Download]
     linkedin_url: str | None
     indexable: bool
+    status_line: str | None = None  # "revoked by the PAI on 3 March 2027": the live status with its date
+    share: ShareLinks | None = None  # LinkedIn post, e-mail, embed, certificate: for a credential valid now
 
 
-def status_text(view: CredentialView) -> StatusText:
-    reason = f" ({view.status_reason})" if view.status_reason else ""
+def status_text(view: CredentialView, since: datetime | None = None) -> StatusText:
+    """The badge page's verdict; reasons in their public words (domain.public_wording), never the code."""
+    clause = public_reason(view.status_reason)
+    reason = f" ({clause})" if clause else ""
+    on = f" on {long_date(since)}" if since is not None else ""
     if view.status == "active" and view.verified:
         return StatusText("Valid", "good", "Genuine, issued by the Production AI Institute, and valid today.")
     if view.status == "active":
@@ -79,10 +89,10 @@ def status_text(view: CredentialView) -> StatusText:
         when = long_date(view.valid_until)
         return StatusText("Expired", "neutral", f"Genuine, but it expired on {when} and is no longer current.")
     if view.status == "suspended":
-        return StatusText("Suspended", "warn", f"The PAI has suspended this credential{reason}. It is not valid now.")
+        return StatusText("Suspended", "warn", f"The PAI suspended this credential{on}{reason}. It is not valid now.")
     if view.status == "revoked":
-        return StatusText("Revoked", "bad", f"The PAI has revoked this credential{reason}. It is not valid.")
-    return StatusText("Superseded", "neutral", f"A newer credential replaces this one{reason}.")
+        return StatusText("Revoked", "bad", f"The PAI revoked this credential{on}{reason}. It is not valid.")
+    return StatusText("Superseded", "neutral", f"A newer credential replaced this one{on}{reason}.")
 
 
 def linkedin_url(view: CredentialView, *, settings: Settings, url: str) -> str | None:
@@ -130,7 +140,7 @@ async def badge_page(  # noqa: PLR0913
     info = TIERS[view.tier]
     return BadgePage(
         view=view,
-        status=status_text(view),
+        status=status_text(view, verdict.since if not verdict.valid else None),
         page_url=url,
         description=info.description,
         criteria=info.criteria,
@@ -149,6 +159,8 @@ async def badge_page(  # noqa: PLR0913
         ],
         linkedin_url=linkedin_url(view, settings=settings, url=url),
         indexable=indexable,
+        share=share_links(view, settings=settings, url=url) if verdict.valid and view.verified else None,
+        status_line=None if verdict.valid else public_status_phrase(verdict.state, verdict.since, verdict.reason),
     )
 
 
@@ -161,6 +173,7 @@ class ReportPage(msgspec.Struct, frozen=True):
     checks: list[Check]
     notes: list[str]
     page_link: str | None
+    differences: list[tuple[str, str, str]] = []  # (claim, this copy says, the register says)
 
 
 def _report_verdict(verified: bool, checks: list[Check], genuine: bool) -> StatusText:
@@ -217,7 +230,7 @@ def presented_verdict(report: VerificationReport) -> StatusText:
     if report.verdict == "not_valid":
         if report.state is not None:
             word, tone = _STATE_WORDS.get(report.state, ("Not valid", "bad"))
-            phrase = state_phrase(report.state, report.since, report.reason)
+            phrase = public_status_phrase(report.state, report.since, report.reason)
             return StatusText(word, tone, f"Issued by the Production AI Institute, but not valid now: {phrase}.")
         return StatusText("Not valid", "bad", f"Issued by the Production AI Institute, but not valid now ({why}).")
     if report.verdict == "not_pai":
@@ -233,12 +246,31 @@ def presented_verdict(report: VerificationReport) -> StatusText:
     return StatusText("Not verified", "bad", f"Do not rely on this credential ({why}).")
 
 
+def register_facts(report: VerificationReport) -> list[tuple[str, str]]:
+    """Whose credential it is and what it is, as the PAI's register holds it: what an employer matches."""
+    entry = report.register_entry
+    if entry is None:
+        return []
+    awarded = "Awarded to the organisation" if entry.subject_kind == "organization" else "Awarded to"
+    status = "Valid" if entry.state == "valid" else public_status_phrase(entry.state, entry.since, entry.reason)
+    return [
+        (f"{awarded} (the register)", entry.subject_name),
+        ("Credential", entry.tier_title),
+        ("What it means", entry.tier_meaning),
+        ("Valid from", long_date(entry.valid_from)),
+        ("Valid until", long_date(entry.valid_until)),
+        ("Live status", status[:1].upper() + status[1:]),
+        ("Verification code", entry.verification_code),
+    ]
+
+
 def presented_report_page(report: VerificationReport) -> ReportPage:
-    """A report from POST /v1/verify's verifier (a badge file, credential JSON or a JWT)."""
+    """A report from POST /v1/verify's verifier (a badge file, credential JSON, a JWT, or a badge's QR code)."""
     facts = [("Presented as", report.presented_as)]
-    if report.tier:
+    if report.tier and report.register_entry is None:
         info = TIERS.get(report.tier)
         facts.append(("Credential", info.title if info else report.tier))
+    facts.extend(register_facts(report))
     issuer = report.issuer
     if issuer.name or issuer.id:
         shown = f"{issuer.name} ({issuer.id})" if issuer.name and issuer.id else issuer.name or issuer.id or ""
@@ -248,13 +280,19 @@ def presented_report_page(report: VerificationReport) -> ReportPage:
         facts.append(("Issuer", shown))
     if report.credential_id:
         facts.append(("Credential id", report.credential_id))
+    notes = [report.summary]
+    if report.read_from == "qr-code":
+        notes.insert(0, QR_READ_NOTE)
+    entry = report.register_entry
+    live = report.pai_credential_id or (entry.credential_id if entry is not None else None)
     return ReportPage(
-        source=report.presented_as.split(",", 1)[0],
+        source="QR code in the image" if report.read_from == "qr-code" else report.presented_as.split(",", 1)[0],
         verdict=presented_verdict(report),
         facts=facts,
         checks=report.checks,
-        notes=[report.summary],
-        page_link=f"/c/{report.pai_credential_id}" if report.pai_credential_id else None,
+        notes=notes,
+        page_link=f"/c/{live}" if live else None,
+        differences=[(d.claim, d.presented or "(absent)", d.register or "(absent)") for d in report.differences],
     )
 
 

@@ -23,11 +23,18 @@ from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
 from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
+from verify_api.services.qr_image import verify_by_qr_code
 from verify_api.services.status_lists import status_list_register_findings
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
-from verify_api.verification.presented import Presented, decode_credential_object, decode_presented, media_type_of
+from verify_api.verification.presented import (
+    PHOTO_TYPES,
+    Presented,
+    decode_credential_object,
+    decode_presented,
+    media_type_of,
+)
 from verify_api.verification.register import (
     HeldPrerequisite,
     credential_id_from_url,
@@ -56,8 +63,26 @@ async def verify_presented(
     """Verify request bytes as their Content-Type says; `UnsupportedMediaTypeError` for any other type."""
     if media_type_of(content_type) == "text/plain" and presented.lstrip().startswith(OFFLINE_QR_PREFIX.encode()):
         return await verify_offline_text(conn, presented.decode("utf-8", "replace"), settings=settings, now=now)
+    media = media_type_of(content_type)
+    if media in PHOTO_TYPES:  # a photo or screenshot of a badge: only its QR code can say anything
+        by_qr = await _verify_by_qr(conn, presented, "Image", settings=settings, now=now)
+        return by_qr or unreadable_report(Presented("Image"), "the image has no QR code naming a PAI credential")
     decoded = await asyncio.to_thread(decode_presented, presented, content_type)
+    if decoded.document is None and media == "image/png":
+        # No baked credential (the plain PNG offered for slides and CVs): its QR code names the credential.
+        by_qr = await _verify_by_qr(conn, presented, "PNG image", settings=settings, now=now)
+        if by_qr is not None:
+            return by_qr
     return await verify_decoded(conn, decoded, settings=settings, now=now)
+
+
+async def _verify_by_qr(
+    conn: Connection, image: bytes, container: str, *, settings: Settings, now: datetime
+) -> VerificationReport | None:
+    async def verify(presented: Presented) -> VerificationReport:
+        return await verify_decoded(conn, presented, settings=settings, now=now)
+
+    return await verify_by_qr_code(conn, image, container, settings=settings, now=now, verify_decoded=verify)
 
 
 async def verify_credential_value(

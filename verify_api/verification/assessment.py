@@ -8,7 +8,7 @@ credential the PAI's register holds) and tier (what the tier means, and whether 
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from verify_api.verification.document import CredentialShape
     from verify_api.verification.keyring import ResolvedKey
     from verify_api.verification.presented import Presented
+    from verify_api.verification.register_facts import ClaimDifference, RegisterEntry
     from verify_api.verification.securing import SecuringOutcome
 
 _UNREAD = "the credential could not be read"
@@ -58,6 +59,9 @@ class RegisterFindings:
     tier: str | None = None
     # The one judgement of the register entry (`domain.verdict.judge_credential`), when the document matched it.
     judgement: CredentialVerdict | None = None
+    # What the register holds under the presented id, and the claims that differ from it (register_facts).
+    entry: RegisterEntry | None = None
+    differences: list[ClaimDifference] = field(default_factory=list)
 
 
 def unreadable_report(
@@ -115,6 +119,7 @@ def build_report(  # noqa: PLR0913
         checks.extend(register.checks)
     else:
         checks.append(check_foreign_status(shape))
+    checks = not_checked_without_proof(checks)
     verdict = judge_report(checks, classification, register)
     judgement = register.judgement if register is not None and verdict == "not_valid" else None
     state = judgement.state if judgement is not None and not judgement.valid else None
@@ -133,7 +138,26 @@ def build_report(  # noqa: PLR0913
         pai_credential_id=register.pai_credential_id if register and register.issued_at else None,
         tier=register.tier if register and register.issued_at else None,
         checks=checks,
+        register_entry=register.entry if register is not None else None,
+        differences=list(register.differences) if register is not None else [],
     )
+
+
+NOT_CHECKED = "not checked: the proof does not hold, so nothing the credential says can be relied on"
+
+
+def not_checked_without_proof(checks: list[Check]) -> list[Check]:
+    """A failed (or uncheckable) proof turns every row that depends on it to "could not check", never "passed":
+    the issuer, the dates, the status and the tier are claims only the proof vouches for. Failures stay failures."""
+    proof = next((c for c in checks if c.name == PROOF), None)
+    if proof is None or proof.result == "passed":
+        return checks
+    return [
+        unchecked(c.name, f"{NOT_CHECKED} ({c.detail})")
+        if c.name not in (FORMAT, PROOF) and c.result == "passed"
+        else c
+        for c in checks
+    ]
 
 
 def judge_report(checks: list[Check], classification: Classification, register: RegisterFindings | None) -> Verdict:

@@ -27,7 +27,9 @@ JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "appl
 JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 FORM_TYPE = "multipart/form-data"
-ACCEPTED_MEDIA_TYPES = (*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES, FORM_TYPE)
+# Images that never carry a baked credential: read only for their QR code (services/qr_image).
+PHOTO_TYPES = ("image/jpeg", "image/webp", "image/gif")
+ACCEPTED_MEDIA_TYPES = (*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES, *PHOTO_TYPES, FORM_TYPE)
 MAX_CREDENTIAL_BYTES = DEFAULT_LIMITS.max_credential_bytes
 _MAX_FORM_PARTS = 8
 

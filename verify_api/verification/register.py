@@ -15,6 +15,7 @@ import msgspec
 
 from verify_api.domain.tiers import TIERS
 from verify_api.verification.assessment import RegisterFindings
+from verify_api.verification.register_facts import claim_differences, describe_differences, register_entry
 from verify_api.verification.report import REGISTER, STATUS, TIER, failed, passed, state_phrase
 
 if TYPE_CHECKING:
@@ -68,13 +69,18 @@ def register_findings(
 ) -> RegisterFindings:
     """`judgement` is `judge_credential(record, now=now)`; `prerequisites` the subject's credentials of the tier
     this one builds on (empty when it builds on none)."""
-    matches = same_content(record.document, presented)
-    if not matches:
+    entry = register_entry(record, judgement)
+    stored = msgspec.json.decode(record.document)
+    if not (isinstance(stored, dict) and _without_proof(stored) == _without_proof(presented)):
+        differences = claim_differences(stored, presented) if isinstance(stored, dict) else []
+        what = f": {describe_differences(differences)}" if differences else ""
         return RegisterFindings(
             checks=[
                 failed(STATUS, f"not the credential {record.id} the PAI's register holds, so its status is unknown"),
-                failed(REGISTER, f"differs from credential {record.id} as the PAI's register holds it"),
-            ]
+                failed(REGISTER, f"differs from credential {record.id} as the PAI's register holds it{what}"),
+            ],
+            entry=entry,
+            differences=differences,
         )
     register = passed(
         REGISTER,
@@ -86,6 +92,7 @@ def register_findings(
         pai_credential_id=record.id,
         tier=record.tier,
         judgement=judgement,
+        entry=entry,
     )
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 import msgspec
 
 from verify_api.schemas import Check
+from verify_api.verification.register_facts import ClaimDifference, RegisterEntry
 
 FORMAT = "format"
 PROOF = "proof"
@@ -58,6 +59,14 @@ class VerificationReport(msgspec.Struct, rename="camel", kw_only=True):
     state: str | None = None
     since: datetime | None = None
     reason: str | None = None
+    # What the PAI's register holds under the credential's id (whose it is, tier, dates, live status), whenever the
+    # register was consulted and holds that id, even when the presented document differs from it.
+    register_entry: RegisterEntry | None = None
+    # When it differs: exactly which signed claims, presented against the register's values.
+    differences: list[ClaimDifference] = msgspec.field(default_factory=list)
+    # How the credential was found: None when presented itself; "qr-code" when read from the QR code of an image
+    # that carried no credential (the register entry the code points to is what was checked).
+    read_from: str | None = None
 
     def __post_init__(self) -> None:
         if self.verdict is None:
