@@ -26,8 +26,7 @@ from verify_api.schemas import (
     OrganizationView,
     StaffLinkView,
 )
-from verify_api.services import audit, issuance, organization_rules, subjects
-from verify_api.services.context import tier_policy
+from verify_api.services import issuance, subjects
 
 IdempotencyKey = Annotated[
     str | None,
@@ -86,10 +85,7 @@ async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationReque
 async def link_staff(
     conn: Conn, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest], runtime: RuntimeDep, now: Now
 ) -> StaffLinkView:
-    link = await subjects.link_staff(conn, org_id, data.holder_id, data.role, now=now)
-    await organization_rules.evaluate_organization(
-        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    link = await subjects.link_staff(conn, runtime, org_id, data, now=now)
     return StaffLinkView(
         organization_id=link.organization_id,
         holder_id=link.holder_id,
@@ -110,10 +106,7 @@ async def link_staff(
 async def unlink_staff(
     conn: Conn, org_id: FromPath[UUID], holder_id: FromPath[UUID], runtime: RuntimeDep, now: Now
 ) -> None:
-    await subjects.unlink_staff(conn, org_id, holder_id, now=now)
-    await organization_rules.evaluate_organization(
-        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    await subjects.unlink_staff(conn, runtime, org_id, holder_id, now=now)
 
 
 @post(
@@ -130,15 +123,7 @@ async def record_assessment(
     runtime: RuntimeDep,
     now: Now,
 ) -> AssessmentView:
-    settings = runtime.settings
-    saved = await subjects.record_assessment(
-        conn, data, policy=tier_policy(settings), now=now, recorded_by=principal_of(request).client_id
-    )
-    if saved.organization_id is not None:
-        # A governance review lifts an overdue suspension and renews the CAE at once.
-        await organization_rules.evaluate_organization(
-            conn, saved.organization_id, key=runtime.issuer_key, settings=settings, now=now
-        )
+    saved = await subjects.record_assessment(conn, runtime, data, now=now, recorded_by=principal_of(request).client_id)
     return AssessmentView(
         id=saved.id,
         kind=saved.kind,
@@ -182,16 +167,8 @@ async def issue_credential(
     now: Now,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[IssuedCredentialView]:
-    outcome = await issuance.issue_credential(
-        conn,
-        runtime.issuer_key,
-        data,
-        settings=runtime.settings,
-        now=now,
-        client_id=principal_of(request).client_id,
-        idempotency_key=idempotency_key,
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+    origin = issuance.IssueOrigin(client_id=principal_of(request).client_id, idempotency_key=idempotency_key)
+    outcome = await issuance.issue_credential(conn, runtime, data, now=now, origin=origin)
     view = issued_view(outcome.credential, runtime.settings.base_url)
     headers = {"Location": view.url}
     if outcome.replayed:

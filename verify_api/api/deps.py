@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import datetime
 
 from litestar.datastructures import State
@@ -11,28 +11,17 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
-from verify_api.services.context import IssuerKey, SigningKeySource
-from verify_api.services.lookup import ProofCheckCache
-from verify_api.services.status_lists import StatusListCache
+from verify_api.services.context import ServiceContext
 from verify_api.settings import Settings
 
 
 @dataclass
-class Runtime:
-    """What the lifespan builds once and every request shares (stored as app.state.runtime)."""
+class Runtime(ServiceContext):
+    """The service context plus the pool: what the lifespan builds once and every request shares (app.state.runtime).
 
-    settings: Settings
-    clock: Callable[[], datetime]
-    key_source: SigningKeySource
-    proof_cache: ProofCheckCache
-    status_list_cache: StatusListCache = field(default_factory=StatusListCache)
+    Handlers pass it to the use cases as their `ctx`."""
+
     pool: Pool | None = None
-
-    @property
-    def issuer_key(self) -> IssuerKey:
-        """The key this process signs with: the start-up key until a rotation is noticed, then its successor.
-        Signing use-cases pass it through `services.context.usable_signing_key`, which checks the register."""
-        return self.key_source.current
 
 
 def runtime_of(state: State) -> Runtime:

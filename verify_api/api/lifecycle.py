@@ -23,11 +23,16 @@ from verify_api.schemas import (
     IssuedCredentialView,
     StatusChangeRequest,
 )
-from verify_api.services import audit, lifecycle, lookup, organization_rules
+from verify_api.services import lifecycle, lookup
 from verify_api.services.history import credential_history
 from verify_api.services.status_lists import published_status_list
+from verify_api.services.transitions import StatusChange
 
 _SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+
+
+def _status_change(action: Action, request: Request[Any, Any, Any], data: StatusChangeRequest) -> StatusChange:
+    return StatusChange(action, data.reason, data.note, principal_of(request).client_id)
 
 
 def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
@@ -41,22 +46,8 @@ def _status_change_route(action: Action, operation_id: str, description: str) ->
         credential_id: FromPath[str],
         data: JSONBody[StatusChangeRequest],
     ) -> CredentialView:
-        await lifecycle.change_status(
-            conn,
-            credential_id,
-            action,
-            reason=data.reason,
-            note=data.note,
-            now=now,
-            actor=principal_of(request).client_id,
-        )
-        await organization_rules.evaluate_after_change(
-            conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-        )
-        await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-        return await lookup.lookup_credential(
-            conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-        )
+        await lifecycle.change_status(conn, runtime, credential_id, _status_change(action, request, data), now=now)
+        return await lookup.lookup_credential(conn, runtime, credential_id, now=now)  # the answer, read after commit
 
     change.__name__ = change.__qualname__ = f"{action}_credential"
     return post(
@@ -109,17 +100,8 @@ async def renew_credential(
     credential_id: FromPath[str],
     data: JSONBody[StatusChangeRequest],
 ) -> Response[IssuedCredentialView]:
-    record = await lifecycle.renew_credential(
-        conn,
-        runtime.issuer_key,
-        credential_id,
-        reason=data.reason,
-        note=data.note,
-        settings=runtime.settings,
-        now=now,
-        actor=principal_of(request).client_id,
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
+    change = _status_change("renew", request, data)
+    record = await lifecycle.renew_credential(conn, runtime, credential_id, change, now=now)
     view = issued_view(record, runtime.settings.base_url)
     return Response(view, status_code=HTTP_201_CREATED, headers={"Location": view.url})
 
@@ -153,15 +135,7 @@ async def get_status_list(
     timestamp: Annotated[datetime | None, QueryParameter(name="timestamp", required=False)] = None,
 ) -> Response[bytes]:
     at = utc_instant(timestamp, what="timestamp") if timestamp is not None else None
-    published = await published_status_list(
-        conn,
-        list_id,
-        key=runtime.issuer_key,
-        settings=runtime.settings,
-        cache=runtime.status_list_cache,
-        now=now,
-        at=at,
-    )
+    published = await published_status_list(conn, runtime, list_id, now=now, at=at)
     # no-cache: caches may keep it but must revalidate (ETag) every time, so a change is visible at once.
     headers = {
         "ETag": published.etag,

@@ -103,14 +103,7 @@ async def negotiate_credential_page(request: Request[Any, Any, Any]) -> Response
 @get("/c/{credential_id:str}", include_in_schema=False)
 async def credential_page(conn: Conn, credential_id: FromPath[str], runtime: RuntimeDep, now: Now) -> Template:
     try:
-        page = await pages.badge_page(
-            conn,
-            credential_id,
-            settings=runtime.settings,
-            issuer_key=runtime.issuer_key,
-            cache=runtime.proof_cache,
-            now=now,
-        )
+        page = await pages.badge_page(conn, runtime, credential_id, now=now)
     except NotFoundError:
         return render("not_found.html", 404, message="No credential has this address.")
     return render("badge.html", page=page)
@@ -216,7 +209,7 @@ async def presented_report(conn: Conn, data: bytes, content_type: str, *, runtim
 @get("/registry", include_in_schema=False)
 async def registry_page(conn: Conn, runtime: RuntimeDep, now: Now, q: FromQuery[str] = "") -> Template:
     query = q.strip()[:100]
-    found = await registry.search_registry(conn, query, key=runtime.issuer_key, settings=runtime.settings, now=now)
+    found = await registry.search_registry(conn, runtime, query, now=now)
     return render("registry.html", section="registry", query=query, results=found.results)
 
 

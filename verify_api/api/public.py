@@ -47,14 +47,7 @@ async def get_credential(
     runtime = runtime_of(state)
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
-        return await lookup.lookup_credential(
-            conn,
-            credential_id,
-            settings=runtime.settings,
-            cache=runtime.proof_cache,
-            now=runtime.clock(),
-            at=_aware(at),
-        )
+        return await lookup.lookup_credential(conn, runtime, credential_id, now=runtime.clock(), at=_aware(at))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -82,9 +75,7 @@ async def lookup_by_code(
     code: Annotated[str, QueryParameter(name="code", min_length=1, max_length=40, description="e.g. PAI-7K3M-9QXD-4")],
 ) -> CredentialView:
     credential_id = await lookup.find_credential_id_by_code(conn, code)
-    return await lookup.lookup_credential(
-        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-    )
+    return await lookup.lookup_credential(conn, runtime, credential_id, now=now)
 
 
 @get("/organizations", operation_id="SearchRegistry", tags=["public"])
@@ -94,12 +85,12 @@ async def search_registry(
     now: Now,
     q: Annotated[str, QueryParameter(name="q", max_length=100, description="part of the organisation's name")] = "",
 ) -> RegistrySearchView:
-    return await registry.search_registry(conn, q, key=runtime.issuer_key, settings=runtime.settings, now=now)
+    return await registry.search_registry(conn, runtime, q, now=now)
 
 
 @get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"])
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
-    return await registry.get_registry_entry(conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now)
+    return await registry.get_registry_entry(conn, runtime, org_id, now=now)
 
 
 @get("/health", operation_id="Health", tags=["public"], include_in_schema=True)

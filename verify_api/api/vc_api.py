@@ -20,8 +20,8 @@ from verify_api.api.auth import principal_of, require_scope
 from verify_api.api.deps import Conn, Now, RuntimeDep
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
-from verify_api.services import vc_api
-from verify_api.services.vc_api import CredentialVerification, PresentationVerification
+from verify_api.services import vc_api, vc_api_verification
+from verify_api.services.vc_api_verification import CredentialVerification, PresentationVerification
 from verify_api.settings import Settings
 
 
@@ -86,16 +86,8 @@ async def issue_credential(
             "BitstringStatusListEntry entries (revocation and suspension)",
             path="options.credentialStatus.type",
         )
-    signed = await vc_api.issue_credential(
-        conn,
-        data.credential,
-        runtime.issuer_key,
-        settings=runtime.settings,
-        cryptosuite=options.cryptosuite,
-        credential_id=options.credential_id,
-        now=now,
-        actor=principal_of(request).client_id,
-    )
+    wanted = vc_api.IssueOptions(options.cryptosuite, options.credential_id, principal_of(request).client_id)
+    signed = await vc_api.issue_credential(conn, runtime, data.credential, wanted, now=now)
     return IssueCredentialResponse(verifiable_credential=signed)
 
 
@@ -105,7 +97,7 @@ async def issue_credential(
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
-    outcome = await vc_api.verify_credential(conn, data.verifiable_credential, settings=runtime.settings, now=now)
+    outcome = await vc_api_verification.verify_credential(conn, runtime, data.verifiable_credential, now=now)
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
@@ -123,15 +115,10 @@ async def verify_presentation(
     if presentation is None:
         raise InvalidCredentialError("send verifiablePresentation (or presentation, for one without a proof)")
     options = data.options or VerifyPresentationOptions()
-    outcome = await vc_api.verify_presentation(
-        conn,
-        presentation,
-        challenge=options.challenge,
-        domain=options.domain,
-        require_proof=data.verifiable_presentation is not None,
-        settings=runtime.settings,
-        now=now,
+    checks = vc_api_verification.PresentationChecks(
+        options.challenge, options.domain, require_proof=data.verifiable_presentation is not None
     )
+    outcome = await vc_api_verification.verify_presentation(conn, runtime, presentation, checks, now=now)
     if options.return_presentation:
         outcome.body.verifiable_presentation = presentation
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))

@@ -14,8 +14,8 @@ from verify_api.cli.runtime import (
     command_settings,
     dev_key_path,
     generate_key_file,
-    issuer_key,
     run_with_connection,
+    service_context,
 )
 
 if TYPE_CHECKING:
@@ -74,8 +74,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_compromise(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
-    from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
+    from verify_api.services.key_rotation import Compromise, compromise_signing_key
 
     since = datetime.fromisoformat(args.since)
     if since.tzinfo is None:
@@ -86,13 +85,13 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
     async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
-        record = await Repository(conn).get_signing_key(args.kid)
-        if record is not None and record.retired_at is None:
-            rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
+        compromise = Compromise(args.kid, since)
+        done = await compromise_signing_key(conn, settings, active_key_path(settings), compromise, now=now)
+        rotation, outcome = done.rotation, done.outcome
+        if rotation is not None:
             if rotation.old_kid != args.kid:
                 lines.append(f"warning: {args.kid} was active but is not the key in the key file")
             lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}")
-        outcome = await declare_key_compromised(conn, args.kid, since=since, now=now)
         assert outcome.key.compromised_since is not None
         lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
         lines.append(
@@ -111,12 +110,11 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
 def cmd_keys_reissue(args: argparse.Namespace) -> int:
     from verify_api.services.reissue import reissue_compromised
 
-    settings = command_settings()
-    key = issuer_key()
+    ctx = service_context()
 
     async def run(conn: Connection) -> tuple[list[str], int]:
-        outcomes = await reissue_compromised(conn, key, settings=settings, now=datetime.now(UTC))
-        lines = [f"re-issuing under {key.verification_method}:"]
+        outcomes = await reissue_compromised(conn, ctx, now=ctx.clock())
+        lines = [f"re-issuing under {ctx.issuer_key.verification_method}:"]
         for o in outcomes:
             lines.append(
                 f"  {o.old_id} {o.tier} -> {o.new_id}"
@@ -127,7 +125,7 @@ def cmd_keys_reissue(args: argparse.Namespace) -> int:
         lines.append(f"{done} credential(s) re-issued, {len(outcomes) - done} not")
         return lines, 0 if done == len(outcomes) else 1
 
-    lines, code = run_with_connection(settings, run, migrate=True)
+    lines, code = run_with_connection(ctx.settings, run, migrate=True)
     print("\n".join(lines))
     return code
 

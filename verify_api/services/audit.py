@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import IssuerKey, ServiceContext
     from verify_api.services.key_history import PinnedKeys
 
 CHECKPOINT_VERSION = 2
@@ -297,6 +297,12 @@ async def checkpoint_if_due(conn: Connection, key: IssuerKey, *, every: int, now
         written = await write_checkpoint(conn, key, now=now, seq=boundary) or written
         boundary += every
     return written
+
+
+async def checkpoint_after_write(conn: Connection, ctx: ServiceContext, *, now: datetime) -> Checkpoint | None:
+    """The last step of every write command, inside its transaction: `checkpoint_if_due` with the context's key and
+    cadence, so the checkpoint commits (or rolls back) with the entries it covers."""
+    return await checkpoint_if_due(conn, ctx.issuer_key, every=ctx.settings.audit_checkpoint_every, now=now)
 
 
 def checkpoint_view(checkpoint: Checkpoint) -> AuditCheckpointView:

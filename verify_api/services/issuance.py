@@ -27,7 +27,8 @@ from verify_api.errors import (
     InvalidInputError,
     OrganizationNotFoundError,
 )
-from verify_api.services.context import IssuerKey, tier_policy, usable_signing_key
+from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.schemas import IssueCredentialRequest
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
 _MAX_DRAWS = 8
@@ -55,29 +57,39 @@ def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite:
     return msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=cryptosuite, created=now))
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def issue_credential(  # noqa: PLR0913
+@dataclass(frozen=True)
+class IssueOrigin:
+    """Where an issuance comes from: the API client, its Idempotency-Key, and the credential it renews (if any)."""
+
+    client_id: UUID | None = None
+    idempotency_key: str | None = None
+    renewing: str | None = None
+    renewal_reason: str = "recertified"
+
+
+async def issue_credential(
     conn: Connection,
-    key: IssuerKey,
+    ctx: ServiceContext,
     request: IssueCredentialRequest,
     *,
-    settings: Settings,
     now: datetime,
-    client_id: UUID | None = None,
-    idempotency_key: str | None = None,
+    origin: IssueOrigin = IssueOrigin(),
 ) -> IssueOutcome:
+    """POST /v1/credentials: check the tier rule, sign, store, record the Idempotency-Key and write the audit
+    checkpoint that falls due, in one transaction; a retry with the same key and body replays the original."""
     repo = Repository(conn)
     fingerprint = request_fingerprint(request)
+    client_id, idempotency_key = origin.client_id, origin.idempotency_key
     if idempotency_key is not None and client_id is not None:
         replay = await _replay(repo, client_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
     try:
         async with conn.transaction():
-            record = await issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
+            record = await issue_in_transaction(repo, ctx, request, now=now, origin=origin)
             if idempotency_key is not None and client_id is not None:
                 await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
+            await checkpoint_after_write(conn, ctx, now=now)
     except IdempotencyKeyTakenError:
         # A concurrent request with the same key committed first; ours rolled back entirely.
         assert client_id is not None
@@ -140,27 +152,23 @@ async def _subject_facts(
     return name, facts
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def issue_in_transaction(  # noqa: PLR0913
+async def issue_in_transaction(
     repo: Repository,
-    key: IssuerKey,
+    ctx: ServiceContext,
     request: IssueCredentialRequest,
     *,
-    settings: Settings,
     now: datetime,
-    client_id: UUID | None,
-    renewing: str | None = None,
-    renewal_reason: str = "recertified",
+    origin: IssueOrigin,
 ) -> CredentialRecord:
     """Check the rule and store a new signed credential; the caller owns the transaction.
 
-    `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
+    `origin.renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
+    settings, client_id, renewing = ctx.settings, origin.client_id, origin.renewing
     subject_name, facts = await _subject_facts(repo, request, now, settings)
     # The document states dates to the second, so the register keeps exactly the same validity instants
     # (issued_at keeps full precision: key service windows and compromise times are compared against it).
-    qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now.replace(microsecond=0))
+    qualification = check_tier_rule(request.tier, facts, ctx.policy, now.replace(microsecond=0))
     predecessor = renewing
     for held in facts.credentials:
         # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
@@ -168,7 +176,7 @@ async def issue_in_transaction(  # noqa: PLR0913
             await repo.supersede_lapsed_credential(held.id, now)
             predecessor = held.id
     cryptosuite = request.cryptosuite or settings.default_cryptosuite
-    key = await usable_signing_key(repo.conn, key, lock=True)
+    key = await usable_signing_key(repo.conn, ctx.issuer_key, lock=True)
     credential_id = new_credential_id()
     # Slots are claimed before signing, so the document is signed once and its slots cannot collide.
     slots = await draw_status_slots(repo, settings.status_list_size, now)
@@ -213,7 +221,7 @@ async def issue_in_transaction(  # noqa: PLR0913
             credential_id=predecessor,
             organization_id=request.organization_id,
             actor=client_id,
-            data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
+            data={"reason": origin.renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
         )
     await repo.insert_event(
         kind="credential_issued",

@@ -11,7 +11,7 @@ judge each one, so "holds an active AIDA" means exactly what every lookup says.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from verify_api.db.organization_repository import OrganizationRepository
 from verify_api.db.register_repository import RegisterRepository
@@ -27,6 +27,16 @@ if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.lifecycle import StoredStatus
     from verify_api.settings import Settings
+
+
+class Certification(Protocol):
+    """What the organisation rules read of an organisation's certification: its tier and when it was issued."""
+
+    @property
+    def tier(self) -> str: ...
+    @property
+    def issued_at(self) -> datetime: ...
+
 
 # What a verdict means as the stored-status vocabulary the pure rules (tiers, organisation rules) speak.
 _EFFECTIVE_STATUS: dict[State, StoredStatus] = {
@@ -48,18 +58,15 @@ async def judge_stored(
     standing = None
     org_id = record.organization_id
     if org_id is not None and record.status in ("active", "suspended") and judge_signing_key(record) is None:
-        standing = await organization_standing(
-            conn, org_id, tier=record.tier, certified_at=record.issued_at, settings=settings, now=now
-        )
+        standing = await organization_standing(conn, settings, org_id, record, now=now)
     return judge_credential(record, now=now, standing=standing)
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def organization_standing(  # noqa: PLR0913
-    conn: Connection, org_id: UUID, *, tier: str, certified_at: datetime, settings: Settings, now: datetime
+async def organization_standing(
+    conn: Connection, settings: Settings, org_id: UUID, certification: Certification, *, now: datetime
 ) -> Standing:
     """What the organisation rules find for a CAI or CAE at `now`: read only (services.organization_rules acts)."""
+    tier, certified_at = certification.tier, certification.issued_at
     if tier == "CAI":
         return cai_standing(
             await staff_coverage(conn, org_id, now=now),

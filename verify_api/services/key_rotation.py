@@ -27,9 +27,10 @@ from verify_api.proofs.keys import generate_signer
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_files import key_passphrase, read_key_file, write_key_file
 from verify_api.services.key_history import PinnedKey, record_key_sync
-from verify_api.services.lifecycle import apply_transition
+from verify_api.services.transitions import StatusChange, apply_transition
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -79,11 +80,19 @@ def install_new_key_sync(key_path: Path, pending: Path) -> list[Path]:
     return removed
 
 
-async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Path, *, now: datetime) -> Rotation:
+async def rotate_signing_key(
+    conn: Connection,
+    settings: Settings,
+    key_path: Path,
+    *,
+    now: datetime,
+    also: Callable[[], Awaitable[None]] | None = None,
+) -> Rotation:
     """Replace the key file at `key_path` with a new key and record the rotation; see the module docstring.
 
-    The new key is written to a temporary file first, the database change commits next, and only then does the
-    new file replace the old one, so a failure leaves the old key active. The old private key is not kept.
+    The new key is written to a temporary file first, the database change commits next (with `also`, a further
+    step of the same command, inside its transaction), and only then does the new file replace the old one, so a
+    failure leaves the old key active. The old private key is not kept.
     """
     passphrase = key_passphrase(settings)
     old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
@@ -96,6 +105,8 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
                 raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
             await KeyRepository(conn).register(new_kid, new.public_key_multibase, now)
             await KeyRepository(conn).retire(old_kid, now)
+            if also is not None:
+                await also()
     except BaseException:
         await asyncio.to_thread(pending.unlink, missing_ok=True)
         raise
@@ -112,6 +123,44 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
         replaces=replaced,
     )
     return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, removed=removed)
+
+
+@dataclass(frozen=True)
+class Compromise:
+    """What `verify-api keys compromise` declares: the key, and since when it is to be distrusted."""
+
+    kid: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class KeyCompromise:
+    rotation: Rotation | None  # set when the compromised key was still the active one
+    outcome: CompromiseOutcome
+
+
+async def compromise_signing_key(
+    conn: Connection, settings: Settings, key_path: Path, compromise: Compromise, *, now: datetime
+) -> KeyCompromise:
+    """`verify-api keys compromise` as one command: when the key is still the active one, rotate to a new key (the
+    file at `key_path` is replaced only after the commit) and declare the old one compromised in the same
+    transaction, so either both hold or neither does.
+
+    The organisation rules are not applied here: a CAE renewal they could call for needs a usable signing key, and
+    the compromise must never depend on one. Every read derives the organisations' standing meanwhile (services.
+    judgement), and `verify-api rules evaluate` stores it.
+    """
+    kid, since = compromise.kid, compromise.since
+    record = await Repository(conn).get_signing_key(kid)
+    if record is None or record.retired_at is not None:
+        return KeyCompromise(None, await declare_key_compromised(conn, kid, since=since, now=now))
+    declared: list[CompromiseOutcome] = []
+
+    async def declare() -> None:
+        declared.append(await declare_key_compromised(conn, kid, since=since, now=now))
+
+    rotation = await rotate_signing_key(conn, settings, key_path, now=now, also=declare)
+    return KeyCompromise(rotation, declared[0])
 
 
 async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:
@@ -134,9 +183,7 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
         note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
         for credential_id in await RegisterRepository(conn).credentials_in_compromised_window(kid, cutoff):
             # apply_transition, not change_status: VC API register entries signed with the key are revoked too.
-            await apply_transition(
-                conn, credential_id, "revoke", reason="key_compromise", note=note, now=now, actor=None
-            )
+            await apply_transition(conn, credential_id, StatusChange("revoke", "key_compromise", note), now=now)
         signed = await KeyRepository(conn).list_signed_by(kid)
     return CompromiseOutcome(
         key=record,

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.caching import BoundedCache
 from verify_api.db.lifecycle_repository import LifecycleRepository
 from verify_api.db.repository import Repository
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
@@ -27,18 +26,8 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
-
-
-class ProofCheckCache(BoundedCache[tuple[str, str], Check]):
-    """Remembers the outcome of verifying a stored document's proof, by (credential id, key multibase).
-
-    The stored document never changes after issuance, so its cryptographic check need only run once per
-    process; everything that can change (status, dates, key compromise) is checked on every request.
-    """
-
-    def __init__(self, capacity: int = 50_000) -> None:
-        super().__init__(capacity)
 
 
 def check_stored_proof_sync(record: CredentialRecord) -> Check:
@@ -62,21 +51,15 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-# PLR0913: the lookup's inputs (connection, id, settings, cache, clock, moment); issue 9's service context folds them
-async def lookup_credential(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    *,
-    settings: Settings,
-    cache: ProofCheckCache,
-    now: datetime,
-    at: datetime | None = None,
+async def lookup_credential(
+    conn: Connection, ctx: ServiceContext, credential_id: str, *, now: datetime, at: datetime | None = None
 ) -> CredentialView:
     """The public view now, or (with `at`) as it stood at that moment, replayed from the event history.
 
     Now: the one judgement, with the organisation rules' standing derived from the data (nothing is written on
     read, and no argument changes the answer). At a past moment: the stored status replayed from the events.
     """
+    settings, cache = ctx.settings, ctx.proof_cache
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     record = await Repository(conn).get_credential(credential_id)

@@ -13,7 +13,7 @@ from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView, StandingView
 from verify_api.services.judgement import judge_stored
-from verify_api.services.organization_rules import evaluate_organization
+from verify_api.services.organization_rules import standing_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.organization_rules import Standing
     from verify_api.domain.verdict import CredentialVerdict
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
 MAX_RESULTS = 50
@@ -72,21 +72,15 @@ async def _judged(
     return by_org
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def search_registry(  # noqa: PLR0913
-    conn: Connection,
-    query: str,
-    *,
-    key: IssuerKey,
-    settings: Settings,
-    now: datetime,
-    limit: int = MAX_RESULTS,
+async def search_registry(
+    conn: Connection, ctx: ServiceContext, query: str, *, now: datetime, limit: int = MAX_RESULTS
 ) -> RegistrySearchView:
-    """Matching organisations, each after applying its rules (evaluated on read), so no answer is stale."""
+    """Matching organisations, each with the standing its rules give it now (derived on read, never written), so
+    no answer is stale whether or not a rule run has stored it yet."""
+    settings = ctx.settings
     repo = Repository(conn)
     orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
-    standings = {o.id: await evaluate_organization(conn, o.id, key=key, settings=settings, now=now) for o in orgs}
+    standings = {o.id: await standing_of(conn, ctx, o.id, now=now) for o in orgs}
     by_org = await _judged(conn, [o.id for o in orgs], settings=settings, now=now)
     return RegistrySearchView(
         query=query,
@@ -95,10 +89,11 @@ async def search_registry(  # noqa: PLR0913
 
 
 async def get_registry_entry(
-    conn: Connection, org_id: UUID, *, key: IssuerKey, settings: Settings, now: datetime
+    conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime
 ) -> RegistryEntryView:
+    settings = ctx.settings
     repo = Repository(conn)
-    standing = await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
+    standing = await standing_of(conn, ctx, org_id, now=now)
     org = await repo.get_organization(org_id)
     judged = (await _judged(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
     if org is None or not judged:
