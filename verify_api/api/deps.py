@@ -1,16 +1,21 @@
-"""Dependencies: one pooled connection per request, the settings, the signing key and the clock."""
+"""Dependencies: one pooled connection per request, the service context (`runtime`), the clock, and for a write
+route the `call` its command needs (context, moment, the API client asking)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
+from verify_api.services.api_clients import ApiPrincipal
 from verify_api.services.context import ServiceContext
 from verify_api.settings import Settings
 
@@ -36,6 +41,22 @@ async def provide_connection(state: State) -> AsyncGenerator[Connection, None]:
         yield conn
 
 
+@dataclass(frozen=True)
+class Invocation:
+    """What a write route passes to its command besides the parsed body: the service context, the moment, and the
+    API client the scope guard authenticated (api.auth)."""
+
+    ctx: Runtime
+    now: datetime
+    actor: UUID | None
+
+
+def provide_invocation(request: Request[Any, Any, Any]) -> Invocation:
+    runtime = runtime_of(request.app.state)
+    principal: ApiPrincipal = request.state.principal  # set by the guard of every scoped route
+    return Invocation(ctx=runtime, now=runtime.clock(), actor=principal.client_id)
+
+
 def provide_runtime(state: State) -> Runtime:
     return runtime_of(state)
 
@@ -53,11 +74,13 @@ DEPENDENCIES = {
     "runtime": Provide(provide_runtime, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
+    "call": Provide(provide_invocation, sync_to_thread=False),
 }
 
 # Handler parameter types: injected by name (Litestar 3 drops inferred dependencies).
 # Validation is skipped: a connection is not data, and msgspec cannot model a union of two driver classes.
 Conn = NamedDependency[SkipValidation[Connection]]
 Now = NamedDependency[datetime]
+Call = NamedDependency[SkipValidation[Invocation]]
 RuntimeDep = NamedDependency[SkipValidation[Runtime]]
 SettingsDep = NamedDependency[SkipValidation[Settings]]

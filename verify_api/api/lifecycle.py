@@ -11,8 +11,8 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.admin import issued_view
-from verify_api.api.auth import principal_of
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.deps import Call, Conn, Now, RuntimeDep
+from verify_api.api.routes import scoped
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
@@ -28,37 +28,22 @@ from verify_api.services.history import credential_history
 from verify_api.services.status_lists import published_status_list
 from verify_api.services.transitions import StatusChange
 
-_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
-
-
-def _status_change(action: Action, request: Request[Any, Any, Any], data: StatusChangeRequest) -> StatusChange:
-    return StatusChange(action, data.reason, data.note, principal_of(request).client_id)
-
 
 def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
     """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
 
     async def change(
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        runtime: RuntimeDep,
-        now: Now,
-        credential_id: FromPath[str],
-        data: JSONBody[StatusChangeRequest],
+        conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
     ) -> CredentialView:
-        await lifecycle.change_status(conn, runtime, credential_id, _status_change(action, request, data), now=now)
-        return await lookup.lookup_credential(conn, runtime, credential_id, now=now)  # the answer, read after commit
+        change = StatusChange(action, data.reason, data.note, call.actor)
+        await lifecycle.change_status(conn, call.ctx, credential_id, change, now=call.now)
+        return await lookup.lookup_credential(conn, call.ctx, credential_id, now=call.now)  # read after the commit
 
     change.__name__ = change.__qualname__ = f"{action}_credential"
-    return post(
-        f"/credentials/{{credential_id:str}}/{action}",
-        opt={"scope": "manage"},
-        security=_SECURITY,
-        operation_id=operation_id,
-        tags=["admin"],
-        status_code=200,
-        description=description,
-    )(change)
+    path = f"/credentials/{{credential_id:str}}/{action}"
+    return scoped(post, path, scope="manage", operation_id=operation_id, status_code=200, description=description)(
+        change
+    )
 
 
 suspend_credential = _status_change_route(
@@ -81,28 +66,22 @@ revoke_credential = _status_change_route(
 )
 
 
-@post(
+@scoped(
+    post,
     "/credentials/{credential_id:str}/renew",
-    opt={"scope": "manage"},
-    security=_SECURITY,
+    scope="manage",
     operation_id="RenewCredential",
-    tags=["admin"],
     status_code=HTTP_201_CREATED,
     description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
     "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
     "details_corrected, key_rotation, governance_review_recorded, administrative.",
 )
 async def renew_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
+    conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
 ) -> Response[IssuedCredentialView]:
-    change = _status_change("renew", request, data)
-    record = await lifecycle.renew_credential(conn, runtime, credential_id, change, now=now)
-    view = issued_view(record, runtime.settings.base_url)
+    change = StatusChange("renew", data.reason, data.note, call.actor)
+    record = await lifecycle.renew_credential(conn, call.ctx, credential_id, change, now=call.now)
+    view = issued_view(record, call.ctx.settings.base_url)
     return Response(view, status_code=HTTP_201_CREATED, headers={"Location": view.url})
 
 

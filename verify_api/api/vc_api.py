@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
-from litestar import Request, Response, Router, post
+from litestar import Response, Router, post
 from litestar.params import JSONBody
 
-from verify_api.api.auth import principal_of, require_scope
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.auth import require_scope
+from verify_api.api.deps import Call, Conn, Now, RuntimeDep
+from verify_api.api.routes import public, scoped
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
 from verify_api.services import vc_api, vc_api_verification
@@ -64,17 +65,10 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     options: VerifyPresentationOptions | None = None
 
 
-@post(
-    "/credentials/issue",
-    opt={"scope": "issue"},
-    security=[{"apiKey": []}],
-    operation_id="VcApiIssueCredential",
-    tags=["vc-api"],
-    status_code=201,
+@scoped(
+    post, "/credentials/issue", scope="issue", operation_id="VcApiIssueCredential", tags=["vc-api"], status_code=201
 )
-async def issue_credential(
-    request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
-) -> IssueCredentialResponse:
+async def issue_credential(data: JSONBody[IssueCredentialRequest], conn: Conn, call: Call) -> IssueCredentialResponse:
     """Sign a credential that is not a PAI certification; it is entered in the register with revocation and
     suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status."""
     options = data.options or IssueOptions()
@@ -86,14 +80,12 @@ async def issue_credential(
             "BitstringStatusListEntry entries (revocation and suspension)",
             path="options.credentialStatus.type",
         )
-    wanted = vc_api.IssueOptions(options.cryptosuite, options.credential_id, principal_of(request).client_id)
-    signed = await vc_api.issue_credential(conn, runtime, data.credential, wanted, now=now)
+    wanted = vc_api.IssueOptions(options.cryptosuite, options.credential_id, call.actor)
+    signed = await vc_api.issue_credential(conn, call.ctx, data.credential, wanted, now=call.now)
     return IssueCredentialResponse(verifiable_credential=signed)
 
 
-@post(
-    "/credentials/verify", opt={"public": True}, operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200
-)
+@public(post, "/credentials/verify", operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200)
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
@@ -101,13 +93,7 @@ async def verify_credential(
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
-@post(
-    "/presentations/verify",
-    opt={"public": True},
-    operation_id="VcApiVerifyPresentation",
-    tags=["vc-api"],
-    status_code=200,
-)
+@public(post, "/presentations/verify", operation_id="VcApiVerifyPresentation", tags=["vc-api"], status_code=200)
 async def verify_presentation(
     data: JSONBody[VerifyPresentationRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[PresentationVerification]:

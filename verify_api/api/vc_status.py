@@ -7,14 +7,14 @@ command, services.vc_status.update_credential_status; this adapter parses the re
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import msgspec
-from litestar import Request, post
+from litestar import post
 from litestar.params import JSONBody
 
-from verify_api.api.auth import principal_of
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.deps import Call, Conn
+from verify_api.api.routes import scoped
 from verify_api.services.vc_status import StatusBit
 from verify_api.services.vc_status import update_credential_status as update_status_bit
 
@@ -39,23 +39,19 @@ class UpdateCredentialStatusResponse(msgspec.Struct, rename="camel"):
     status: bool
 
 
-@post(
+@scoped(
+    post,
     "/credentials/status",
-    opt={"scope": "manage"},
-    security=[{"apiKey": []}],
+    scope="manage",
     operation_id="VcApiUpdateCredentialStatus",
     tags=["vc-api"],
     status_code=200,
     description="VC API: set (status true) or clear (false) a credential's revocation or suspension status.",
 )
 async def update_credential_status(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    data: JSONBody[UpdateCredentialStatusRequest],
+    conn: Conn, call: Call, data: JSONBody[UpdateCredentialStatusRequest]
 ) -> UpdateCredentialStatusResponse:
     purpose = data.credential_status.status_purpose
-    bit = StatusBit(data.credential_id, purpose, data.status, actor=principal_of(request).client_id)
-    await update_status_bit(conn, runtime, bit, now=now)
+    bit = StatusBit(data.credential_id, purpose, data.status, actor=call.actor)
+    await update_status_bit(conn, call.ctx, bit, now=call.now)
     return UpdateCredentialStatusResponse(credential_id=data.credential_id, status_purpose=purpose, status=data.status)

@@ -30,7 +30,7 @@ from verify_api.errors import (
 from verify_api.services.audit import checkpoint_after_write
 from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
-from verify_api.services.status_slots import draw_status_slots, record_status_slots
+from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -191,7 +191,6 @@ async def issue_in_transaction(
     )
     unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
     document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
-    by_purpose = {s.purpose: s for s in slots}
     new = NewCredential(
         id=credential_id,
         tier=request.tier,
@@ -204,38 +203,33 @@ async def issue_in_transaction(
         document=document,
         cryptosuite=cryptosuite,
         signing_key_id=key.verification_method,
-        revocation_list=by_purpose["revocation"].list_id,
-        revocation_index=by_purpose["revocation"].index,
-        suspension_list=by_purpose["suspension"].list_id,
-        suspension_index=by_purpose["suspension"].index,
+        **slot_columns(slots),
         predecessor_id=predecessor,
         issued_at=now,
         issued_by=client_id,
     )
     await insert_with_fresh_code(repo, new)
     await repo.link_credential_assessments(credential_id, [UUID(a) for a in qualification.assessment_ids])
+    issued: dict[str, object] = {
+        "tier": request.tier,
+        "cryptosuite": cryptosuite,
+        "assessments": qualification.assessment_ids,
+        "predecessor": predecessor,
+    }
+    events: list[tuple[str, str, dict[str, object]]] = [("credential_issued", credential_id, issued)]
     if predecessor is not None:
+        reason = origin.renewal_reason if renewing else "lapsed_reissued"
+        superseded: dict[str, object] = {"reason": reason, "successor": credential_id}
+        events.insert(0, ("credential_superseded", predecessor, superseded))
+    for kind, subject_id, data in events:  # the predecessor's supersession first, as the history reads
         await repo.insert_event(
-            kind="credential_superseded",
+            kind=kind,
             occurred_at=now,
-            credential_id=predecessor,
+            credential_id=subject_id,
             organization_id=request.organization_id,
             actor=client_id,
-            data={"reason": origin.renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
+            data=data,
         )
-    await repo.insert_event(
-        kind="credential_issued",
-        occurred_at=now,
-        credential_id=credential_id,
-        organization_id=request.organization_id,
-        actor=client_id,
-        data={
-            "tier": request.tier,
-            "cryptosuite": cryptosuite,
-            "assessments": qualification.assessment_ids,
-            "predecessor": predecessor,
-        },
-    )
     await record_status_slots(repo, slots)
     record = await repo.get_credential(credential_id)
     assert record is not None

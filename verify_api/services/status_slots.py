@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from verify_api.db.records import StatusListRecord
 from verify_api.domain.credential import StatusSlot
@@ -92,3 +92,24 @@ async def record_status_slots(repo: Repository, slots: list[StatusSlot]) -> None
     event) it is taken under the event log's append lock, so writers of status-list rows never deadlock."""
     for slot in sorted(slots, key=lambda s: s.list_id):  # a fixed order, so concurrent issuances cannot deadlock
         await repo.bump_status_list_allocation(slot.list_id)
+
+
+class SlotColumns(TypedDict):
+    """A register row's status-list columns, as NewCredential names them."""
+
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+
+
+def slot_columns(slots: list[StatusSlot]) -> SlotColumns:
+    """The columns that record where a credential's revocation and suspension bits are."""
+    by_purpose = {s.purpose: s for s in slots}
+    revocation, suspension = by_purpose["revocation"], by_purpose["suspension"]
+    return SlotColumns(
+        revocation_list=revocation.list_id,
+        revocation_index=revocation.index,
+        suspension_list=suspension.list_id,
+        suspension_index=suspension.index,
+    )

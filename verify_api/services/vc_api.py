@@ -25,7 +25,7 @@ from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
 from verify_api.services.audit import checkpoint_after_write
 from verify_api.services.context import usable_signing_key
-from verify_api.services.status_slots import draw_status_slots, record_status_slots
+from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
 from verify_api.verification.signed_claims import check_signed_claims
 
@@ -177,7 +177,6 @@ async def issue_credential(
             sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
         )
         register_id = new_credential_id()
-        by_purpose = {s.purpose: s for s in slots}
         document_id = shape.credential_id or credential_id
         await repo.insert_credential(
             NewCredential(
@@ -192,10 +191,7 @@ async def issue_credential(
                 document=msgspec.json.encode(signed),
                 cryptosuite=suite,
                 signing_key_id=key.verification_method,
-                revocation_list=by_purpose["revocation"].list_id,
-                revocation_index=by_purpose["revocation"].index,
-                suspension_list=by_purpose["suspension"].list_id,
-                suspension_index=by_purpose["suspension"].index,
+                **slot_columns(slots),
                 predecessor_id=None,
                 issued_at=now,
                 issued_by=actor,
