@@ -133,8 +133,9 @@ def _pai_signing_time(securing: SecuringOutcome) -> datetime | None:
     return securing.created if record is not None and record.compromised_since is None else None
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
+# PLR0913: the register lookup of one presented document takes what the caller already read of it (its shape and
+# JSON, and the PAI signing time its proof gives) besides the connection, settings and clock; bundling them would
+# only rename them
 async def _register(  # noqa: PLR0913
     conn: Connection,
     shape: CredentialShape,
