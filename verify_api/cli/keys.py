@@ -38,10 +38,10 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
+    from verify_api.db.signing_keys import SigningKeys
 
     async def run(conn: Connection) -> list[dict[str, str | None]]:
-        keys = await Repository(conn).list_signing_keys()
+        keys = await SigningKeys(conn).list_all()
         return [
             {
                 "kid": k.kid,
@@ -74,7 +74,7 @@ def cmd_keys_rotate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_compromise(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
+    from verify_api.db.signing_keys import SigningKeys
     from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
 
     since = datetime.fromisoformat(args.since)
@@ -86,7 +86,7 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
     async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
-        record = await Repository(conn).get_signing_key(args.kid)
+        record = await SigningKeys(conn).get(args.kid)
         if record is not None and record.retired_at is None:
             rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
             if rotation.old_kid != args.kid:

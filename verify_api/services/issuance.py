@@ -10,12 +10,14 @@ from uuid import UUID
 
 import msgspec
 
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.idempotency_keys import IdempotencyKeys
+from verify_api.db.organizations import Organizations
+from verify_api.db.queries import IdempotencyKeyTakenError, VerificationCodeTakenError
 from verify_api.db.records import CredentialRecord, NewCredential
-from verify_api.db.repository import (
-    IdempotencyKeyTakenError,
-    Repository,
-    VerificationCodeTakenError,
-)
 from verify_api.domain.codes import new_credential_id, new_verification_code
 from verify_api.domain.credential import CredentialDraft, build_unsigned_credential
 from verify_api.domain.tier_rules import check_tier_rule
@@ -67,30 +69,29 @@ async def issue_credential(  # noqa: PLR0913
     client_id: UUID | None = None,
     idempotency_key: str | None = None,
 ) -> IssueOutcome:
-    repo = Repository(conn)
     fingerprint = request_fingerprint(request)
     if idempotency_key is not None and client_id is not None:
-        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        replay = await _replay(conn, client_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
     try:
         async with conn.transaction():
-            record = await issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
+            record = await issue_in_transaction(conn, key, request, settings=settings, now=now, client_id=client_id)
             if idempotency_key is not None and client_id is not None:
-                await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
+                await IdempotencyKeys(conn).insert(client_id, idempotency_key, fingerprint, record.id, now)
     except IdempotencyKeyTakenError:
         # A concurrent request with the same key committed first; ours rolled back entirely.
         assert client_id is not None
         assert idempotency_key is not None
-        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        replay = await _replay(conn, client_id, idempotency_key, fingerprint)
         if replay is None:
             raise
         return replay
     return IssueOutcome(record, replayed=False)
 
 
-async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: bytes) -> IssueOutcome | None:
-    found = await repo.get_idempotency_key(client_id, key)
+async def _replay(conn: Connection, client_id: UUID, key: str, fingerprint: bytes) -> IssueOutcome | None:
+    found = await IdempotencyKeys(conn).get(client_id, key)
     if found is None:
         return None
     stored_fingerprint, credential_id = found
@@ -98,20 +99,20 @@ async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: byte
         raise IdempotencyConflictError(
             "this Idempotency-Key was already used with a different request body; use a new key for a new request"
         )
-    credential = await repo.get_credential(credential_id)
+    credential = await Credentials(conn).get(credential_id)
     if credential is None:
         raise CredentialNotFoundError(credential_id)
     return IssueOutcome(credential, replayed=True)
 
 
 async def _subject_facts(
-    repo: Repository, request: IssueCredentialRequest, now: datetime, settings: Settings
+    conn: Connection, request: IssueCredentialRequest, now: datetime, settings: Settings
 ) -> tuple[str, SubjectFacts]:
     info = TIERS[request.tier]
     if info.subject_kind == "person":
         if request.holder_id is None or request.organization_id is not None:
             raise InvalidInputError(f"{request.tier} is a credential for people: give holderId, not organizationId")
-        holder = await repo.get_holder(request.holder_id)
+        holder = await Holders(conn).get(request.holder_id)
         if holder is None:
             raise HolderNotFoundError(f"no holder has id {request.holder_id}")
         name, staff = holder.display_name, 0
@@ -120,17 +121,19 @@ async def _subject_facts(
             raise InvalidInputError(
                 f"{request.tier} is a credential for organisations: give organizationId, not holderId"
             )
-        org = await repo.get_organization(request.organization_id)
+        org = await Organizations(conn).get(request.organization_id)
         if org is None:
             raise OrganizationNotFoundError(f"no organisation has id {request.organization_id}")
         expected_kind = "consultancy" if request.tier == "CAI" else "enterprise"
         if org.kind != expected_kind:
             raise InvalidInputError(f"{request.tier} is for {expected_kind} organisations; this one is a {org.kind}")
-        name, staff = org.name, await count_valid_aida_staff(repo.conn, org.id, now=now)
-    assessments = await repo.list_assessments(holder_id=request.holder_id, organization_id=request.organization_id)
+        name, staff = org.name, await count_valid_aida_staff(conn, org.id, now=now)
+    assessments = await Assessments(conn).list_for_subject(
+        holder_id=request.holder_id, organization_id=request.organization_id
+    )
     # Held credentials and the staff count as the one judgement sees them (services.judgement).
     held = await held_credentials(
-        repo.conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
+        conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
     )
     facts = SubjectFacts(
         assessments=assessments,
@@ -143,7 +146,7 @@ async def _subject_facts(
 # PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
 # one service context carries the shared ones
 async def issue_in_transaction(  # noqa: PLR0913
-    repo: Repository,
+    conn: Connection,
     key: IssuerKey,
     request: IssueCredentialRequest,
     *,
@@ -157,7 +160,7 @@ async def issue_in_transaction(  # noqa: PLR0913
 
     `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
-    subject_name, facts = await _subject_facts(repo, request, now, settings)
+    subject_name, facts = await _subject_facts(conn, request, now, settings)
     # The document states dates to the second, so the register keeps exactly the same validity instants
     # (issued_at keeps full precision: key service windows and compromise times are compared against it).
     qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now.replace(microsecond=0))
@@ -165,13 +168,13 @@ async def issue_in_transaction(  # noqa: PLR0913
     for held in facts.credentials:
         # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
         if renewing is None and held.tier == request.tier and held.status == "active" and held.valid_until <= now:
-            await repo.supersede_lapsed_credential(held.id, now)
+            await Credentials(conn).supersede_lapsed(held.id, now)
             predecessor = held.id
     cryptosuite = request.cryptosuite or settings.default_cryptosuite
-    key = await usable_signing_key(repo.conn, key, lock=True)
+    key = await usable_signing_key(conn, key, lock=True)
     credential_id = new_credential_id()
     # Slots are claimed before signing, so the document is signed once and its slots cannot collide.
-    slots = await draw_status_slots(repo, settings.status_list_size, now)
+    slots = await draw_status_slots(conn, settings.status_list_size, now)
     draft = CredentialDraft(
         credential_id=credential_id,
         tier=request.tier,
@@ -204,10 +207,10 @@ async def issue_in_transaction(  # noqa: PLR0913
         issued_at=now,
         issued_by=client_id,
     )
-    await insert_with_fresh_code(repo, new)
-    await repo.link_credential_assessments(credential_id, [UUID(a) for a in qualification.assessment_ids])
+    await insert_with_fresh_code(conn, new)
+    await Assessments(conn).link_to_credential(credential_id, [UUID(a) for a in qualification.assessment_ids])
     if predecessor is not None:
-        await repo.insert_event(
+        await Events(conn).append(
             kind="credential_superseded",
             occurred_at=now,
             credential_id=predecessor,
@@ -215,7 +218,7 @@ async def issue_in_transaction(  # noqa: PLR0913
             actor=client_id,
             data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
         )
-    await repo.insert_event(
+    await Events(conn).append(
         kind="credential_issued",
         occurred_at=now,
         credential_id=credential_id,
@@ -228,19 +231,19 @@ async def issue_in_transaction(  # noqa: PLR0913
             "predecessor": predecessor,
         },
     )
-    await record_status_slots(repo, slots)
-    record = await repo.get_credential(credential_id)
+    await record_status_slots(conn, slots)
+    record = await Credentials(conn).get(credential_id)
     assert record is not None
     return record
 
 
-async def insert_with_fresh_code(repo: Repository, new: NewCredential) -> None:
+async def insert_with_fresh_code(conn: Connection, new: NewCredential) -> None:
     """Insert the row; a verification-code collision draws another code (the code is not in the signed document,
     so nothing is signed again). A certification's slots were claimed before signing and cannot collide."""
     for _ in range(_MAX_DRAWS):
         try:
-            async with repo.conn.transaction():  # a savepoint: a collision undoes only this attempt
-                await repo.insert_credential(new)
+            async with conn.transaction():  # a savepoint: a collision undoes only this attempt
+                await Credentials(conn).insert(new)
         except VerificationCodeTakenError:
             if new.verification_code is None:
                 raise

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.status_lists import StatusLists
 from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
 
 __all__ = ["Action", "apply_transition", "change_status", "change_vc_api_status", "current_status", "renew_credential"]
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 
 async def current_status(conn: Connection, credential_id: str) -> str:
-    found = await LifecycleRepository(conn).credential_status(credential_id)
+    found = await Credentials(conn).status(credential_id)
     if found is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return found
@@ -52,7 +54,7 @@ async def change_status(  # noqa: PLR0913
     was issued on, in the same transaction, so the tier rules never count them again."""
     async with conn.transaction():
         await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
-        record = await Repository(conn).get_credential(credential_id)
+        record = await Credentials(conn).get(credential_id)
         if record is None:  # a VC API entry: not a certification (rolls the change back)
             raise CredentialNotFoundError(f"no PAI certification has id {credential_id!r}")
     return record
@@ -73,7 +75,7 @@ async def change_vc_api_status(  # noqa: PLR0913
     """The same transitions for a credential POST /credentials/issue signed (kind 'vc_api')."""
     async with conn.transaction():
         await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
-        record = await Repository(conn).get_vc_api_credential(credential_id)
+        record = await Credentials(conn).get_vc_api(credential_id)
         if record is None:
             raise CredentialNotFoundError(f"no VC API credential has id {credential_id!r}")
     return record
@@ -97,24 +99,25 @@ async def apply_transition(  # noqa: PLR0913
         raise InvalidInputError("renewal issues a new credential; use renew_credential")
     check_reason(action, reason)
     sources, target = TRANSITIONS[action]
-    lifecycle = LifecycleRepository(conn)
-    changed = await lifecycle.transition(credential_id, to=target, reason=reason, note=note, now=now, sources=sources)
+    changed = await Credentials(conn).transition(
+        credential_id, to=target, reason=reason, note=note, now=now, sources=sources
+    )
     if changed is None:
-        current = await lifecycle.credential_status(credential_id)
+        current = await Credentials(conn).status(credential_id)
         if current is None:
             raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
         next_status(action, current)  # raises IllegalTransitionError naming the current state
         raise AssertionError("the guarded update refused a transition next_status allows")
     data: dict[str, object] = {"reason": reason, "note": note}
     if action == "revoke" and reason in EVIDENCE_CONDEMNING_REASONS:
-        invalidated = await Repository(conn).invalidate_credential_assessments(credential_id, reason, now)
+        invalidated = await Assessments(conn).invalidate_for_credential(credential_id, reason, now)
         data["invalidatedAssessments"] = sorted(str(a) for a in invalidated)
-    await Repository(conn).insert_event(
+    await Events(conn).append(
         kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=actor, data=data
     )
     # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
     # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
-    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
+    await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)
 
 
 # PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
@@ -135,18 +138,16 @@ async def renew_credential(  # noqa: PLR0913
     The tier's rule is checked again: a renewed credential must still be earned (e.g. a CPAP needs an active AIDA).
     """
     check_reason("renew", reason)
-    lifecycle = LifecycleRepository(conn)
-    repo = Repository(conn)
     sources, target = TRANSITIONS["renew"]
     async with conn.transaction():
-        old = await repo.get_credential(credential_id)
+        old = await Credentials(conn).get(credential_id)
         if old is None:
             raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-        changed = await lifecycle.transition(
+        changed = await Credentials(conn).transition(
             credential_id, to=target, reason=reason, note=note, now=now, sources=sources
         )
         if changed is None:
-            current = await lifecycle.credential_status(credential_id) or old.status
+            current = await Credentials(conn).status(credential_id) or old.status
             next_status("renew", current)
             raise AssertionError("the guarded update refused a renewal next_status allows")
         request = IssueCredentialRequest(
@@ -156,7 +157,7 @@ async def renew_credential(  # noqa: PLR0913
             cryptosuite=old.cryptosuite,
         )
         successor = await issue_in_transaction(
-            repo,
+            conn,
             key,
             request,
             settings=settings,
@@ -165,5 +166,6 @@ async def renew_credential(  # noqa: PLR0913
             renewing=credential_id,
             renewal_reason=reason,
         )
-        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)  # after the events
+        # after the events
+        await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)
     return successor

@@ -6,8 +6,9 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from verify_api.db.organization_repository import OrganizationRepository
-from verify_api.db.repository import Repository
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.domain.organization_rules import Standing, cae_standing
 from verify_api.errors import IllegalTransitionError
 from verify_api.services import lifecycle
@@ -26,7 +27,7 @@ async def evaluate_organization(
     conn: Connection, org_id: UUID, *, key: IssuerKey, settings: Settings, now: datetime
 ) -> Standing:
     """The organisation's standing now, after applying any suspension, reinstatement or renewal it calls for."""
-    orgs = OrganizationRepository(conn)
+    orgs = Organizations(conn)
     credential = await orgs.current_credential(org_id)
     if credential is None:
         return Standing(at_risk=False)
@@ -45,7 +46,7 @@ async def evaluate_organization(
         ):
             await _apply(conn, credential.id, "reinstate", "requirement_met", now)
         return standing
-    governance = await orgs.latest_governance_record(org_id)
+    governance = await Assessments(conn).latest_governance_record(org_id)
     due = governance.next_review_due if governance else None
     if governance is not None and governance.recorded_at > credential.issued_at and due is not None and due > now:
         # A review recorded since issuance: lift an overdue suspension and renew so validUntil follows the new date.
@@ -84,14 +85,14 @@ async def evaluate_after_change(
     conn: Connection, credential_id: str, *, key: IssuerKey, settings: Settings, now: datetime
 ) -> None:
     """Re-evaluate the organisations a credential's change can affect (its own, or every employer of an AIDA holder)."""
-    record = await Repository(conn).get_credential(credential_id)
+    record = await Credentials(conn).get(credential_id)
     if record is None:
         return
     orgs: list[UUID] = []
     if record.organization_id is not None:
         orgs = [record.organization_id]
     elif record.tier == "AIDA" and record.holder_id is not None:
-        orgs = await OrganizationRepository(conn).organizations_of_holder(record.holder_id)
+        orgs = await Organizations(conn).organizations_of_holder(record.holder_id)
     for org_id in orgs:
         await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
 
@@ -99,5 +100,5 @@ async def evaluate_after_change(
 async def evaluate_all(conn: Connection, *, key: IssuerKey, settings: Settings, now: datetime) -> dict[UUID, Standing]:
     return {
         org_id: await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
-        for org_id in await OrganizationRepository(conn).certified_organizations()
+        for org_id in await Organizations(conn).certified_organizations()
     }

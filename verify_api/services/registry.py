@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import RegistryOrganizationRecord
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView, StandingView
@@ -65,7 +65,7 @@ async def _judged(
     conn: Connection, org_ids: list[UUID], *, settings: Settings, now: datetime
 ) -> dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]]:
     by_org: dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]] = {}
-    for record in await RegisterRepository(conn).organization_credentials(org_ids):
+    for record in await Credentials(conn).organization_records(org_ids):
         assert record.organization_id is not None
         verdict = await judge_stored(conn, record, settings=settings, now=now)
         by_org.setdefault(record.organization_id, []).append((record, verdict))
@@ -84,8 +84,7 @@ async def search_registry(  # noqa: PLR0913
     limit: int = MAX_RESULTS,
 ) -> RegistrySearchView:
     """Matching organisations, each after applying its rules (evaluated on read), so no answer is stale."""
-    repo = Repository(conn)
-    orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
+    orgs = await Organizations(conn).search(query.strip(), min(limit, MAX_RESULTS))
     standings = {o.id: await evaluate_organization(conn, o.id, key=key, settings=settings, now=now) for o in orgs}
     by_org = await _judged(conn, [o.id for o in orgs], settings=settings, now=now)
     return RegistrySearchView(
@@ -97,9 +96,8 @@ async def search_registry(  # noqa: PLR0913
 async def get_registry_entry(
     conn: Connection, org_id: UUID, *, key: IssuerKey, settings: Settings, now: datetime
 ) -> RegistryEntryView:
-    repo = Repository(conn)
     standing = await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
-    org = await repo.get_organization(org_id)
+    org = await Organizations(conn).get(org_id)
     judged = (await _judged(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
     if org is None or not judged:
         # Organisations never certified are not part of the public registry.

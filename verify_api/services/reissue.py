@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyStateError, VerifyApiError
 from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.issuance import issue_in_transaction
@@ -36,13 +37,13 @@ class Reissued:
 
 async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Settings, now: datetime) -> list[Reissued]:
     """Re-issue, under `key`, every credential revoked for `key_compromise` that has no replacement yet."""
-    current = await Repository(conn).get_signing_key(key.verification_method)
+    current = await SigningKeys(conn).get(key.verification_method)
     if current is None or current.retired_at is not None or current.compromised_since is not None:
         raise SigningKeyStateError(
             f"the configured signing key {key.verification_method} is not the active key; "
             "re-issue only under the key `verify-api keys rotate` made active"
         )
-    register = RegisterRepository(conn)
+    register = Credentials(conn)
     outcomes: list[Reissued] = []
     for old in await register.compromised_without_successor():
         request = IssueCredentialRequest(
@@ -53,11 +54,9 @@ async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Set
         )
         try:
             async with conn.transaction():
-                record = await issue_in_transaction(
-                    Repository(conn), key, request, settings=settings, now=now, client_id=None
-                )
+                record = await issue_in_transaction(conn, key, request, settings=settings, now=now, client_id=None)
                 await register.link_reissued(record.id, old.id)
-                await Repository(conn).insert_event(
+                await Events(conn).append(
                     kind="credential_reissued",
                     occurred_at=now,
                     credential_id=record.id,

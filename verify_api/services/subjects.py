@@ -7,9 +7,11 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from verify_api.db.organization_repository import OrganizationRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
-from verify_api.db.repository import Repository
 from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOutcome
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.tier_rules import meets_pass_mark
@@ -40,7 +42,7 @@ async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: 
     )
     if not record.display_name:
         raise InvalidInputError("displayName must not be blank")
-    return await Repository(conn).insert_holder(record)
+    return await Holders(conn).insert(record)
 
 
 async def create_organization(
@@ -56,26 +58,25 @@ async def create_organization(
         country=request.country,
         created_at=now,
     )
-    return await Repository(conn).insert_organization(record)
+    return await Organizations(conn).insert(record)
 
 
 async def link_staff(
     conn: Connection, org_id: UUID, holder_id: UUID, role: str | None, *, now: datetime
 ) -> StaffLinkRecord:
-    repo = Repository(conn)
     async with conn.transaction():
-        if await repo.get_organization(org_id) is None:
+        if await Organizations(conn).get(org_id) is None:
             raise OrganizationNotFoundError(f"no organisation has id {org_id}")
-        link = await repo.link_staff(org_id, holder_id, role, now)
-        await repo.insert_event(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
+        link = await Organizations(conn).link_staff(org_id, holder_id, role, now)
+        await Events(conn).append(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
         return link
 
 
 async def unlink_staff(conn: Connection, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
     async with conn.transaction():
-        if not await OrganizationRepository(conn).unlink_staff(org_id, holder_id, now):
+        if not await Organizations(conn).unlink_staff(org_id, holder_id, now):
             raise NotFoundError(f"holder {holder_id} is not on the staff of organisation {org_id}")
-        await Repository(conn).insert_event(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
+        await Events(conn).append(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
 
 
 def _outcome(request: AssessmentRequest, policy: TierPolicy) -> AssessmentOutcome:
@@ -118,10 +119,9 @@ async def record_assessment(
         details=details,
         recorded_at=now,
     )
-    repo = Repository(conn)
     async with conn.transaction():
-        saved = await repo.insert_assessment(record, recorded_by)
-        await repo.insert_event(
+        saved = await Assessments(conn).insert(record, recorded_by)
+        await Events(conn).append(
             kind="assessment_recorded",
             occurred_at=now,
             organization_id=organization_id,

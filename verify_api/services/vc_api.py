@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from verify_api import problem_types
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
 from verify_api.db.records import NewCredential
-from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
 from verify_api.domain.credential import did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
@@ -217,7 +218,6 @@ async def issue_credential(  # noqa: PLR0913
     `credential_id` is the VC API's options.credentialId; POST /credentials/status finds the credential by it, or
     by the credential's own `id` (VC API §3.2.1, IssueCredentialOptions).
     """
-    repo = Repository(conn)
     suite = cryptosuite or settings.default_cryptosuite
     async with conn.transaction():
         key = await usable_signing_key(conn, key, lock=True)
@@ -225,7 +225,7 @@ async def issue_credential(  # noqa: PLR0913
         document, shape = await asyncio.to_thread(
             prepare_credential, credential, issuer_id, now, base_url=settings.base_url
         )
-        slots = await draw_status_slots(repo, settings.status_list_size, now)
+        slots = await draw_status_slots(conn, settings.status_list_size, now)
         with_status_entries(document, status_entries(settings.base_url, slots))
         signed = await asyncio.to_thread(
             sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
@@ -233,7 +233,7 @@ async def issue_credential(  # noqa: PLR0913
         register_id = new_credential_id()
         by_purpose = {s.purpose: s for s in slots}
         document_id = shape.credential_id or credential_id
-        await repo.insert_credential(
+        await Credentials(conn).insert(
             NewCredential(
                 id=register_id,
                 tier=None,
@@ -257,20 +257,20 @@ async def issue_credential(  # noqa: PLR0913
                 document_id=document_id,
             )
         )
-        await repo.insert_event(
+        await Events(conn).append(
             kind="credential_issued",
             occurred_at=now,
             credential_id=register_id,
             actor=actor,
             data={"kind": "vc_api", "cryptosuite": suite, "documentId": document_id},
         )
-        await record_status_slots(repo, slots)
+        await record_status_slots(conn, slots)
     return signed
 
 
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
     """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
-    return await Repository(conn).find_vc_api_credential_ids(credential_id)
+    return await Credentials(conn).find_vc_api_ids(credential_id)
 
 
 def vc_api_outcome(report: VerificationReport) -> Verification[CredentialVerification]:
