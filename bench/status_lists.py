@@ -18,8 +18,8 @@ import msgspec
 
 from bench.registry import BenchContext, Part, PartResult, Table, register
 from bench.timing import ms, summarize, time_call
-from verify_api.db.lifecycle_repository import StatusListVersion
 from verify_api.db.pool import connect
+from verify_api.db.status_lists import StatusListVersion
 from verify_api.services.context import ServiceContext
 from verify_api.services.lifecycle import StatusChange, change_status
 from verify_api.services.status_lists import sign_status_list_sync

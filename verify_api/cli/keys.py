@@ -38,10 +38,10 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
+    from verify_api.db.signing_keys import SigningKeys
 
     async def run(conn: Connection) -> list[dict[str, str | None]]:
-        keys = await Repository(conn).list_signing_keys()
+        keys = await SigningKeys(conn).list_all()
         return [
             {
                 "kid": k.kid,

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from verify_api.db.audit_repository import AuditRepository, AuditRow, Checkpoint
 from verify_api.db.event_chain import GENESIS, entry_hash, event_hash_input, legacy_event_hash_input
+from verify_api.db.events import AuditRow, Checkpoint, Events
 from verify_api.errors import ProofError
 from verify_api.proofs.keys import decode_multikey, verify_ed25519
 from verify_api.schemas import AuditCheckpointView
@@ -173,7 +173,7 @@ async def verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int, 
 
 
 async def _verify_audit_log(conn: Connection, pinned: PinnedKeys, *, every: int) -> AuditReport:
-    audit = AuditRepository(conn)
+    audit = Events(conn)
     report = AuditReport()
     checkpoints = await audit.list_checkpoints()
     walk = _ChainWalk(report, {c.seq for c in checkpoints})
@@ -240,7 +240,7 @@ async def compare_saved_checkpoints(conn: Connection, saved: Iterable[Checkpoint
 
 
 async def _compare_saved_checkpoints(conn: Connection, saved: Iterable[Checkpoint], pinned: PinnedKeys) -> AuditReport:
-    audit = AuditRepository(conn)
+    audit = Events(conn)
     report = AuditReport()
     live = {c.seq: c for c in await audit.list_checkpoints()}
     for checkpoint in saved:
@@ -268,7 +268,7 @@ async def write_checkpoint(
     conn: Connection, key: IssuerKey, *, now: datetime, seq: int | None = None
 ) -> Checkpoint | None:
     """Sign entry `seq` (default: the newest); None when there is no such entry or it already has a checkpoint."""
-    audit = AuditRepository(conn)
+    audit = Events(conn)
     if seq is None:
         seq = (await audit.chain_head()).seq
     hashed = await audit.entry_hash_at(seq) if seq > 0 else None
@@ -288,7 +288,7 @@ async def write_checkpoint(
 async def checkpoint_if_due(conn: Connection, key: IssuerKey, *, every: int, now: datetime) -> Checkpoint | None:
     """Sign every entry numbered a multiple of `every` that is newer than the last checkpoint (called after
     writes), so no more than `every` entries ever go without one; return the newest checkpoint written."""
-    audit = AuditRepository(conn)
+    audit = Events(conn)
     head = await audit.chain_head()
     last = await audit.latest_checkpoint()
     written = None
@@ -329,4 +329,4 @@ def checkpoint_from_view(view: AuditCheckpointView) -> Checkpoint:
 
 async def published_checkpoints(conn: Connection, *, after: int, limit: int) -> list[AuditCheckpointView]:
     """One page of GET /v1/audit/checkpoints: the checkpoints after entry `after`, oldest first."""
-    return [checkpoint_view(c) for c in await AuditRepository(conn).list_checkpoints(after, limit)]
+    return [checkpoint_view(c) for c in await Events(conn).list_checkpoints(after, limit)]

@@ -19,7 +19,7 @@ from verify_api.badges.content import BadgeContent, cache_key
 from verify_api.badges.png import render_badge_png_sync
 from verify_api.badges.svg import render_badge_svg_sync
 from verify_api.caching import BoundedCache
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.tiers import TIERS
 from verify_api.errors import CredentialNotFoundError
@@ -83,7 +83,7 @@ class BadgePlan(msgspec.Struct, frozen=True):
 
 
 async def get_record(conn: Connection, credential_id: str) -> CredentialRecord:
-    record = await Repository(conn).get_credential(credential_id) if is_credential_id(credential_id) else None
+    record = await Credentials(conn).get(credential_id) if is_credential_id(credential_id) else None
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return record

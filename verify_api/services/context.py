@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verify_api.db.repository import Repository
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
@@ -95,11 +95,11 @@ async def usable_signing_key(conn: Connection, key: IssuerKey, *, lock: bool = F
     With `lock`, the key's row is share-locked to the end of the caller's transaction, so a rotation or compromise
     committed while this transaction signs waits for it.
     """
-    repo = Repository(conn)
     source = key.source
     if source is not None and source.current.verification_method != key.verification_method:
         key = source.current  # another request already switched to the rotated-in key
-    read = repo.lock_signing_key if lock else repo.get_signing_key
+    keys = SigningKeys(conn)
+    read = keys.lock if lock else keys.get
     reason = key_unusable_reason(await read(key.verification_method), key.verification_method)
     if reason is None:
         return key

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Protocol
 
-from verify_api.db.organization_repository import OrganizationRepository
-from verify_api.db.register_repository import RegisterRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage, Standing, cae_standing, cai_standing
 from verify_api.domain.tiers import HeldCredential
 from verify_api.domain.verdict import CredentialVerdict, State, judge_credential, judge_signing_key
@@ -76,7 +77,7 @@ async def organization_standing(
             now=now,
         )
     if tier == "CAE":
-        governance = await OrganizationRepository(conn).latest_governance_record(org_id)
+        governance = await Assessments(conn).latest_governance_record(org_id)
         due = governance.next_review_due if governance else None
         return cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
     return Standing(at_risk=False)
@@ -97,7 +98,7 @@ def aida_period(record: CredentialRecord, verdict: CredentialVerdict) -> AidaPer
 async def staff_coverage(conn: Connection, org_id: UUID, *, now: datetime) -> list[StaffCoverage]:
     """Each staff link with the AIDAs the person holds, each judged at `now`."""
     staff: dict[UUID, StaffCoverage] = {}
-    for link in await RegisterRepository(conn).staff_aida(org_id):
+    for link in await Organizations(conn).staff_aida(org_id):
         entry = staff.setdefault(
             link.holder_id,
             StaffCoverage(holder_id=link.holder_id, linked_at=link.linked_at, unlinked_at=link.unlinked_at, aida=[]),
@@ -116,11 +117,11 @@ async def held_credentials(
     conn: Connection, *, holder_id: UUID | None, organization_id: UUID | None, settings: Settings, now: datetime
 ) -> list[HeldCredential]:
     """The subject's credentials for the tier rules, each with the status the judgement gives it now."""
-    repo = RegisterRepository(conn)
+    register = Credentials(conn)
     if holder_id is not None:
-        records = await repo.holder_credentials(holder_id)
+        records = await register.holder_records(holder_id)
     elif organization_id is not None:
-        records = await repo.organization_credentials([organization_id])
+        records = await register.organization_records([organization_id])
     else:
         return []
     held = []

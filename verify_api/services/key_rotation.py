@@ -19,9 +19,8 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.key_repository import KeyRepository, SignedCredential
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials, SignedCredential
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer
 from verify_api.services.context import IssuerKey
@@ -100,11 +99,11 @@ async def rotate_signing_key(
     new_kid = IssuerKey.for_settings(new, settings).verification_method
     try:
         async with conn.transaction():
-            current = await Repository(conn).get_signing_key(old_kid)
+            current = await SigningKeys(conn).get(old_kid)
             if current is not None and current.retired_at is not None:
                 raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
-            await KeyRepository(conn).register(new_kid, new.public_key_multibase, now)
-            await KeyRepository(conn).retire(old_kid, now)
+            await SigningKeys(conn).insert(new_kid, new.public_key_multibase, now)
+            await SigningKeys(conn).retire(old_kid, now)
             if also is not None:
                 await also()
     except BaseException:
@@ -151,7 +150,7 @@ async def compromise_signing_key(
     judgement), and `verify-api rules evaluate` stores it.
     """
     kid, since = compromise.kid, compromise.since
-    record = await Repository(conn).get_signing_key(kid)
+    record = await SigningKeys(conn).get(kid)
     if record is None or record.retired_at is not None:
         return KeyCompromise(None, await declare_key_compromised(conn, kid, since=since, now=now))
     declared: list[CompromiseOutcome] = []
@@ -175,16 +174,16 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
     if since > now:
         raise SigningKeyStateError("--since is in the future; a compromise is declared for a time already passed")
     async with conn.transaction():
-        record = await KeyRepository(conn).mark_compromised(kid, since, now)
+        record = await SigningKeys(conn).mark_compromised(kid, since, now)
         if record is None:
             raise SigningKeyStateError(f"no signing key has kid {kid!r} (see `verify-api keys list`)")
         assert record.compromised_since is not None
         cutoff = record.compromised_since
         note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
-        for credential_id in await RegisterRepository(conn).credentials_in_compromised_window(kid, cutoff):
+        for credential_id in await Credentials(conn).in_compromised_window(kid, cutoff):
             # apply_transition, not change_status: VC API register entries signed with the key are revoked too.
             await apply_transition(conn, credential_id, StatusChange("revoke", "key_compromise", note), now=now)
-        signed = await KeyRepository(conn).list_signed_by(kid)
+        signed = await Credentials(conn).signed_by(kid)
     return CompromiseOutcome(
         key=record,
         invalidated=[c for c in signed if c.issued_at >= cutoff],
@@ -194,7 +193,7 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
 
 async def ensure_signing_key_usable(conn: Connection, key: IssuerKey) -> None:
     """Refuse to start signing with a key that was rotated out or declared compromised."""
-    record = await Repository(conn).get_signing_key(key.verification_method)
+    record = await SigningKeys(conn).get(key.verification_method)
     if record is None:
         return
     if record.compromised_since is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
 from verify_api.domain.lifecycle import Action
 from verify_api.errors import CredentialNotFoundError
 from verify_api.services.audit import checkpoint_after_write
@@ -44,7 +44,7 @@ async def change_certification_status(
 ) -> CredentialRecord:
     """`change_status` without the transaction and checkpoint, for a command that changes several at once."""
     await apply_transition(conn, credential_id, change, now=now)
-    record = await Repository(conn).get_credential(credential_id)
+    record = await Credentials(conn).get(credential_id)
     if record is None:  # a VC API entry: not a certification (rolls the change back)
         raise CredentialNotFoundError(f"no PAI certification has id {credential_id!r}")
     await evaluate_after_change(conn, ctx, record, now=now)

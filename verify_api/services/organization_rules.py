@@ -8,7 +8,8 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from verify_api.db.organization_repository import OrganizationRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.organizations import Organizations
 from verify_api.domain.organization_rules import Standing, cae_standing
 from verify_api.errors import IllegalTransitionError
 from verify_api.services.audit import checkpoint_after_write
@@ -37,7 +38,7 @@ async def apply_organization_rules(conn: Connection, ctx: ServiceContext, org_id
 
 async def standing_of(conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime) -> Standing:
     """The organisation's standing now, read only: what `evaluate_organization` would find, without acting on it."""
-    credential = await OrganizationRepository(conn).current_credential(org_id)
+    credential = await Organizations(conn).current_credential(org_id)
     if credential is None:
         return Standing(at_risk=False)
     return await organization_standing(conn, ctx.settings, org_id, credential, now=now)
@@ -47,7 +48,7 @@ async def evaluate_organization(conn: Connection, ctx: ServiceContext, org_id: U
     """The organisation's standing now, after applying any suspension, reinstatement or renewal it calls for.
     The caller owns the transaction."""
     settings = ctx.settings
-    orgs = OrganizationRepository(conn)
+    orgs = Organizations(conn)
     credential = await orgs.current_credential(org_id)
     if credential is None:
         return Standing(at_risk=False)
@@ -64,7 +65,7 @@ async def evaluate_organization(conn: Connection, ctx: ServiceContext, org_id: U
         ):
             await _apply(conn, credential.id, "reinstate", "requirement_met", now)
         return standing
-    governance = await orgs.latest_governance_record(org_id)
+    governance = await Assessments(conn).latest_governance_record(org_id)
     due = governance.next_review_due if governance else None
     if governance is not None and governance.recorded_at > credential.issued_at and due is not None and due > now:
         # A review recorded since issuance: lift an overdue suspension and renew so validUntil follows the new date.
@@ -97,7 +98,7 @@ async def evaluate_after_change(
     if record.organization_id is not None:
         orgs = [record.organization_id]
     elif record.tier == "AIDA" and record.holder_id is not None:
-        orgs = await OrganizationRepository(conn).organizations_of_holder(record.holder_id)
+        orgs = await Organizations(conn).organizations_of_holder(record.holder_id)
     for org_id in orgs:
         await evaluate_organization(conn, ctx, org_id, now=now)
 
@@ -106,5 +107,5 @@ async def evaluate_all(conn: Connection, ctx: ServiceContext, *, now: datetime) 
     """`verify-api rules evaluate`: each certified organisation's rules, one command (transaction) each."""
     return {
         org_id: await apply_organization_rules(conn, ctx, org_id, now=now)
-        for org_id in await OrganizationRepository(conn).certified_organizations()
+        for org_id in await Organizations(conn).certified_organizations()
     }

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from verify_api.badges.content import cache_key
-from verify_api.db.repository import Repository
+from verify_api.db.holders import Holders
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.dates import long_date
 from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS
@@ -114,7 +114,7 @@ async def badge_page(conn: Connection, ctx: ServiceContext, credential_id: str, 
     badge_path = f"/v1/credentials/{view.id}/badge"
     indexable = view.subject.kind == "organization"
     if record.holder_id is not None:
-        holder = await Repository(conn).get_holder(record.holder_id)
+        holder = await Holders(conn).get(record.holder_id)
         indexable = holder is not None and holder.public_listing
     url = page_url(settings, view.id)
     info = TIERS[view.tier]

@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import RegistryOrganizationRecord
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, RegistrySearchView, StandingView
@@ -65,7 +65,7 @@ async def _judged(
     conn: Connection, org_ids: list[UUID], *, settings: Settings, now: datetime
 ) -> dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]]:
     by_org: dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]] = {}
-    for record in await RegisterRepository(conn).organization_credentials(org_ids):
+    for record in await Credentials(conn).organization_records(org_ids):
         assert record.organization_id is not None
         verdict = await judge_stored(conn, record, settings=settings, now=now)
         by_org.setdefault(record.organization_id, []).append((record, verdict))
@@ -78,8 +78,7 @@ async def search_registry(
     """Matching organisations, each with the standing its rules give it now (derived on read, never written), so
     no answer is stale whether or not a rule run has stored it yet."""
     settings = ctx.settings
-    repo = Repository(conn)
-    orgs = await repo.search_organizations(query.strip(), min(limit, MAX_RESULTS))
+    orgs = await Organizations(conn).search(query.strip(), min(limit, MAX_RESULTS))
     standings = {o.id: await standing_of(conn, ctx, o.id, now=now) for o in orgs}
     by_org = await _judged(conn, [o.id for o in orgs], settings=settings, now=now)
     return RegistrySearchView(
@@ -92,9 +91,8 @@ async def get_registry_entry(
     conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime
 ) -> RegistryEntryView:
     settings = ctx.settings
-    repo = Repository(conn)
     standing = await standing_of(conn, ctx, org_id, now=now)
-    org = await repo.get_organization(org_id)
+    org = await Organizations(conn).get(org_id)
     judged = (await _judged(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
     if org is None or not judged:
         # Organisations never certified are not part of the public registry.

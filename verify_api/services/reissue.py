@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyStateError, VerifyApiError
 from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.audit import checkpoint_after_write
@@ -39,13 +40,13 @@ async def reissue_compromised(conn: Connection, ctx: ServiceContext, *, now: dat
     each one a command of its own (issue, link, event, audit checkpoint in one transaction), so one whose tier rule
     no longer holds leaves the others done."""
     key = ctx.issuer_key
-    current = await Repository(conn).get_signing_key(key.verification_method)
+    current = await SigningKeys(conn).get(key.verification_method)
     if current is None or current.retired_at is not None or current.compromised_since is not None:
         raise SigningKeyStateError(
             f"the configured signing key {key.verification_method} is not the active key; "
             "re-issue only under the key `verify-api keys rotate` made active"
         )
-    register = RegisterRepository(conn)
+    register = Credentials(conn)
     outcomes: list[Reissued] = []
     for old in await register.compromised_without_successor():
         request = IssueCredentialRequest(
@@ -56,9 +57,9 @@ async def reissue_compromised(conn: Connection, ctx: ServiceContext, *, now: dat
         )
         try:
             async with conn.transaction():
-                record = await issue_in_transaction(Repository(conn), ctx, request, now=now, origin=IssueOrigin())
+                record = await issue_in_transaction(conn, ctx, request, now=now, origin=IssueOrigin())
                 await register.link_reissued(record.id, old.id)
-                await Repository(conn).insert_event(
+                await Events(conn).append(
                     kind="credential_reissued",
                     occurred_at=now,
                     credential_id=record.id,

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.db.lifecycle_repository import LifecycleRepository, StatusListVersion
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.signing_keys import SigningKeys
+from verify_api.db.status_lists import StatusLists, StatusListVersion
 from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import encode_list, generate_bitstring
@@ -84,8 +84,8 @@ async def published_status_list(
 ) -> PublishedList:
     """GET /v1/status-lists/{id}: the signed list now (or as it stood `at`), built once per version and key."""
     settings, cache = ctx.settings, ctx.status_list_cache
-    repo = LifecycleRepository(conn)
-    status_list = await repo.get_status_list(list_id) if len(list_id) <= 40 else None
+    lists = StatusLists(conn)
+    status_list = await lists.get(list_id) if len(list_id) <= 40 else None
     if status_list is None:
         raise StatusListNotFoundError(f"no status list has id {list_id!r}")
     if at is not None and at > now:
@@ -105,7 +105,7 @@ async def published_status_list(
     found = cache.get(cache_key)
     if found is not None:
         return found
-    stored = set(await repo.set_indexes(status_list, at))
+    stored = set(await lists.set_indexes(status_list, at))
     indexes = sorted((stored - {i for i, on in derived.items() if not on}) | {i for i, on in derived.items() if on})
     body = await asyncio.to_thread(
         sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
@@ -138,7 +138,7 @@ async def status_list_register_findings(
     if "BitstringStatusListCredential" not in shape.types or not isinstance(url, str) or not url.startswith(prefix):
         return None
     list_id = url.removeprefix(prefix)
-    found = await LifecycleRepository(conn).get_status_list(list_id) if 0 < len(list_id) <= 40 else None
+    found = await StatusLists(conn).get(list_id) if 0 < len(list_id) <= 40 else None
     subject = document.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     if found is None or subject.get("statusPurpose") != found.purpose:
@@ -158,7 +158,7 @@ async def status_list_register_findings(
 
 
 async def _key_in_service_since(conn: Connection, key: IssuerKey, *, fallback: datetime) -> datetime:
-    record = await Repository(conn).get_signing_key(key.verification_method)
+    record = await SigningKeys(conn).get(key.verification_method)
     return record.created_at if record is not None else fallback
 
 
@@ -170,7 +170,7 @@ async def derived_suspensions(
     if status_list.purpose != "suspension":
         return {}
     changes: dict[int, bool] = {}
-    for record, index in await RegisterRepository(conn).organization_credentials_in_suspension_list(status_list.id):
+    for record, index in await Credentials(conn).organization_records_in_suspension_list(status_list.id):
         if judge_signing_key(record) is not None:  # marked in the revocation list; its suspension bit stays put
             continue
         suspended = (await judge_stored(conn, record, settings=settings, now=now)).state == "suspended"

@@ -11,9 +11,11 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from verify_api.db.organization_repository import OrganizationRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
-from verify_api.db.repository import Repository
 from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOutcome
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.tier_rules import meets_pass_mark
@@ -48,7 +50,7 @@ async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: 
     )
     if not record.display_name:
         raise InvalidInputError("displayName must not be blank")
-    return await Repository(conn).insert_holder(record)
+    return await Holders(conn).insert(record)
 
 
 async def create_organization(
@@ -64,28 +66,27 @@ async def create_organization(
         country=request.country,
         created_at=now,
     )
-    return await Repository(conn).insert_organization(record)
+    return await Organizations(conn).insert(record)
 
 
 async def link_staff(
     conn: Connection, ctx: ServiceContext, org_id: UUID, request: LinkStaffRequest, *, now: datetime
 ) -> StaffLinkRecord:
-    repo = Repository(conn)
     holder_id, role = request.holder_id, request.role
     async with conn.transaction():
-        if await repo.get_organization(org_id) is None:
+        if await Organizations(conn).get(org_id) is None:
             raise OrganizationNotFoundError(f"no organisation has id {org_id}")
-        link = await repo.link_staff(org_id, holder_id, role, now)
-        await repo.insert_event(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
+        link = await Organizations(conn).link_staff(org_id, holder_id, role, now)
+        await Events(conn).append(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
         await _after_organization_write(conn, ctx, org_id, now)
         return link
 
 
 async def unlink_staff(conn: Connection, ctx: ServiceContext, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
     async with conn.transaction():
-        if not await OrganizationRepository(conn).unlink_staff(org_id, holder_id, now):
+        if not await Organizations(conn).unlink_staff(org_id, holder_id, now):
             raise NotFoundError(f"holder {holder_id} is not on the staff of organisation {org_id}")
-        await Repository(conn).insert_event(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
+        await Events(conn).append(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
         await _after_organization_write(conn, ctx, org_id, now)
 
 
@@ -133,10 +134,9 @@ async def record_assessment(
         details=details,
         recorded_at=now,
     )
-    repo = Repository(conn)
     async with conn.transaction():
-        saved = await repo.insert_assessment(record, recorded_by)
-        await repo.insert_event(
+        saved = await Assessments(conn).insert(record, recorded_by)
+        await Events(conn).append(
             kind="assessment_recorded",
             occurred_at=now,
             organization_id=organization_id,

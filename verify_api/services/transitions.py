@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.status_lists import StatusLists
 from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
 from verify_api.errors import CredentialNotFoundError, InvalidInputError
 from verify_api.schemas import IssueCredentialRequest
@@ -37,7 +39,7 @@ class StatusChange:
 
 
 async def current_status(conn: Connection, credential_id: str) -> str:
-    found = await LifecycleRepository(conn).credential_status(credential_id)
+    found = await Credentials(conn).status(credential_id)
     if found is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return found
@@ -51,24 +53,24 @@ async def apply_transition(conn: Connection, credential_id: str, change: StatusC
         raise InvalidInputError("renewal issues a new credential; use renew_credential")
     check_reason(action, reason)
     sources, target = TRANSITIONS[action]
-    lifecycle = LifecycleRepository(conn)
-    changed = await lifecycle.transition(credential_id, to=target, reason=reason, note=note, now=now, sources=sources)
+    credentials = Credentials(conn)
+    changed = await credentials.transition(credential_id, to=target, reason=reason, note=note, now=now, sources=sources)
     if changed is None:
-        current = await lifecycle.credential_status(credential_id)
+        current = await credentials.status(credential_id)
         if current is None:
             raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
         next_status(action, current)  # raises IllegalTransitionError naming the current state
         raise AssertionError("the guarded update refused a transition next_status allows")
     data: dict[str, object] = {"reason": reason, "note": note}
     if action == "revoke" and reason in EVIDENCE_CONDEMNING_REASONS:
-        invalidated = await Repository(conn).invalidate_credential_assessments(credential_id, reason, now)
+        invalidated = await Assessments(conn).invalidate_for_credential(credential_id, reason, now)
         data["invalidatedAssessments"] = sorted(str(a) for a in invalidated)
-    await Repository(conn).insert_event(
+    await Events(conn).append(
         kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=change.actor, data=data
     )
     # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
     # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
-    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
+    await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)
 
 
 async def renew_in_transaction(
@@ -80,17 +82,16 @@ async def renew_in_transaction(
     The tier's rule is checked again: a renewed credential must still be earned (e.g. a CPAP needs an active AIDA).
     """
     check_reason("renew", change.reason)
-    lifecycle = LifecycleRepository(conn)
-    repo = Repository(conn)
+    credentials = Credentials(conn)
     sources, target = TRANSITIONS["renew"]
-    old = await repo.get_credential(credential_id)
+    old = await credentials.get(credential_id)
     if old is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    changed = await lifecycle.transition(
+    changed = await credentials.transition(
         credential_id, to=target, reason=change.reason, note=change.note, now=now, sources=sources
     )
     if changed is None:
-        current = await lifecycle.credential_status(credential_id) or old.status
+        current = await credentials.status(credential_id) or old.status
         next_status("renew", current)
         raise AssertionError("the guarded update refused a renewal next_status allows")
     request = IssueCredentialRequest(
@@ -100,6 +101,6 @@ async def renew_in_transaction(
         cryptosuite=old.cryptosuite,
     )
     origin = IssueOrigin(client_id=change.actor, renewing=credential_id, renewal_reason=change.reason)
-    successor = await issue_in_transaction(repo, ctx, request, now=now, origin=origin)
-    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)  # after the events
+    successor = await issue_in_transaction(conn, ctx, request, now=now, origin=origin)
+    await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)  # after the events
     return successor

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
 from verify_api.db.records import NewCredential
-from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
 from verify_api.domain.credential import did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
@@ -163,7 +164,6 @@ async def issue_credential(
     published status lists, enter it in the register (kind 'vc_api') and write the audit checkpoint that falls due,
     all in one transaction."""
     settings, credential_id, actor = ctx.settings, options.credential_id, options.actor
-    repo = Repository(conn)
     suite = options.cryptosuite or settings.default_cryptosuite
     async with conn.transaction():
         key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
@@ -171,14 +171,14 @@ async def issue_credential(
         document, shape = await asyncio.to_thread(
             prepare_credential, credential, issuer_id, now, base_url=settings.base_url
         )
-        slots = await draw_status_slots(repo, settings.status_list_size, now)
+        slots = await draw_status_slots(conn, settings.status_list_size, now)
         with_status_entries(document, status_entries(settings.base_url, slots))
         signed = await asyncio.to_thread(
             sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
         )
         register_id = new_credential_id()
         document_id = shape.credential_id or credential_id
-        await repo.insert_credential(
+        await Credentials(conn).insert(
             NewCredential(
                 id=register_id,
                 tier=None,
@@ -199,18 +199,18 @@ async def issue_credential(
                 document_id=document_id,
             )
         )
-        await repo.insert_event(
+        await Events(conn).append(
             kind="credential_issued",
             occurred_at=now,
             credential_id=register_id,
             actor=actor,
             data={"kind": "vc_api", "cryptosuite": suite, "documentId": document_id},
         )
-        await record_status_slots(repo, slots)
+        await record_status_slots(conn, slots)
         await checkpoint_after_write(conn, ctx, now=now)
     return signed
 
 
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
     """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
-    return await Repository(conn).find_vc_api_credential_ids(credential_id)
+    return await Credentials(conn).find_vc_api_ids(credential_id)
