@@ -28,13 +28,8 @@ from verify_api.db.events import Events
 from verify_api.db.migrate import MIGRATIONS, apply_migrations
 from verify_api.db.pool import connect
 from verify_api.proofs.keys import decode_multikey, generate_signer, private_key_pem
-from verify_api.services.audit import (
-    CHECKPOINT_VERSION,
-    checkpoint_if_due,
-    checkpoint_message,
-    verify_audit_log,
-    write_checkpoint,
-)
+from verify_api.services.audit import verify_audit_log
+from verify_api.services.checkpoints import CHECKPOINT_VERSION, checkpoint_if_due, checkpoint_message, write_checkpoint
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, record_key_sync
 from verify_api.services.signing_keys import register_signing_key

@@ -29,7 +29,7 @@ from verify_api.errors import (
     InvalidInputError,
     OrganizationNotFoundError,
 )
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns

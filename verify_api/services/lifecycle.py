@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from verify_api.db.credentials import Credentials
 from verify_api.domain.lifecycle import Action
 from verify_api.errors import CredentialNotFoundError
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.organization_rules import evaluate_after_change
 from verify_api.services.transitions import StatusChange, apply_transition, current_status, renew_in_transaction
 

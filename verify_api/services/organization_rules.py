@@ -12,7 +12,7 @@ from verify_api.db.assessments import Assessments
 from verify_api.db.organizations import Organizations
 from verify_api.domain.organization_rules import Standing, cae_standing
 from verify_api.errors import IllegalTransitionError
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.judgement import organization_standing
 from verify_api.services.transitions import StatusChange, apply_transition, renew_in_transaction
 

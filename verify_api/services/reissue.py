@@ -17,7 +17,7 @@ from verify_api.db.events import Events
 from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyStateError, VerifyApiError
 from verify_api.schemas import IssueCredentialRequest
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.issuance import IssueOrigin, issue_in_transaction
 
 if TYPE_CHECKING:

@@ -29,7 +29,7 @@ from verify_api.schemas import (
     GovernanceReview,
     LinkStaffRequest,
 )
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.organization_rules import evaluate_organization
 
 if TYPE_CHECKING:

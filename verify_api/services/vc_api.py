@@ -24,7 +24,7 @@ from verify_api.domain.dates import rfc3339
 from verify_api.domain.tier_claims import pai_tier_claims
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import usable_signing_key
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape

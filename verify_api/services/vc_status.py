@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from verify_api.errors import CredentialNotFoundError, IllegalTransitionError
-from verify_api.services.audit import checkpoint_after_write
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.lifecycle import change_certification_status
 from verify_api.services.transitions import StatusChange, apply_transition, current_status
 from verify_api.services.vc_api import find_vc_api_credentials
