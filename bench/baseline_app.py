@@ -1,7 +1,7 @@
 """The baseline for the lookup benchmark: the least a Litestar app can do to answer the same question.
 
-One route, `GET /v1/credentials/{credential_id}`, runs the very statement the real app runs (`get_credential`
-from verify_api/db/queries.sql: same columns, same join) on a connection from an asyncpg pool and returns the
+One route, `GET /v1/credentials/{credential_id}`, runs the very statement the real app runs (`get`
+from verify_api/db/sql/credentials.sql: same columns, same join) on a connection from an asyncpg pool and returns the
 row as JSON, the stored document embedded as-is. No dependency injection, no guards, no domain checks. Served
 by the same server, with the same DATABASE_URL and POOL_MAX, it shows what the framework and the database cost
 on their own, so `ours / baseline` is the share of that ceiling the real endpoint keeps.
@@ -21,12 +21,12 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 
-from verify_api.db.queries import SQL
+from verify_api.db.credentials import SQL
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator
 
-GET_CREDENTIAL = SQL.get_credential
+GET_CREDENTIAL = SQL.get
 
 
 @get("/v1/credentials/{credential_id:str}")

@@ -23,7 +23,7 @@ from bench.signing import measure_sign_cost
 from bench.timing import CallTiming, ms, summarize
 from verify_api.db.pool import connect
 from verify_api.schemas import CreateHolderRequest, ExamResult, IssueCredentialRequest
-from verify_api.services.context import tier_policy
+from verify_api.services.context import ServiceContext
 from verify_api.services.issuance import issue_credential
 from verify_api.services.subjects import create_holder, record_assessment
 
@@ -90,7 +90,7 @@ async def _http_issuance(origin: str, api_key: str, per_suite: int) -> dict[Cryp
 
 async def _service_issuance(ctx: BenchContext, per_suite: int) -> dict[Cryptosuite, tuple[float, CallTiming]]:
     env = ctx.env
-    policy = tier_policy(env.settings)
+    services = ServiceContext.for_key(env.settings, env.issuer_key)
     conn = await connect(env.database_url)
     try:
         results: dict[Cryptosuite, tuple[float, CallTiming]] = {}
@@ -100,14 +100,14 @@ async def _service_issuance(ctx: BenchContext, per_suite: int) -> dict[Cryptosui
                 now = datetime.now(UTC)
                 holder = await create_holder(conn, CreateHolderRequest(display_name="Bench Service"), now=now)
                 exam = ExamResult(holder_id=holder.id, score=90, max_score=100)
-                await record_assessment(conn, exam, policy=policy, now=now, recorded_by=None)
+                await record_assessment(conn, services, exam, now=now, recorded_by=None)
                 holder_ids.append(holder.id)
             durations = []
             began = time.perf_counter()
             for holder_id in holder_ids:
                 request = IssueCredentialRequest(tier="AIDA", holder_id=holder_id, cryptosuite=suite)  # type: ignore[arg-type]
                 started = time.perf_counter()
-                await issue_credential(conn, env.issuer_key, request, settings=env.settings, now=datetime.now(UTC))
+                await issue_credential(conn, services, request, now=datetime.now(UTC))
                 durations.append(time.perf_counter() - started)
             elapsed = time.perf_counter() - began
             results[suite] = (len(durations) / elapsed, summarize(durations))

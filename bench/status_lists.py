@@ -18,9 +18,10 @@ import msgspec
 
 from bench.registry import BenchContext, Part, PartResult, Table, register
 from bench.timing import ms, summarize, time_call
-from verify_api.db.lifecycle_repository import StatusListVersion
 from verify_api.db.pool import connect
-from verify_api.services.lifecycle import change_status
+from verify_api.db.status_lists import StatusListVersion
+from verify_api.services.context import ServiceContext
+from verify_api.services.lifecycle import StatusChange, change_status
 from verify_api.services.status_lists import sign_status_list_sync
 
 SIZES = (131_072, 1_048_576)
@@ -53,6 +54,7 @@ def _rebuild_rows(ctx: BenchContext) -> list[list[str]]:
 
 async def _status_changes(ctx: BenchContext, seconds: float) -> tuple[int, list[float]]:
     credential_id = ctx.env.seeded.all_credential_ids[0]
+    services = ServiceContext.for_key(ctx.env.settings, ctx.env.issuer_key)
     conn = await connect(ctx.env.database_url)
     durations: list[float] = []
     try:
@@ -63,7 +65,7 @@ async def _status_changes(ctx: BenchContext, seconds: float) -> tuple[int, list[
             action, reason = actions[len(durations) % 2]
             moment += timedelta(milliseconds=1)
             began = time.perf_counter()
-            await change_status(conn, credential_id, action, reason=reason, note=None, now=moment, actor=None)  # type: ignore[arg-type]
+            await change_status(conn, services, credential_id, StatusChange(action, reason), now=moment)  # type: ignore[arg-type]
             durations.append(time.perf_counter() - began)
     finally:
         await conn.close()

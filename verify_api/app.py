@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import swagger_ui_bundle
@@ -37,17 +37,12 @@ from verify_api.db.pool import Pool, create_pool
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
-from verify_api.services.context import IssuerKey, SigningKeySource
+from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
-from verify_api.services.lookup import ProofCheckCache
 from verify_api.services.p256_keys import publish_p256_key
 from verify_api.services.signing_keys import register_signing_key
 from verify_api.settings import Settings, load_settings
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def load_signing_key(settings: Settings) -> Signer:
@@ -114,13 +109,7 @@ def create_app(
     pool: Pool | None = None,
 ) -> Litestar:
     key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)
-    runtime = Runtime(
-        settings=settings,
-        clock=clock,
-        key_source=SigningKeySource(key, settings),
-        proof_cache=ProofCheckCache(),
-        pool=pool,
-    )
+    runtime = Runtime(settings=settings, key_source=SigningKeySource(key, settings), clock=clock, pool=pool)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from tests.factories import digest, make_assessment, make_holder, make_organization
-from verify_api.db.repository import Repository
+from verify_api.db.assessments import Assessments
 from verify_api.domain.assessment_details import (
     ComplianceAuditDetails,
     ExamDetails,
@@ -39,14 +39,14 @@ async def test_every_kind_reads_back_as_the_typed_fields_it_was_recorded_with(
     )
     await make_assessment(client, admin_headers, kind="governance_review", outcome="approved", **organization)
 
-    repo = Repository(conn)
+    assessments = Assessments(conn)
     # All recorded at the same clock instant, so keyed by kind rather than by list order.
-    people = {a.kind: a for a in await repo.list_assessments(holder_id=UUID(person["id"]), organization_id=None)}
+    people = {a.kind: a for a in await assessments.list_for_holder(UUID(person["id"]))}
     assert sorted(people) == ["deployment_review", "exam", "panel_interview", "portfolio_review"]
     assert people["exam"].details == ExamDetails(score=8, max_score=10, exam_version="v3")
     assert people["exam"].outcome == "passed"
     assert people["panel_interview"].details == PanelInterviewDetails(panel_member_ids=["PAI-1", "PAI-2"])
-    orgs = {a.kind: a for a in await repo.list_assessments(holder_id=None, organization_id=UUID(org["id"]))}
+    orgs = {a.kind: a for a in await assessments.list_for_organization(UUID(org["id"]))}
     audit, governance = orgs["compliance_audit"].details, orgs["governance_review"].details
     assert isinstance(audit, ComplianceAuditDetails)
     assert audit.evidence_digest == digest("a")
@@ -68,7 +68,7 @@ async def test_rows_stored_before_the_tag_still_decode_and_still_back_an_issuanc
         UUID(person["id"]),
         {"score": 9, "maxScore": 10, "examVersion": None},  # the shape every exam was stored in before
     )
-    (fact,) = await Repository(conn).list_assessments(holder_id=UUID(person["id"]), organization_id=None)
+    (fact,) = await Assessments(conn).list_for_subject(holder_id=UUID(person["id"]), organization_id=None)
     assert fact.details == ExamDetails(score=9, max_score=10)
     issued = await client.post(
         "/v1/credentials", json={"tier": "AIDA", "holderId": person["id"]}, headers=admin_headers

@@ -23,14 +23,13 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import with_database
 from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
-from verify_api.db.audit_repository import AuditRepository
 from verify_api.db.event_chain import GENESIS, EventColumns, entry_hash, event_hash_input
+from verify_api.db.events import Events
 from verify_api.db.migrate import MIGRATIONS, apply_migrations
 from verify_api.db.pool import connect
-from verify_api.db.repository import Repository
 from verify_api.proofs.keys import decode_multikey, generate_signer, private_key_pem
-from verify_api.services.audit import CHECKPOINT_VERSION, checkpoint_if_due, checkpoint_message, write_checkpoint
-from verify_api.services.audit_verification import verify_audit_log
+from verify_api.services.audit import verify_audit_log
+from verify_api.services.checkpoints import CHECKPOINT_VERSION, checkpoint_if_due, checkpoint_message, write_checkpoint
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, record_key_sync
 from verify_api.services.signing_keys import register_signing_key
@@ -177,9 +176,9 @@ async def test_concurrent_writers_never_break_the_chain(
     async def write(writer: asyncpg.Connection, n: int) -> None:
         for r in range(rounds):
             async with writer.transaction():
-                await Repository(writer).insert_event(kind="test_first", occurred_at=clock.now, data={"w": n, "r": r})
+                await Events(writer).append(kind="test_first", occurred_at=clock.now, data={"w": n, "r": r})
                 await asyncio.sleep(0.001)
-                await Repository(writer).insert_event(kind="test_second", occurred_at=clock.now, data={"w": n, "r": r})
+                await Events(writer).append(kind="test_second", occurred_at=clock.now, data={"w": n, "r": r})
             await checkpoint_if_due(writer, issuer_key, every=5, now=clock.now)  # racing the other writers
 
     try:
@@ -247,7 +246,7 @@ async def test_attacker_with_database_rights_and_own_key_is_caught(
         attacker.signer.public_key_multibase,
         clock.now - timedelta(days=1),
     )
-    head = await AuditRepository(conn).chain_head()
+    head = await Events(conn).chain_head()
     message = checkpoint_message(CHECKPOINT_VERSION, head.seq, head.entry_hash, clock.now)
     await conn.execute(
         "INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature, version) "
@@ -272,7 +271,7 @@ async def _checkpointed_log(
     await register_signing_key(conn, issuer_key, now=clock.now)  # as the server does at start-up
     for i in range(n):
         async with conn.transaction():
-            await Repository(conn).insert_event(kind="test", occurred_at=clock.advance(seconds=1), data={"i": i})
+            await Events(conn).append(kind="test", occurred_at=clock.advance(seconds=1), data={"i": i})
         await checkpoint_if_due(conn, issuer_key, every=every, now=clock.now)
 
 
@@ -466,7 +465,7 @@ async def test_published_checkpoints_verify_with_the_published_keys(
     methods = {m["id"]: m["publicKeyMultibase"] for m in did["verificationMethod"]}
     for checkpoint in (c for page in pages for c in page["checkpoints"]):
         assert checkpoint["version"] == 2
-        assert bytes.fromhex(checkpoint["entryHash"]) == await AuditRepository(conn).entry_hash_at(checkpoint["seq"])
+        assert bytes.fromhex(checkpoint["entryHash"]) == await Events(conn).entry_hash_at(checkpoint["seq"])
         public = Ed25519PublicKey.from_public_bytes(decode_multikey(methods[checkpoint["kid"]]))
         public.verify(bytes.fromhex(checkpoint["signature"]), _documented_checkpoint_bytes(checkpoint))
 
@@ -571,7 +570,7 @@ async def test_a_checkpoint_still_being_written_is_not_reported(
     # The write that reaches entry 5 has committed; its checkpoint follows a moment later, from another connection.
     await register_signing_key(conn, issuer_key, now=clock.now)
     for _ in range(6):
-        await Repository(conn).insert_event(kind="test", occurred_at=clock.now)
+        await Events(conn).append(kind="test", occurred_at=clock.now)
     assert (await verify_audit_log(conn, pinned, every=4)).tail_uncovered
     writer = await connect(database_url)
 
@@ -621,7 +620,7 @@ async def test_a_log_crossed_by_the_old_numbering_bug_verifies_by_its_links(
         report = await verify_audit_log(conn, pinned, every=10_000)
         assert report.intact, report.problems  # untampered, however its numbers crossed
         for _ in range(3):
-            await Repository(conn).insert_event(kind="new", occurred_at=clock.now)
+            await Events(conn).append(kind="new", occurred_at=clock.now)
         report = await verify_audit_log(conn, pinned, every=10_000)
         assert report.intact, report.problems
         assert report.entries == 6 * 6 * 2 + 3

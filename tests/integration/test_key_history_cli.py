@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from tests.conftest import BASE_URL
 from verify_api.cli.main import main
+from verify_api.db.events import Events
 from verify_api.db.pool import connect
-from verify_api.db.repository import Repository
 from verify_api.services.key_history import history_path
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def _append_events(database_url: str, n: int) -> None:
         conn = await connect(database_url)
         try:
             for _ in range(n):
-                await Repository(conn).insert_event(kind="test", occurred_at=datetime.now(UTC))
+                await Events(conn).append(kind="test", occurred_at=datetime.now(UTC))
         finally:
             await conn.close()
 

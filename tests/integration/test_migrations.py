@@ -7,8 +7,8 @@ import asyncpg
 import pytest
 
 from tests.conftest import with_database
+from verify_api.db.events import Events
 from verify_api.db.migrate import MIGRATIONS, MigrationError, apply_migrations, discover_migrations
-from verify_api.db.repository import Repository
 
 # The package's migrations folder: a real directory in a checkout, read as files here.
 MIGRATIONS_DIR = Path(str(MIGRATIONS))
@@ -52,7 +52,7 @@ async def test_edited_migration_is_refused(empty_database: str, tmp_path: Path) 
 
 
 async def test_events_are_append_only(conn: asyncpg.Connection) -> None:
-    await Repository(conn).insert_event(kind="test", occurred_at=datetime.now(UTC))  # the chain's one writer
+    await Events(conn).append(kind="test", occurred_at=datetime.now(UTC))  # the chain's one writer
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await conn.execute("UPDATE events SET kind = 'changed'")
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):

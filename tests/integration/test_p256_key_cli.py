@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from tests.conftest import BASE_URL
 from verify_api.cli.main import main
 from verify_api.db.pool import connect
-from verify_api.db.repository import Repository
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.proofs.p256 import load_p256_signer
 from verify_api.services.p256_keys import p256_key_path
 from verify_api.settings import load_settings
@@ -27,7 +27,7 @@ def _signing_keys(database_url: str) -> dict[str, object]:
     async def run() -> dict[str, object]:
         conn = await connect(database_url)
         try:
-            return {k.kid: k.retired_at for k in await Repository(conn).list_signing_keys()}
+            return {k.kid: k.retired_at for k in await SigningKeys(conn).list_all()}
         finally:
             await conn.close()
 

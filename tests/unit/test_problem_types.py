@@ -7,7 +7,7 @@ from pathlib import Path
 
 from verify_api import errors, problem_types
 from verify_api.api.problems import PROBLEM_TABLE
-from verify_api.services.vc_api import PROBLEM_TYPES
+from verify_api.services.vc_api_verification import PROBLEM_TYPES
 
 PACKAGE = Path(problem_types.__file__).parent
 # Our problem base, or a W3C problem code (VC Data Model §7.1, VC Data Integrity §2.3) written as a URL.

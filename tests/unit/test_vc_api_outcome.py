@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import did_key_for, did_key_verification_method, generate_signer
-from verify_api.services.vc_api import vc_api_outcome
+from verify_api.services.vc_api_verification import vc_api_outcome
 from verify_api.verification.assessment import build_report, unreadable_report
 from verify_api.verification.document import read_credential_shape
 from verify_api.verification.keyring import KeyRing

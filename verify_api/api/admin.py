@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar import Request, Response, delete, post
+from litestar import Response, delete, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from verify_api.api.auth import principal_of
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.deps import Call, Conn, Now
+from verify_api.api.routes import scoped
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
@@ -26,8 +26,9 @@ from verify_api.schemas import (
     OrganizationView,
     StaffLinkView,
 )
-from verify_api.services import audit, issuance, organization_rules, subjects
-from verify_api.services.context import tier_policy
+from verify_api.services import issuance, subjects
+
+V = TypeVar("V", bound=msgspec.Struct)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -40,114 +41,46 @@ IdempotencyKey = Annotated[
 ]
 
 
-@post(
-    "/holders",
-    opt={"scope": "assess"},
-    security=[{"apiKey": []}],
-    operation_id="CreateHolder",
-    tags=["admin"],
-)
+@scoped(post, "/holders", scope="assess", operation_id="CreateHolder")
 async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: Now) -> HolderView:
     holder = await subjects.create_holder(conn, data, now=now)
-    return HolderView(
-        id=holder.id,
-        display_name=holder.display_name,
-        public_listing=holder.public_listing,
-        created_at=holder.created_at,
-    )
+    return view_of(holder, HolderView)
 
 
-@post(
-    "/organizations",
-    opt={"scope": "assess"},
-    security=[{"apiKey": []}],
-    operation_id="CreateOrganization",
-    tags=["admin"],
-)
+@scoped(post, "/organizations", scope="assess", operation_id="CreateOrganization")
 async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationRequest], now: Now) -> OrganizationView:
     org = await subjects.create_organization(conn, data, now=now)
-    return OrganizationView(
-        id=org.id,
-        name=org.name,
-        kind=org.kind,
-        website=org.website,
-        country=org.country,
-        created_at=org.created_at,
-    )
+    return view_of(org, OrganizationView)
 
 
-@post(
-    "/organizations/{org_id:uuid}/staff",
-    opt={"scope": "assess"},
-    security=[{"apiKey": []}],
-    operation_id="LinkStaff",
-    tags=["admin"],
-)
-async def link_staff(
-    conn: Conn, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest], runtime: RuntimeDep, now: Now
-) -> StaffLinkView:
-    link = await subjects.link_staff(conn, org_id, data.holder_id, data.role, now=now)
-    await organization_rules.evaluate_organization(
-        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
-    return StaffLinkView(
-        organization_id=link.organization_id,
-        holder_id=link.holder_id,
-        role=link.role,
-        linked_at=link.linked_at,
-    )
+@scoped(post, "/organizations/{org_id:uuid}/staff", scope="assess", operation_id="LinkStaff")
+async def link_staff(conn: Conn, call: Call, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest]) -> StaffLinkView:
+    link = await subjects.link_staff(conn, call.ctx, org_id, data, now=call.now)
+    return view_of(link, StaffLinkView)
 
 
-@delete(
+@scoped(
+    delete,
     "/organizations/{org_id:uuid}/staff/{holder_id:uuid}",
-    opt={"scope": "assess"},
-    security=[{"apiKey": []}],
+    scope="assess",
     operation_id="UnlinkStaff",
-    tags=["admin"],
     status_code=204,
     description="End a staff link (kept for history); the CAI staff rule is re-evaluated at once.",
 )
-async def unlink_staff(
-    conn: Conn, org_id: FromPath[UUID], holder_id: FromPath[UUID], runtime: RuntimeDep, now: Now
-) -> None:
-    await subjects.unlink_staff(conn, org_id, holder_id, now=now)
-    await organization_rules.evaluate_organization(
-        conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+async def unlink_staff(conn: Conn, call: Call, org_id: FromPath[UUID], holder_id: FromPath[UUID]) -> None:
+    await subjects.unlink_staff(conn, call.ctx, org_id, holder_id, now=call.now)
 
 
-@post(
-    "/assessments",
-    opt={"scope": "assess"},
-    security=[{"apiKey": []}],
-    operation_id="RecordAssessment",
-    tags=["admin"],
-)
-async def record_assessment(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    data: JSONBody[AssessmentRequest],
-    runtime: RuntimeDep,
-    now: Now,
-) -> AssessmentView:
-    settings = runtime.settings
-    saved = await subjects.record_assessment(
-        conn, data, policy=tier_policy(settings), now=now, recorded_by=principal_of(request).client_id
-    )
-    if saved.organization_id is not None:
-        # A governance review lifts an overdue suspension and renews the CAE at once.
-        await organization_rules.evaluate_organization(
-            conn, saved.organization_id, key=runtime.issuer_key, settings=settings, now=now
-        )
-    return AssessmentView(
-        id=saved.id,
-        kind=saved.kind,
-        holder_id=saved.holder_id,
-        organization_id=saved.organization_id,
-        outcome=saved.outcome,
-        assessed_at=saved.assessed_at,
-        recorded_at=saved.recorded_at,
-    )
+@scoped(post, "/assessments", scope="assess", operation_id="RecordAssessment")
+async def record_assessment(conn: Conn, call: Call, data: JSONBody[AssessmentRequest]) -> AssessmentView:
+    saved = await subjects.record_assessment(conn, call.ctx, data, now=call.now, recorded_by=call.actor)
+    return view_of(saved, AssessmentView)
+
+
+def view_of(record: object, view: type[V]) -> V:
+    """The response struct of a stored record: the record's attributes the view declares, nothing more (a holder's
+    email never leaves)."""
+    return msgspec.convert(record, view, from_attributes=True)
 
 
 def issued_view(record: CredentialRecord, base_url: str) -> IssuedCredentialView:
@@ -165,34 +98,20 @@ def issued_view(record: CredentialRecord, base_url: str) -> IssuedCredentialView
     )
 
 
-@post(
+@scoped(
+    post,
     "/credentials",
-    opt={"scope": "issue"},
-    security=[{"apiKey": []}],
+    scope="issue",
     operation_id="IssueCredential",
-    tags=["admin"],
     status_code=HTTP_201_CREATED,
     description="Issue a credential of a tier once the subject meets its rule. Honours Idempotency-Key.",
 )
 async def issue_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    data: JSONBody[IssueCredentialRequest],
-    runtime: RuntimeDep,
-    now: Now,
-    idempotency_key: IdempotencyKey = None,
+    conn: Conn, call: Call, data: JSONBody[IssueCredentialRequest], idempotency_key: IdempotencyKey = None
 ) -> Response[IssuedCredentialView]:
-    outcome = await issuance.issue_credential(
-        conn,
-        runtime.issuer_key,
-        data,
-        settings=runtime.settings,
-        now=now,
-        client_id=principal_of(request).client_id,
-        idempotency_key=idempotency_key,
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-    view = issued_view(outcome.credential, runtime.settings.base_url)
+    origin = issuance.IssueOrigin(client_id=call.actor, idempotency_key=idempotency_key)
+    outcome = await issuance.issue_credential(conn, call.ctx, data, now=call.now, origin=origin)
+    view = issued_view(outcome.credential, call.ctx.settings.base_url)
     headers = {"Location": view.url}
     if outcome.replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -13,7 +13,7 @@ from litestar.params import QueryParameter
 
 from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.schemas import AuditCheckpointPage
-from verify_api.services import audit
+from verify_api.services.checkpoints import published_checkpoints
 
 _DESCRIPTION = (
     "The event log's signed checkpoints, oldest first, `limit` per page after entry `after`; follow `next`. "
@@ -32,7 +32,7 @@ async def list_audit_checkpoints(
     after: Annotated[int, QueryParameter(ge=0, le=2**53, description="the seq of the last checkpoint seen")] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000, description="checkpoints per page")] = 100,
 ) -> Response[AuditCheckpointPage]:
-    checkpoints = await audit.published_checkpoints(conn, after=after, limit=limit)
+    checkpoints = await published_checkpoints(conn, after=after, limit=limit)
     next_page = None
     if len(checkpoints) == limit:
         next_page = f"{runtime.settings.base_url}/v1/audit/checkpoints?after={checkpoints[-1].seq}&limit={limit}"

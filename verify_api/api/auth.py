@@ -1,4 +1,5 @@
-"""Bearer API-key guard. Each admin route names the scope it needs in `opt={"scope": ...}`."""
+"""Bearer API-key guard. Each admin route names the scope it needs (api.routes `scoped`: `opt={"scope": ...}`); the
+principal it authenticates is what api.deps hands a write route's command as its actor."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from verify_api.api.deps import runtime_of
 from verify_api.errors import AuthenticationError, PermissionDeniedError
-from verify_api.services.api_clients import ApiPrincipal, authenticate
+from verify_api.services.api_clients import authenticate
 
 
 async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -28,8 +29,3 @@ async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler:
     if scope not in principal.scopes:
         raise PermissionDeniedError(f"this operation needs the {scope!r} scope; the key has {sorted(principal.scopes)}")
     connection.state.principal = principal
-
-
-def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> ApiPrincipal:
-    principal: ApiPrincipal = connection.state.principal
-    return principal

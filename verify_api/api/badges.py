@@ -11,7 +11,14 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
-from verify_api.services.badges import BadgeCache, BadgeFormat, BadgePlan, plan_badge, render_planned_badge
+from verify_api.services.badges import (
+    BadgeCache,
+    BadgeFormat,
+    BadgePlan,
+    BadgeRequest,
+    plan_badge,
+    render_planned_badge,
+)
 
 # Status can change at any moment: caches may keep an image briefly but must ask again (a cheap 304) after that.
 BADGE_CACHE_CONTROL = "public, max-age=60, must-revalidate"
@@ -57,15 +64,7 @@ async def serve_badge(
     runtime: RuntimeDep,
     now: Now,
 ) -> Response[bytes]:
-    plan = await plan_badge(
-        conn,
-        credential_id,
-        fmt,
-        baked=download,
-        settings=runtime.settings,
-        issuer_key=runtime.issuer_key,
-        now=now,
-    )
+    plan = await plan_badge(conn, runtime, BadgeRequest(credential_id, fmt, baked=download), now=now)
     headers = badge_headers(plan)
     if etag_matches(request.headers.get("if-none-match"), plan.etag):
         return Response(b"", status_code=304, headers=headers, media_type=plan.media_type)

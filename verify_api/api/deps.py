@@ -1,38 +1,32 @@
-"""Dependencies: one pooled connection per request, the settings, the signing key and the clock."""
+"""Dependencies: one pooled connection per request, the service context (`runtime`), the clock, and for a write
+route the `call` its command needs (context, moment, the API client asking)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
-from verify_api.services.context import IssuerKey, SigningKeySource
-from verify_api.services.lookup import ProofCheckCache
-from verify_api.services.status_lists import StatusListCache
+from verify_api.services.api_clients import ApiPrincipal
+from verify_api.services.context import ServiceContext
 from verify_api.settings import Settings
 
 
 @dataclass
-class Runtime:
-    """What the lifespan builds once and every request shares (stored as app.state.runtime)."""
+class Runtime(ServiceContext):
+    """The service context plus the pool: what the lifespan builds once and every request shares (app.state.runtime).
 
-    settings: Settings
-    clock: Callable[[], datetime]
-    key_source: SigningKeySource
-    proof_cache: ProofCheckCache
-    status_list_cache: StatusListCache = field(default_factory=StatusListCache)
+    Handlers pass it to the use cases as their `ctx`."""
+
     pool: Pool | None = None
-
-    @property
-    def issuer_key(self) -> IssuerKey:
-        """The key this process signs with: the start-up key until a rotation is noticed, then its successor.
-        Signing use-cases pass it through `services.context.usable_signing_key`, which checks the register."""
-        return self.key_source.current
 
 
 def runtime_of(state: State) -> Runtime:
@@ -45,6 +39,22 @@ async def provide_connection(state: State) -> AsyncGenerator[Connection, None]:
     assert pool is not None, "the lifespan creates the pool before any request"
     async with pool.acquire() as conn:
         yield conn
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What a write route passes to its command besides the parsed body: the service context, the moment, and the
+    API client the scope guard authenticated (api.auth)."""
+
+    ctx: Runtime
+    now: datetime
+    actor: UUID | None
+
+
+def provide_invocation(request: Request[Any, Any, Any]) -> Invocation:
+    runtime = runtime_of(request.app.state)
+    principal: ApiPrincipal = request.state.principal  # set by the guard of every scoped route
+    return Invocation(ctx=runtime, now=runtime.clock(), actor=principal.client_id)
 
 
 def provide_runtime(state: State) -> Runtime:
@@ -64,11 +74,13 @@ DEPENDENCIES = {
     "runtime": Provide(provide_runtime, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
+    "call": Provide(provide_invocation, sync_to_thread=False),
 }
 
 # Handler parameter types: injected by name (Litestar 3 drops inferred dependencies).
 # Validation is skipped: a connection is not data, and msgspec cannot model a union of two driver classes.
 Conn = NamedDependency[SkipValidation[Connection]]
 Now = NamedDependency[datetime]
+Call = NamedDependency[SkipValidation[Invocation]]
 RuntimeDep = NamedDependency[SkipValidation[Runtime]]
 SettingsDep = NamedDependency[SkipValidation[Settings]]

@@ -11,10 +11,10 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.admin import issued_view
-from verify_api.api.auth import principal_of
 from verify_api.api.cors import allow_any_origin
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.deps import Call, Conn, Now, RuntimeDep
 from verify_api.api.media_types import negotiate_credential_media_type
+from verify_api.api.routes import scoped
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
@@ -25,51 +25,27 @@ from verify_api.schemas import (
     IssuedCredentialView,
     StatusChangeRequest,
 )
-from verify_api.services import audit, lifecycle, lookup, organization_rules
+from verify_api.services import lifecycle, lookup
 from verify_api.services.history import credential_history
 from verify_api.services.status_lists import published_status_list
-
-_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
+from verify_api.services.transitions import StatusChange
 
 
 def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
     """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
 
     async def change(
-        request: Request[Any, Any, Any],
-        conn: Conn,
-        runtime: RuntimeDep,
-        now: Now,
-        credential_id: FromPath[str],
-        data: JSONBody[StatusChangeRequest],
+        conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
     ) -> CredentialView:
-        await lifecycle.change_status(
-            conn,
-            credential_id,
-            action,
-            reason=data.reason,
-            note=data.note,
-            now=now,
-            actor=principal_of(request).client_id,
-        )
-        await organization_rules.evaluate_after_change(
-            conn, credential_id, key=runtime.issuer_key, settings=runtime.settings, now=now
-        )
-        await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-        return await lookup.lookup_credential(
-            conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-        )
+        change = StatusChange(action, data.reason, data.note, call.actor)
+        await lifecycle.change_status(conn, call.ctx, credential_id, change, now=call.now)
+        return await lookup.lookup_credential(conn, call.ctx, credential_id, now=call.now)  # read after the commit
 
     change.__name__ = change.__qualname__ = f"{action}_credential"
-    return post(
-        f"/credentials/{{credential_id:str}}/{action}",
-        opt={"scope": "manage"},
-        security=_SECURITY,
-        operation_id=operation_id,
-        tags=["admin"],
-        status_code=200,
-        description=description,
-    )(change)
+    path = f"/credentials/{{credential_id:str}}/{action}"
+    return scoped(post, path, scope="manage", operation_id=operation_id, status_code=200, description=description)(
+        change
+    )
 
 
 suspend_credential = _status_change_route(
@@ -92,37 +68,22 @@ revoke_credential = _status_change_route(
 )
 
 
-@post(
+@scoped(
+    post,
     "/credentials/{credential_id:str}/renew",
-    opt={"scope": "manage"},
-    security=_SECURITY,
+    scope="manage",
     operation_id="RenewCredential",
-    tags=["admin"],
     status_code=HTTP_201_CREATED,
     description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
     "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
     "details_corrected, key_rotation, governance_review_recorded, administrative.",
 )
 async def renew_credential(
-    request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
-    credential_id: FromPath[str],
-    data: JSONBody[StatusChangeRequest],
+    conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
 ) -> Response[IssuedCredentialView]:
-    record = await lifecycle.renew_credential(
-        conn,
-        runtime.issuer_key,
-        credential_id,
-        reason=data.reason,
-        note=data.note,
-        settings=runtime.settings,
-        now=now,
-        actor=principal_of(request).client_id,
-    )
-    await audit.checkpoint_if_due(conn, runtime.issuer_key, every=runtime.settings.audit_checkpoint_every, now=now)
-    view = issued_view(record, runtime.settings.base_url)
+    change = StatusChange("renew", data.reason, data.note, call.actor)
+    record = await lifecycle.renew_credential(conn, call.ctx, credential_id, change, now=call.now)
+    view = issued_view(record, call.ctx.settings.base_url)
     return Response(view, status_code=HTTP_201_CREATED, headers={"Location": view.url})
 
 
@@ -156,15 +117,7 @@ async def get_status_list(
     timestamp: Annotated[datetime | None, QueryParameter(name="timestamp", required=False)] = None,
 ) -> Response[bytes]:
     at = utc_instant(timestamp, what="timestamp") if timestamp is not None else None
-    published = await published_status_list(
-        conn,
-        list_id,
-        key=runtime.issuer_key,
-        settings=runtime.settings,
-        cache=runtime.status_list_cache,
-        now=now,
-        at=at,
-    )
+    published = await published_status_list(conn, runtime, list_id, now=now, at=at)
     # no-cache: caches may keep it but must revalidate (ETag) every time, so a change is visible at once.
     headers = {
         "ETag": published.etag,

@@ -105,14 +105,7 @@ async def negotiate_credential_page(request: Request[Any, Any, Any]) -> Response
 @get("/c/{credential_id:str}", include_in_schema=False)
 async def credential_page(conn: Conn, credential_id: FromPath[str], runtime: RuntimeDep, now: Now) -> Template:
     try:
-        page = await pages.badge_page(
-            conn,
-            credential_id,
-            settings=runtime.settings,
-            issuer_key=runtime.issuer_key,
-            cache=runtime.proof_cache,
-            now=now,
-        )
+        page = await pages.badge_page(conn, runtime, credential_id, now=now)
     except NotFoundError:
         return render("not_found.html", 404, message="No credential has this address.")
     return render("badge.html", page=page)

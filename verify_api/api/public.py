@@ -58,14 +58,7 @@ async def get_credential(
     runtime = runtime_of(state)
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
-        return await lookup.lookup_credential(
-            conn,
-            credential_id,
-            settings=runtime.settings,
-            cache=runtime.proof_cache,
-            now=runtime.clock(),
-            at=_aware(at),
-        )
+        return await lookup.lookup_credential(conn, runtime, credential_id, now=runtime.clock(), at=_aware(at))
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -94,9 +87,7 @@ async def lookup_by_code(
     code: Annotated[str, QueryParameter(name="code", min_length=1, max_length=40, description="e.g. PAI-7K3M-9QXD-4")],
 ) -> CredentialView:
     credential_id = await lookup.find_credential_id_by_code(conn, code)
-    return await lookup.lookup_credential(
-        conn, credential_id, settings=runtime.settings, cache=runtime.proof_cache, now=now
-    )
+    return await lookup.lookup_credential(conn, runtime, credential_id, now=now)
 
 
 @get("/organizations", operation_id="SearchRegistry", tags=["public"], after_request=allow_any_origin)
@@ -130,9 +121,7 @@ async def search_registry(
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT, description="results per page")] = MAX_LIMIT,
 ) -> RegistrySearchView:
     query = RegistryQuery(text=q, designation=designation, country=country, status=status, offset=offset, limit=limit)
-    return await registry_search.search_registry(
-        conn, query, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    return await registry_search.search_registry(conn, runtime, query, now=now)
 
 
 @post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200, opt={"public": True})
@@ -141,14 +130,12 @@ async def check_registry_list(
 ) -> RegistryCheckView:
     """A supplier list checked at once: each entry (a name, tolerant as in the search, or an id) with its best
     match and its status as the registry shows it. The /registry/check page gives the same rows as CSV."""
-    return await registry_check.check_registry_list(
-        conn, data.entries, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    return await registry_check.check_registry_list(conn, runtime, data.entries, now=now)
 
 
 @get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"], after_request=allow_any_origin)
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
-    return await registry.get_registry_entry(conn, org_id, key=runtime.issuer_key, settings=runtime.settings, now=now)
+    return await registry.get_registry_entry(conn, runtime, org_id, now=now)
 
 
 @get("/health", operation_id="Health", tags=["public"], include_in_schema=True)

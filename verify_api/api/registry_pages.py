@@ -68,9 +68,7 @@ async def registry_page(
     page: FromQuery[str] = "1",
 ) -> Template:
     query = page_query(q, designation, country, status, page)
-    found = await registry_search.search_registry(
-        conn, query, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    found = await registry_search.search_registry(conn, runtime, query, now=now)
     return render(
         "registry.html",
         section="registry",
@@ -113,9 +111,7 @@ async def registry_check_submission(
         entries = registry_check.entries_from_text(text)
     except InvalidInputError as error:
         return _check_error(text, f"{str(error)[:1].upper()}{str(error)[1:]}.", 422)
-    view = await registry_check.check_registry_list(
-        conn, entries, key=runtime.issuer_key, settings=runtime.settings, now=now
-    )
+    view = await registry_check.check_registry_list(conn, runtime, entries, now=now)
     if form.get("format") == "csv":
         return Response(
             registry_check.registry_check_csv(view, runtime.settings.base_url),

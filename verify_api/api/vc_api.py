@@ -17,12 +17,13 @@ from litestar import Request, Response, Router, post
 from litestar.openapi import ResponseSpec
 from litestar.params import JSONBody
 
-from verify_api.api.auth import principal_of, require_scope
-from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.auth import require_scope
+from verify_api.api.deps import Call, Conn, Now, RuntimeDep
+from verify_api.api.routes import public, scoped
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
-from verify_api.services import jose_issuance, vc_api
-from verify_api.services.vc_api import CredentialVerification, PresentationVerification
+from verify_api.services import jose_issuance, vc_api, vc_api_verification
+from verify_api.services.vc_api_verification import CredentialVerification, PresentationVerification
 from verify_api.settings import Settings
 
 
@@ -69,10 +70,10 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     options: VerifyPresentationOptions | None = None
 
 
-@post(
+@scoped(
+    post,
     "/credentials/issue",
-    opt={"scope": "issue"},
-    security=[{"apiKey": []}],
+    scope="issue",
     operation_id="VcApiIssueCredential",
     tags=["vc-api"],
     status_code=201,
@@ -83,7 +84,7 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     },
 )
 async def issue_credential(
-    request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
+    request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, call: Call
 ) -> Response[Any]:
     """Sign a credential that is not a PAI certification; it is entered in the register with revocation and
     suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status.
@@ -103,16 +104,8 @@ async def issue_credential(
             raise InvalidCredentialError(
                 "options.cryptosuite names a Data Integrity proof; a JWT is secured by options.alg", path="options"
             )
-        token = await jose_issuance.issue_jwt_credential(
-            conn,
-            data.credential,
-            runtime.issuer_key,
-            settings=runtime.settings,
-            alg=options.alg or "EdDSA",
-            credential_id=_credential_id(data.credential, options),
-            now=now,
-            actor=principal_of(request).client_id,
-        )
+        wanted = vc_api.IssueOptions(None, _credential_id(data.credential, options), call.actor, options.alg)
+        token = await jose_issuance.issue_jwt_credential(conn, call.ctx, data.credential, wanted, now=call.now)
         if wants_jwt_body:
             return Response(token, media_type=_VC_JWT, status_code=201)
         envelope = IssueCredentialResponse(verifiable_credential=jose_issuance.enveloped_credential(token))
@@ -123,16 +116,8 @@ async def issue_credential(
             "BitstringStatusListEntry entries (revocation and suspension)",
             path="options.credentialStatus.type",
         )
-    signed = await vc_api.issue_credential(
-        conn,
-        data.credential,
-        runtime.issuer_key,
-        settings=runtime.settings,
-        cryptosuite=options.cryptosuite,
-        credential_id=_credential_id(data.credential, options),
-        now=now,
-        actor=principal_of(request).client_id,
-    )
+    wanted = vc_api.IssueOptions(options.cryptosuite, _credential_id(data.credential, options), call.actor)
+    signed = await vc_api.issue_credential(conn, call.ctx, data.credential, wanted, now=call.now)
     return Response(IssueCredentialResponse(verifiable_credential=signed), status_code=201)
 
 
@@ -145,23 +130,15 @@ def _credential_id(credential: dict[str, Any], options: IssueOptions) -> str | N
     return options.credential_id
 
 
-@post(
-    "/credentials/verify", opt={"public": True}, operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200
-)
+@public(post, "/credentials/verify", operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200)
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
-    outcome = await vc_api.verify_credential(conn, data.verifiable_credential, settings=runtime.settings, now=now)
+    outcome = await vc_api_verification.verify_credential(conn, runtime, data.verifiable_credential, now=now)
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
-@post(
-    "/presentations/verify",
-    opt={"public": True},
-    operation_id="VcApiVerifyPresentation",
-    tags=["vc-api"],
-    status_code=200,
-)
+@public(post, "/presentations/verify", operation_id="VcApiVerifyPresentation", tags=["vc-api"], status_code=200)
 async def verify_presentation(
     data: JSONBody[VerifyPresentationRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[PresentationVerification]:
@@ -169,15 +146,10 @@ async def verify_presentation(
     if presentation is None:
         raise InvalidCredentialError("send verifiablePresentation (or presentation, for one without a proof)")
     options = data.options or VerifyPresentationOptions()
-    outcome = await vc_api.verify_presentation(
-        conn,
-        presentation,
-        challenge=options.challenge,
-        domain=options.domain,
-        require_proof=data.verifiable_presentation is not None,
-        settings=runtime.settings,
-        now=now,
+    checks = vc_api_verification.PresentationChecks(
+        options.challenge, options.domain, require_proof=data.verifiable_presentation is not None
     )
+    outcome = await vc_api_verification.verify_presentation(conn, runtime, presentation, checks, now=now)
     if options.return_presentation:
         outcome.body.verifiable_presentation = presentation
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))

@@ -14,17 +14,17 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.types import Middleware
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.routes import public
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
 from verify_api.verification.presented import ACCEPTED_MEDIA_TYPES
 from verify_api.verification.report import VerificationReport
 
 
-@post(
+@public(
+    post,
     "/verify",
-    opt={"public": True},
     operation_id="VerifyPresentedCredential",
-    tags=["public"],
     status_code=200,
     description=(
         "Verify a credential you hold: send it as the request body. Accepted Content-Types: "

@@ -16,8 +16,8 @@ import msgspec
 from verify_api.cli.runtime import active_key_path, command_settings, issuer_key, run_with_connection
 from verify_api.errors import InvalidInputError, KeyHistoryError, SigningKeyError
 from verify_api.schemas import AuditCheckpointPage, AuditCheckpointView
-from verify_api.services.audit import checkpoint_from_view, write_checkpoint
-from verify_api.services.audit_verification import AuditReport, compare_saved_checkpoints, verify_audit_log
+from verify_api.services.audit import AuditReport, compare_saved_checkpoints, verify_audit_log
+from verify_api.services.checkpoints import checkpoint_from_view, write_checkpoint
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, pinned_keys_sync
 from verify_api.services.signing_keys import register_signing_key

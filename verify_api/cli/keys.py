@@ -14,8 +14,8 @@ from verify_api.cli.runtime import (
     command_settings,
     dev_key_path,
     generate_key_file,
-    issuer_key,
     run_with_connection,
+    service_context,
 )
 
 if TYPE_CHECKING:
@@ -39,10 +39,10 @@ def cmd_keys_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
+    from verify_api.db.signing_keys import SigningKeys
 
     async def run(conn: Connection) -> list[dict[str, str | None]]:
-        keys = await Repository(conn).list_signing_keys()
+        keys = await SigningKeys(conn).list_all()
         return [
             {
                 "kid": k.kid,
@@ -93,31 +93,24 @@ def _rotate_p256(settings: Settings) -> int:
 
 
 def cmd_keys_compromise(args: argparse.Namespace) -> int:
-    from verify_api.db.repository import Repository
-    from verify_api.proofs.p256 import is_p256_multikey
-    from verify_api.services.key_rotation import declare_key_compromised, rotate_signing_key
-    from verify_api.services.p256_keys import rotate_p256_key
+    from verify_api.services.key_rotation import Compromise, compromise_signing_key
 
     since = datetime.fromisoformat(args.since)
     if since.tzinfo is None:
         print("--since needs a time zone, e.g. 2026-11-27T09:00:00Z", file=sys.stderr)
         return 2
     settings = command_settings()
-    p256_settings = command_settings(signing_key_path=str(active_key_path(settings)))
 
     async def run(conn: Connection) -> list[str]:
         lines: list[str] = []
         now = datetime.now(UTC)
-        record = await Repository(conn).get_signing_key(args.kid)
-        if record is not None and record.retired_at is None and is_p256_multikey(record.public_key_multibase):
-            p256 = await rotate_p256_key(conn, p256_settings, now=now)  # the ES256 key: its successor first
-            lines.append(f"{args.kid} was the active P-256 key: rotated to {p256.new_kid}")
-        elif record is not None and record.retired_at is None:
-            rotation = await rotate_signing_key(conn, settings, active_key_path(settings), now=now)
+        compromise = Compromise(args.kid, since)
+        done = await compromise_signing_key(conn, settings, active_key_path(settings), compromise, now=now)
+        rotation, outcome = done.rotation, done.outcome
+        if rotation is not None:
             if rotation.old_kid != args.kid:
                 lines.append(f"warning: {args.kid} was active but is not the key in the key file")
             lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}")
-        outcome = await declare_key_compromised(conn, args.kid, since=since, now=now)
         assert outcome.key.compromised_since is not None
         lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
         lines.append(
@@ -136,12 +129,11 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
 def cmd_keys_reissue(args: argparse.Namespace) -> int:
     from verify_api.services.reissue import reissue_compromised
 
-    settings = command_settings()
-    key = issuer_key()
+    ctx = service_context()
 
     async def run(conn: Connection) -> tuple[list[str], int]:
-        outcomes = await reissue_compromised(conn, key, settings=settings, now=datetime.now(UTC))
-        lines = [f"re-issuing under {key.verification_method}:"]
+        outcomes = await reissue_compromised(conn, ctx, now=ctx.clock())
+        lines = [f"re-issuing under {ctx.issuer_key.verification_method}:"]
         for o in outcomes:
             lines.append(
                 f"  {o.old_id} {o.tier} -> {o.new_id}"
@@ -152,7 +144,7 @@ def cmd_keys_reissue(args: argparse.Namespace) -> int:
         lines.append(f"{done} credential(s) re-issued, {len(outcomes) - done} not")
         return lines, 0 if done == len(outcomes) else 1
 
-    lines, code = run_with_connection(settings, run, migrate=True)
+    lines, code = run_with_connection(ctx.settings, run, migrate=True)
     print("\n".join(lines))
     return code
 

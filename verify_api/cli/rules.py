@@ -6,10 +6,9 @@ The same rules also run on every read and after every relevant write, so nothing
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from verify_api.cli.runtime import command_settings, issuer_key, run_with_connection
+from verify_api.cli.runtime import run_with_connection, service_context
 from verify_api.services.organization_rules import evaluate_all
 
 if TYPE_CHECKING:
@@ -19,11 +18,10 @@ if TYPE_CHECKING:
 
 
 def cmd_rules_evaluate(args: argparse.Namespace) -> int:
-    settings = command_settings()
-    key = issuer_key()
+    ctx = service_context()
 
     async def run(conn: Connection) -> None:
-        standings = await evaluate_all(conn, key=key, settings=settings, now=datetime.now(UTC))
+        standings = await evaluate_all(conn, ctx, now=ctx.clock())
         summary = {
             str(org): {
                 "atRisk": s.at_risk,
@@ -34,7 +32,7 @@ def cmd_rules_evaluate(args: argparse.Namespace) -> int:
         }
         print(json.dumps(summary, indent=2))
 
-    run_with_connection(settings, run)
+    run_with_connection(ctx.settings, run)
     return 0
 
 

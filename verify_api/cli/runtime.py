@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import IssuerKey, ServiceContext
 
 log = logging.getLogger("verify_api")
 T = TypeVar("T")
@@ -123,8 +123,14 @@ def ensure_dev_key(settings: Settings) -> Settings:
 
 def issuer_key() -> IssuerKey:
     """The active signing key (the dev key when SIGNING_KEY_PATH is unset), as the issuer signs with it."""
+    return service_context().issuer_key
+
+
+def service_context() -> ServiceContext:
+    """The one service context a command passes to the use cases, as the app's lifespan builds it for a server:
+    the settings, the active signing key (the dev key when SIGNING_KEY_PATH is unset) and the wall clock."""
     from verify_api.app import load_signing_key
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import IssuerKey, ServiceContext
 
     settings = ensure_dev_key(command_settings())
-    return IssuerKey.for_settings(load_signing_key(settings), settings)
+    return ServiceContext.for_key(settings, IssuerKey.for_settings(load_signing_key(settings), settings))

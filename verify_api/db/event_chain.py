@@ -1,7 +1,7 @@
 """The event log's hash chain: the canonical bytes each entry's hash covers, computed in Python from raw columns.
 
 `entry_hash = SHA-256(prev_hash || hash_input)`, with `prev_hash` the previous entry's `entry_hash` (32 zero bytes
-before the first entry). The writer (db/audit_repository.py) and the verifier (services/audit.py) both call
+before the first entry). The writer (db/events.py) and the verifier (services/audit.py) both call
 `event_hash_input` on the column values, so no SQL function decides what a hash covers.
 
 Version 2 (every entry written since migration 0003) is documented in README "Tamper-evident history":

@@ -1,82 +1,51 @@
-"""Loads a .sql file of named blocks into a struct with one field per statement.
+"""What every store shares: named SQL loaded from package data, row conversion, and constraint translation.
 
-A statement the code names but the file lacks (or one left unused there) fails at import, not at the first
-request that needs it. Each repository module owns one .sql file and one such struct (e.g. queries.sql and
-Queries for repository.py), so features grow side by side without editing one shared list.
+Each noun module (db/holders.py, db/credentials.py, ...) owns one file `db/sql/<noun>.sql` of named blocks, loaded
+with `NamedSql("sql/<noun>.sql")`, and one class deriving `RepositoryBase`. A statement's name is the name of the method
+that runs it (tests/unit/test_named_sql.py checks both directions). A statement the code names but the file lacks
+fails at import; the base's helpers turn unique, foreign-key and check violations into domain errors by constraint
+name, so no store catches asyncpg errors itself.
 """
 
 from __future__ import annotations
 
 import re
 from importlib import resources
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import asyncpg
 import msgspec
 
+from verify_api.errors import (
+    ConflictError,
+    CredentialConflictError,
+    HolderNotFoundError,
+    InvalidInputError,
+    OrganizationNotFoundError,
+    VerifyApiError,
+)
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from verify_api.db.pool import Connection
 
 _BLOCK = re.compile(r"^-- name: (\w+) --\n(.*?)(?=^-- name: |\Z)", re.S | re.M)
 
-
-class Queries(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    insert_holder: str
-    get_holder: str
-    insert_organization: str
-    get_organization: str
-    insert_staff_link: str
-    insert_assessment: str
-    list_holder_assessments: str
-    list_organization_assessments: str
-    link_credential_assessments: str
-    invalidate_credential_assessments: str
-    list_holder_credentials: str
-    list_organization_credentials: str
-    supersede_lapsed_credential: str
-    upsert_signing_key: str
-    list_signing_keys: str
-    get_signing_key: str
-    lock_signing_key: str
-    current_status_list: str
-    lock_status_list_opening: str
-    free_status_indexes: str
-    lock_status_slot: str
-    status_slot_taken: str
-    bump_status_list_allocation: str
-    insert_status_list: str
-    insert_credential: str
-    get_credential: str
-    get_vc_api_credential: str
-    find_vc_api_credential_id: str
-    find_credential_id_by_status_entry: str
-    get_credential_id_by_code: str
-    insert_idempotency_key: str
-    get_idempotency_key: str
-    insert_api_client: str
-    get_api_client_by_prefix: str
-    search_organizations: str
-    ping: str
-
-
-QueriesT = TypeVar("QueriesT", bound=msgspec.Struct)
+T = TypeVar("T")
 
 
 def read_statements(filename: str) -> dict[str, str]:
-    """The named blocks of `filename` (package data beside this module, read with importlib.resources), by name."""
+    """The named blocks of `filename` (a path inside the db package, e.g. "sql/holders.sql": package data read with
+    importlib.resources), by name."""
     text = (resources.files(__package__ or "verify_api.db") / filename).read_text(encoding="utf-8")
     return {m.group(1): m.group(2).strip() for m in _BLOCK.finditer(text)}
 
 
-def load_queries(filename: str, kind: type[QueriesT]) -> QueriesT:
-    """Read `filename` (beside this module) into `kind`, a Struct with forbid_unknown_fields=True."""
-    return msgspec.convert(read_statements(filename), kind)
-
-
 class NamedSql:
-    """The statements of one repository's .sql file, as attributes (`SQL.retire_signing_key`).
+    """The statements of one store's .sql file, as attributes (`SQL.retire`).
 
-    The file is the one list of names: tests/unit/test_named_sql.py checks that each repository module names
-    exactly the statements its file holds, and naming a missing one raises at once.
+    The file is the one list of names; naming a missing one raises at once.
     """
 
     def __init__(self, filename: str) -> None:
@@ -90,11 +59,102 @@ class NamedSql:
             raise AttributeError(f"{self.filename} has no statement named {name!r}") from None
 
 
+class SlotTakenError(ConflictError):
+    """The randomly drawn status-list index is already in use; draw again."""
+
+
+class VerificationCodeTakenError(ConflictError):
+    """The randomly drawn verification code is already in use; draw again."""
+
+
+class IdempotencyKeyTakenError(ConflictError):
+    """Another request already used this Idempotency-Key."""
+
+
+# The one table of constraints with a domain meaning, by the name the migrations give them.
+_UNIQUE_ERRORS: dict[str, type[VerifyApiError]] = {
+    "credentials_revocation_slot_key": SlotTakenError,
+    "credentials_suspension_slot_key": SlotTakenError,
+    "credentials_verification_code_key": VerificationCodeTakenError,
+    "credentials_one_current_per_holder_tier": CredentialConflictError,
+    "credentials_one_current_per_organization_tier": CredentialConflictError,
+    "idempotency_keys_pkey": IdempotencyKeyTakenError,
+    "holders_email_key": ConflictError,
+}
+_FOREIGN_KEY_ERRORS: dict[str, type[VerifyApiError]] = {
+    "organization_staff_holder_id_fkey": HolderNotFoundError,
+    "organization_staff_organization_id_fkey": OrganizationNotFoundError,
+    "assessments_holder_id_fkey": HolderNotFoundError,
+    "assessments_organization_id_fkey": OrganizationNotFoundError,
+}
+_CONSTRAINT_MESSAGES = {
+    "credentials_one_current_per_holder_tier": "the holder already has a current credential of this tier",
+    "credentials_one_current_per_organization_tier": "the organisation already has a current credential of this tier",
+    "holders_email_key": "a holder with that email already exists",
+}
+
+
+def translate(exc: asyncpg.PostgresError) -> Exception:
+    """The domain error a constraint violation means, or `exc` itself when it has no domain meaning."""
+    name = getattr(exc, "constraint_name", None) or ""
+    if isinstance(exc, asyncpg.UniqueViolationError) and name in _UNIQUE_ERRORS:
+        return _UNIQUE_ERRORS[name](_CONSTRAINT_MESSAGES.get(name), constraint=name)
+    if isinstance(exc, asyncpg.ForeignKeyViolationError) and name in _FOREIGN_KEY_ERRORS:
+        return _FOREIGN_KEY_ERRORS[name]()
+    if isinstance(exc, asyncpg.CheckViolationError):
+        return InvalidInputError(f"the value breaks the rule {name or 'of the schema'}", constraint=name)
+    return exc
+
+
+def row_as(row: Any, kind: type[T]) -> T:
+    """One row as the struct `kind` (columns the struct lacks are ignored)."""
+    return msgspec.convert(dict(row), kind)
+
+
+def rows_as(rows: Sequence[Any], kind: type[T]) -> list[T]:
+    return [msgspec.convert(dict(r), kind) for r in rows]
+
+
 class RepositoryBase:
-    """What every repository shares: it takes a connection and leaves the transaction to the service."""
+    """Takes a connection and leaves the transaction to the service; every statement runs through these helpers,
+    which translate constraint violations (`translate`)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
+    async def _execute(self, query: str, *args: Any) -> str:
+        try:
+            return await self.conn.execute(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
 
-SQL = load_queries("queries.sql", Queries)
+    async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        try:
+            return await self.conn.fetch(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def _fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        try:
+            return await self.conn.fetchrow(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def _fetchval(self, query: str, *args: Any) -> Any:
+        try:
+            return await self.conn.fetchval(query, *args)
+        except asyncpg.PostgresError as exc:
+            raise translate(exc) from exc
+
+    async def _one(self, kind: type[T], query: str, *args: Any) -> T | None:
+        """The statement's one row as `kind`, or None."""
+        row = await self._fetchrow(query, *args)
+        return None if row is None else msgspec.convert(dict(row), kind)
+
+    async def _all(self, kind: type[T], query: str, *args: Any) -> list[T]:
+        return rows_as(await self._fetch(query, *args), kind)
+
+    async def _text(self, query: str, *args: Any) -> str | None:
+        """The statement's one value as text, or None."""
+        value = await self._fetchval(query, *args)
+        return None if value is None else str(value)

@@ -73,7 +73,7 @@ class CredentialRecord(msgspec.Struct, frozen=True):
     """A PAI certification in the register (`kind` 'certification'): `tier` is always one of domain.tiers.TIERS.
 
     Credentials signed through POST /credentials/issue live in the same table with kind 'vc_api' and no tier;
-    they are read as `VcApiCredentialRecord`, never as this struct (Repository.get_credential skips them).
+    they are read as `VcApiCredentialRecord`, never as this struct (Credentials.get skips them).
     """
 
     id: str

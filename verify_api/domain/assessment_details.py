@@ -3,7 +3,7 @@
 
 The stored JSON is the camelCase wire shape the API accepted, minus the columns of its own (holder, organisation,
 outcome, dates); rows written before the tag was stored carry no `kind` key, so the repository adds the row's
-`kind` column before decoding (db.repository.decode_assessment_details).
+`kind` column before decoding (db.assessments).
 """
 
 from __future__ import annotations

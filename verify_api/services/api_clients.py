@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-from verify_api.db.repository import Repository
+from verify_api.db.api_clients import ApiClients
 from verify_api.errors import AuthenticationError, InvalidInputError
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ async def create_api_client(conn: Connection, name: str, scopes: list[str], *, n
     prefix = secrets.token_hex(6)
     secret = f"{_SECRET_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     client_id = uuid4()
-    await Repository(conn).insert_api_client(client_id, name, prefix, _hash(secret), sorted(set(scopes)), now)
+    await ApiClients(conn).insert(client_id, name, prefix, _hash(secret), sorted(set(scopes)), now)
     return client_id, secret
 
 
@@ -51,7 +51,7 @@ async def authenticate(conn: Connection, presented: str) -> ApiPrincipal:
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != _SECRET_PREFIX:
         raise AuthenticationError("the API key is malformed")
-    client = await Repository(conn).get_api_client_by_prefix(parts[1])
+    client = await ApiClients(conn).get_by_prefix(parts[1])
     # Compare even when no row matched, so timing does not reveal which prefixes exist.
     expected = client.secret_hash if client else b"\0" * 32
     if not hmac.compare_digest(expected, _hash(presented)) or client is None:

@@ -20,7 +20,7 @@ from verify_api.badges.png import render_badge_png_sync
 from verify_api.badges.share import render_share_png_sync
 from verify_api.badges.svg import render_badge_svg_sync
 from verify_api.caching import BoundedCache
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.tiers import TIERS
 from verify_api.errors import CredentialNotFoundError
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.verdict import CredentialVerdict
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import IssuerKey, ServiceContext
     from verify_api.settings import Settings
 
 BadgeFormat = Literal["svg", "png", "share"]  # "share": the 1200 x 630 PNG for link previews (Open Graph)
@@ -84,7 +84,7 @@ class BadgePlan(msgspec.Struct, frozen=True):
 
 
 async def get_record(conn: Connection, credential_id: str) -> CredentialRecord:
-    record = await Repository(conn).get_credential(credential_id) if is_credential_id(credential_id) else None
+    record = await Credentials(conn).get(credential_id) if is_credential_id(credential_id) else None
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return record
@@ -113,22 +113,20 @@ def badge_content_sync(
     )
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def plan_badge(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    fmt: BadgeFormat,
-    *,
-    baked: bool,
-    settings: Settings,
-    issuer_key: IssuerKey,
-    now: datetime,
-) -> BadgePlan:
+class BadgeRequest(msgspec.Struct, frozen=True):
+    """Which badge is asked for: the credential, the image format, and whether it is baked (a download)."""
+
+    credential_id: str
+    fmt: BadgeFormat
+    baked: bool = False
+
+
+async def plan_badge(conn: Connection, ctx: ServiceContext, request: BadgeRequest, *, now: datetime) -> BadgePlan:
     """Look the credential up and decide what its badge shows; cheap enough to run before an ETag check."""
-    record = await get_record(conn, credential_id)
-    verdict = await judge_stored(conn, record, settings=settings, now=now)
-    content = badge_content_sync(record, verdict=verdict, settings=settings, issuer_key=issuer_key)
+    fmt, baked = request.fmt, request.baked
+    record = await get_record(conn, request.credential_id)
+    verdict = await judge_stored(conn, record, settings=ctx.settings, now=now)
+    content = badge_content_sync(record, verdict=verdict, settings=ctx.settings, issuer_key=ctx.issuer_key)
     key = cache_key(content, fmt, scale=PNG_SCALE)
     if baked:  # the stored document never changes for an id, and the id is part of the content
         key = hashlib.sha256(f"{key}:baked".encode()).hexdigest()

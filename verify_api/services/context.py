@@ -1,4 +1,5 @@
-"""What every use-case needs besides a connection: the settings-derived policy and the issuer's key.
+"""What every use-case needs besides a connection: `ServiceContext` (settings, the derived tier policy, the live
+issuer key, the per-process caches and the clock), built once by the app's lifespan and by the CLI runtime.
 
 The key is live: `usable_signing_key` reads the key's state in the register before anything is signed. A key
 that was retired (`verify-api keys rotate`) is replaced by the key now at SIGNING_KEY_PATH when the register
@@ -10,19 +11,21 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from verify_api.db.repository import Repository
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.data_integrity import add_proof
+from verify_api.services.caches import ProofCheckCache, StatusListCache
 from verify_api.services.key_files import key_passphrase, read_key_file
 
 if TYPE_CHECKING:
-    from datetime import datetime
+    from collections.abc import Callable
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import SigningKeyRecord
@@ -92,11 +95,11 @@ async def usable_signing_key(conn: Connection, key: IssuerKey, *, lock: bool = F
     With `lock`, the key's row is share-locked to the end of the caller's transaction, so a rotation or compromise
     committed while this transaction signs waits for it.
     """
-    repo = Repository(conn)
     source = key.source
     if source is not None and source.current.verification_method != key.verification_method:
         key = source.current  # another request already switched to the rotated-in key
-    read = repo.lock_signing_key if lock else repo.get_signing_key
+    keys = SigningKeys(conn)
+    read = keys.lock if lock else keys.get
     reason = key_unusable_reason(await read(key.verification_method), key.verification_method)
     if reason is None:
         return key
@@ -129,3 +132,34 @@ def tier_policy(settings: Settings) -> TierPolicy:
         cae_governance_grace_days=settings.cae_governance_grace_days,
         assessment_max_age_days=settings.assessment_max_age_days,
     )
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ServiceContext:
+    """What the process builds once and every use case shares: passed as `ctx` instead of settings, key and caches.
+
+    `issuer_key` is the start-up key until a rotation is noticed, then its successor; signing use cases still pass
+    it through `usable_signing_key`, which checks the register.
+    """
+
+    settings: Settings
+    key_source: SigningKeySource
+    clock: Callable[[], datetime] = utc_now
+    proof_cache: ProofCheckCache = field(default_factory=ProofCheckCache)
+    status_list_cache: StatusListCache = field(default_factory=StatusListCache)
+    policy: TierPolicy = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.policy = tier_policy(self.settings)
+
+    @classmethod
+    def for_key(cls, settings: Settings, key: IssuerKey, *, clock: Callable[[], datetime] = utc_now) -> ServiceContext:
+        return cls(settings=settings, key_source=SigningKeySource(key, settings), clock=clock)
+
+    @property
+    def issuer_key(self) -> IssuerKey:
+        return self.key_source.current

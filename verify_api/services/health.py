@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from verify_api.db.repository import Repository
+from verify_api.db.health import Health
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Pool
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 async def database_reachable(pool: Pool, within_seconds: float = 2.0) -> bool:
     try:
         async with asyncio.timeout(within_seconds), pool.acquire() as conn:
-            await Repository(conn).ping()
+            await Health(conn).ping()
     except Exception:  # noqa: BLE001 - whatever the failure, the answer is "unreachable"
         return False
     return True

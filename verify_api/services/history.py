@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.lifecycle import STATUS_AFTER_EVENT
 from verify_api.errors import CredentialNotFoundError
@@ -27,9 +27,9 @@ class PublicEvent:
 
 
 async def credential_history(conn: Connection, credential_id: str) -> list[PublicEvent]:
-    if not is_credential_id(credential_id) or await Repository(conn).get_credential(credential_id) is None:
+    if not is_credential_id(credential_id) or await Credentials(conn).get(credential_id) is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    events = await LifecycleRepository(conn).credential_events(credential_id)
+    events = await Events(conn).credential_events(credential_id)
     return [
         PublicEvent(
             at=e.occurred_at,

@@ -10,12 +10,14 @@ from uuid import UUID
 
 import msgspec
 
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.idempotency_keys import IdempotencyKeys
+from verify_api.db.organizations import Organizations
+from verify_api.db.queries import IdempotencyKeyTakenError, VerificationCodeTakenError
 from verify_api.db.records import CredentialRecord, NewCredential
-from verify_api.db.repository import (
-    IdempotencyKeyTakenError,
-    Repository,
-    VerificationCodeTakenError,
-)
 from verify_api.domain.codes import new_credential_id, new_verification_code
 from verify_api.domain.credential import CredentialDraft, build_unsigned_credential
 from verify_api.domain.tier_rules import check_tier_rule
@@ -27,15 +29,17 @@ from verify_api.errors import (
     InvalidInputError,
     OrganizationNotFoundError,
 )
-from verify_api.services.context import IssuerKey, tier_policy, usable_signing_key
+from verify_api.services.checkpoints import checkpoint_after_write
+from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
-from verify_api.services.status_slots import draw_status_slots, record_status_slots
+from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
     from verify_api.schemas import IssueCredentialRequest
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
 _MAX_DRAWS = 8
@@ -55,42 +59,51 @@ def sign_document_sync(unsigned: dict[str, object], key: IssuerKey, cryptosuite:
     return msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=cryptosuite, created=now))
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def issue_credential(  # noqa: PLR0913
+@dataclass(frozen=True)
+class IssueOrigin:
+    """Where an issuance comes from: the API client, its Idempotency-Key, and the credential it renews (if any)."""
+
+    client_id: UUID | None = None
+    idempotency_key: str | None = None
+    renewing: str | None = None
+    renewal_reason: str = "recertified"
+
+
+async def issue_credential(
     conn: Connection,
-    key: IssuerKey,
+    ctx: ServiceContext,
     request: IssueCredentialRequest,
     *,
-    settings: Settings,
     now: datetime,
-    client_id: UUID | None = None,
-    idempotency_key: str | None = None,
+    origin: IssueOrigin = IssueOrigin(),
 ) -> IssueOutcome:
-    repo = Repository(conn)
+    """POST /v1/credentials: check the tier rule, sign, store, record the Idempotency-Key and write the audit
+    checkpoint that falls due, in one transaction; a retry with the same key and body replays the original."""
     fingerprint = request_fingerprint(request)
+    client_id, idempotency_key = origin.client_id, origin.idempotency_key
     if idempotency_key is not None and client_id is not None:
-        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        replay = await _replay(conn, client_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
     try:
         async with conn.transaction():
-            record = await issue_in_transaction(repo, key, request, settings=settings, now=now, client_id=client_id)
+            record = await issue_in_transaction(conn, ctx, request, now=now, origin=origin)
             if idempotency_key is not None and client_id is not None:
-                await repo.insert_idempotency_key(client_id, idempotency_key, fingerprint, record.id, now)
+                await IdempotencyKeys(conn).insert(client_id, idempotency_key, fingerprint, record.id, now)
+            await checkpoint_after_write(conn, ctx, now=now)
     except IdempotencyKeyTakenError:
         # A concurrent request with the same key committed first; ours rolled back entirely.
         assert client_id is not None
         assert idempotency_key is not None
-        replay = await _replay(repo, client_id, idempotency_key, fingerprint)
+        replay = await _replay(conn, client_id, idempotency_key, fingerprint)
         if replay is None:
             raise
         return replay
     return IssueOutcome(record, replayed=False)
 
 
-async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: bytes) -> IssueOutcome | None:
-    found = await repo.get_idempotency_key(client_id, key)
+async def _replay(conn: Connection, client_id: UUID, key: str, fingerprint: bytes) -> IssueOutcome | None:
+    found = await IdempotencyKeys(conn).get(client_id, key)
     if found is None:
         return None
     stored_fingerprint, credential_id = found
@@ -98,20 +111,20 @@ async def _replay(repo: Repository, client_id: UUID, key: str, fingerprint: byte
         raise IdempotencyConflictError(
             "this Idempotency-Key was already used with a different request body; use a new key for a new request"
         )
-    credential = await repo.get_credential(credential_id)
+    credential = await Credentials(conn).get(credential_id)
     if credential is None:
         raise CredentialNotFoundError(credential_id)
     return IssueOutcome(credential, replayed=True)
 
 
 async def _subject_facts(
-    repo: Repository, request: IssueCredentialRequest, now: datetime, settings: Settings
+    conn: Connection, request: IssueCredentialRequest, now: datetime, settings: Settings
 ) -> tuple[str, SubjectFacts]:
     info = TIERS[request.tier]
     if info.subject_kind == "person":
         if request.holder_id is None or request.organization_id is not None:
             raise InvalidInputError(f"{request.tier} is a credential for people: give holderId, not organizationId")
-        holder = await repo.get_holder(request.holder_id)
+        holder = await Holders(conn).get(request.holder_id)
         if holder is None:
             raise HolderNotFoundError(f"no holder has id {request.holder_id}")
         name, staff = holder.display_name, 0
@@ -120,17 +133,19 @@ async def _subject_facts(
             raise InvalidInputError(
                 f"{request.tier} is a credential for organisations: give organizationId, not holderId"
             )
-        org = await repo.get_organization(request.organization_id)
+        org = await Organizations(conn).get(request.organization_id)
         if org is None:
             raise OrganizationNotFoundError(f"no organisation has id {request.organization_id}")
         expected_kind = "consultancy" if request.tier == "CAI" else "enterprise"
         if org.kind != expected_kind:
             raise InvalidInputError(f"{request.tier} is for {expected_kind} organisations; this one is a {org.kind}")
-        name, staff = org.name, await count_valid_aida_staff(repo.conn, org.id, now=now)
-    assessments = await repo.list_assessments(holder_id=request.holder_id, organization_id=request.organization_id)
+        name, staff = org.name, await count_valid_aida_staff(conn, org.id, now=now)
+    assessments = await Assessments(conn).list_for_subject(
+        holder_id=request.holder_id, organization_id=request.organization_id
+    )
     # Held credentials and the staff count as the one judgement sees them (services.judgement).
     held = await held_credentials(
-        repo.conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
+        conn, holder_id=request.holder_id, organization_id=request.organization_id, settings=settings, now=now
     )
     facts = SubjectFacts(
         assessments=assessments,
@@ -140,38 +155,34 @@ async def _subject_facts(
     return name, facts
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def issue_in_transaction(  # noqa: PLR0913
-    repo: Repository,
-    key: IssuerKey,
+async def issue_in_transaction(
+    conn: Connection,
+    ctx: ServiceContext,
     request: IssueCredentialRequest,
     *,
-    settings: Settings,
     now: datetime,
-    client_id: UUID | None,
-    renewing: str | None = None,
-    renewal_reason: str = "recertified",
+    origin: IssueOrigin,
 ) -> CredentialRecord:
     """Check the rule and store a new signed credential; the caller owns the transaction.
 
-    `renewing` names a credential the caller has just marked superseded: the new one is linked to it.
+    `origin.renewing` names a credential the caller has just marked superseded: the new one is linked to it.
     """
-    subject_name, facts = await _subject_facts(repo, request, now, settings)
+    settings, client_id, renewing = ctx.settings, origin.client_id, origin.renewing
+    subject_name, facts = await _subject_facts(conn, request, now, settings)
     # The document states dates to the second, so the register keeps exactly the same validity instants
     # (issued_at keeps full precision: key service windows and compromise times are compared against it).
-    qualification = check_tier_rule(request.tier, facts, tier_policy(settings), now.replace(microsecond=0))
+    qualification = check_tier_rule(request.tier, facts, ctx.policy, now.replace(microsecond=0))
     predecessor = renewing
     for held in facts.credentials:
         # A lapsed credential of the same tier gives way to the new one; a current one is a conflict (constraint).
         if renewing is None and held.tier == request.tier and held.status == "active" and held.valid_until <= now:
-            await repo.supersede_lapsed_credential(held.id, now)
+            await Credentials(conn).supersede_lapsed(held.id, now)
             predecessor = held.id
     cryptosuite = request.cryptosuite or settings.default_cryptosuite
-    key = await usable_signing_key(repo.conn, key, lock=True)
+    key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
     credential_id = new_credential_id()
     # Slots are claimed before signing, so the document is signed once and its slots cannot collide.
-    slots = await draw_status_slots(repo, settings.status_list_size, now)
+    slots = await draw_status_slots(conn, settings.status_list_size, now)
     draft = CredentialDraft(
         credential_id=credential_id,
         tier=request.tier,
@@ -183,7 +194,6 @@ async def issue_in_transaction(  # noqa: PLR0913
     )
     unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
     document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
-    by_purpose = {s.purpose: s for s in slots}
     new = NewCredential(
         id=credential_id,
         tier=request.tier,
@@ -196,51 +206,46 @@ async def issue_in_transaction(  # noqa: PLR0913
         document=document,
         cryptosuite=cryptosuite,
         signing_key_id=key.verification_method,
-        revocation_list=by_purpose["revocation"].list_id,
-        revocation_index=by_purpose["revocation"].index,
-        suspension_list=by_purpose["suspension"].list_id,
-        suspension_index=by_purpose["suspension"].index,
+        **slot_columns(slots),
         predecessor_id=predecessor,
         issued_at=now,
         issued_by=client_id,
     )
-    await insert_with_fresh_code(repo, new)
-    await repo.link_credential_assessments(credential_id, [UUID(a) for a in qualification.assessment_ids])
+    await insert_with_fresh_code(conn, new)
+    await Assessments(conn).link_to_credential(credential_id, [UUID(a) for a in qualification.assessment_ids])
+    issued: dict[str, object] = {
+        "tier": request.tier,
+        "cryptosuite": cryptosuite,
+        "assessments": qualification.assessment_ids,
+        "predecessor": predecessor,
+    }
+    events: list[tuple[str, str, dict[str, object]]] = [("credential_issued", credential_id, issued)]
     if predecessor is not None:
-        await repo.insert_event(
-            kind="credential_superseded",
+        reason = origin.renewal_reason if renewing else "lapsed_reissued"
+        superseded: dict[str, object] = {"reason": reason, "successor": credential_id}
+        events.insert(0, ("credential_superseded", predecessor, superseded))
+    for kind, subject_id, data in events:  # the predecessor's supersession first, as the history reads
+        await Events(conn).append(
+            kind=kind,
             occurred_at=now,
-            credential_id=predecessor,
+            credential_id=subject_id,
             organization_id=request.organization_id,
             actor=client_id,
-            data={"reason": renewal_reason if renewing else "lapsed_reissued", "successor": credential_id},
+            data=data,
         )
-    await repo.insert_event(
-        kind="credential_issued",
-        occurred_at=now,
-        credential_id=credential_id,
-        organization_id=request.organization_id,
-        actor=client_id,
-        data={
-            "tier": request.tier,
-            "cryptosuite": cryptosuite,
-            "assessments": qualification.assessment_ids,
-            "predecessor": predecessor,
-        },
-    )
-    await record_status_slots(repo, slots)
-    record = await repo.get_credential(credential_id)
+    await record_status_slots(conn, slots)
+    record = await Credentials(conn).get(credential_id)
     assert record is not None
     return record
 
 
-async def insert_with_fresh_code(repo: Repository, new: NewCredential) -> None:
+async def insert_with_fresh_code(conn: Connection, new: NewCredential) -> None:
     """Insert the row; a verification-code collision draws another code (the code is not in the signed document,
     so nothing is signed again). A certification's slots were claimed before signing and cannot collide."""
     for _ in range(_MAX_DRAWS):
         try:
-            async with repo.conn.transaction():  # a savepoint: a collision undoes only this attempt
-                await repo.insert_credential(new)
+            async with conn.transaction():  # a savepoint: a collision undoes only this attempt
+                await Credentials(conn).insert(new)
         except VerificationCodeTakenError:
             if new.verification_code is None:
                 raise

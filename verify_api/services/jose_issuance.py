@@ -14,32 +14,24 @@ and every verification judges it with `judge_vc_api_entry`, as for the other VC 
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.db.records import NewCredential
-from verify_api.db.repository import Repository
-from verify_api.domain.codes import new_credential_id
 from verify_api.proofs.jose import sign_compact_jws
 from verify_api.services.context import usable_signing_key
 from verify_api.services.p256_keys import usable_p256_key
-from verify_api.services.status_slots import draw_status_slots, record_status_slots
-from verify_api.services.vc_api import prepare_credential, status_entries, vc_api_identity, with_status_entries
+from verify_api.services.vc_api import IssueOptions, JwsAlg, Securing, issue_secured, vc_api_identity
 from verify_api.verification.document import VC_V1_CONTEXT
 
 if TYPE_CHECKING:
-    from uuid import UUID
-
     from verify_api.db.pool import Connection
     from verify_api.proofs.jose import JwsSigner
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import JoseSecuring, Settings
+    from verify_api.services.context import ServiceContext
+    from verify_api.settings import JoseSecuring
 
-JwsAlg = Literal["EdDSA", "ES256"]
 VC_JWT_MEDIA_TYPE = "application/vc+jwt"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _DID_KEY_P256 = "did:key:"
@@ -87,81 +79,39 @@ def sign_jwt_credential_sync(document: dict[str, Any], key: JoseSigningKey, alg:
     return sign_compact_jws({"alg": alg, "kid": key.kid, "typ": "vc+jwt", "cty": "vc"}, document, key.signer)
 
 
-async def jose_signing_key(
-    conn: Connection, key: IssuerKey, alg: JwsAlg, *, settings: Settings, now: datetime
-) -> JoseSigningKey:
+async def jose_signing_key(conn: Connection, ctx: ServiceContext, alg: JwsAlg, *, now: datetime) -> JoseSigningKey:
     """The key for `alg`, checked against the register inside the caller's transaction (retired or compromised
     keys refuse to sign). EdDSA: the Ed25519 issuer key; ES256: the P-256 key. With VC_API_ISSUER=did:key the
     issuer is the key's own did:key."""
+    settings = ctx.settings
     if alg == "EdDSA":
-        key = await usable_signing_key(conn, key, lock=True)
+        key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
         issuer_id, method = vc_api_identity(key, settings)
         return JoseSigningKey(key.signer, issuer_id, method, key.verification_method)
     p256 = await usable_p256_key(conn, settings, now=now)
     if settings.vc_api_issuer == "did:key":
         did = _DID_KEY_P256 + p256.signer.public_key_multibase
         return JoseSigningKey(p256.signer, did, f"{did}#{p256.signer.public_key_multibase}", p256.verification_method)
-    issuer_id, _ = vc_api_identity(key, settings)
+    issuer_id, _ = vc_api_identity(ctx.issuer_key, settings)
     return JoseSigningKey(p256.signer, issuer_id, p256.verification_method, p256.verification_method)
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs, as services/vc_api.issue_credential
-async def issue_jwt_credential(  # noqa: PLR0913
-    conn: Connection,
-    credential: dict[str, Any],
-    key: IssuerKey,
-    *,
-    settings: Settings,
-    alg: JwsAlg,
-    credential_id: str | None,
-    now: datetime,
-    actor: UUID | None,
+async def issue_jwt_credential(
+    conn: Connection, ctx: ServiceContext, credential: dict[str, Any], options: IssueOptions, *, now: datetime
 ) -> str:
-    """Secure an unsecured credential that is not a PAI certification as a JWT, with revocation and suspension
-    entries in the published status lists, and enter it in the register (kind 'vc_api'), in one transaction."""
-    repo = Repository(conn)
-    securing: JoseSecuring = "jose-EdDSA" if alg == "EdDSA" else "jose-ES256"
-    async with conn.transaction():
-        signing = await jose_signing_key(conn, key, alg, settings=settings, now=now)
-        document, shape = await asyncio.to_thread(
-            prepare_credential, credential, signing.issuer_id, now, base_url=settings.base_url
-        )
-        slots = await draw_status_slots(repo, settings.status_list_size, now)
-        with_status_entries(document, status_entries(settings.base_url, slots))
-        token = await asyncio.to_thread(sign_jwt_credential_sync, document, signing, alg)
-        register_id = new_credential_id()
-        by_purpose = {s.purpose: s for s in slots}
-        document_id = shape.credential_id or credential_id
-        await repo.insert_credential(
-            NewCredential(
-                id=register_id,
-                tier=None,
-                holder_id=None,
-                organization_id=None,
-                subject_name="",
-                verification_code=None,
-                valid_from=shape.valid_from or now,
-                valid_until=shape.valid_until,
-                document=msgspec.json.encode(document),  # the signed payload: what a verifier decodes from the JWT
-                cryptosuite=securing,
-                signing_key_id=signing.register_kid,
-                revocation_list=by_purpose["revocation"].list_id,
-                revocation_index=by_purpose["revocation"].index,
-                suspension_list=by_purpose["suspension"].list_id,
-                suspension_index=by_purpose["suspension"].index,
-                predecessor_id=None,
-                issued_at=now,
-                issued_by=actor,
-                kind="vc_api",
-                document_id=document_id,
-            )
-        )
-        await repo.insert_event(
-            kind="credential_issued",
-            occurred_at=now,
-            credential_id=register_id,
-            actor=actor,
-            data={"kind": "vc_api", "cryptosuite": securing, "documentId": document_id},
-        )
-        await record_status_slots(repo, slots)
+    """Secure an unsecured credential that is not a PAI certification as a JWT; the register keeps the signed
+    payload (what a verifier decodes from the JWT) and the key's row. The rest is `vc_api.issue_secured`'s: status
+    entries, the register entry (kind 'vc_api'), its event and the checkpoint, in one transaction."""
+    alg: JwsAlg = options.alg or "EdDSA"
+    label: JoseSecuring = "jose-EdDSA" if alg == "EdDSA" else "jose-ES256"
+
+    async def securing() -> Securing:
+        signing = await jose_signing_key(conn, ctx, alg, now=now)
+
+        def secure_sync(document: dict[str, Any]) -> tuple[bytes, Any]:
+            return msgspec.json.encode(document), sign_jwt_credential_sync(document, signing, alg)
+
+        return Securing(signing.issuer_id, signing.register_kid, label, secure_sync)
+
+    token: str = await issue_secured(conn, ctx, (credential, options), securing, now=now)
     return token

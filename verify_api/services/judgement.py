@@ -11,10 +11,11 @@ judge each one, so "holds an active AIDA" means exactly what every lookup says.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from verify_api.db.organization_repository import OrganizationRepository
-from verify_api.db.register_repository import RegisterRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.domain.organization_rules import AidaPeriod, StaffCoverage, Standing, cae_standing, cai_standing
 from verify_api.domain.tiers import HeldCredential
 from verify_api.domain.verdict import CredentialVerdict, State, judge_credential, judge_signing_key
@@ -27,6 +28,16 @@ if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.lifecycle import StoredStatus
     from verify_api.settings import Settings
+
+
+class Certification(Protocol):
+    """What the organisation rules read of an organisation's certification: its tier and when it was issued."""
+
+    @property
+    def tier(self) -> str: ...
+    @property
+    def issued_at(self) -> datetime: ...
+
 
 # What a verdict means as the stored-status vocabulary the pure rules (tiers, organisation rules) speak.
 _EFFECTIVE_STATUS: dict[State, StoredStatus] = {
@@ -48,18 +59,15 @@ async def judge_stored(
     standing = None
     org_id = record.organization_id
     if org_id is not None and record.status in ("active", "suspended") and judge_signing_key(record) is None:
-        standing = await organization_standing(
-            conn, org_id, tier=record.tier, certified_at=record.issued_at, settings=settings, now=now
-        )
+        standing = await organization_standing(conn, settings, org_id, record, now=now)
     return judge_credential(record, now=now, standing=standing)
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def organization_standing(  # noqa: PLR0913
-    conn: Connection, org_id: UUID, *, tier: str, certified_at: datetime, settings: Settings, now: datetime
+async def organization_standing(
+    conn: Connection, settings: Settings, org_id: UUID, certification: Certification, *, now: datetime
 ) -> Standing:
     """What the organisation rules find for a CAI or CAE at `now`: read only (services.organization_rules acts)."""
+    tier, certified_at = certification.tier, certification.issued_at
     if tier == "CAI":
         return cai_standing(
             await staff_coverage(conn, org_id, now=now),
@@ -69,7 +77,7 @@ async def organization_standing(  # noqa: PLR0913
             now=now,
         )
     if tier == "CAE":
-        governance = await OrganizationRepository(conn).latest_governance_record(org_id)
+        governance = await Assessments(conn).latest_governance_record(org_id)
         due = governance.next_review_due if governance else None
         return cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
     return Standing(at_risk=False)
@@ -90,7 +98,7 @@ def aida_period(record: CredentialRecord, verdict: CredentialVerdict) -> AidaPer
 async def staff_coverage(conn: Connection, org_id: UUID, *, now: datetime) -> list[StaffCoverage]:
     """Each staff link with the AIDAs the person holds, each judged at `now`."""
     staff: dict[UUID, StaffCoverage] = {}
-    for link in await RegisterRepository(conn).staff_aida(org_id):
+    for link in await Organizations(conn).staff_aida(org_id):
         entry = staff.setdefault(
             link.holder_id,
             StaffCoverage(holder_id=link.holder_id, linked_at=link.linked_at, unlinked_at=link.unlinked_at, aida=[]),
@@ -109,11 +117,11 @@ async def held_credentials(
     conn: Connection, *, holder_id: UUID | None, organization_id: UUID | None, settings: Settings, now: datetime
 ) -> list[HeldCredential]:
     """The subject's credentials for the tier rules, each with the status the judgement gives it now."""
-    repo = RegisterRepository(conn)
+    register = Credentials(conn)
     if holder_id is not None:
-        records = await repo.holder_credentials(holder_id)
+        records = await register.holder_records(holder_id)
     elif organization_id is not None:
-        records = await repo.organization_credentials([organization_id])
+        records = await register.organization_records([organization_id])
     else:
         return []
     held = []

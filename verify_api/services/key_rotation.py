@@ -19,17 +19,21 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.key_repository import KeyRepository, SignedCredential
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+import msgspec
+
+from verify_api.db.credentials import Credentials, SignedCredential
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer
+from verify_api.proofs.p256 import is_p256_multikey
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_files import key_passphrase, read_key_file, write_key_file
 from verify_api.services.key_history import PinnedKey, record_key_sync
-from verify_api.services.lifecycle import apply_transition
+from verify_api.services.p256_keys import rotate_p256_key
+from verify_api.services.transitions import StatusChange, apply_transition
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
     from pathlib import Path
 
@@ -79,11 +83,19 @@ def install_new_key_sync(key_path: Path, pending: Path) -> list[Path]:
     return removed
 
 
-async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Path, *, now: datetime) -> Rotation:
+async def rotate_signing_key(
+    conn: Connection,
+    settings: Settings,
+    key_path: Path,
+    *,
+    now: datetime,
+    also: Callable[[], Awaitable[None]] | None = None,
+) -> Rotation:
     """Replace the key file at `key_path` with a new key and record the rotation; see the module docstring.
 
-    The new key is written to a temporary file first, the database change commits next, and only then does the
-    new file replace the old one, so a failure leaves the old key active. The old private key is not kept.
+    The new key is written to a temporary file first, the database change commits next (with `also`, a further
+    step of the same command, inside its transaction), and only then does the new file replace the old one, so a
+    failure leaves the old key active. The old private key is not kept.
     """
     passphrase = key_passphrase(settings)
     old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
@@ -91,11 +103,13 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
     new_kid = IssuerKey.for_settings(new, settings).verification_method
     try:
         async with conn.transaction():
-            current = await Repository(conn).get_signing_key(old_kid)
+            current = await SigningKeys(conn).get(old_kid)
             if current is not None and current.retired_at is not None:
                 raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
-            await KeyRepository(conn).register(new_kid, new.public_key_multibase, now)
-            await KeyRepository(conn).retire(old_kid, now)
+            await SigningKeys(conn).insert(new_kid, new.public_key_multibase, now)
+            await SigningKeys(conn).retire(old_kid, now)
+            if also is not None:
+                await also()
     except BaseException:
         await asyncio.to_thread(pending.unlink, missing_ok=True)
         raise
@@ -114,6 +128,48 @@ async def rotate_signing_key(conn: Connection, settings: Settings, key_path: Pat
     return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=key_path, removed=removed)
 
 
+@dataclass(frozen=True)
+class Compromise:
+    """What `verify-api keys compromise` declares: the key, and since when it is to be distrusted."""
+
+    kid: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class KeyCompromise:
+    rotation: Rotation | None  # set when the compromised key was still the active one
+    outcome: CompromiseOutcome
+
+
+async def compromise_signing_key(
+    conn: Connection, settings: Settings, key_path: Path, compromise: Compromise, *, now: datetime
+) -> KeyCompromise:
+    """`verify-api keys compromise` as one command: when the key is still the active one, rotate to a new key (the
+    file at `key_path` is replaced only after the commit) and declare the old one compromised in the same
+    transaction, so either both hold or neither does.
+
+    The organisation rules are not applied here: a CAE renewal they could call for needs a usable signing key, and
+    the compromise must never depend on one. Every read derives the organisations' standing meanwhile (services.
+    judgement), and `verify-api rules evaluate` stores it.
+    """
+    kid, since = compromise.kid, compromise.since
+    record = await SigningKeys(conn).get(kid)
+    if record is None or record.retired_at is not None:
+        return KeyCompromise(None, await declare_key_compromised(conn, kid, since=since, now=now))
+    declared: list[CompromiseOutcome] = []
+
+    async def declare() -> None:
+        declared.append(await declare_key_compromised(conn, kid, since=since, now=now))
+
+    if is_p256_multikey(record.public_key_multibase):  # the active ES256 key: rotate it, never the Ed25519 one
+        p256_settings = msgspec.structs.replace(settings, signing_key_path=str(key_path))
+        p256 = await rotate_p256_key(conn, p256_settings, now=now, also=declare)
+        return KeyCompromise(Rotation(p256.old_kid, p256.new_kid, p256.key_path, removed=[]), declared[0])
+    rotation = await rotate_signing_key(conn, settings, key_path, now=now, also=declare)
+    return KeyCompromise(rotation, declared[0])
+
+
 async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:
     """Mark `kid` compromised from `since` (and retired, if it was still active), and make that state on every path.
 
@@ -126,18 +182,16 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
     if since > now:
         raise SigningKeyStateError("--since is in the future; a compromise is declared for a time already passed")
     async with conn.transaction():
-        record = await KeyRepository(conn).mark_compromised(kid, since, now)
+        record = await SigningKeys(conn).mark_compromised(kid, since, now)
         if record is None:
             raise SigningKeyStateError(f"no signing key has kid {kid!r} (see `verify-api keys list`)")
         assert record.compromised_since is not None
         cutoff = record.compromised_since
         note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
-        for credential_id in await RegisterRepository(conn).credentials_in_compromised_window(kid, cutoff):
+        for credential_id in await Credentials(conn).in_compromised_window(kid, cutoff):
             # apply_transition, not change_status: VC API register entries signed with the key are revoked too.
-            await apply_transition(
-                conn, credential_id, "revoke", reason="key_compromise", note=note, now=now, actor=None
-            )
-        signed = await KeyRepository(conn).list_signed_by(kid)
+            await apply_transition(conn, credential_id, StatusChange("revoke", "key_compromise", note), now=now)
+        signed = await Credentials(conn).signed_by(kid)
     return CompromiseOutcome(
         key=record,
         invalidated=[c for c in signed if c.issued_at >= cutoff],
@@ -147,7 +201,7 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
 
 async def ensure_signing_key_usable(conn: Connection, key: IssuerKey) -> None:
     """Refuse to start signing with a key that was rotated out or declared compromised."""
-    record = await Repository(conn).get_signing_key(key.verification_method)
+    record = await SigningKeys(conn).get(key.verification_method)
     if record is None:
         return
     if record.compromised_since is not None:

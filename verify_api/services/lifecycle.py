@@ -1,169 +1,62 @@
-"""Suspend, reinstate, revoke and renew: guarded single-statement transitions, each with its event and a bump of
-the affected status lists in the same transaction, so a published list is never stale once the API has answered."""
+"""Suspend, reinstate, revoke and renew: one command per use case, each owning its whole transaction.
+
+A status change commits together with what it triggers: the organisation rules it re-evaluates (a revoked AIDA can
+suspend its employer's CAI) and the audit checkpoint that falls due, so a failure in any follow-up rolls the
+change back and no half-written state is ever visible. The steps themselves are services.transitions'.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
-from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
+from verify_api.db.credentials import Credentials
+from verify_api.domain.lifecycle import Action
+from verify_api.errors import CredentialNotFoundError
+from verify_api.services.checkpoints import checkpoint_after_write
+from verify_api.services.organization_rules import evaluate_after_change
+from verify_api.services.transitions import StatusChange, apply_transition, current_status, renew_in_transaction
 
-__all__ = ["Action", "apply_transition", "change_status", "change_vc_api_status", "current_status", "renew_credential"]
-from verify_api.errors import CredentialNotFoundError, InvalidInputError
-from verify_api.schemas import IssueCredentialRequest
-from verify_api.services.issuance import issue_in_transaction
+__all__ = ["Action", "StatusChange", "change_status", "current_status", "renew_credential"]
 
 if TYPE_CHECKING:
     from datetime import datetime
-    from uuid import UUID
 
     from verify_api.db.pool import Connection
-    from verify_api.db.records import CredentialRecord, VcApiCredentialRecord
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.db.records import CredentialRecord
+    from verify_api.services.context import ServiceContext
 
 
-async def current_status(conn: Connection, credential_id: str) -> str:
-    found = await LifecycleRepository(conn).credential_status(credential_id)
-    if found is None:
-        raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    return found
-
-
-# Revocation reasons that condemn the evidence too: the assessments behind the credential can back nothing again.
-EVIDENCE_CONDEMNING_REASONS = ("assessment_invalidated", "misconduct")
-
-
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def change_status(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    action: Action,
-    *,
-    reason: str,
-    note: str | None,
-    now: datetime,
-    actor: UUID | None,
+async def change_status(
+    conn: Connection, ctx: ServiceContext, credential_id: str, change: StatusChange, *, now: datetime
 ) -> CredentialRecord:
-    """Suspend, reinstate or revoke a PAI certification. One guarded UPDATE decides; a refusal names the current
-    state (409). A revocation for assessment_invalidated or misconduct invalidates the assessments the credential
-    was issued on, in the same transaction, so the tier rules never count them again."""
+    """Suspend, reinstate or revoke a PAI certification, with the organisation rules it triggers and the audit
+    checkpoint, in one transaction. One guarded UPDATE decides; a refusal names the current state (409). A
+    revocation for assessment_invalidated or misconduct invalidates the assessments the credential was issued on,
+    so the tier rules never count them again."""
     async with conn.transaction():
-        await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
-        record = await Repository(conn).get_credential(credential_id)
-        if record is None:  # a VC API entry: not a certification (rolls the change back)
-            raise CredentialNotFoundError(f"no PAI certification has id {credential_id!r}")
+        record = await change_certification_status(conn, ctx, credential_id, change, now=now)
+        await checkpoint_after_write(conn, ctx, now=now)
     return record
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def change_vc_api_status(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    action: Action,
-    *,
-    reason: str,
-    note: str | None,
-    now: datetime,
-    actor: UUID | None,
-) -> VcApiCredentialRecord:
-    """The same transitions for a credential POST /credentials/issue signed (kind 'vc_api')."""
-    async with conn.transaction():
-        await apply_transition(conn, credential_id, action, reason=reason, note=note, now=now, actor=actor)
-        record = await Repository(conn).get_vc_api_credential(credential_id)
-        if record is None:
-            raise CredentialNotFoundError(f"no VC API credential has id {credential_id!r}")
+async def change_certification_status(
+    conn: Connection, ctx: ServiceContext, credential_id: str, change: StatusChange, *, now: datetime
+) -> CredentialRecord:
+    """`change_status` without the transaction and checkpoint, for a command that changes several at once."""
+    await apply_transition(conn, credential_id, change, now=now)
+    record = await Credentials(conn).get(credential_id)
+    if record is None:  # a VC API entry: not a certification (rolls the change back)
+        raise CredentialNotFoundError(f"no PAI certification has id {credential_id!r}")
+    await evaluate_after_change(conn, ctx, record, now=now)
     return record
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def apply_transition(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    action: Action,
-    *,
-    reason: str,
-    note: str | None,
-    now: datetime,
-    actor: UUID | None,
-) -> None:
-    """The guarded UPDATE, its status-list bump, the evidence follow-up and the event; the caller owns the
-    transaction."""
-    if action == "renew":
-        raise InvalidInputError("renewal issues a new credential; use renew_credential")
-    check_reason(action, reason)
-    sources, target = TRANSITIONS[action]
-    lifecycle = LifecycleRepository(conn)
-    changed = await lifecycle.transition(credential_id, to=target, reason=reason, note=note, now=now, sources=sources)
-    if changed is None:
-        current = await lifecycle.credential_status(credential_id)
-        if current is None:
-            raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-        next_status(action, current)  # raises IllegalTransitionError naming the current state
-        raise AssertionError("the guarded update refused a transition next_status allows")
-    data: dict[str, object] = {"reason": reason, "note": note}
-    if action == "revoke" and reason in EVIDENCE_CONDEMNING_REASONS:
-        invalidated = await Repository(conn).invalidate_credential_assessments(credential_id, reason, now)
-        data["invalidatedAssessments"] = sorted(str(a) for a in invalidated)
-    await Repository(conn).insert_event(
-        kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=actor, data=data
-    )
-    # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
-    # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
-    await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)
-
-
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def renew_credential(  # noqa: PLR0913
-    conn: Connection,
-    key: IssuerKey,
-    credential_id: str,
-    *,
-    reason: str,
-    note: str | None,
-    settings: Settings,
-    now: datetime,
-    actor: UUID | None,
+async def renew_credential(
+    conn: Connection, ctx: ServiceContext, credential_id: str, change: StatusChange, *, now: datetime
 ) -> CredentialRecord:
-    """Issue a successor with fresh dates; the old one becomes superseded and its links resolve to the new one.
-
-    The tier's rule is checked again: a renewed credential must still be earned (e.g. a CPAP needs an active AIDA).
-    """
-    check_reason("renew", reason)
-    lifecycle = LifecycleRepository(conn)
-    repo = Repository(conn)
-    sources, target = TRANSITIONS["renew"]
+    """Issue a successor with fresh dates (the tier's rule checked again) and write the audit checkpoint, in one
+    transaction; the old credential becomes superseded and its links resolve to the new one."""
     async with conn.transaction():
-        old = await repo.get_credential(credential_id)
-        if old is None:
-            raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-        changed = await lifecycle.transition(
-            credential_id, to=target, reason=reason, note=note, now=now, sources=sources
-        )
-        if changed is None:
-            current = await lifecycle.credential_status(credential_id) or old.status
-            next_status("renew", current)
-            raise AssertionError("the guarded update refused a renewal next_status allows")
-        request = IssueCredentialRequest(
-            tier=old.tier,
-            holder_id=old.holder_id,
-            organization_id=old.organization_id,
-            cryptosuite=old.cryptosuite,
-        )
-        successor = await issue_in_transaction(
-            repo,
-            key,
-            request,
-            settings=settings,
-            now=now,
-            client_id=actor,
-            renewing=credential_id,
-            renewal_reason=reason,
-        )
-        await lifecycle.bump_status_lists([changed.revocation_list, changed.suspension_list], now)  # after the events
+        successor = await renew_in_transaction(conn, ctx, credential_id, change, now=now)
+        await checkpoint_after_write(conn, ctx, now=now)
     return successor

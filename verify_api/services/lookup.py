@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.caching import BoundedCache
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
 from verify_api.domain.credential import credential_url, did_web_for
 from verify_api.domain.dates import rfc3339
@@ -27,18 +26,8 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
-
-
-class ProofCheckCache(BoundedCache[tuple[str, str], Check]):
-    """Remembers the outcome of verifying a stored document's proof, by (credential id, key multibase).
-
-    The stored document never changes after issuance, so its cryptographic check need only run once per
-    process; everything that can change (status, dates, key compromise) is checked on every request.
-    """
-
-    def __init__(self, capacity: int = 50_000) -> None:
-        super().__init__(capacity)
 
 
 def check_stored_proof_sync(record: CredentialRecord) -> Check:
@@ -62,33 +51,26 @@ def check_stored_proof_sync(record: CredentialRecord) -> Check:
     )
 
 
-# PLR0913: the lookup's inputs (connection, id, settings, cache, clock, moment); issue 9's service context folds them
-async def lookup_credential(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    *,
-    settings: Settings,
-    cache: ProofCheckCache,
-    now: datetime,
-    at: datetime | None = None,
+async def lookup_credential(
+    conn: Connection, ctx: ServiceContext, credential_id: str, *, now: datetime, at: datetime | None = None
 ) -> CredentialView:
     """The public view now, or (with `at`) as it stood at that moment, replayed from the event history.
 
     Now: the one judgement, with the organisation rules' standing derived from the data (nothing is written on
     read, and no argument changes the answer). At a past moment: the stored status replayed from the events.
     """
+    settings, cache = ctx.settings, ctx.proof_cache
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    record = await Repository(conn).get_credential(credential_id)
+    record = await Credentials(conn).get(credential_id)
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    lifecycle = LifecycleRepository(conn)
     if at is None:
         verdict = await judge_stored(conn, record, settings=settings, now=now)
     else:
         if at > now:
             raise InvalidInputError("`at` is in the future; ask about the present or the past")
-        events = await lifecycle.credential_events(record.id)
+        events = await Events(conn).credential_events(record.id)
         stored_at, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= at])
         if stored_at is None:
             raise CredentialNotFoundError(
@@ -101,20 +83,20 @@ async def lookup_credential(  # noqa: PLR0913
         cache.put((record.id, record.key_multibase), proof_check)
     view = credential_view(record, proof_check, verdict, settings=settings, now=at or now)
     if verdict.state == "superseded" or (at is None and record.status == "superseded"):
-        view.superseded_by = await lifecycle.successor_of(record.id)
-        view.current = await lifecycle.newest_in_chain(record.id)
-    view.notices = await prerequisite_notices(lifecycle, record, at or now)
+        view.superseded_by = await Credentials(conn).successor_of(record.id)
+        view.current = await Credentials(conn).newest_in_chain(record.id)
+    view.notices = await prerequisite_notices(Credentials(conn), record, at or now)
     view.at = at
     return view
 
 
-async def prerequisite_notices(lifecycle: LifecycleRepository, record: CredentialRecord, now: datetime) -> list[str]:
+async def prerequisite_notices(credentials: Credentials, record: CredentialRecord, now: datetime) -> list[str]:
     """PAI policy: a credential stays valid when the one it builds on is later revoked, suspended or lapses, but
     every answer about it says so."""
     builds_on = TIERS[record.tier].builds_on
     if builds_on is None or record.holder_id is None:
         return []
-    states = await lifecycle.prerequisite_states(record.holder_id, builds_on)
+    states = await credentials.prerequisite_states(record.holder_id, builds_on)
     if not states:
         return [f"No {builds_on} credential is on record for this holder, although {record.tier} builds on it."]
     newest = states[0]
@@ -202,14 +184,14 @@ def _status_check(verdict: CredentialVerdict) -> Check:
 async def find_credential_id_by_code(conn: Connection, raw_code: str) -> str:
     """The newest credential in the chain the code was printed for, so a renewed badge's code keeps working."""
     code = normalize_verification_code(raw_code)
-    found = await Repository(conn).get_credential_id_by_code(code)
+    found = await Credentials(conn).id_by_code(code)
     if found is None:
         raise CredentialNotFoundError(f"no credential has verification code {code}")
-    return await LifecycleRepository(conn).newest_in_chain(found)
+    return await Credentials(conn).newest_in_chain(found)
 
 
 async def get_signed_document(conn: Connection, credential_id: str) -> bytes:
-    record = await Repository(conn).get_credential(credential_id) if is_credential_id(credential_id) else None
+    record = await Credentials(conn).get(credential_id) if is_credential_id(credential_id) else None
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
     return record.document

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import credential_url, did_web_for
 from verify_api.errors import ProofError
 from verify_api.proofs.keys import decode_multikey
@@ -81,7 +82,7 @@ def offline_payload_for(record: CredentialRecord, verdict: CredentialVerdict, si
 
 async def published_keys(conn: Connection) -> list[bytes]:
     """Every key the issuer publishes in did.json and jwks.json, less those declared compromised."""
-    keys = await Repository(conn).list_signing_keys()
+    keys = await SigningKeys(conn).list_all()
     # PV1 payloads are Ed25519-signed; the P-256 key (ES256 JWTs only) never signs one.
     return [
         decode_multikey(k.public_key_multibase)
@@ -106,7 +107,7 @@ async def check_offline_text(conn: Connection, text: str, *, settings: Settings,
             failed(PROOF, f"not signed by the Production AI Institute: {exc.detail}"),
         ]
         return OfflineReport(verified=False, credential=None, checks=checks)
-    record = await Repository(conn).get_credential(claims.credential_id)
+    record = await Credentials(conn).get(claims.credential_id)
     checks = [
         passed(FORMAT, "a PV1 offline QR"),
         passed(PROOF, f"Ed25519 signature verified with the published key whose id is {claims.key_id.hex()}"),

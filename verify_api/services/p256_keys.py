@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from verify_api.db.key_repository import KeyRepository
-from verify_api.db.repository import Repository
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import did_web_for
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.p256 import P256Signer, generate_p256_signer, load_p256_signer
@@ -24,6 +23,7 @@ from verify_api.services.context import key_unusable_reason
 from verify_api.services.key_files import key_passphrase
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
 
     from verify_api.db.pool import Connection
@@ -109,7 +109,7 @@ async def publish_p256_key(conn: Connection, settings: Settings, *, now: datetim
     if path is None or not path.exists():
         return None
     key = await asyncio.to_thread(P256_KEY_FILE.load_sync, settings)
-    await Repository(conn).upsert_signing_key(key.verification_method, key.signer.public_key_multibase, now)
+    await SigningKeys(conn).upsert(key.verification_method, key.signer.public_key_multibase, now)
     return key.verification_method
 
 
@@ -118,20 +118,27 @@ async def usable_p256_key(conn: Connection, settings: Settings, *, now: datetime
     it signs), share-locked to the caller's transaction, and refused (`SigningKeyError`) when retired or
     compromised, exactly as `services.context.usable_signing_key` refuses the Ed25519 key."""
     key = await asyncio.to_thread(P256_KEY_FILE.load_sync, settings)
-    repo = Repository(conn)
-    record = await repo.lock_signing_key(key.verification_method)
+    keys = SigningKeys(conn)
+    record = await keys.lock(key.verification_method)
     if record is None:
-        await repo.upsert_signing_key(key.verification_method, key.signer.public_key_multibase, now)
-        record = await repo.lock_signing_key(key.verification_method)
+        await keys.upsert(key.verification_method, key.signer.public_key_multibase, now)
+        record = await keys.lock(key.verification_method)
     reason = key_unusable_reason(record, key.verification_method)
     if reason is not None:
         raise SigningKeyError(f"{reason}; run `verify-api keys rotate --p256`")
     return key
 
 
-async def rotate_p256_key(conn: Connection, settings: Settings, *, now: datetime) -> P256Rotation:
+async def rotate_p256_key(
+    conn: Connection,
+    settings: Settings,
+    *,
+    now: datetime,
+    also: Callable[[], Awaitable[None]] | None = None,
+) -> P256Rotation:
     """Replace the P-256 key file with a new key: the new key is registered and the old one retired in one
-    transaction, then the new file replaces the old (whose private key is gone); its public key stays published."""
+    transaction (with `also`, a further step of the same command, inside it), then the new file replaces the old
+    (whose private key is gone); its public key stays published."""
     path = p256_key_path(settings)
     if path is None or not path.exists():
         raise SigningKeyError("no P-256 key file to rotate; `verify-api keys generate` writes one")
@@ -144,13 +151,16 @@ async def rotate_p256_key(conn: Connection, settings: Settings, *, now: datetime
     old_kid, new_kid = p256_verification_method(old, settings), p256_verification_method(new, settings)
     try:
         async with conn.transaction():
-            current = await Repository(conn).get_signing_key(old_kid)
+            keys = SigningKeys(conn)
+            current = await keys.get(old_kid)
             if current is not None and current.retired_at is not None:
                 raise SigningKeyStateError(f"the key in {path.name} ({old_kid}) was already retired")
             if current is None:
-                await KeyRepository(conn).register(old_kid, old.public_key_multibase, now)
-            await KeyRepository(conn).register(new_kid, new.public_key_multibase, now)
-            await KeyRepository(conn).retire(old_kid, now)
+                await keys.insert(old_kid, old.public_key_multibase, now)
+            await keys.insert(new_kid, new.public_key_multibase, now)
+            await keys.retire(old_kid, now)
+            if also is not None:
+                await also()
     except BaseException:
         pending.unlink(missing_ok=True)
         raise

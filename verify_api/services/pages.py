@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 import msgspec
 
 from verify_api.badges.content import cache_key
-from verify_api.db.repository import Repository
+from verify_api.db.holders import Holders
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.dates import long_date
 from verify_api.domain.public_wording import public_reason, public_status_phrase
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import ServiceContext
     from verify_api.services.offline_qr import OfflineReport
     from verify_api.settings import Settings
     from verify_api.verification.report import VerificationReport
@@ -115,18 +115,9 @@ def linkedin_url(view: CredentialView, *, settings: Settings, url: str) -> str |
     return f"{LINKEDIN_ADD_TO_PROFILE}?{urlencode(params)}"
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def badge_page(  # noqa: PLR0913
-    conn: Connection,
-    credential_id: str,
-    *,
-    settings: Settings,
-    issuer_key: IssuerKey,
-    cache: lookup.ProofCheckCache,
-    now: datetime,
-) -> BadgePage:
-    view = await lookup.lookup_credential(conn, credential_id, settings=settings, cache=cache, now=now)
+async def badge_page(conn: Connection, ctx: ServiceContext, credential_id: str, *, now: datetime) -> BadgePage:
+    settings, issuer_key = ctx.settings, ctx.issuer_key
+    view = await lookup.lookup_credential(conn, ctx, credential_id, now=now)
     record = await get_record(conn, view.id)
     verdict = await judge_stored(conn, record, settings=settings, now=now)
     content = badge_content_sync(record, verdict=verdict, settings=settings, issuer_key=issuer_key)
@@ -134,7 +125,7 @@ async def badge_page(  # noqa: PLR0913
     badge_path = f"/v1/credentials/{view.id}/badge"
     indexable = view.subject.kind == "organization"
     if record.holder_id is not None:
-        holder = await Repository(conn).get_holder(record.holder_id)
+        holder = await Holders(conn).get(record.holder_id)
         indexable = holder is not None and holder.public_listing
     url = page_url(settings, view.id)
     info = TIERS[view.tier]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.badges.qr_reading import read_qr_codes_sync
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
 from verify_api.domain.codes import is_credential_id
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
 from verify_api.services.offline_qr import verify_offline_text
@@ -57,7 +57,7 @@ async def verify_by_qr_code(  # noqa: PLR0913
         credential_id = credential_id_in_code(text, settings.base_url)
         if credential_id is None:
             continue
-        record = await Repository(conn).get_credential(credential_id)
+        record = await Credentials(conn).get(credential_id)
         if record is None:
             continue
         document = msgspec.json.decode(record.document)

@@ -6,14 +6,14 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
+from verify_api.db.credentials import Credentials
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import RegistryOrganizationRecord
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
 from verify_api.schemas import RegistryCredentialView, RegistryEntryView, StandingView
 from verify_api.services.judgement import judge_stored
-from verify_api.services.organization_rules import evaluate_organization
+from verify_api.services.organization_rules import standing_of
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.organization_rules import Standing
     from verify_api.domain.verdict import CredentialVerdict
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
 
@@ -63,7 +63,7 @@ async def judged_credentials(
     conn: Connection, org_ids: list[UUID], *, settings: Settings, now: datetime
 ) -> dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]]:
     by_org: dict[UUID, list[tuple[CredentialRecord, CredentialVerdict]]] = {}
-    for record in await RegisterRepository(conn).organization_credentials(org_ids):
+    for record in await Credentials(conn).organization_records(org_ids):
         assert record.organization_id is not None
         verdict = await judge_stored(conn, record, settings=settings, now=now)
         by_org.setdefault(record.organization_id, []).append((record, verdict))
@@ -71,11 +71,11 @@ async def judged_credentials(
 
 
 async def get_registry_entry(
-    conn: Connection, org_id: UUID, *, key: IssuerKey, settings: Settings, now: datetime
+    conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime
 ) -> RegistryEntryView:
-    repo = Repository(conn)
-    standing = await evaluate_organization(conn, org_id, key=key, settings=settings, now=now)
-    org = await repo.get_organization(org_id)
+    settings = ctx.settings
+    standing = await standing_of(conn, ctx, org_id, now=now)
+    org = await Organizations(conn).get(org_id)
     judged = (await judged_credentials(conn, [org_id], settings=settings, now=now)).get(org_id, []) if org else []
     if org is None or not judged:
         # Organisations never certified are not part of the public registry.

@@ -18,8 +18,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.services.context import ServiceContext
 
 MAX_ENTRIES = 50
 MAX_ENTRY_CHARS = 100
@@ -50,12 +49,12 @@ def row_status(entry: RegistryEntryView | None) -> Literal["certified", "at-risk
 
 
 async def check_registry_list(
-    conn: Connection, entries: list[str], *, key: IssuerKey, settings: Settings, now: datetime
+    conn: Connection, ctx: ServiceContext, entries: list[str], *, now: datetime
 ) -> RegistryCheckView:
     """Each entry's best registry match (as `GET /v1/organizations?q=<entry>&limit=1` would give it)."""
     rows = []
     for entry in entries:
-        found = await search_registry(conn, RegistryQuery(text=entry, limit=1), key=key, settings=settings, now=now)
+        found = await search_registry(conn, ctx, RegistryQuery(text=entry, limit=1), now=now)
         match = found.results[0] if found.results else None
         rows.append(RegistryCheckRow(entry=entry, match=match, status=row_status(match)))
     return RegistryCheckView(rows=rows)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 
-from verify_api.db.registry_search import RegistrySearchRepository
+from verify_api.db.organizations import Organizations
 from verify_api.schemas import RegistryEntryView, RegistrySearchView, RegistryStatusFilter
-from verify_api.services.organization_rules import evaluate_organization
+from verify_api.services.organization_rules import standing_of
 from verify_api.services.registry import judged_credentials, registry_entry
 
 if TYPE_CHECKING:
@@ -23,8 +23,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.db.records import RegistryOrganizationRecord
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.services.context import ServiceContext
 
 MAX_LIMIT = 50
 MAX_OFFSET = 1000
@@ -55,19 +54,20 @@ def entry_has_status(entry: RegistryEntryView, status: RegistryStatusFilter | No
 
 
 async def judged_entry(
-    conn: Connection, org: RegistryOrganizationRecord, *, key: IssuerKey, settings: Settings, now: datetime
+    conn: Connection, ctx: ServiceContext, org: RegistryOrganizationRecord, *, now: datetime
 ) -> RegistryEntryView:
-    standing = await evaluate_organization(conn, org.id, key=key, settings=settings, now=now)
-    judged = (await judged_credentials(conn, [org.id], settings=settings, now=now)).get(org.id, [])
-    return registry_entry(org, judged, settings.base_url, standing)
+    """The organisation as the registry shows it now: its standing derived on read (never written here)."""
+    standing = await standing_of(conn, ctx, org.id, now=now)
+    judged = (await judged_credentials(conn, [org.id], settings=ctx.settings, now=now)).get(org.id, [])
+    return registry_entry(org, judged, ctx.settings.base_url, standing)
 
 
 async def search_registry(
-    conn: Connection, query: RegistryQuery, *, key: IssuerKey, settings: Settings, now: datetime
+    conn: Connection, ctx: ServiceContext, query: RegistryQuery, *, now: datetime
 ) -> RegistrySearchView:
     """One page of matching organisations, best match first, each judged now; `next_offset` when more follow."""
     wanted = query.offset + query.limit + 1  # one more than the page tells whether another page follows
-    candidates = await RegistrySearchRepository(conn).search_registry_candidates(
+    candidates = await Organizations(conn).search(
         query.text,
         designation=query.designation,
         country=query.country,
@@ -78,7 +78,7 @@ async def search_registry(
     matched: list[RegistryEntryView] = []
     skipped = 0
     for org in candidates:
-        entry = await judged_entry(conn, org, key=key, settings=settings, now=now)
+        entry = await judged_entry(conn, ctx, org, now=now)
         if not entry_has_status(entry, query.status):
             continue
         if query.status is not None and skipped < query.offset:

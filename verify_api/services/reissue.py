@@ -12,18 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.errors import SigningKeyStateError, VerifyApiError
 from verify_api.schemas import IssueCredentialRequest
-from verify_api.services.issuance import issue_in_transaction
+from verify_api.services.checkpoints import checkpoint_after_write
+from verify_api.services.issuance import IssueOrigin, issue_in_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
+    from verify_api.services.context import ServiceContext
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,18 @@ class Reissued:
     problem: str | None = None
 
 
-async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Settings, now: datetime) -> list[Reissued]:
-    """Re-issue, under `key`, every credential revoked for `key_compromise` that has no replacement yet."""
-    current = await Repository(conn).get_signing_key(key.verification_method)
+async def reissue_compromised(conn: Connection, ctx: ServiceContext, *, now: datetime) -> list[Reissued]:
+    """Re-issue, under the context's key, every credential revoked for `key_compromise` that has no replacement yet:
+    each one a command of its own (issue, link, event, audit checkpoint in one transaction), so one whose tier rule
+    no longer holds leaves the others done."""
+    key = ctx.issuer_key
+    current = await SigningKeys(conn).get(key.verification_method)
     if current is None or current.retired_at is not None or current.compromised_since is not None:
         raise SigningKeyStateError(
             f"the configured signing key {key.verification_method} is not the active key; "
             "re-issue only under the key `verify-api keys rotate` made active"
         )
-    register = RegisterRepository(conn)
+    register = Credentials(conn)
     outcomes: list[Reissued] = []
     for old in await register.compromised_without_successor():
         request = IssueCredentialRequest(
@@ -53,11 +57,9 @@ async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Set
         )
         try:
             async with conn.transaction():
-                record = await issue_in_transaction(
-                    Repository(conn), key, request, settings=settings, now=now, client_id=None
-                )
+                record = await issue_in_transaction(conn, ctx, request, now=now, origin=IssueOrigin())
                 await register.link_reissued(record.id, old.id)
-                await Repository(conn).insert_event(
+                await Events(conn).append(
                     kind="credential_reissued",
                     occurred_at=now,
                     credential_id=record.id,
@@ -65,6 +67,7 @@ async def reissue_compromised(conn: Connection, key: IssuerKey, *, settings: Set
                     actor=None,
                     data={"replaces": old.id, "reason": "key_compromise"},
                 )
+                await checkpoint_after_write(conn, ctx, now=now)
         except VerifyApiError as exc:
             outcomes.append(Reissued(old_id=old.id, tier=old.tier, new_id=None, problem=str(exc)))
             continue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from verify_api.db.repository import Repository
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import did_web_for
 from verify_api.proofs.p256 import jwk_for_multikey
 
@@ -42,13 +42,13 @@ DID_CONTEXTS: list[object] = [
 
 
 async def register_signing_key(conn: Connection, key: IssuerKey, *, now: datetime) -> None:
-    await Repository(conn).upsert_signing_key(key.verification_method, key.signer.public_key_multibase, now)
+    await SigningKeys(conn).upsert(key.verification_method, key.signer.public_key_multibase, now)
 
 
 async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:
     """did:web DID document listing every key ever used, so old credentials keep verifying after rotation."""
     did = did_web_for(base_url)
-    keys = await Repository(conn).list_signing_keys()
+    keys = await SigningKeys(conn).list_all()
     methods = [
         {"id": k.kid, "type": "Multikey", "controller": did, "publicKeyMultibase": k.public_key_multibase}
         | ({"revoked": k.compromised_since.isoformat()} if k.compromised_since else {})
@@ -66,7 +66,7 @@ async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:
 
 
 async def jwk_set(conn: Connection) -> dict[str, Any]:
-    keys = await Repository(conn).list_signing_keys()
+    keys = await SigningKeys(conn).list_all()
     return {
         "keys": [
             jwk_for_multikey(k.public_key_multibase, k.kid)  # Ed25519 (OKP) or P-256 (EC, ES256)

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.caching import BoundedCache
-from verify_api.db.lifecycle_repository import LifecycleRepository, StatusListVersion
-from verify_api.db.register_repository import RegisterRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.signing_keys import SigningKeys
+from verify_api.db.status_lists import StatusLists, StatusListVersion
 from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import encode_list, generate_bitstring
 from verify_api.domain.verdict import judge_signing_key
 from verify_api.errors import InvalidInputError, NotFoundError
+from verify_api.services.caches import PublishedList
 from verify_api.services.context import usable_signing_key
 from verify_api.services.judgement import judge_stored
 from verify_api.verification.assessment import RegisterFindings
@@ -32,28 +31,13 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
-    from verify_api.services.context import IssuerKey
+    from verify_api.services.context import IssuerKey, ServiceContext
     from verify_api.settings import Settings
     from verify_api.verification.document import CredentialShape
 
 
 class StatusListNotFoundError(NotFoundError):
     """No status list has that id."""
-
-
-@dataclass(frozen=True)
-class PublishedList:
-    body: bytes
-    etag: str
-    last_modified: datetime
-    historical: bool
-
-
-class StatusListCache(BoundedCache[tuple[str, int, str], PublishedList]):
-    """Published status list bodies by (list id, version, base URL)."""
-
-    def __init__(self, capacity: int = 256) -> None:
-        super().__init__(capacity)
 
 
 def build_status_list_credential(
@@ -76,8 +60,9 @@ def build_status_list_credential(
     }
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
+# PLR0913: the CPU-bound step run in a thread takes its inputs one by one, not the context: the list version, its set
+# bits, the key the caller just checked in the register, the settings, and two instants (described as of `at`,
+# signed at `signed_at`, which may differ across a key rotation)
 def sign_status_list_sync(  # noqa: PLR0913
     status_list: StatusListVersion,
     set_indexes: list[int],
@@ -94,20 +79,13 @@ def sign_status_list_sync(  # noqa: PLR0913
     )
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def published_status_list(  # noqa: PLR0913
-    conn: Connection,
-    list_id: str,
-    *,
-    key: IssuerKey,
-    settings: Settings,
-    cache: StatusListCache,
-    now: datetime,
-    at: datetime | None = None,
+async def published_status_list(
+    conn: Connection, ctx: ServiceContext, list_id: str, *, now: datetime, at: datetime | None = None
 ) -> PublishedList:
-    repo = LifecycleRepository(conn)
-    status_list = await repo.get_status_list(list_id) if len(list_id) <= 40 else None
+    """GET /v1/status-lists/{id}: the signed list now (or as it stood `at`), built once per version and key."""
+    settings, cache = ctx.settings, ctx.status_list_cache
+    lists = StatusLists(conn)
+    status_list = await lists.get(list_id) if len(list_id) <= 40 else None
     if status_list is None:
         raise StatusListNotFoundError(f"no status list has id {list_id!r}")
     if at is not None and at > now:
@@ -116,7 +94,7 @@ async def published_status_list(  # noqa: PLR0913
     moment = status_list.updated_at if at is None else at
     # Never serve (or sign) a list with a key the register has retired or declared compromised; the key is part of
     # the cache key, so a list cached under a key that is no longer usable is never served again.
-    key = await usable_signing_key(conn, key)
+    key = await usable_signing_key(conn, ctx.issuer_key)
     # The proof's `created` must fall inside the signing key's service window, or our own verifier (rightly)
     # refuses the list: a historical list, or one unchanged since before a rotation, is described as of `moment`
     # but signed no earlier than the key that signs it came into service.
@@ -127,7 +105,7 @@ async def published_status_list(  # noqa: PLR0913
     found = cache.get(cache_key)
     if found is not None:
         return found
-    stored = set(await repo.set_indexes(status_list, at))
+    stored = set(await lists.set_indexes(status_list, at))
     indexes = sorted((stored - {i for i, on in derived.items() if not on}) | {i for i, on in derived.items() if on})
     body = await asyncio.to_thread(
         sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
@@ -160,7 +138,7 @@ async def status_list_register_findings(
     if "BitstringStatusListCredential" not in shape.types or not isinstance(url, str) or not url.startswith(prefix):
         return None
     list_id = url.removeprefix(prefix)
-    found = await LifecycleRepository(conn).get_status_list(list_id) if 0 < len(list_id) <= 40 else None
+    found = await StatusLists(conn).get(list_id) if 0 < len(list_id) <= 40 else None
     subject = document.get("credentialSubject")
     subject = subject if isinstance(subject, dict) else {}
     if found is None or subject.get("statusPurpose") != found.purpose:
@@ -180,7 +158,7 @@ async def status_list_register_findings(
 
 
 async def _key_in_service_since(conn: Connection, key: IssuerKey, *, fallback: datetime) -> datetime:
-    record = await Repository(conn).get_signing_key(key.verification_method)
+    record = await SigningKeys(conn).get(key.verification_method)
     return record.created_at if record is not None else fallback
 
 
@@ -192,7 +170,7 @@ async def derived_suspensions(
     if status_list.purpose != "suspension":
         return {}
     changes: dict[int, bool] = {}
-    for record, index in await RegisterRepository(conn).organization_credentials_in_suspension_list(status_list.id):
+    for record, index in await Credentials(conn).organization_records_in_suspension_list(status_list.id):
         if judge_signing_key(record) is not None:  # marked in the revocation list; its suspension bit stays put
             continue
         suspended = (await judge_stored(conn, record, settings=settings, now=now)).state == "suspended"

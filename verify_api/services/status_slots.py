@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from verify_api.db.records import StatusListRecord
+from verify_api.db.status_lists import StatusLists
 from verify_api.domain.credential import StatusSlot
 from verify_api.errors import VerifyApiError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from verify_api.db.repository import Repository
+    from verify_api.db.pool import Connection
     from verify_api.domain.status_list import StatusPurpose
 
 STATUS_PURPOSES: tuple[StatusPurpose, ...] = ("revocation", "suspension")
@@ -46,18 +47,18 @@ def has_room(status_list: StatusListRecord | None) -> bool:
     return status_list is not None and status_list.allocated < status_list.size // 2
 
 
-async def open_status_list(repo: Repository, purpose: StatusPurpose, size: int, now: datetime) -> StatusListRecord:
+async def open_status_list(conn: Connection, purpose: StatusPurpose, size: int, now: datetime) -> StatusListRecord:
     """The list new slots of `purpose` come from: the current one while below half full, else a new one."""
-    current = await repo.current_status_list(purpose)
+    current = await StatusLists(conn).current(purpose)
     if has_room(current):
         assert current is not None
         return current
-    await repo.lock_status_list_opening(purpose)
-    current = await repo.current_status_list(purpose)  # a concurrent opener may have committed a list meanwhile
+    await StatusLists(conn).lock_opening(purpose)
+    current = await StatusLists(conn).current(purpose)  # a concurrent opener may have committed a list meanwhile
     if has_room(current):
         assert current is not None
         return current
-    return await repo.insert_status_list(
+    return await StatusLists(conn).insert(
         StatusListRecord(id=new_status_list_id(), purpose=purpose, size=size, created_at=now)
     )
 
@@ -66,29 +67,50 @@ def random_candidates(size: int, count: int) -> list[int]:
     return [secrets.randbelow(size) for _ in range(count)]
 
 
-async def draw_free_index(repo: Repository, status_list: StatusListRecord) -> int:
+async def draw_free_index(conn: Connection, status_list: StatusListRecord) -> int:
     """A random index of `status_list` that no credential holds, claimed for this transaction."""
     for _ in range(PROBE_ROUNDS):
         candidates = random_candidates(status_list.size, CANDIDATES_PER_PROBE)
-        for index in await repo.free_status_indexes(status_list.id, status_list.purpose, candidates):
-            if await repo.claim_status_slot(status_list.id, status_list.purpose, index):
+        for index in await StatusLists(conn).free_indexes(status_list.id, status_list.purpose, candidates):
+            if await StatusLists(conn).claim_slot(status_list.id, status_list.purpose, index):
                 return index
     raise StatusSlotUnavailableError(f"no free slot found in status list {status_list.id}")
 
 
-async def draw_status_slots(repo: Repository, size: int, now: datetime) -> list[StatusSlot]:
+async def draw_status_slots(conn: Connection, size: int, now: datetime) -> list[StatusSlot]:
     """One claimed slot per purpose; the caller's transaction must call `record_status_slots` before commit."""
     slots = []
     for purpose in STATUS_PURPOSES:
-        status_list = await open_status_list(repo, purpose, size, now)
-        index = await draw_free_index(repo, status_list)
+        status_list = await open_status_list(conn, purpose, size, now)
+        index = await draw_free_index(conn, status_list)
         slots.append(StatusSlot(purpose=purpose, list_id=status_list.id, index=index))
     return slots
 
 
-async def record_status_slots(repo: Repository, slots: list[StatusSlot]) -> None:
+async def record_status_slots(conn: Connection, slots: list[StatusSlot]) -> None:
     """Count the slots against their lists. Called last in the issuing transaction, after its events: the row
     lock it takes is held only until commit, and (like the lifecycle's list-version bumps, also made after the
     event) it is taken under the event log's append lock, so writers of status-list rows never deadlock."""
     for slot in sorted(slots, key=lambda s: s.list_id):  # a fixed order, so concurrent issuances cannot deadlock
-        await repo.bump_status_list_allocation(slot.list_id)
+        await StatusLists(conn).bump_allocation(slot.list_id)
+
+
+class SlotColumns(TypedDict):
+    """A register row's status-list columns, as NewCredential names them."""
+
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+
+
+def slot_columns(slots: list[StatusSlot]) -> SlotColumns:
+    """The columns that record where a credential's revocation and suspension bits are."""
+    by_purpose = {s.purpose: s for s in slots}
+    revocation, suspension = by_purpose["revocation"], by_purpose["suspension"]
+    return SlotColumns(
+        revocation_list=revocation.list_id,
+        revocation_index=revocation.index,
+        suspension_list=suspension.list_id,
+        suspension_index=suspension.index,
+    )

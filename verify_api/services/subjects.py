@@ -1,4 +1,8 @@
-"""Holders, organisations and their staff links, and the assessments recorded against them."""
+"""Holders, organisations and their staff links, and the assessments recorded against them.
+
+Linking or unlinking staff and recording an assessment are commands: each re-evaluates the organisation's rules
+(the CAI staff rule, the CAE governance review) and writes the audit checkpoint that falls due in its own
+transaction, so the write and what it triggers commit together or not at all."""
 
 from __future__ import annotations
 
@@ -7,9 +11,11 @@ from uuid import UUID, uuid4
 
 import msgspec
 
-from verify_api.db.organization_repository import OrganizationRepository
+from verify_api.db.assessments import Assessments
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.organizations import Organizations
 from verify_api.db.records import AssessmentRecord, HolderRecord, OrganizationRecord, StaffLinkRecord
-from verify_api.db.repository import Repository
 from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOutcome
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.tier_rules import meets_pass_mark
@@ -21,13 +27,17 @@ from verify_api.schemas import (
     CreateOrganizationRequest,
     ExamResult,
     GovernanceReview,
+    LinkStaffRequest,
 )
+from verify_api.services.checkpoints import checkpoint_after_write
+from verify_api.services.organization_rules import evaluate_organization
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
     from verify_api.domain.tiers import TierPolicy
+    from verify_api.services.context import ServiceContext
 
 
 async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
@@ -40,7 +50,7 @@ async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: 
     )
     if not record.display_name:
         raise InvalidInputError("displayName must not be blank")
-    return await Repository(conn).insert_holder(record)
+    return await Holders(conn).insert(record)
 
 
 async def create_organization(
@@ -56,26 +66,35 @@ async def create_organization(
         country=request.country,
         created_at=now,
     )
-    return await Repository(conn).insert_organization(record)
+    return await Organizations(conn).insert(record)
 
 
 async def link_staff(
-    conn: Connection, org_id: UUID, holder_id: UUID, role: str | None, *, now: datetime
+    conn: Connection, ctx: ServiceContext, org_id: UUID, request: LinkStaffRequest, *, now: datetime
 ) -> StaffLinkRecord:
-    repo = Repository(conn)
+    holder_id, role = request.holder_id, request.role
     async with conn.transaction():
-        if await repo.get_organization(org_id) is None:
+        if await Organizations(conn).get(org_id) is None:
             raise OrganizationNotFoundError(f"no organisation has id {org_id}")
-        link = await repo.link_staff(org_id, holder_id, role, now)
-        await repo.insert_event(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
+        link = await Organizations(conn).link_staff(org_id, holder_id, role, now)
+        await Events(conn).append(kind="staff_linked", occurred_at=now, organization_id=org_id, data={"role": role})
+        await _after_organization_write(conn, ctx, org_id, now)
         return link
 
 
-async def unlink_staff(conn: Connection, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
+async def unlink_staff(conn: Connection, ctx: ServiceContext, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
     async with conn.transaction():
-        if not await OrganizationRepository(conn).unlink_staff(org_id, holder_id, now):
+        if not await Organizations(conn).unlink_staff(org_id, holder_id, now):
             raise NotFoundError(f"holder {holder_id} is not on the staff of organisation {org_id}")
-        await Repository(conn).insert_event(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
+        await Events(conn).append(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
+        await _after_organization_write(conn, ctx, org_id, now)
+
+
+async def _after_organization_write(conn: Connection, ctx: ServiceContext, org_id: UUID | None, now: datetime) -> None:
+    """The follow-ups of a write about an organisation, in the caller's transaction: its rules, then the checkpoint."""
+    if org_id is not None:
+        await evaluate_organization(conn, ctx, org_id, now=now)
+    await checkpoint_after_write(conn, ctx, now=now)
 
 
 def _outcome(request: AssessmentRequest, policy: TierPolicy) -> AssessmentOutcome:
@@ -87,14 +106,11 @@ def _outcome(request: AssessmentRequest, policy: TierPolicy) -> AssessmentOutcom
 
 
 async def record_assessment(
-    conn: Connection,
-    request: AssessmentRequest,
-    *,
-    policy: TierPolicy,
-    now: datetime,
-    recorded_by: UUID | None,
+    conn: Connection, ctx: ServiceContext, request: AssessmentRequest, *, now: datetime, recorded_by: UUID | None
 ) -> AssessmentRecord:
-    outcome = _outcome(request, policy)
+    """Record an assessment; one about an organisation re-evaluates its rules in the same transaction (a
+    governance review lifts an overdue suspension and renews the CAE at once)."""
+    outcome = _outcome(request, ctx.policy)
     assessed_at = request.assessed_at or now
     if assessed_at.tzinfo is None:
         raise InvalidInputError("assessedAt must carry a timezone offset, e.g. 2026-11-27T10:00:00Z")
@@ -118,14 +134,14 @@ async def record_assessment(
         details=details,
         recorded_at=now,
     )
-    repo = Repository(conn)
     async with conn.transaction():
-        saved = await repo.insert_assessment(record, recorded_by)
-        await repo.insert_event(
+        saved = await Assessments(conn).insert(record, recorded_by)
+        await Events(conn).append(
             kind="assessment_recorded",
             occurred_at=now,
             organization_id=organization_id,
             actor=recorded_by,
             data={"assessment": str(saved.id), "kind": saved.kind, "outcome": outcome},
         )
+        await _after_organization_write(conn, ctx, organization_id, now)
     return saved

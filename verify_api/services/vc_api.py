@@ -1,11 +1,9 @@
-"""W3C VC API (VCALM) use-cases: issue a credential, verify a credential, verify a presentation.
+"""W3C VC API (VCALM) issuance: sign a credential that is not a PAI certification (VC API §3.2.1 Issue Credential,
+https://w3c-ccg.github.io/vc-api/).
 
-Spec: https://w3c-ccg.github.io/vc-api/ §3.2.1 Issue Credential and §3.3.1/§3.3.2 Verify Credential/Presentation,
-with problem types from VC Data Model 2.0 §7.1 (https://www.w3.org/TR/vc-data-model-2.0/#problem-details) and VC
-Data Integrity §2.3 (https://www.w3.org/TR/vc-data-integrity/#processing-errors). Verification reuses the checks
-of POST /v1/verify. Issuance signs a well-formed credential that does not claim a PAI certification, gives it
-revocation and suspension entries in the published status lists and enters it in the register as a 'vc_api'
-entry (not a certification), so POST /credentials/status can revoke or suspend it.
+Issuance signs a well-formed credential that does not claim a PAI certification, gives it revocation and suspension
+entries in the published status lists and enters it in the register as a 'vc_api' entry (not a certification), so
+POST /credentials/status can revoke or suspend it. Verification is services.vc_api_verification's.
 """
 
 from __future__ import annotations
@@ -13,100 +11,54 @@ from __future__ import annotations
 import asyncio
 import copy
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from verify_api import problem_types
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
 from verify_api.db.records import NewCredential
-from verify_api.db.repository import Repository
 from verify_api.domain.codes import new_credential_id
 from verify_api.domain.credential import did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.tier_claims import pai_tier_claims
 from verify_api.errors import InvalidCredentialError
 from verify_api.proofs.keys import did_key_for, did_key_verification_method
+from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import usable_signing_key
-from verify_api.services.status_slots import draw_status_slots, record_status_slots
-from verify_api.services.verification import load_keyring, verify_credential_value
+from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
-from verify_api.verification.presentation import check_presentation_sync
-from verify_api.verification.report import (
-    FORMAT,
-    ISSUER,
-    PROOF,
-    REGISTER,
-    RELATED_RESOURCES,
-    STATUS,
-    TIER,
-    VALID_FROM,
-    VALID_UNTIL,
-)
 from verify_api.verification.signed_claims import check_signed_claims
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
     from datetime import datetime
     from uuid import UUID
 
     from verify_api.db.pool import Connection
     from verify_api.domain.credential import StatusSlot
-    from verify_api.schemas import Check
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Cryptosuite, Settings
+    from verify_api.services.context import IssuerKey, ServiceContext
+    from verify_api.settings import Cryptosuite, JoseSecuring, Settings
     from verify_api.verification.document import CredentialShape
-    from verify_api.verification.report import VerificationReport
 
 DATA_INTEGRITY_V2_CONTEXT = "https://w3id.org/security/data-integrity/v2"
-# check name -> (problem type, title) when the check failed and carries no `problem_type` of its own.
-PROBLEM_TYPES = {
-    FORMAT: (problem_types.MALFORMED_VALUE_ERROR, "MALFORMED_VALUE_ERROR"),
-    PROOF: (problem_types.PROOF_VERIFICATION_ERROR, "PROOF_VERIFICATION_ERROR"),
-    ISSUER: (problem_types.CRYPTOGRAPHIC_SECURITY_ERROR, "CRYPTOGRAPHIC_SECURITY_ERROR"),
-    VALID_FROM: (problem_types.CREDENTIAL_NOT_YET_VALID, "Credential not yet valid"),
-    VALID_UNTIL: (problem_types.CREDENTIAL_EXPIRED, "Credential expired"),
-    STATUS: (problem_types.CREDENTIAL_STATUS, "Credential status"),
-    REGISTER: (problem_types.NOT_IN_PAI_REGISTER, "Not in the PAI register"),
-    TIER: (problem_types.TIER_PREREQUISITE, "Tier prerequisite"),
-    RELATED_RESOURCES: (problem_types.MALFORMED_VALUE_ERROR, "MALFORMED_VALUE_ERROR"),
-}
-# Every failed check makes `verified` false, and so does a proof that could not be checked. Two things PAI Verify
-# cannot check offline are warnings, as the VC API verifier suites expect ("MUST verify a valid VC" signs with a
-# did:key under an https issuer): a foreign status list (never fetched) and the issuer's control of a key named
-# outside its own DID (never fetched). An issuer that imitates the PAI, or a PAI credential the register does not
-# hold exactly, is a failed check, never a warning.
-# A related resource PAI Verify holds no copy of (VC 2.0 §5.3; never fetched) is a warning too.
-_WARNING_WHEN_UNCHECKED = (STATUS, ISSUER, RELATED_RESOURCES)
-
-
-class ProblemDetail(msgspec.Struct, omit_defaults=True):
-    type: str
-    title: str
-    detail: str
-
-
-class CredentialVerification(msgspec.Struct, rename="camel"):
-    verified: bool
-    problem_details: list[ProblemDetail]
-    warnings: list[ProblemDetail]
-
-
-class PresentationVerification(msgspec.Struct, rename="camel", omit_defaults=True):
-    verified: bool
-    problem_details: list[ProblemDetail]
-    results: dict[str, Any] = msgspec.field(default_factory=dict)
-    verifiable_presentation: dict[str, Any] | None = None
-
-
-T = TypeVar("T", "CredentialVerification", "PresentationVerification")
 
 
 @dataclass(frozen=True)
-class Verification(Generic[T]):
-    """A VC API verification answer, and whether what failed was the input's form (`malformed`: 400) rather than
-    its verification (422): decided from the failed checks' kind, never from problem titles."""
+class IssueOptions:
+    """POST /credentials/issue's options as the service reads them (VC API IssueCredentialOptions), and who asks.
 
-    body: T
-    malformed: bool = False
+    `credential_id` is options.credentialId; POST /credentials/status finds the credential by it, or by the
+    credential's own `id`.
+    """
+
+    cryptosuite: Cryptosuite | None = None
+    credential_id: str | None = None
+    actor: UUID | None = None
+    alg: JwsAlg | None = None  # a JWT (services/jose_issuance.py) signed with this JWS algorithm
+
+
+JwsAlg = Literal["EdDSA", "ES256"]
 
 
 def vc_api_identity(key: IssuerKey, settings: Settings) -> tuple[str, str]:
@@ -204,48 +156,71 @@ STATUS_TERMS_V1: dict[str, Any] = {
 }
 
 
-def sign_vc_api_credential_sync(
-    document: dict[str, Any], key: IssuerKey, verification_method: str, *, cryptosuite: str, now: datetime
+@dataclass(frozen=True)
+class Securing:
+    """How one issuance secures the document, chosen inside its transaction (the key checked against the register):
+    the issuer id the document must carry, the key's row in the register of keys, the register's `cryptosuite`
+    label, and `secure_sync` (CPU-bound, run in a thread): the document -> (the bytes the register keeps, what the
+    client receives)."""
+
+    issuer_id: str
+    register_kid: str
+    label: Cryptosuite | JoseSecuring
+    secure_sync: Callable[[dict[str, Any]], tuple[bytes, Any]]
+
+
+async def data_integrity_securing(
+    conn: Connection, ctx: ServiceContext, cryptosuite: Cryptosuite | None, *, created: datetime
+) -> Securing:
+    """A Data Integrity proof (`cryptosuite`, default DEFAULT_CRYPTOSUITE) by the live Ed25519 issuer key."""
+    suite = cryptosuite or ctx.settings.default_cryptosuite
+    key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
+    issuer_id, verification_method = vc_api_identity(key, ctx.settings)
+
+    def secure_sync(document: dict[str, Any]) -> tuple[bytes, Any]:
+        signed = key.sign_sync(document, cryptosuite=suite, created=created, verification_method=verification_method)
+        return msgspec.json.encode(signed), signed
+
+    return Securing(issuer_id, key.verification_method, suite, secure_sync)
+
+
+async def issue_credential(
+    conn: Connection, ctx: ServiceContext, credential: dict[str, Any], options: IssueOptions, *, now: datetime
 ) -> dict[str, Any]:
-    return key.sign_sync(document, cryptosuite=cryptosuite, created=now, verification_method=verification_method)
+    """Sign an unsecured credential that is not a PAI certification with a Data Integrity proof; see
+    `issue_secured`."""
+
+    async def securing() -> Securing:
+        return await data_integrity_securing(conn, ctx, options.cryptosuite, created=now)
+
+    issued: dict[str, Any] = await issue_secured(conn, ctx, (credential, options), securing, now=now)
+    return issued
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def issue_credential(  # noqa: PLR0913
+async def issue_secured(
     conn: Connection,
-    credential: dict[str, Any],
-    key: IssuerKey,
+    ctx: ServiceContext,
+    asked: tuple[dict[str, Any], IssueOptions],
+    securing: Callable[[], Awaitable[Securing]],
     *,
-    settings: Settings,
-    cryptosuite: Cryptosuite | None,
-    credential_id: str | None,
     now: datetime,
-    actor: UUID | None,
-) -> dict[str, Any]:
-    """Sign an unsecured credential that is not a PAI certification, with revocation and suspension entries in the
-    published status lists, and enter it in the register (kind 'vc_api'), all in one transaction.
-
-    `credential_id` is the VC API's options.credentialId; POST /credentials/status finds the credential by it, or
-    by the credential's own `id` (VC API §3.2.1, IssueCredentialOptions).
-    """
-    repo = Repository(conn)
-    suite = cryptosuite or settings.default_cryptosuite
+) -> Any:
+    """Secure an unsecured credential that is not a PAI certification (a Data Integrity proof, or a JWT:
+    services/jose_issuance.py), with revocation and suspension entries in the published status lists, enter it in
+    the register (kind 'vc_api') and write the audit checkpoint that falls due, all in one transaction."""
+    credential, options = asked
+    settings, credential_id, actor = ctx.settings, options.credential_id, options.actor
     async with conn.transaction():
-        key = await usable_signing_key(conn, key, lock=True)
-        issuer_id, verification_method = vc_api_identity(key, settings)
+        how = await securing()
         document, shape = await asyncio.to_thread(
-            prepare_credential, credential, issuer_id, now, base_url=settings.base_url
+            prepare_credential, credential, how.issuer_id, now, base_url=settings.base_url
         )
-        slots = await draw_status_slots(repo, settings.status_list_size, now)
+        slots = await draw_status_slots(conn, settings.status_list_size, now)
         with_status_entries(document, status_entries(settings.base_url, slots))
-        signed = await asyncio.to_thread(
-            sign_vc_api_credential_sync, document, key, verification_method, cryptosuite=suite, now=now
-        )
+        stored, issued = await asyncio.to_thread(how.secure_sync, document)
         register_id = new_credential_id()
-        by_purpose = {s.purpose: s for s in slots}
         document_id = shape.credential_id or credential_id
-        await repo.insert_credential(
+        await Credentials(conn).insert(
             NewCredential(
                 id=register_id,
                 tier=None,
@@ -255,13 +230,10 @@ async def issue_credential(  # noqa: PLR0913
                 verification_code=None,
                 valid_from=shape.valid_from or now,
                 valid_until=shape.valid_until,
-                document=msgspec.json.encode(signed),
-                cryptosuite=suite,
-                signing_key_id=key.verification_method,
-                revocation_list=by_purpose["revocation"].list_id,
-                revocation_index=by_purpose["revocation"].index,
-                suspension_list=by_purpose["suspension"].list_id,
-                suspension_index=by_purpose["suspension"].index,
+                document=stored,
+                cryptosuite=how.label,
+                signing_key_id=how.register_kid,
+                **slot_columns(slots),
                 predecessor_id=None,
                 issued_at=now,
                 issued_by=actor,
@@ -269,101 +241,18 @@ async def issue_credential(  # noqa: PLR0913
                 document_id=document_id,
             )
         )
-        await repo.insert_event(
+        await Events(conn).append(
             kind="credential_issued",
             occurred_at=now,
             credential_id=register_id,
             actor=actor,
-            data={"kind": "vc_api", "cryptosuite": suite, "documentId": document_id},
+            data={"kind": "vc_api", "cryptosuite": how.label, "documentId": document_id},
         )
-        await record_status_slots(repo, slots)
-    return signed
+        await record_status_slots(conn, slots)
+        await checkpoint_after_write(conn, ctx, now=now)
+    return issued
 
 
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:
     """Register ids of the VC API credentials issued under this id (credential.id or options.credentialId)."""
-    return await Repository(conn).find_vc_api_credential_ids(credential_id)
-
-
-def vc_api_outcome(report: VerificationReport) -> Verification[CredentialVerification]:
-    """The VC API view of a report: every failure is a problemDetail (a PAI credential's register, status and tier
-    included), and so is anything that could not be checked except a foreign status list, which is a warning."""
-    problems: list[ProblemDetail] = []
-    warnings: list[ProblemDetail] = []
-    for check in report.checks:
-        if check.result == "passed":
-            continue
-        problem = problem_for(check)
-        warning = check.result == "could not check" and check.name in _WARNING_WHEN_UNCHECKED
-        (warnings if warning else problems).append(problem)
-    malformed = any(c.name == FORMAT and c.result == "failed" for c in report.checks)
-    body = CredentialVerification(verified=not problems, problem_details=problems, warnings=warnings)
-    return Verification(body, malformed=malformed and bool(problems))
-
-
-def problem_for(check: Check) -> ProblemDetail:
-    """The check's own W3C problem type when it names one (e.g. DATA_LOSS_DETECTION_ERROR), else its kind's."""
-    if check.problem_type is not None:
-        type_url, title = check.problem_type, problem_types.w3c_title(check.problem_type)
-    else:
-        type_url, title = PROBLEM_TYPES[check.name]
-    return ProblemDetail(type=type_url, title=title, detail=f"{check.name}: {check.detail}")
-
-
-def parsing_error(path: str, value: object) -> ProblemDetail:
-    """VC Data Model 2.0 §4.13: a credential must be an object (or an EnvelopedVerifiableCredential object), never
-    a string, number or URL; a string is not parsed, even when it holds JSON."""
-    kind = "a string" if isinstance(value, str) else f"a JSON {type(value).__name__}"
-    return ProblemDetail(
-        type=problem_types.PARSING_ERROR,
-        title=problem_types.w3c_title(problem_types.PARSING_ERROR),
-        detail=f"{path} is {kind}; send the credential as a JSON object (a JWT as an EnvelopedVerifiableCredential)",
-    )
-
-
-async def verify_credential(
-    conn: Connection, value: object, *, settings: Settings, now: datetime
-) -> Verification[CredentialVerification]:
-    if not isinstance(value, dict):
-        problem = parsing_error("verifiableCredential", value)
-        return Verification(CredentialVerification(verified=False, problem_details=[problem], warnings=[]), True)
-    report = await verify_credential_value(conn, value, settings=settings, now=now)
-    return vc_api_outcome(report)
-
-
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
-async def verify_presentation(  # noqa: PLR0913
-    conn: Connection,
-    presentation: dict[str, Any],
-    *,
-    challenge: str | None,
-    domain: str | None,
-    require_proof: bool,
-    settings: Settings,
-    now: datetime,
-) -> Verification[PresentationVerification]:
-    """Verify the presentation's proof (proofPurpose authentication, challenge, domain, holder), then every
-    credential inside it; a credential's failures are reported as `verifiableCredential[i]: ...` problems."""
-    keyring = await load_keyring(conn, settings)
-    outcome = await asyncio.to_thread(
-        check_presentation_sync, presentation, keyring, challenge=challenge, domain=domain, require_proof=require_proof
-    )
-    problems = [ProblemDetail(type=t, title=title, detail=d) for t, title, d in outcome.problems]
-    malformed = outcome.malformed
-    for index, credential in enumerate(outcome.credentials):
-        if not isinstance(credential, dict):
-            problems.append(parsing_error(f"verifiableCredential[{index}]", credential))
-            malformed = True
-            continue
-        report = await verify_credential_value(conn, credential, settings=settings, now=now, keyring=keyring)
-        inner = vc_api_outcome(report)
-        malformed = malformed or inner.malformed
-        for problem in inner.body.problem_details:
-            problems.append(
-                ProblemDetail(
-                    type=problem.type, title=problem.title, detail=f"verifiableCredential[{index}]: {problem.detail}"
-                )
-            )
-    body = PresentationVerification(verified=not problems, problem_details=problems, results=outcome.results)
-    return Verification(body, malformed=malformed)
+    return await Credentials(conn).find_vc_api_ids(credential_id)

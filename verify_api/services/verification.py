@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from verify_api.db.lifecycle_repository import LifecycleRepository
-from verify_api.db.repository import Repository
+from verify_api.db.credentials import Credentials
+from verify_api.db.events import Events
+from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.lifecycle import status_at
@@ -93,7 +94,7 @@ async def verify_credential_value(
 
 
 async def load_keyring(conn: Connection, settings: Settings) -> KeyRing:
-    return KeyRing(did_web_for(settings.base_url), await Repository(conn).list_signing_keys())
+    return KeyRing(did_web_for(settings.base_url), await SigningKeys(conn).list_all())
 
 
 async def verify_decoded(
@@ -158,8 +159,9 @@ def _pai_signing_time(securing: SecuringOutcome) -> datetime | None:
     return securing.created if record is not None and record.compromised_since is None else None
 
 
-# PLR0913: connection, settings, key, clock and the use-case's own inputs are passed one by one until issue 9's
-# one service context carries the shared ones
+# PLR0913: the register lookup of one presented document takes what the caller already read of it (its shape and
+# JSON, and the PAI signing time its proof gives) besides the connection, settings and clock; bundling them would
+# only rename them
 async def _register(  # noqa: PLR0913
     conn: Connection,
     shape: CredentialShape,
@@ -170,8 +172,7 @@ async def _register(  # noqa: PLR0913
     signed_at: datetime | None,
 ) -> RegisterFindings:
     credential_id = credential_id_from_url(shape.credential_id, settings.base_url)
-    repo = Repository(conn)
-    record = await repo.get_credential(credential_id) if credential_id and is_credential_id(credential_id) else None
+    record = await Credentials(conn).get(credential_id) if credential_id and is_credential_id(credential_id) else None
     if record is None:
         entry = await find_vc_api_register_entry(conn, document, base_url=settings.base_url)
         if entry is not None:  # signed by POST /credentials/issue: in the register, with its own status
@@ -189,22 +190,23 @@ async def _register(  # noqa: PLR0913
 async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now: datetime) -> list[HeldPrerequisite]:
     """The subject's credentials of the tier `record` builds on, each judged at `record.issued_at` (its status then,
     replayed from the event log) and now."""
-    repo, lifecycle = Repository(conn), LifecycleRepository(conn)
     prerequisite = TIERS[record.tier].builds_on
-    held = await repo.list_subject_credentials(holder_id=record.holder_id, organization_id=record.organization_id)
+    held = await Credentials(conn).summaries_for_subject(
+        holder_id=record.holder_id, organization_id=record.organization_id
+    )
     # Events are ordered by their sequence number: the prerequisite's status when `record` was issued is what its
     # events before `record`'s own issuance left behind (timestamps alone tie when both happen in one instant).
     issued_seq = next(
-        (e.seq for e in await lifecycle.credential_events(record.id) if e.kind == "credential_issued"), None
+        (e.seq for e in await Events(conn).credential_events(record.id) if e.kind == "credential_issued"), None
     )
     found: list[HeldPrerequisite] = []
     for row in held:
         if row["tier"] != prerequisite:
             continue
-        other = await repo.get_credential(row["id"])
+        other = await Credentials(conn).get(row["id"])
         if other is None:
             continue
-        events = await lifecycle.credential_events(other.id)
+        events = await Events(conn).credential_events(other.id)
         before = [
             e for e in events if (e.seq < issued_seq if issued_seq is not None else e.occurred_at <= record.issued_at)
         ]
@@ -235,9 +237,7 @@ async def find_vc_api_register_entry(
             continue
         if not index.isdigit() or len(index) > 9:
             continue
-        found = await Repository(conn).find_credential_by_status_entry(
-            list_url.removeprefix(prefix), "revocation", int(index)
-        )
+        found = await Credentials(conn).find_by_status_entry(list_url.removeprefix(prefix), "revocation", int(index))
         if found is not None and found[1] == "vc_api":
-            return await Repository(conn).get_vc_api_credential(found[0])
+            return await Credentials(conn).get_vc_api(found[0])
     return None

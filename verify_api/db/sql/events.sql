@@ -1,4 +1,5 @@
--- The hash-chained event log and its signed checkpoints (see db/event_chain.py and migrations/0003).
+-- The hash-chained event log and its signed checkpoints (see db/event_chain.py and migrations/0003); events.py
+-- loads these at import.
 
 -- name: lock_chain_head --
 SELECT seq, entry_hash FROM event_chain_head FOR UPDATE
@@ -6,18 +7,21 @@ SELECT seq, entry_hash FROM event_chain_head FOR UPDATE
 -- name: chain_head --
 SELECT seq, entry_hash FROM event_chain_head
 
--- name: append_event --
+-- name: insert_numbered --
 INSERT INTO events (seq, occurred_at, kind, credential_id, organization_id, actor, data, prev_hash, entry_hash,
                     chain_version)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 
--- name: list_events_for_audit --
+-- name: audit_rows --
 SELECT seq, occurred_at, kind, credential_id, organization_id, actor, data,
        CASE WHEN chain_version = 1 THEN data::text END AS legacy_data_text, prev_hash, entry_hash, chain_version
 FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
 
 -- name: entry_hash_at --
 SELECT entry_hash FROM events WHERE seq = $1
+
+-- name: credential_events --
+SELECT seq, occurred_at, kind, data FROM events WHERE credential_id = $1 ORDER BY seq
 
 -- name: latest_checkpoint --
 SELECT seq, entry_hash, signed_at, key_id, signature, version FROM audit_checkpoints ORDER BY seq DESC LIMIT 1

@@ -1,8 +1,8 @@
-"""Storage for the hash-chained event log and its signed checkpoints.
+"""The hash-chained event log (`events`, `event_chain_head`) and its signed checkpoints (`audit_checkpoints`).
 
-`append_event` is the one writer of `events`: it locks the chain head, numbers the event after it, computes the
-hash in Python (db/event_chain.py) and inserts; the row lock is held until the caller's transaction ends, so
-concurrent writers append one after another and the numbers follow the chain (migrations/0003).
+`append` is the one writer of `events`: it locks the chain head, numbers the event after it, computes the hash in
+Python (db/event_chain.py) and inserts; the row lock is held until the caller's transaction ends, so concurrent
+writers append one after another and the numbers follow the chain (migrations/0003).
 """
 
 from __future__ import annotations
@@ -12,25 +12,25 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.db.event_chain import (
-    CHAIN_VERSION,
-    EventColumns,
-    entry_hash,
-    event_hash_input,
-    normalise_event_data,
-)
+from verify_api.db.event_chain import CHAIN_VERSION, EventColumns, entry_hash, event_hash_input, normalise_event_data
 from verify_api.db.queries import NamedSql, RepositoryBase
 
 if TYPE_CHECKING:
     from uuid import UUID
 
-
-SQL = NamedSql("audit.sql")
+SQL = NamedSql("sql/events.sql")
 
 
 class ChainHead(msgspec.Struct, frozen=True):
     seq: int
     entry_hash: bytes
+
+
+class EventRecord(msgspec.Struct, frozen=True):
+    seq: int
+    occurred_at: datetime
+    kind: str
+    data: dict[str, Any]
 
 
 class AuditRow(msgspec.Struct, frozen=True):
@@ -52,7 +52,7 @@ class Checkpoint(msgspec.Struct, frozen=True):
     version: int
 
 
-def _row_to_audit_row(row: Any) -> AuditRow:
+def _audit_row(row: Any) -> AuditRow:
     return AuditRow(
         event=EventColumns(
             seq=int(row["seq"]),
@@ -70,17 +70,22 @@ def _row_to_audit_row(row: Any) -> AuditRow:
     )
 
 
-class AuditRepository(RepositoryBase):
+def _head(row: Any) -> ChainHead:
+    assert row is not None, "migration 0003 creates the chain head row"
+    return ChainHead(seq=int(row["seq"]), entry_hash=bytes(row["entry_hash"]))
+
+
+class Events(RepositoryBase):
     # PLR0913: one argument per column the statement writes
-    async def append_event(  # noqa: PLR0913
+    async def append(  # noqa: PLR0913
         self,
         *,
         kind: str,
         occurred_at: datetime,
-        credential_id: str | None,
-        organization_id: UUID | None,
-        actor: UUID | None,
-        data: dict[str, Any],
+        credential_id: str | None = None,
+        organization_id: UUID | None = None,
+        actor: UUID | None = None,
+        data: dict[str, Any] | None = None,
     ) -> ChainHead:
         """Chain one event after the head, inside the lock that orders the chain; return the new head.
 
@@ -94,7 +99,7 @@ class AuditRepository(RepositoryBase):
             credential_id=credential_id,
             organization_id=organization_id,
             actor=actor,
-            data=normalise_event_data(data),
+            data=normalise_event_data(data or {}),
         )
         if not self.conn.is_in_transaction():
             async with self.conn.transaction():
@@ -102,55 +107,45 @@ class AuditRepository(RepositoryBase):
         return await self._append_locked(unnumbered)
 
     async def _append_locked(self, unnumbered: EventColumns) -> ChainHead:
-        head = await self.conn.fetchrow(SQL.lock_chain_head)
-        assert head is not None, "migration 0003 creates the chain head row"
-        prev_hash = bytes(head["entry_hash"])
-        event = msgspec.structs.replace(unnumbered, seq=int(head["seq"]) + 1)
-        new_hash = entry_hash(prev_hash, event_hash_input(event))
-        await self.conn.execute(
-            SQL.append_event,
-            event.seq,
-            event.occurred_at,
-            event.kind,
-            event.credential_id,
-            event.organization_id,
-            event.actor,
-            event.data,
+        head = await self.lock_chain_head()
+        event = msgspec.structs.replace(unnumbered, seq=head.seq + 1)
+        new = ChainHead(seq=event.seq, entry_hash=entry_hash(head.entry_hash, event_hash_input(event)))
+        await self.insert_numbered(event, prev_hash=head.entry_hash, new_hash=new.entry_hash)
+        return new
+
+    async def lock_chain_head(self) -> ChainHead:
+        return _head(await self._fetchrow(SQL.lock_chain_head))
+
+    async def insert_numbered(self, event: EventColumns, *, prev_hash: bytes, new_hash: bytes) -> None:
+        """Only `append` calls this, under the chain-head lock."""
+        await self._execute(
+            SQL.insert_numbered,
+            *msgspec.structs.astuple(event),
             prev_hash,
             new_hash,
             CHAIN_VERSION,
         )
-        return ChainHead(seq=event.seq, entry_hash=new_hash)
 
     async def chain_head(self) -> ChainHead:
-        row = await self.conn.fetchrow(SQL.chain_head)
-        assert row is not None, "migration 0003 creates the chain head row"
-        return ChainHead(seq=int(row["seq"]), entry_hash=bytes(row["entry_hash"]))
+        return _head(await self._fetchrow(SQL.chain_head))
 
     async def audit_rows(self, after_seq: int, limit: int) -> list[AuditRow]:
-        return [_row_to_audit_row(r) for r in await self.conn.fetch(SQL.list_events_for_audit, after_seq, limit)]
+        return [_audit_row(r) for r in await self._fetch(SQL.audit_rows, after_seq, limit)]
 
     async def entry_hash_at(self, seq: int) -> bytes | None:
-        value = await self.conn.fetchval(SQL.entry_hash_at, seq)
+        value = await self._fetchval(SQL.entry_hash_at, seq)
         return None if value is None else bytes(value)
 
+    async def credential_events(self, credential_id: str) -> list[EventRecord]:
+        return await self._all(EventRecord, SQL.credential_events, credential_id)
+
     async def latest_checkpoint(self) -> Checkpoint | None:
-        row = await self.conn.fetchrow(SQL.latest_checkpoint)
-        return None if row is None else msgspec.convert(dict(row), Checkpoint)
+        return await self._one(Checkpoint, SQL.latest_checkpoint)
 
     async def list_checkpoints(self, after_seq: int = 0, limit: int | None = None) -> list[Checkpoint]:
-        rows = await self.conn.fetch(SQL.list_checkpoints, after_seq, limit)
-        return [msgspec.convert(dict(r), Checkpoint) for r in rows]
+        return await self._all(Checkpoint, SQL.list_checkpoints, after_seq, limit)
 
     async def insert_checkpoint(self, checkpoint: Checkpoint) -> bool:
         """Store a checkpoint; False when that entry already had one (a concurrent writer signed it first)."""
-        status = await self.conn.execute(
-            SQL.insert_checkpoint,
-            checkpoint.seq,
-            checkpoint.entry_hash,
-            checkpoint.signed_at,
-            checkpoint.key_id,
-            checkpoint.signature,
-            checkpoint.version,
-        )
+        status = await self._execute(SQL.insert_checkpoint, *msgspec.structs.astuple(checkpoint))
         return status == "INSERT 0 1"

@@ -1,0 +1,81 @@
+"""The `assessments` table (typed by domain.assessment_details) and `credential_assessments`, the evidence links."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from verify_api.db.queries import NamedSql, RepositoryBase
+from verify_api.db.records import AssessmentRecord
+from verify_api.domain.assessment_details import AssessmentDetails, AssessmentFact
+from verify_api.domain.dates import due_instant
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+SQL = NamedSql("sql/assessments.sql")
+
+
+class GovernanceRecord(msgspec.Struct, frozen=True):
+    assessed_at: datetime
+    recorded_at: datetime
+    next_review_due: datetime | None
+
+
+def _with_typed_details(row: Any) -> dict[str, Any]:
+    """A row whose `details` decodes into domain.assessment_details.AssessmentDetails: the row's `kind` column is the
+    union's tag, since rows stored before the tag was written into `details` carry none (same shape otherwise)."""
+    values = dict(row or {})
+    values["details"] = msgspec.convert({**values["details"], "kind": values["kind"]}, AssessmentDetails)
+    return values
+
+
+def _facts(rows: list[Any]) -> list[AssessmentFact]:
+    return [msgspec.convert({**_with_typed_details(r), "id": str(r["id"])}, AssessmentFact) for r in rows]
+
+
+class Assessments(RepositoryBase):
+    async def insert(self, rec: AssessmentRecord, recorded_by: UUID | None) -> AssessmentRecord:
+        row = await self._fetchrow(
+            SQL.insert,
+            rec.id,
+            rec.kind,
+            rec.holder_id,
+            rec.organization_id,
+            rec.outcome,
+            rec.assessed_at,
+            rec.details,
+            recorded_by,
+            rec.recorded_at,
+        )
+        return msgspec.convert(_with_typed_details(row), AssessmentRecord)
+
+    async def list_for_holder(self, holder_id: UUID) -> list[AssessmentFact]:
+        return _facts(await self._fetch(SQL.list_for_holder, holder_id))
+
+    async def list_for_organization(self, org_id: UUID | None) -> list[AssessmentFact]:
+        return _facts(await self._fetch(SQL.list_for_organization, org_id))
+
+    async def list_for_subject(self, *, holder_id: UUID | None, organization_id: UUID | None) -> list[AssessmentFact]:
+        """The holder's assessments when `holder_id` is given, else the organisation's."""
+        if holder_id is not None:
+            return await self.list_for_holder(holder_id)
+        return await self.list_for_organization(organization_id)
+
+    async def latest_governance_record(self, org_id: UUID) -> GovernanceRecord | None:
+        row = await self._fetchrow(SQL.latest_governance_record, org_id)
+        if row is None:
+            return None
+        due_text = row["next_review_due"]
+        due = due_instant(date.fromisoformat(due_text)) if due_text else None
+        return GovernanceRecord(assessed_at=row["assessed_at"], recorded_at=row["recorded_at"], next_review_due=due)
+
+    async def link_to_credential(self, credential_id: str, assessment_ids: list[UUID]) -> None:
+        if assessment_ids:
+            await self._execute(SQL.link_to_credential, credential_id, assessment_ids)
+
+    async def invalidate_for_credential(self, credential_id: str, reason: str, now: datetime) -> list[UUID]:
+        rows = await self._fetch(SQL.invalidate_for_credential, credential_id, now, reason)
+        return [r["id"] for r in rows]
