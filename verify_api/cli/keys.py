@@ -110,7 +110,7 @@ def cmd_keys_compromise(args: argparse.Namespace) -> int:
         if rotation is not None:
             if rotation.old_kid != args.kid:
                 lines.append(f"warning: {args.kid} was active but is not the key in the key file")
-            lines.append(f"{args.kid} was the active key: rotated to {rotation.new_kid}")
+            lines.append(f"{args.kid} was the active {done.key_kind}: rotated to {rotation.new_kid}")
         assert outcome.key.compromised_since is not None
         lines.append(f"{args.kid} is compromised since {outcome.key.compromised_since.isoformat()}")
         lines.append(

@@ -140,6 +140,7 @@ class Compromise:
 class KeyCompromise:
     rotation: Rotation | None  # set when the compromised key was still the active one
     outcome: CompromiseOutcome
+    key_kind: str = "key"  # "P-256 key" when the compromised key was the active ES256 key
 
 
 async def compromise_signing_key(
@@ -165,7 +166,8 @@ async def compromise_signing_key(
     if is_p256_multikey(record.public_key_multibase):  # the active ES256 key: rotate it, never the Ed25519 one
         p256_settings = msgspec.structs.replace(settings, signing_key_path=str(key_path))
         p256 = await rotate_p256_key(conn, p256_settings, now=now, also=declare)
-        return KeyCompromise(Rotation(p256.old_kid, p256.new_kid, p256.key_path, removed=[]), declared[0])
+        rotated = Rotation(p256.old_kid, p256.new_kid, p256.key_path, removed=[])
+        return KeyCompromise(rotated, declared[0], key_kind="P-256 key")
     rotation = await rotate_signing_key(conn, settings, key_path, now=now, also=declare)
     return KeyCompromise(rotation, declared[0])
 
