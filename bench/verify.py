@@ -31,7 +31,9 @@ from verify_api.proofs.eddsa import (
     transformation_jcs,
     transformation_rdfc,
 )
-from verify_api.proofs.jose import jwk_for_did_key, split_compact_jws, verify_jws, with_low_s_es256
+from verify_api.proofs.jose import jwk_for_did_key
+from verify_api.proofs.jws import split_compact_jws, verify_jws
+from verify_api.proofs.jws_ecdsa import with_low_s_es256
 from verify_api.proofs.keys import public_jwk, verify_ed25519
 from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
 from verify_api.verification.keyring import KeyRing

@@ -13,7 +13,8 @@ import pytest
 
 from tests.conftest import BASE_URL, api_key
 from tests.integration.test_vc_api import credential_v1, credential_v2, holder_presentation
-from verify_api.proofs.jose import P256_ORDER, split_compact_jws
+from verify_api.proofs.jws import split_compact_jws
+from verify_api.proofs.jws_ecdsa import P256_ORDER
 from verify_api.services.p256_keys import ensure_p256_key_file_sync, p256_key_path, rotate_p256_key
 from verify_api.settings import Settings, load_settings
 

@@ -17,15 +17,9 @@ from joserfc.jwk import ECKey, OKPKey
 
 from verify_api.badges.baking import unbake_badge
 from verify_api.errors import ProofError
-from verify_api.proofs.jose import (
-    P256_ORDER,
-    CompactJws,
-    check_typ_and_cty,
-    jwk_for_did_key,
-    split_compact_jws,
-    verify_jws,
-    with_low_s_es256,
-)
+from verify_api.proofs.jose import check_typ_and_cty, jwk_for_did_key
+from verify_api.proofs.jws import CompactJws, split_compact_jws, verify_jws
+from verify_api.proofs.jws_ecdsa import P256_ORDER, with_low_s_es256
 from verify_api.proofs.keys import generate_signer, public_jwk
 from verify_api.proofs.multibase import decode_base64url, encode_base64url, encode_multibase_base58btc
 

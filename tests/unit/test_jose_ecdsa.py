@@ -11,13 +11,8 @@ from joserfc import jws as joserfc_jws
 from joserfc.jwk import ECKey, OKPKey
 
 from verify_api.errors import ProofError
-from verify_api.proofs.jose import (
-    ECDSA,
-    sign_compact_jws,
-    split_compact_jws,
-    verify_jws,
-    with_low_s,
-)
+from verify_api.proofs.jws import sign_compact_jws, split_compact_jws, verify_jws
+from verify_api.proofs.jws_ecdsa import ECDSA, with_low_s
 from verify_api.proofs.keys import generate_signer, public_jwk
 from verify_api.proofs.multibase import decode_base64url, encode_base64url
 from verify_api.proofs.p256 import generate_p256_signer

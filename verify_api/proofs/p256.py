@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from verify_api.errors import ProofError, SigningKeyError
-from verify_api.proofs.jose import P256_ORDER
+from verify_api.proofs.jws_ecdsa import P256_ORDER
 from verify_api.proofs.keys import ED25519_PUB_HEADER, decode_multikey, public_jwk
 from verify_api.proofs.multibase import decode_multibase_base58btc, encode_base64url, encode_multibase_base58btc
 
@@ -38,7 +38,7 @@ class P256Signer:
 
     def sign(self, data: bytes) -> bytes:
         """ES256 over `data`: R || S (RFC 7518 §3.4) with S in its low form (S <= n/2), the only form
-        `proofs.jose.verify_jws` accepts (OpenSSL leaves S high about half the time; n - S is equally valid)."""
+        `proofs.jws.verify_jws` accepts (OpenSSL leaves S high about half the time; n - S is equally valid)."""
         r, s = decode_dss_signature(self._private_key.sign(data, ec.ECDSA(hashes.SHA256())))
         if s > P256_ORDER // 2:
             s = P256_ORDER - s

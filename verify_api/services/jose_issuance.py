@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.proofs.jose import sign_compact_jws
+from verify_api.proofs.jws import sign_compact_jws
 from verify_api.services.context import usable_signing_key
 from verify_api.services.p256_keys import usable_p256_key
 from verify_api.services.vc_api import IssueOptions, JwsAlg, Securing, issue_secured, vc_api_identity
@@ -28,7 +28,7 @@ from verify_api.verification.document import VC_V1_CONTEXT
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Connection
-    from verify_api.proofs.jose import JwsSigner
+    from verify_api.proofs.jws import JwsSigner
     from verify_api.services.context import ServiceContext
     from verify_api.settings import JoseSecuring
 

@@ -5,7 +5,7 @@ via `proofs.data_integrity.verify_proofs_with_signed_data`, plus the proof's own
 `expires`), then `signed_claims`: the JSON the other checks read must be what the proof signed (a failed `format`
 check in `SecuringOutcome.format_problem` otherwise). With several proofs (§4.5 sets and chains) the issuer check
 judges the first key that is not the issuer's, so every proof's key must belong to the issuer.
-JOSE: RFC 7515 §5.2 via `proofs.jose.verify_jws`, then the JWT claims that must agree with the credential
+JOSE: RFC 7515 §5.2 via `proofs.jws.verify_jws`, then the JWT claims that must agree with the credential
 (VC Data Model 1.1 §6.3.1 "JWT decoding", https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding).
 """
 
@@ -25,7 +25,7 @@ from verify_api.errors import (
 )
 from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
-from verify_api.proofs.jose import check_header, verify_jws
+from verify_api.proofs.jws import check_header, verify_jws
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
 from verify_api.verification.isolation import DEFAULT_DEADLINE_SECONDS, run_isolated
 from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
