@@ -19,6 +19,7 @@ from verify_api.verification.presentation import check_presentation_sync
 from verify_api.verification.report import (
     FORMAT,
     ISSUER,
+    PRESENTATION,
     PROOF,
     REGISTER,
     RELATED_RESOURCES,
@@ -47,6 +48,7 @@ PROBLEM_TYPES = {
     REGISTER: (problem_types.NOT_IN_PAI_REGISTER, "Not in the PAI register"),
     TIER: (problem_types.TIER_PREREQUISITE, "Tier prerequisite"),
     RELATED_RESOURCES: (problem_types.MALFORMED_VALUE_ERROR, "MALFORMED_VALUE_ERROR"),
+    PRESENTATION: (problem_types.PROOF_VERIFICATION_ERROR, "PROOF_VERIFICATION_ERROR"),
 }
 # Every failed check makes `verified` false, and so does a proof that could not be checked. Two things PAI Verify
 # cannot check offline are warnings, as the VC API verifier suites expect ("MUST verify a valid VC" signs with a
@@ -158,6 +160,7 @@ async def verify_presentation(
         challenge=checks.challenge,
         domain=checks.domain,
         require_proof=checks.require_proof,
+        now=now,
     )
     problems = [ProblemDetail(type=t, title=title, detail=d) for t, title, d in outcome.problems]
     malformed = outcome.malformed

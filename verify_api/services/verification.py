@@ -29,6 +29,7 @@ from verify_api.services.status_lists import status_list_register_findings
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
+from verify_api.verification.presentation import check_presentation_sync
 from verify_api.verification.presented import (
     PHOTO_TYPES,
     Presented,
@@ -43,7 +44,7 @@ from verify_api.verification.register import (
     register_findings,
     vc_api_register_findings,
 )
-from verify_api.verification.report import STATUS, failed
+from verify_api.verification.report import PRESENTATION, STATUS, failed, passed
 from verify_api.verification.securing import check_securing
 
 if TYPE_CHECKING:
@@ -69,6 +70,8 @@ async def verify_presented(
         by_qr = await _verify_by_qr(conn, presented, "Image", settings=settings, now=now)
         return by_qr or unreadable_report(Presented("Image"), "the image has no QR code naming a PAI credential")
     decoded = await asyncio.to_thread(decode_presented, presented, content_type)
+    if decoded.presentation is not None:
+        return await verify_presentation_report(conn, decoded, settings=settings, now=now)
     if decoded.document is None and media == "image/png":
         # No baked credential (the plain PNG offered for slides and CVs): its QR code names the credential.
         by_qr = await _verify_by_qr(conn, presented, "PNG image", settings=settings, now=now)
@@ -100,6 +103,8 @@ async def load_keyring(conn: Connection, settings: Settings) -> KeyRing:
 async def verify_decoded(
     conn: Connection, presented: Presented, *, settings: Settings, now: datetime, keyring: KeyRing | None = None
 ) -> VerificationReport:
+    if presented.presentation is not None:
+        return unreadable_report(presented, "a presentation, not a credential: POST /presentations/verify checks it")
     if presented.error is not None or presented.document is None:
         return unreadable_report(presented, presented.error or "no credential was found")
     try:
@@ -131,6 +136,47 @@ async def verify_decoded(
         now=now,
         register=register,
     )
+
+
+async def verify_presentation_report(
+    conn: Connection, presented: Presented, *, settings: Settings, now: datetime
+) -> VerificationReport:
+    """POST /v1/verify of a presentation (VC Data Model 2.0 §4.13, or an EnvelopedVerifiablePresentation §4.13.2):
+    its proof is checked as POST /presentations/verify checks it (no challenge asked), and the one credential it
+    carries is verified like any presented credential; the report is that credential's, with the presentation's
+    check first. A failed presentation check makes the whole report not verifiable. A presentation of several
+    credentials is refused here (one report is about one credential); POST /presentations/verify reports on each."""
+    assert presented.presentation is not None
+    keyring = await load_keyring(conn, settings)
+    outcome = await asyncio.to_thread(
+        check_presentation_sync,
+        presented.presentation,
+        keyring,
+        challenge=None,
+        domain=None,
+        require_proof=True,
+        now=now,
+    )
+    container = f"{presented.container} presentation"
+    if outcome.malformed:
+        return unreadable_report(Presented(container), "; ".join(detail for _, _, detail in outcome.problems))
+    if len(outcome.credentials) != 1:
+        reason = (
+            f"the presentation carries {len(outcome.credentials)} credentials; this report is about one, so send a "
+            "presentation of several to POST /presentations/verify"
+        )
+        return unreadable_report(Presented(container), reason)
+    inner = decode_credential_object(outcome.credentials[0])
+    report = await verify_decoded(conn, inner, settings=settings, now=now, keyring=keyring)
+    report.presented_as = f"{container} ({outcome.mechanism}) of a {report.presented_as}"
+    if outcome.problems:
+        check = failed(PRESENTATION, "; ".join(detail for _, _, detail in outcome.problems))
+        report.checks.insert(0, check)
+        report.verified, report.verdict = False, "not_verifiable"
+        report.summary = f"The presentation does not verify: {check.detail}. {report.summary}"
+    else:
+        report.checks.insert(0, passed(PRESENTATION, outcome.detail))
+    return report
 
 
 def _not_what_was_signed(

@@ -16,15 +16,23 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from verify_api.badges.baking import unbake_badge
 from verify_api.badges.limits import DEFAULT_LIMITS
 from verify_api.badges.png_baking import PNG_SIGNATURE
-from verify_api.errors import MalformedJsonError, ProofError, UnsupportedMediaTypeError, VerifyApiError
-from verify_api.proofs.jose import CompactJws, check_typ_and_cty, split_compact_jws
+from verify_api.errors import (
+    InvalidCredentialError,
+    MalformedJsonError,
+    ProofError,
+    UnsupportedMediaTypeError,
+    VerifyApiError,
+)
+from verify_api.proofs.jose import check_typ_and_cty, is_presentation_jwt
+from verify_api.proofs.jws import CompactJws, split_compact_jws
 from verify_api.strict_json import parse_strict_json
+from verify_api.verification.envelope import enveloped, is_envelope, open_envelope
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks  # a TypedDict defined for type checkers only
 
 JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
-JWT_TYPES = ("application/vc+jwt", "application/jwt", "text/plain")
+JWT_TYPES = ("application/vc+jwt", "application/vp+jwt", "application/jwt", "text/plain")
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 FORM_TYPE = "multipart/form-data"
 # Images that never carry a baked credential: read only for their QR code (services/qr_image).
@@ -42,6 +50,9 @@ class Presented:
     document: dict[str, Any] | None = None
     jws: CompactJws | None = None
     error: str | None = None
+    # A presentation (JSON, or a vp+jwt as its EnvelopedVerifiablePresentation): the caller checks it and then
+    # each credential inside (`verification.presentation`).
+    presentation: dict[str, Any] | None = None
 
 
 def media_type_of(content_type: str) -> str:
@@ -63,8 +74,9 @@ def decode_presented(body: bytes, content_type: str) -> Presented:
 
 
 def decode_credential_object(value: object, container: str = "JSON") -> Presented:
-    """A credential already decoded from JSON: an object with an embedded proof, or a VC 2.0 §4.13
-    EnvelopedVerifiableCredential whose `id` is a `data:application/vc+jwt,...` URL, or a compact JWT string.
+    """A credential already decoded from JSON: an object with an embedded proof, or a VC 2.0 §4.13.1
+    EnvelopedVerifiableCredential whose `id` is a `data:application/vc+jwt,...` URL, or a compact JWT string; or a
+    presentation (§4.13, or an §4.13.2 EnvelopedVerifiablePresentation), returned as such for the caller to check.
 
     A JSON string holding JSON text is not a credential (a second, unsigned layer of encoding the W3C suites
     call a PARSING_ERROR): it is refused rather than parsed.
@@ -75,40 +87,15 @@ def decode_credential_object(value: object, container: str = "JSON") -> Presente
         return _from_text(value, container)
     if not isinstance(value, dict):
         return Presented(container, error="the credential must be a JSON object or a compact JWT")
-    if _types(value) & {"EnvelopedVerifiableCredential"}:
-        url = value.get("id")
-        prefix = "data:application/vc+jwt,"
-        if not isinstance(url, str) or not url.startswith(prefix):
-            return Presented(container, error=f"an EnvelopedVerifiableCredential's id must start with {prefix!r}")
-        problem = envelope_problem(value)
-        if problem is not None:
-            return Presented(container, error=problem)
-        return _from_jwt(url.removeprefix(prefix), "enveloped JWT")
+    if is_envelope(value, "vp") or "VerifiablePresentation" in _types(value):
+        return Presented(container, presentation=value)
+    if is_envelope(value, "vc"):
+        try:
+            token = open_envelope(value, "vc")
+        except InvalidCredentialError as exc:
+            return Presented(container, error=exc.detail)
+        return _from_jwt(token, "enveloped JWT")
     return Presented(container, document=value)
-
-
-_ENVELOPE_MEMBERS = frozenset({"@context", "id", "type"})
-_VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-
-
-def envelope_problem(value: dict[str, object]) -> str | None:
-    """VC Data Model 2.0 §4.13 (https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-credentials): the
-    envelope's `@context` MUST be present and include a context defining its terms (the base context), and the
-    envelope is `@context`, `id` and `type` only: any other member sits outside what the JWT secures, an unsigned
-    claim a reader could take for a signed one, so it is refused rather than ignored."""
-    context = value.get("@context")
-    contexts = context if isinstance(context, list) else [context]
-    if context is None:
-        return "an EnvelopedVerifiableCredential must have an @context (VC Data Model 2.0 §4.13)"
-    if not all(isinstance(c, str | dict) for c in contexts) or _VC_V2_CONTEXT not in contexts:
-        return f"an EnvelopedVerifiableCredential's @context must include {_VC_V2_CONTEXT} (VC Data Model 2.0 §4.13)"
-    extra = sorted(set(value) - _ENVELOPE_MEMBERS)
-    if extra:
-        return (
-            f"an EnvelopedVerifiableCredential carries only @context, id and type; {', '.join(extra)} would be "
-            "unsecured claims beside the JWT"
-        )
-    return None
 
 
 def _from_text(text: str | None, container: str) -> Presented:
@@ -124,13 +111,17 @@ def _from_text(text: str | None, container: str) -> Presented:
             return Presented(container, error=exc.detail)
         return decode_credential_object(value, container)
     if text.count(".") == 2 and " " not in text:  # header.payload.signature
-        return _from_jwt(text, container)
+        return _from_jwt(text, container, allow_presentation=True)
     return Presented(container, error="the body is neither a JSON credential nor a compact JWT")
 
 
-def _from_jwt(token: str, container: str) -> Presented:
+def _from_jwt(token: str, container: str, *, allow_presentation: bool = False) -> Presented:
+    """A compact JWT securing a credential; with `allow_presentation` (a bare JWT, not one inside an
+    EnvelopedVerifiableCredential, which holds a credential only) one securing a presentation is returned as such."""
     try:
         jws = split_compact_jws(token)
+        if allow_presentation and is_presentation_jwt(jws):  # vp+jwt (VC-JOSE-COSE §3.1.2), VC-JWT 1.1 `vp` claim
+            return Presented(container, presentation=enveloped(token, "vp"))
         check_typ_and_cty(jws.header, jws.payload, "vc")
     except ProofError as exc:
         return Presented(container, error=f"the JWT cannot be read: {exc.detail}")

@@ -28,6 +28,7 @@ STATUS = "status"
 REGISTER = "register"
 TIER = "tier"
 RELATED_RESOURCES = "related resources"  # VC Data Model 2.0 §5.3, only when the credential lists any
+PRESENTATION = "presentation"  # VC Data Model 2.0 §4.13, only for a presentation sent to POST /v1/verify
 
 Classification = Literal["pai", "other", "unknown"]
 Verdict = Literal["valid", "not_valid", "not_pai", "not_verifiable"]
