@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench import jose_cose
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -71,6 +73,7 @@ KNOWN_SUITES = (
     Suite("vc-bitstring-status-list-test-suite", "Bitstring Status List"),
     Suite("vc-api-issuer-test-suite", "VC API issuer"),
     Suite("vc-api-verifier-test-suite", "VC API verifier"),
+    Suite("vc-jose-cose-test-suite", "VC-JOSE-COSE"),
 )
 
 
@@ -289,7 +292,7 @@ def local_config(origin: str, did: str, api_key: str) -> str:
     """One implementation, one endpoint per tag (a suite takes the first endpoint carrying its tag)."""
     auth = {"Authorization": f"Bearer {api_key}"}
     issue, verify = f"{origin}/credentials/issue", f"{origin}/credentials/verify"
-    implementation = {
+    implementation: dict[str, Any] = {
         "name": IMPLEMENTATION,
         "implementation": "PAI Verify",
         "issuers": [
@@ -308,26 +311,35 @@ def local_config(origin: str, did: str, api_key: str) -> str:
                 "tags": ["eddsa-jcs-2022"],
             },
             # The VC API suites' JWT tests take the issuer tagged both vc-api and JWT (the DI issuer above, listed
-            # first, stays the one their other tests take): VC-JOSE-COSE application/vc+jwt, EdDSA.
+            # first, stays the one their other tests take): VC-JOSE-COSE application/vc+jwt, EdDSA. The VC 2.0
+            # suite's envelope tests (EnvelopingProof) take it too: it answers EnvelopedVerifiableCredentials.
             {
                 "id": did,
                 "endpoint": issue,
                 "headers": auth,
                 "options": {"format": "application/vc+jwt"},
-                "tags": ["vc-api", "JWT"],
+                "tags": ["vc-api", "JWT", "EnvelopingProof"],
             },
         ],
         "verifiers": [
             {
                 "id": verify,
                 "endpoint": verify,
-                "tags": ["vc2.0", "eddsa-rdfc-2022", "eddsa-jcs-2022", "BitstringStatusList", "vc-api", "JWT"],
+                "tags": [
+                    *("vc2.0", "eddsa-rdfc-2022", "eddsa-jcs-2022", "BitstringStatusList", "vc-api", "JWT"),
+                    "EnvelopingProof",
+                ],
             }
         ],
         "vpVerifiers": [
-            {"id": f"{origin}/presentations/verify", "endpoint": f"{origin}/presentations/verify", "tags": ["vc2.0"]}
+            {
+                "id": f"{origin}/presentations/verify",
+                "endpoint": f"{origin}/presentations/verify",
+                "tags": ["vc2.0", "EnvelopingProof"],
+            }
         ],
     }
+    implementation["jose-cose"] = {"features": jose_cose.CLAIMED_FEATURES}  # drives bench/jose_cose.py
     config = {
         "settings": {"enableInteropTests": False, "testAllImplementations": False},
         "implementations": [implementation],
@@ -367,7 +379,10 @@ def read_report(result: SuiteResult, report: Path) -> None:
 
 def run_suite(suite: Suite, suite_dir: Path, reports: Path, env: dict[str, str]) -> SuiteResult:
     result = SuiteResult(suite)
-    mocha = suite_dir / "node_modules" / ".bin" / "mocha"
+    bin_dir = suite_dir / "node_modules" / ".bin"
+    mocha = bin_dir / "mocha"
+    if (bin_dir / "node").exists():  # a suite that installed its own Node (vc-jose-cose needs Node 22)
+        env = {**env, "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}"}
     if not mocha.exists():
         result.error = f"no {mocha.relative_to(suite_dir)}: run npm install in {suite_dir} (README)"
         return result
@@ -497,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"serving {origin} as {did}; reports in {reports}", flush=True)
                 node_env = {**os.environ, "NODE_TLS_REJECT_UNAUTHORIZED": "0", "NODE_NO_WARNINGS": "1"}
                 node_env["ISSUER_NAME_JWT"] = IMPLEMENTATION  # the verifier suite mints its JWT inputs with it
+                shim = jose_cose.write_docker_stand_in(scratch)
+                node_env.update(jose_cose.stand_in_env(origin, api_key, did, shim))
                 results: list[SuiteResult] = []
                 for suite, suite_dir in suites:
                     write_local_config(suite_dir, local_config(origin, did, api_key))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bench import conformance
+from bench import conformance, jose_cose
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -123,3 +123,41 @@ def test_the_hand_kept_list_of_what_we_do_not_claim_follows_the_table() -> None:
     assert text.index("## VC Data Model 2.0: failures") < text.index("## Not claimed") < text.index("- A: b, because")
     assert "Not claimed" not in conformance.markdown([ran], {}, when, "abc")
     assert conformance.NOT_CLAIMED.is_file(), "bench/CONFORMANCE-NOT-CLAIMED.md is kept with the table"
+
+
+def test_local_config_claims_jose_for_the_vc_jose_cose_suite_and_tags_envelopes() -> None:
+    text = conformance.local_config("https://127.0.0.1:9", "did:key:z6Mkexample", "secret")
+    (implementation,) = json.loads(text.split("module.exports = ", 1)[1].rstrip().removesuffix(";"))["implementations"]
+    features = implementation["jose-cose"]["features"]
+    assert features["credential_jose"] is True
+    assert features["presentation_jose"] is True
+    assert not any(features[f] for f in features if "sdjwt" in f or "cose" in f)
+    envelope_issuer = next(i for i in implementation["issuers"] if "EnvelopingProof" in i["tags"])
+    assert envelope_issuer["options"] == {"format": "application/vc+jwt"}
+    assert "EnvelopingProof" in implementation["vpVerifiers"][0]["tags"]
+
+
+def test_the_docker_stand_in_reads_the_suite_call_and_answers_indeterminate_for_what_is_not_claimed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """vc-jose-cose runs `docker compose ... run --rm NAME FN --input ... --output ...`; the stand-in parses it and
+    writes the suite's output file (an SD-JWT call never reaches the service: its feature is not claimed)."""
+    argv = [
+        *("compose", "-f", "./implementations/compose.yml", "run", "--rm", "PAI-Verify", "verify"),
+        *("--input", "/tests/input/credential-sdjwt-selective.txt", "--key", "/tests/input/vm-p256.json"),
+        *("--feature", "credential_sdjwt", "--output", "/tests/output/20-PAI-Verify.json"),
+    ]
+    assert jose_cose.parse_call(argv) == {
+        "name": "PAI-Verify",
+        "fn": "verify",
+        "input": "/tests/input/credential-sdjwt-selective.txt",
+        "key": "/tests/input/vm-p256.json",
+        "feature": "credential_sdjwt",
+        "output": "/tests/output/20-PAI-Verify.json",
+    }
+    monkeypatch.chdir(tmp_path)
+    assert jose_cose.main(["call", *argv]) == 0
+    written = json.loads((tmp_path / "tests" / "output" / "20-PAI-Verify.json").read_text())
+    assert written["result"] == "indeterminate"
+    shim = jose_cose.write_docker_stand_in(tmp_path)
+    assert (shim / "docker").read_text().endswith('-m bench.jose_cose call "$@"\n')
