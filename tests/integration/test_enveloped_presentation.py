@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.conftest import api_key
-from tests.integration.test_vc_api import credential_v2, third_party_credential
+from tests.integration.test_vc_api import credential_v2, holder_presentation, third_party_credential
 from verify_api.proofs.jws import sign_compact_jws
 from verify_api.proofs.keys import Signer, did_key_for, did_key_verification_method, generate_signer
 from verify_api.proofs.multibase import decode_base64url
@@ -220,3 +220,23 @@ async def test_v1_verify_presentation_of_several_credentials_points_to_the_vc_ap
     assert report["verified"] is False
     assert report["checks"][0]["name"] == "format"
     assert "/presentations/verify" in report["checks"][0]["detail"]
+
+
+async def test_v1_verify_data_integrity_presentation_reports_the_credential_inside(client: Client) -> None:
+    """The same for a presentation with an embedded holder proof (VC 2.0 §4.13): once a malformed credential."""
+    presentation = holder_presentation(third_party_credential(), challenge="c-1", domain="employer.example")
+    response = await client.post(
+        "/v1/verify", content=json.dumps(presentation), headers={"Content-Type": "application/json"}
+    )
+    report = response.json()
+    assert report["checks"][0]["name"] == "presentation", report
+    assert report["checks"][0]["result"] == "passed"
+    assert "eddsa-jcs-2022" in report["checks"][0]["detail"]
+    assert report["verdict"] == "not_pai"
+    presentation["holder"] = "did:example:someone-else"
+    response = await client.post(
+        "/v1/verify", content=json.dumps(presentation), headers={"Content-Type": "application/json"}
+    )
+    report = response.json()
+    assert report["verdict"] == "not_verifiable"
+    assert report["checks"][0]["result"] == "failed"
