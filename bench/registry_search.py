@@ -157,8 +157,8 @@ def run(ctx: BenchContext) -> PartResult:
         ],
         notes=[
             f"Search / baseline req/s: {ratio:.2f} for a full page (up to 50 results), {ratio_one:.2f} with "
-            "`limit=1`. With `limit=1` the app's own CPU per request stays close to the lookup's, yet far fewer "
-            "requests are answered: the trigram match (pg_trgm over every folded name, ranking, filters) is "
+            "`limit=1`. With `limit=1` the app's own CPU per request rises only modestly over the lookup's, yet "
+            "far fewer requests are answered: the trigram match (pg_trgm over every folded name, ranking, filters) is "
             "PostgreSQL time, which the server CPU column leaves out. Each further result adds its live judgement "
             "(services/registry_search.judged_entry: standing_of and judged_credentials, several queries per "
             "organisation, no batching), which is why the first page with no query, 50 results and no match, is "
