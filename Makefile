@@ -12,11 +12,18 @@ PIP := $(BIN)/pip --disable-pip-version-check --quiet
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@rm -f $(VENV)/.installed-*
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps -e .
+	@# axe-core (test only: the accessibility run in tests/e2e) from the npm registry, pinned by package-lock.json;
+	@# npm (Debian's) is installed here when missing and we are root with apt-get.
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { echo "installing npm for axe-core (apt-get)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; } >/dev/null 2>&1; }; } || true
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	  else echo "no npm: the accessibility browser test will be skipped"; fi
 	@touch $@
 
 install: $(STAMP) ## create .venv and install the pinned dependencies (requirements.lock)
@@ -67,4 +74,4 @@ lock: ## re-resolve requirements.lock from pyproject.toml in a scratch venv
 check: test ## lint, typecheck and test (what `make test` already runs)
 
 clean: ## remove the venv and caches (keeps .data/ and keys/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

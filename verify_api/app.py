@@ -23,6 +23,7 @@ from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.framework import FRAMEWORK_ROUTES
+from verify_api.api.home import HomePage
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -75,6 +76,7 @@ def openapi_config() -> OpenAPIConfig:
         path="/",
         # Swagger UI's assets are served from the swagger-ui-bundle wheel, so /docs works with no network.
         render_plugins=[
+            HomePage(),  # served at `/` (the OpenAPI root); Swagger UI stays at /docs
             SwaggerRenderPlugin(
                 path="/docs",
                 js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",

@@ -191,3 +191,15 @@ async def test_static_assets_are_served(client: Client) -> None:
     assert css.headers["content-type"].startswith("text/css")
     js = await client.get("/static/page.js")
     assert js.status_code == 200
+
+
+async def test_home_page_says_where_to_go(client: Client) -> None:
+    """`/` is the site's home page (it was Swagger UI, which cannot render an OpenAPI 3.1 document); the API docs
+    stay at /docs."""
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert home.headers["content-type"].startswith("text/html")
+    assert '<html lang="en-GB">' in home.text
+    for link in ('href="/verify"', 'href="/registry"', 'href="/docs"'):
+        assert link in home.text
+    assert "swagger-ui" in (await client.get("/docs")).text

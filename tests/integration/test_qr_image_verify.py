@@ -70,3 +70,35 @@ async def test_an_image_without_a_pai_qr_is_not_verifiable(client: Client) -> No
     garbage = await client.post("/v1/verify", content=b"\xff\xd8 not a jpeg", headers={"Content-Type": "image/jpeg"})
     assert garbage.status_code == 200
     assert garbage.json()["verdict"] == "not_verifiable"
+
+
+async def test_a_multipart_upload_of_a_plain_badge_or_photo_verifies_by_its_qr(
+    client: Client, admin_headers: dict[str, str]
+) -> None:
+    """POST /v1/verify with a form upload (`curl -F file=@cv-badge.png`) reads the image's QR code, as the raw image
+    body and the /verify page do: a plain PNG, scaled and turned as a CV shows it, and a JPEG photo of it."""
+    credential = await make_aida(client, admin_headers, displayName="Grace Hopper")
+    plain = await plain_badge(client, credential["id"])
+    uploads = [
+        ("cv.png", screen_copy(plain, width=300, degrees=5), "image/png", "PNG image"),
+        ("photo.jpg", screen_copy(plain, width=420, degrees=-4, fmt="JPEG"), "image/jpeg", "Image"),
+    ]
+    for name, image, media_type, container in uploads:
+        response = await client.post("/v1/verify", files={"file": (name, image, media_type)})
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert report["readFrom"] == "qr-code", name
+        assert report["verdict"] == "valid", name
+        assert report["registerEntry"]["subjectName"] == "Grace Hopper"
+        assert report["presentedAs"].startswith(f"{container} with no credential inside; its QR code names"), name
+
+
+async def test_a_multipart_upload_of_an_image_without_a_pai_qr_says_why(client: Client) -> None:
+    blank = io.BytesIO()
+    Image.new("RGB", (200, 200), "white").save(blank, format="JPEG")
+    response = await client.post("/v1/verify", files={"file": ("blank.jpg", blank.getvalue(), "image/jpeg")})
+    assert response.status_code == 200
+    report = response.json()
+    assert report["verdict"] == "not_verifiable"
+    assert report.get("readFrom") is None
+    assert "carries no credential" in response.text

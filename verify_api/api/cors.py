@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response
+from litestar import Request, Response
 
 PUBLIC_READ_CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -24,3 +24,11 @@ async def allow_any_origin(response: Response[Any]) -> Response[Any]:
     for name, value in PUBLIC_READ_CORS_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def route_allows_any_origin(request: Request[Any, Any, Any]) -> bool:
+    """Whether the matched route is a public read with CORS: its error responses (a problem+json 404 or 400, made by
+    the exception handlers, which after-request hooks never see) carry the same headers, so a browser verifier can
+    read why a lookup failed instead of an opaque network error."""
+    hook = getattr(request.scope.get("route_handler"), "after_request", None)
+    return hook is not None and (hook is allow_any_origin or getattr(hook, "func", None) is allow_any_origin)

@@ -18,6 +18,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
 from verify_api import errors
+from verify_api.api.cors import PUBLIC_READ_CORS_HEADERS, route_allows_any_origin
 from verify_api.problem_types import pai_problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -68,6 +69,8 @@ def problem_response(
     request: Request[Any, Any, Any], status: int, slug: str, title: str, detail: str, **extra: Any
 ) -> Response[Problem]:
     headers = {"WWW-Authenticate": 'Bearer realm="pai-verify"'} if status == 401 else {}
+    if route_allows_any_origin(request):
+        headers.update(PUBLIC_READ_CORS_HEADERS)
     return Response(
         Problem(
             type=pai_problem(slug),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from verify_api.badges.png_baking import PNG_SIGNATURE
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
 from verify_api.db.signing_keys import SigningKeys
@@ -72,9 +73,11 @@ async def verify_presented(
     decoded = await asyncio.to_thread(decode_presented, presented, content_type)
     if decoded.presentation is not None:
         return await verify_presentation_report(conn, decoded, settings=settings, now=now)
-    if decoded.document is None and media == "image/png":
-        # No baked credential (the plain PNG offered for slides and CVs): its QR code names the credential.
-        by_qr = await _verify_by_qr(conn, presented, "PNG image", settings=settings, now=now)
+    image = presented if media == "image/png" else decoded.image  # a form upload's file part, when an image
+    if decoded.document is None and image is not None:
+        # No baked credential (the plain PNG offered for slides and CVs, a photo): its QR code names the credential.
+        container = "PNG image" if media == "image/png" or image.startswith(PNG_SIGNATURE) else "Image"
+        by_qr = await _verify_by_qr(conn, image, container, settings=settings, now=now)
         if by_qr is not None:
             return by_qr
     return await verify_decoded(conn, decoded, settings=settings, now=now)

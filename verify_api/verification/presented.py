@@ -8,7 +8,7 @@ input kind is one more branch in `decode_presented` (binary) or `_from_text` (te
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -38,6 +38,8 @@ FORM_TYPE = "multipart/form-data"
 # Images that never carry a baked credential: read only for their QR code (services/qr_image).
 PHOTO_TYPES = ("image/jpeg", "image/webp", "image/gif")
 ACCEPTED_MEDIA_TYPES = (*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES, *PHOTO_TYPES, FORM_TYPE)
+# The magic numbers of PHOTO_TYPES, to know an uploaded file part by its bytes: JPEG SOI, GIF87a/89a, RIFF (WebP).
+PHOTO_SIGNATURES = (b"\xff\xd8\xff", b"GIF8", b"RIFF")
 MAX_CREDENTIAL_BYTES = DEFAULT_LIMITS.max_credential_bytes
 _MAX_FORM_PARTS = 8
 
@@ -53,6 +55,8 @@ class Presented:
     # A presentation (JSON, or a vp+jwt as its EnvelopedVerifiablePresentation): the caller checks it and then
     # each credential inside (`verification.presentation`).
     presentation: dict[str, Any] | None = None
+    # An uploaded image with no credential inside (a plain PNG, a photo): services/qr_image reads its QR code.
+    image: bytes | None = None
 
 
 def media_type_of(content_type: str) -> str:
@@ -149,7 +153,10 @@ def _from_form(body: bytes, content_type: str) -> Presented:
         data = parts["file"]
         head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
         if data.startswith(PNG_SIGNATURE):
-            return _from_badge(data, "PNG badge")
+            badge = _from_badge(data, "PNG badge")
+            return badge if badge.document is not None else replace(badge, image=data)
+        if data.startswith(PHOTO_SIGNATURES):  # JPEG, GIF, WebP: never baked, only a QR code can say anything
+            return Presented("uploaded image", error="the image carries no credential", image=data)
         if head.startswith(b"<"):
             return _from_badge(data, "SVG badge")
         return _from_text(_utf8(data), "uploaded file")
