@@ -21,6 +21,7 @@ from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.p256 import P256Signer, generate_p256_signer, load_p256_signer
 from verify_api.services.context import key_unusable_reason
 from verify_api.services.key_files import key_passphrase
+from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -149,18 +150,21 @@ async def rotate_p256_key(
     pending.unlink(missing_ok=True)
     await asyncio.to_thread(write_p256_key_file, pending, new, passphrase)
     old_kid, new_kid = p256_verification_method(old, settings), p256_verification_method(new, settings)
+
+    async def command() -> None:
+        keys = SigningKeys(conn)
+        current = await keys.get(old_kid)
+        if current is not None and current.retired_at is not None:
+            raise SigningKeyStateError(f"the key in {path.name} ({old_kid}) was already retired")
+        if current is None:
+            await keys.insert(old_kid, old.public_key_multibase, now)
+        await keys.insert(new_kid, new.public_key_multibase, now)
+        await keys.retire(old_kid, now)
+        if also is not None:
+            await also()
+
     try:
-        async with conn.transaction():
-            keys = SigningKeys(conn)
-            current = await keys.get(old_kid)
-            if current is not None and current.retired_at is not None:
-                raise SigningKeyStateError(f"the key in {path.name} ({old_kid}) was already retired")
-            if current is None:
-                await keys.insert(old_kid, old.public_key_multibase, now)
-            await keys.insert(new_kid, new.public_key_multibase, now)
-            await keys.retire(old_kid, now)
-            if also is not None:
-                await also()
+        await run_in_transaction(conn, command)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
