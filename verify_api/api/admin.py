@@ -12,11 +12,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.deps import Call, Conn, Now
 from verify_api.api.routes import scoped
+from verify_api.assessment_schemas import AssessmentRequest, AssessmentView
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
-    AssessmentRequest,
-    AssessmentView,
     CreateHolderRequest,
     CreateOrganizationRequest,
     HolderView,

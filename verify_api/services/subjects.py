@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from verify_api.assessment_schemas import AssessmentRequest, ComplianceAudit, ExamResult, GovernanceReview
 from verify_api.db.assessments import Assessments
 from verify_api.db.events import Events
 from verify_api.db.holders import Holders
@@ -20,15 +21,6 @@ from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOu
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.tier_rules import meets_pass_mark
 from verify_api.errors import InvalidInputError, NotFoundError, OrganizationNotFoundError
-from verify_api.schemas import (
-    AssessmentRequest,
-    ComplianceAudit,
-    CreateHolderRequest,
-    CreateOrganizationRequest,
-    ExamResult,
-    GovernanceReview,
-    LinkStaffRequest,
-)
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.organization_rules import evaluate_organization
 from verify_api.services.transaction import run_in_transaction
@@ -38,6 +30,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.domain.tiers import TierPolicy
+    from verify_api.schemas import CreateHolderRequest, CreateOrganizationRequest, LinkStaffRequest
     from verify_api.services.context import ServiceContext
 
 
