@@ -52,19 +52,21 @@ class DeliverablesReview(_Review, tag="deliverables_review"):
     organization_id: UUID
 
 
-class ComplianceAudit(_Assessment, tag="compliance_audit"):
+class _DueReview(_Assessment, kw_only=True):
+    """An organisation's review that falls due again (domain.assessment_details.DueDetails): the CAE's rules."""
+
     organization_id: UUID
     assessor_ids: PersonIds
+    next_review_due: date
+
+
+class ComplianceAudit(_DueReview, tag="compliance_audit"):
     outcome: Literal["passed", "failed"]
     evidence_digest: Sha256Hex
-    next_review_due: date
 
 
-class GovernanceReview(_Assessment, tag="governance_review"):
-    organization_id: UUID
-    assessor_ids: PersonIds
+class GovernanceReview(_DueReview, tag="governance_review"):
     outcome: Literal["approved", "rejected"]
-    next_review_due: date
 
 
 AssessmentRequest = (

@@ -27,7 +27,7 @@ from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer
 from verify_api.proofs.p256 import is_p256_multikey
 from verify_api.services.context import IssuerKey
-from verify_api.services.key_files import key_passphrase, read_key_file, write_key_file
+from verify_api.services.key_files import Rotation, key_passphrase, read_key_file, write_key_file
 from verify_api.services.key_history import PinnedKey, record_key_sync
 from verify_api.services.p256_keys import rotate_p256_key
 from verify_api.services.transaction import run_in_transaction
@@ -42,14 +42,6 @@ if TYPE_CHECKING:
     from verify_api.db.records import SigningKeyRecord
     from verify_api.proofs.keys import Signer
     from verify_api.settings import Settings
-
-
-@dataclass(frozen=True)
-class Rotation:
-    old_kid: str
-    new_kid: str
-    key_path: Path
-    removed: list[Path]  # retired private-key copies deleted from beside the key (left by earlier versions)
 
 
 @dataclass(frozen=True)
@@ -171,8 +163,7 @@ async def compromise_signing_key(
     if is_p256_multikey(record.public_key_multibase):  # the active ES256 key: rotate it, never the Ed25519 one
         p256_settings = msgspec.structs.replace(settings, signing_key_path=str(key_path))
         p256 = await rotate_p256_key(conn, p256_settings, now=now, also=declare)
-        rotated = Rotation(p256.old_kid, p256.new_kid, p256.key_path, removed=[])
-        return KeyCompromise(rotated, declared[-1], key_kind="P-256 key")
+        return KeyCompromise(p256, declared[-1], key_kind="P-256 key")
     rotation = await rotate_signing_key(conn, settings, key_path, now=now, also=declare)
     return KeyCompromise(rotation, declared[-1])
 

@@ -20,7 +20,7 @@ from verify_api.domain.credential import did_web_for
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.p256 import P256Signer, generate_p256_signer, load_p256_signer
 from verify_api.services.context import key_unusable_reason
-from verify_api.services.key_files import key_passphrase
+from verify_api.services.key_files import Rotation, key_passphrase
 from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
@@ -37,13 +37,6 @@ P256_SUFFIX = ".p256"
 class P256Key:
     signer: P256Signer
     verification_method: str
-
-
-@dataclass(frozen=True)
-class P256Rotation:
-    old_kid: str
-    new_kid: str
-    key_path: Path
 
 
 def p256_key_path(settings: Settings) -> Path | None:
@@ -136,7 +129,7 @@ async def rotate_p256_key(
     *,
     now: datetime,
     also: Callable[[], Awaitable[None]] | None = None,
-) -> P256Rotation:
+) -> Rotation:
     """Replace the P-256 key file with a new key: the new key is registered and the old one retired in one
     transaction (with `also`, a further step of the same command, inside it), then the new file replaces the old
     (whose private key is gone); its public key stays published."""
@@ -169,4 +162,4 @@ async def rotate_p256_key(
         pending.unlink(missing_ok=True)
         raise
     os.replace(pending, path)
-    return P256Rotation(old_kid=old_kid, new_kid=new_kid, key_path=path)
+    return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=path)
