@@ -73,14 +73,19 @@ class IssueCredentialRequest(Request):
     cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
 
 
-class IssuedCredentialView(Response):
+class CredentialSummaryView(Response):
+    """A credential of the register as a list shows it (services.registry.credential_summary builds it)."""
+
     id: str
     tier: str
     status: str
-    verification_code: str
     valid_from: datetime
     valid_until: datetime
     url: str
+
+
+class IssuedCredentialView(CredentialSummaryView):
+    verification_code: str
     vc_url: str
     verifiable_credential: msgspec.Raw
 
@@ -141,13 +146,8 @@ class StatusChangeRequest(Request):
     note: Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")] | None = None
 
 
-class RegistryCredentialView(Response):
-    id: str
-    tier: str
-    status: str
-    valid_from: datetime
-    valid_until: datetime
-    url: str
+class RegistryCredentialView(CredentialSummaryView):
+    pass
 
 
 class StandingView(Response):
