@@ -21,8 +21,9 @@ from bench.seed import CRYPTOSUITES
 from bench.server import serve
 from bench.signing import measure_sign_cost
 from bench.timing import CallTiming, ms, summarize
+from verify_api.assessment_schemas import ExamResult
 from verify_api.db.pool import connect
-from verify_api.schemas import CreateHolderRequest, ExamResult, IssueCredentialRequest
+from verify_api.schemas import CreateHolderRequest, IssueCredentialRequest
 from verify_api.services.context import ServiceContext
 from verify_api.services.issuance import issue_credential
 from verify_api.services.subjects import create_holder, record_assessment

@@ -160,3 +160,11 @@ class ProofChallengeMismatchError(ProofError):
 
 class AchievementNotFoundError(NotFoundError):
     """No PAI achievement has that tier code (AIDA, CPAP, CPAA, CAI or CAE)."""
+
+
+class ConcurrentWriteError(VerifyApiError):
+    """Another write got in the way of this one, so nothing was changed; try again shortly."""
+
+    # PostgreSQL broke a deadlock or a serialization conflict by rolling this transaction back; every command is
+    # tried again a few times first (services.transaction), so a client sees this only when the contention lasts.
+    retry_after_seconds = 1

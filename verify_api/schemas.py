@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -12,10 +12,6 @@ from verify_api.domain.tiers import Tier
 from verify_api.domain.verdict import PublicStatus
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-PersonId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
-# The assessors or panel members of one assessment.
-PersonIds = Annotated[list[PersonId], msgspec.Meta(min_length=1, max_length=20)]
-Sha256Hex = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$", description="lowercase hex SHA-256 of the package")]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
 
 
@@ -69,78 +65,6 @@ class StaffLinkView(Response):
     linked_at: datetime
 
 
-# ---- assessments: a tagged union on "kind"
-class _Assessment(Request, tag_field="kind", kw_only=True):
-    assessed_at: datetime | None = None
-
-
-class ExamResult(_Assessment, tag="exam"):
-    holder_id: UUID
-    score: Annotated[int, msgspec.Meta(ge=0)]
-    max_score: Annotated[int, msgspec.Meta(gt=0)]
-    exam_version: Annotated[str, msgspec.Meta(max_length=50)] | None = None
-
-
-class _Review(_Assessment, kw_only=True):
-    assessor_ids: PersonIds
-    outcome: Literal["approved", "rejected"]
-    evidence_digest: Sha256Hex
-
-
-class DeploymentReview(_Review, tag="deployment_review"):
-    holder_id: UUID
-
-
-class PortfolioReview(_Review, tag="portfolio_review"):
-    holder_id: UUID
-
-
-class PanelInterview(_Assessment, tag="panel_interview"):
-    holder_id: UUID
-    panel_member_ids: PersonIds
-    outcome: Literal["passed", "failed"]
-
-
-class DeliverablesReview(_Review, tag="deliverables_review"):
-    organization_id: UUID
-
-
-class ComplianceAudit(_Assessment, tag="compliance_audit"):
-    organization_id: UUID
-    assessor_ids: PersonIds
-    outcome: Literal["passed", "failed"]
-    evidence_digest: Sha256Hex
-    next_review_due: date
-
-
-class GovernanceReview(_Assessment, tag="governance_review"):
-    organization_id: UUID
-    assessor_ids: PersonIds
-    outcome: Literal["approved", "rejected"]
-    next_review_due: date
-
-
-AssessmentRequest = (
-    ExamResult
-    | DeploymentReview
-    | PortfolioReview
-    | PanelInterview
-    | DeliverablesReview
-    | ComplianceAudit
-    | GovernanceReview
-)
-
-
-class AssessmentView(Response):
-    id: UUID
-    kind: str
-    holder_id: UUID | None
-    organization_id: UUID | None
-    outcome: str
-    assessed_at: datetime
-    recorded_at: datetime
-
-
 # ---- issuance
 class IssueCredentialRequest(Request):
     tier: Tier
@@ -149,14 +73,19 @@ class IssueCredentialRequest(Request):
     cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
 
 
-class IssuedCredentialView(Response):
+class CredentialSummaryView(Response):
+    """A credential of the register as a list shows it (services.registry.credential_summary builds it)."""
+
     id: str
     tier: str
     status: str
-    verification_code: str
     valid_from: datetime
     valid_until: datetime
     url: str
+
+
+class IssuedCredentialView(CredentialSummaryView):
+    verification_code: str
     vc_url: str
     verifiable_credential: msgspec.Raw
 
@@ -217,13 +146,8 @@ class StatusChangeRequest(Request):
     note: Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")] | None = None
 
 
-class RegistryCredentialView(Response):
-    id: str
-    tier: str
-    status: str
-    valid_from: datetime
-    valid_until: datetime
-    url: str
+class RegistryCredentialView(CredentialSummaryView):
+    pass
 
 
 class StandingView(Response):

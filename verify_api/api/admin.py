@@ -12,11 +12,10 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.deps import Call, Conn, Now
 from verify_api.api.routes import scoped
+from verify_api.assessment_schemas import AssessmentRequest, AssessmentView
 from verify_api.db.records import CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
-    AssessmentRequest,
-    AssessmentView,
     CreateHolderRequest,
     CreateOrganizationRequest,
     HolderView,
@@ -27,6 +26,7 @@ from verify_api.schemas import (
     StaffLinkView,
 )
 from verify_api.services import issuance, subjects
+from verify_api.services.registry import credential_summary
 
 V = TypeVar("V", bound=msgspec.Struct)
 
@@ -84,16 +84,13 @@ def view_of(record: object, view: type[V]) -> V:
 
 
 def issued_view(record: CredentialRecord, base_url: str) -> IssuedCredentialView:
-    url = credential_url(base_url, record.id)
-    return IssuedCredentialView(
-        id=record.id,
-        tier=record.tier,
-        status=record.status,
+    return credential_summary(
+        record,
+        record.status,
+        base_url,
+        IssuedCredentialView,
         verification_code=record.verification_code,
-        valid_from=record.valid_from,
-        valid_until=record.valid_until,
-        url=url,
-        vc_url=f"{url}/vc",
+        vc_url=f"{credential_url(base_url, record.id)}/vc",
         verifiable_credential=msgspec.Raw(record.document),
     )
 

@@ -28,7 +28,7 @@ from verify_api.domain.dates import long_date
 from verify_api.domain.public_wording import humane_text
 from verify_api.errors import InvalidInputError, NotFoundError, UnsupportedMediaTypeError
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_PREFIX
-from verify_api.services import pages
+from verify_api.services import pages, report_pages
 from verify_api.services.offline_qr import check_offline_text
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
@@ -144,7 +144,7 @@ def looks_like_a_name(text: str) -> bool:
 
 async def offline_report(conn: Conn, text: str, *, settings: Settings, now: Now) -> Template:
     report = await check_offline_text(conn, text, settings=settings, now=now)
-    return verify_form(report=pages.offline_report_page(report))
+    return verify_form(report=report_pages.offline_report_page(report))
 
 
 def origin_of(url: str) -> str:
@@ -217,7 +217,7 @@ async def presented_report(conn: Conn, data: bytes, content_type: str, *, runtim
     except UnsupportedMediaTypeError:
         error = {"title": "Unsupported file", "detail": "Upload a PNG or SVG badge, a credential JSON or a JWT."}
         return verify_form(status_code=415, error=error)
-    return verify_form(report=pages.presented_report_page(report))
+    return verify_form(report=report_pages.presented_report_page(report))
 
 
 def page_routes(settings: Settings) -> list[ControllerRouterHandler]:

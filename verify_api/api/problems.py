@@ -55,6 +55,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.ProofError: (422, "proof-error", "Proof error"),
     errors.SigningKeyError: (503, "signing-key-unavailable", "Signing key unavailable"),
     errors.VerificationBusyError: (503, "verification-busy", "Verification busy"),
+    errors.ConcurrentWriteError: (503, "concurrent-write", "Concurrent write"),
 }
 
 
@@ -97,7 +98,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiEr
     if isinstance(exc, errors.TierRuleError):
         extra = {"rule": exc.rule, "missing": exc.missing}
     response = problem_response(request, status, slug, title, detail, **extra)
-    if isinstance(exc, errors.VerificationBusyError):
+    if isinstance(exc, errors.VerificationBusyError | errors.ConcurrentWriteError):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 

@@ -10,6 +10,7 @@ name, so no store catches asyncpg errors itself.
 from __future__ import annotations
 
 import re
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -17,6 +18,7 @@ import asyncpg
 import msgspec
 
 from verify_api.errors import (
+    ConcurrentWriteError,
     ConflictError,
     CredentialConflictError,
     HolderNotFoundError,
@@ -26,7 +28,7 @@ from verify_api.errors import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import AsyncIterator, Sequence
 
     from verify_api.db.pool import Connection
 
@@ -103,7 +105,22 @@ def translate(exc: asyncpg.PostgresError) -> Exception:
         return _FOREIGN_KEY_ERRORS[name]()
     if isinstance(exc, asyncpg.CheckViolationError):
         return InvalidInputError(f"the value breaks the rule {name or 'of the schema'}", constraint=name)
+    if isinstance(exc, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
+        # PostgreSQL rolled this transaction back to let a concurrent one through (SQLSTATE 40P01, 40001): the
+        # whole command may be tried again (services.transaction). The server's message names backends: not kept.
+        return ConcurrentWriteError(sqlstate=exc.sqlstate)
     return exc
+
+
+@asynccontextmanager
+async def transaction(conn: Connection) -> AsyncIterator[None]:
+    """`conn.transaction()` (a savepoint inside another), failing with the domain error `translate` gives, for its
+    own BEGIN/COMMIT as for any statement run inside it that did not go through a store."""
+    try:
+        async with conn.transaction():
+            yield
+    except asyncpg.PostgresError as exc:
+        raise translate(exc) from exc
 
 
 def row_as(row: Any, kind: type[T]) -> T:

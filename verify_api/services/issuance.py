@@ -33,6 +33,7 @@ from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
+from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -85,12 +86,16 @@ async def issue_credential(
         replay = await _replay(conn, client_id, idempotency_key, fingerprint)
         if replay is not None:
             return replay
+
+    async def command() -> CredentialRecord:
+        record = await issue_in_transaction(conn, ctx, request, now=now, origin=origin)
+        if idempotency_key is not None and client_id is not None:
+            await IdempotencyKeys(conn).insert(client_id, idempotency_key, fingerprint, record.id, now)
+        await checkpoint_after_write(conn, ctx, now=now)
+        return record
+
     try:
-        async with conn.transaction():
-            record = await issue_in_transaction(conn, ctx, request, now=now, origin=origin)
-            if idempotency_key is not None and client_id is not None:
-                await IdempotencyKeys(conn).insert(client_id, idempotency_key, fingerprint, record.id, now)
-            await checkpoint_after_write(conn, ctx, now=now)
+        record = await run_in_transaction(conn, command)
     except IdempotencyKeyTakenError:
         # A concurrent request with the same key committed first; ours rolled back entirely.
         assert client_id is not None

@@ -7,6 +7,7 @@ private key is never readable by others, not even briefly.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from verify_api.errors import SigningKeyError
@@ -38,3 +39,14 @@ def write_key_file(path: Path, signer: Signer, passphrase: bytes | None) -> None
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(private_key_pem(signer, passphrase))
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """A key file replaced by a new key (Ed25519 or P-256): the kids before and after, and where the key lives."""
+
+    old_kid: str
+    new_kid: str
+    key_path: Path
+    # Retired private-key copies deleted from beside the key (left by earlier versions; never for a P-256 key).
+    removed: list[Path] = field(default_factory=list)

@@ -27,9 +27,10 @@ from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.keys import generate_signer
 from verify_api.proofs.p256 import is_p256_multikey
 from verify_api.services.context import IssuerKey
-from verify_api.services.key_files import key_passphrase, read_key_file, write_key_file
+from verify_api.services.key_files import Rotation, key_passphrase, read_key_file, write_key_file
 from verify_api.services.key_history import PinnedKey, record_key_sync
 from verify_api.services.p256_keys import rotate_p256_key
+from verify_api.services.transaction import run_in_transaction
 from verify_api.services.transitions import StatusChange, apply_transition
 
 if TYPE_CHECKING:
@@ -41,14 +42,6 @@ if TYPE_CHECKING:
     from verify_api.db.records import SigningKeyRecord
     from verify_api.proofs.keys import Signer
     from verify_api.settings import Settings
-
-
-@dataclass(frozen=True)
-class Rotation:
-    old_kid: str
-    new_kid: str
-    key_path: Path
-    removed: list[Path]  # retired private-key copies deleted from beside the key (left by earlier versions)
 
 
 @dataclass(frozen=True)
@@ -101,15 +94,19 @@ async def rotate_signing_key(
     old, new, pending = await asyncio.to_thread(prepare_new_key_sync, key_path, passphrase)
     old_kid = IssuerKey.for_settings(old, settings).verification_method
     new_kid = IssuerKey.for_settings(new, settings).verification_method
+
+    async def command() -> SigningKeyRecord | None:
+        current = await SigningKeys(conn).get(old_kid)
+        if current is not None and current.retired_at is not None:
+            raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
+        await SigningKeys(conn).insert(new_kid, new.public_key_multibase, now)
+        await SigningKeys(conn).retire(old_kid, now)
+        if also is not None:
+            await also()
+        return current
+
     try:
-        async with conn.transaction():
-            current = await SigningKeys(conn).get(old_kid)
-            if current is not None and current.retired_at is not None:
-                raise SigningKeyStateError(f"the key in {key_path.name} ({old_kid}) was already retired")
-            await SigningKeys(conn).insert(new_kid, new.public_key_multibase, now)
-            await SigningKeys(conn).retire(old_kid, now)
-            if also is not None:
-                await also()
+        current = await run_in_transaction(conn, command)
     except BaseException:
         await asyncio.to_thread(pending.unlink, missing_ok=True)
         raise
@@ -160,16 +157,15 @@ async def compromise_signing_key(
         return KeyCompromise(None, await declare_key_compromised(conn, kid, since=since, now=now))
     declared: list[CompromiseOutcome] = []
 
-    async def declare() -> None:
+    async def declare() -> None:  # a step of the rotation's command: run again with it (hence the last is kept)
         declared.append(await declare_key_compromised(conn, kid, since=since, now=now))
 
     if is_p256_multikey(record.public_key_multibase):  # the active ES256 key: rotate it, never the Ed25519 one
         p256_settings = msgspec.structs.replace(settings, signing_key_path=str(key_path))
         p256 = await rotate_p256_key(conn, p256_settings, now=now, also=declare)
-        rotated = Rotation(p256.old_kid, p256.new_kid, p256.key_path, removed=[])
-        return KeyCompromise(rotated, declared[0], key_kind="P-256 key")
+        return KeyCompromise(p256, declared[-1], key_kind="P-256 key")
     rotation = await rotate_signing_key(conn, settings, key_path, now=now, also=declare)
-    return KeyCompromise(rotation, declared[0])
+    return KeyCompromise(rotation, declared[-1])
 
 
 async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime, now: datetime) -> CompromiseOutcome:
@@ -183,17 +179,21 @@ async def declare_key_compromised(conn: Connection, kid: str, *, since: datetime
     """
     if since > now:
         raise SigningKeyStateError("--since is in the future; a compromise is declared for a time already passed")
-    async with conn.transaction():
+
+    async def command() -> tuple[SigningKeyRecord, list[SignedCredential]]:
         record = await SigningKeys(conn).mark_compromised(kid, since, now)
         if record is None:
             raise SigningKeyStateError(f"no signing key has kid {kid!r} (see `verify-api keys list`)")
         assert record.compromised_since is not None
-        cutoff = record.compromised_since
-        note = f"signed with {kid}, declared compromised since {cutoff.isoformat()}"
-        for credential_id in await Credentials(conn).in_compromised_window(kid, cutoff):
+        note = f"signed with {kid}, declared compromised since {record.compromised_since.isoformat()}"
+        for credential_id in await Credentials(conn).in_compromised_window(kid, record.compromised_since):
             # apply_transition, not change_status: VC API register entries signed with the key are revoked too.
             await apply_transition(conn, credential_id, StatusChange("revoke", "key_compromise", note), now=now)
-        signed = await Credentials(conn).signed_by(kid)
+        return record, await Credentials(conn).signed_by(kid)
+
+    record, signed = await run_in_transaction(conn, command)
+    assert record.compromised_since is not None
+    cutoff = record.compromised_since
     return CompromiseOutcome(
         key=record,
         invalidated=[c for c in signed if c.issued_at >= cutoff],

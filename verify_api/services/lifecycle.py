@@ -14,6 +14,7 @@ from verify_api.domain.lifecycle import Action
 from verify_api.errors import CredentialNotFoundError
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.organization_rules import evaluate_after_change
+from verify_api.services.transaction import run_in_transaction
 from verify_api.services.transitions import StatusChange, apply_transition, current_status, renew_in_transaction
 
 __all__ = ["Action", "StatusChange", "change_status", "current_status", "renew_credential"]
@@ -33,10 +34,13 @@ async def change_status(
     checkpoint, in one transaction. One guarded UPDATE decides; a refusal names the current state (409). A
     revocation for assessment_invalidated or misconduct invalidates the assessments the credential was issued on,
     so the tier rules never count them again."""
-    async with conn.transaction():
+
+    async def command() -> CredentialRecord:
         record = await change_certification_status(conn, ctx, credential_id, change, now=now)
         await checkpoint_after_write(conn, ctx, now=now)
-    return record
+        return record
+
+    return await run_in_transaction(conn, command)
 
 
 async def change_certification_status(
@@ -56,7 +60,10 @@ async def renew_credential(
 ) -> CredentialRecord:
     """Issue a successor with fresh dates (the tier's rule checked again) and write the audit checkpoint, in one
     transaction; the old credential becomes superseded and its links resolve to the new one."""
-    async with conn.transaction():
+
+    async def command() -> CredentialRecord:
         successor = await renew_in_transaction(conn, ctx, credential_id, change, now=now)
         await checkpoint_after_write(conn, ctx, now=now)
-    return successor
+        return successor
+
+    return await run_in_transaction(conn, command)

@@ -14,6 +14,7 @@ from verify_api.domain.organization_rules import Standing, cae_standing
 from verify_api.errors import IllegalTransitionError
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.judgement import organization_standing
+from verify_api.services.transaction import run_in_transaction
 from verify_api.services.transitions import StatusChange, apply_transition, renew_in_transaction
 
 if TYPE_CHECKING:
@@ -30,10 +31,13 @@ _RULES_NOTE = "applied by the organisation rules"
 
 async def apply_organization_rules(conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime) -> Standing:
     """One organisation's rules as a command: what they call for and the audit checkpoint, in one transaction."""
-    async with conn.transaction():
+
+    async def command() -> Standing:
         standing = await evaluate_organization(conn, ctx, org_id, now=now)
         await checkpoint_after_write(conn, ctx, now=now)
-    return standing
+        return standing
+
+    return await run_in_transaction(conn, command)
 
 
 async def standing_of(conn: Connection, ctx: ServiceContext, org_id: UUID, *, now: datetime) -> Standing:

@@ -20,7 +20,8 @@ from verify_api.domain.credential import did_web_for
 from verify_api.errors import SigningKeyError, SigningKeyStateError
 from verify_api.proofs.p256 import P256Signer, generate_p256_signer, load_p256_signer
 from verify_api.services.context import key_unusable_reason
-from verify_api.services.key_files import key_passphrase
+from verify_api.services.key_files import Rotation, key_passphrase
+from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -36,13 +37,6 @@ P256_SUFFIX = ".p256"
 class P256Key:
     signer: P256Signer
     verification_method: str
-
-
-@dataclass(frozen=True)
-class P256Rotation:
-    old_kid: str
-    new_kid: str
-    key_path: Path
 
 
 def p256_key_path(settings: Settings) -> Path | None:
@@ -135,7 +129,7 @@ async def rotate_p256_key(
     *,
     now: datetime,
     also: Callable[[], Awaitable[None]] | None = None,
-) -> P256Rotation:
+) -> Rotation:
     """Replace the P-256 key file with a new key: the new key is registered and the old one retired in one
     transaction (with `also`, a further step of the same command, inside it), then the new file replaces the old
     (whose private key is gone); its public key stays published."""
@@ -149,20 +143,23 @@ async def rotate_p256_key(
     pending.unlink(missing_ok=True)
     await asyncio.to_thread(write_p256_key_file, pending, new, passphrase)
     old_kid, new_kid = p256_verification_method(old, settings), p256_verification_method(new, settings)
+
+    async def command() -> None:
+        keys = SigningKeys(conn)
+        current = await keys.get(old_kid)
+        if current is not None and current.retired_at is not None:
+            raise SigningKeyStateError(f"the key in {path.name} ({old_kid}) was already retired")
+        if current is None:
+            await keys.insert(old_kid, old.public_key_multibase, now)
+        await keys.insert(new_kid, new.public_key_multibase, now)
+        await keys.retire(old_kid, now)
+        if also is not None:
+            await also()
+
     try:
-        async with conn.transaction():
-            keys = SigningKeys(conn)
-            current = await keys.get(old_kid)
-            if current is not None and current.retired_at is not None:
-                raise SigningKeyStateError(f"the key in {path.name} ({old_kid}) was already retired")
-            if current is None:
-                await keys.insert(old_kid, old.public_key_multibase, now)
-            await keys.insert(new_kid, new.public_key_multibase, now)
-            await keys.retire(old_kid, now)
-            if also is not None:
-                await also()
+        await run_in_transaction(conn, command)
     except BaseException:
         pending.unlink(missing_ok=True)
         raise
     os.replace(pending, path)
-    return P256Rotation(old_kid=old_kid, new_kid=new_kid, key_path=path)
+    return Rotation(old_kid=old_kid, new_kid=new_kid, key_path=path)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import msgspec
 
@@ -11,7 +11,7 @@ from verify_api.db.organizations import Organizations
 from verify_api.db.records import RegistryOrganizationRecord
 from verify_api.domain.credential import credential_url
 from verify_api.errors import OrganizationNotFoundError
-from verify_api.schemas import RegistryCredentialView, RegistryEntryView, StandingView
+from verify_api.schemas import CredentialSummaryView, RegistryCredentialView, RegistryEntryView, StandingView
 from verify_api.services.judgement import judge_stored
 from verify_api.services.organization_rules import standing_of
 
@@ -27,6 +27,22 @@ if TYPE_CHECKING:
     from verify_api.settings import Settings
 
 
+S = TypeVar("S", bound=CredentialSummaryView)
+
+
+def credential_summary(record: CredentialRecord, status: str, base_url: str, view: type[S], **more: Any) -> S:
+    """The one way a register credential becomes a list entry (`view` adds what its own answer says besides)."""
+    return view(
+        id=record.id,
+        tier=record.tier,
+        status=status,
+        valid_from=record.valid_from,
+        valid_until=record.valid_until,
+        url=credential_url(base_url, record.id),
+        **more,
+    )
+
+
 def registry_entry(
     org: RegistryOrganizationRecord,
     judged: list[tuple[CredentialRecord, CredentialVerdict]],
@@ -35,14 +51,7 @@ def registry_entry(
 ) -> RegistryEntryView:
     """The organisation's entry: each credential with the one judgement's status (superseded ones left out)."""
     views = [
-        RegistryCredentialView(
-            id=record.id,
-            tier=record.tier,
-            status=verdict.public_status,
-            valid_from=record.valid_from,
-            valid_until=record.valid_until,
-            url=credential_url(base_url, record.id),
-        )
+        credential_summary(record, verdict.public_status, base_url, RegistryCredentialView)
         for record, verdict in judged
         if record.status != "superseded"
     ]

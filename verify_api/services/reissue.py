@@ -10,6 +10,7 @@ again re-issues only what is still without a replacement.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from verify_api.db.credentials import Credentials
@@ -19,11 +20,14 @@ from verify_api.errors import SigningKeyStateError, VerifyApiError
 from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.issuance import IssueOrigin, issue_in_transaction
+from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from verify_api.db.credentials import ReissueCandidate
     from verify_api.db.pool import Connection
+    from verify_api.db.records import CredentialRecord
     from verify_api.services.context import ServiceContext
 
 
@@ -46,30 +50,37 @@ async def reissue_compromised(conn: Connection, ctx: ServiceContext, *, now: dat
             f"the configured signing key {key.verification_method} is not the active key; "
             "re-issue only under the key `verify-api keys rotate` made active"
         )
-    register = Credentials(conn)
     outcomes: list[Reissued] = []
-    for old in await register.compromised_without_successor():
-        request = IssueCredentialRequest(
-            tier=old.tier,
-            holder_id=old.holder_id,
-            organization_id=old.organization_id,
-            cryptosuite=old.cryptosuite,
-        )
+    for old in await Credentials(conn).compromised_without_successor():
         try:
-            async with conn.transaction():
-                record = await issue_in_transaction(conn, ctx, request, now=now, origin=IssueOrigin())
-                await register.link_reissued(record.id, old.id)
-                await Events(conn).append(
-                    kind="credential_reissued",
-                    occurred_at=now,
-                    credential_id=record.id,
-                    organization_id=old.organization_id,
-                    actor=None,
-                    data={"replaces": old.id, "reason": "key_compromise"},
-                )
-                await checkpoint_after_write(conn, ctx, now=now)
+            record = await run_in_transaction(conn, partial(reissue_one, conn, ctx, old, now=now))
         except VerifyApiError as exc:
             outcomes.append(Reissued(old_id=old.id, tier=old.tier, new_id=None, problem=str(exc)))
             continue
         outcomes.append(Reissued(old_id=old.id, tier=old.tier, new_id=record.id))
     return outcomes
+
+
+async def reissue_one(
+    conn: Connection, ctx: ServiceContext, old: ReissueCandidate, *, now: datetime
+) -> CredentialRecord:
+    """Issue the successor of one compromised credential, link it and record the event and the audit checkpoint;
+    the caller owns the transaction."""
+    request = IssueCredentialRequest(
+        tier=old.tier,
+        holder_id=old.holder_id,
+        organization_id=old.organization_id,
+        cryptosuite=old.cryptosuite,
+    )
+    record = await issue_in_transaction(conn, ctx, request, now=now, origin=IssueOrigin())
+    await Credentials(conn).link_reissued(record.id, old.id)
+    await Events(conn).append(
+        kind="credential_reissued",
+        occurred_at=now,
+        credential_id=record.id,
+        organization_id=old.organization_id,
+        actor=None,
+        data={"replaces": old.id, "reason": "key_compromise"},
+    )
+    await checkpoint_after_write(conn, ctx, now=now)
+    return record

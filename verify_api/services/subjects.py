@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from verify_api.assessment_schemas import AssessmentRequest, ComplianceAudit, ExamResult, GovernanceReview
 from verify_api.db.assessments import Assessments
 from verify_api.db.events import Events
 from verify_api.db.holders import Holders
@@ -20,23 +21,16 @@ from verify_api.domain.assessment_details import AssessmentDetails, AssessmentOu
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.tier_rules import meets_pass_mark
 from verify_api.errors import InvalidInputError, NotFoundError, OrganizationNotFoundError
-from verify_api.schemas import (
-    AssessmentRequest,
-    ComplianceAudit,
-    CreateHolderRequest,
-    CreateOrganizationRequest,
-    ExamResult,
-    GovernanceReview,
-    LinkStaffRequest,
-)
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.organization_rules import evaluate_organization
+from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
     from verify_api.domain.tiers import TierPolicy
+    from verify_api.schemas import CreateHolderRequest, CreateOrganizationRequest, LinkStaffRequest
     from verify_api.services.context import ServiceContext
 
 
@@ -73,7 +67,8 @@ async def link_staff(
     conn: Connection, ctx: ServiceContext, org_id: UUID, request: LinkStaffRequest, *, now: datetime
 ) -> StaffLinkRecord:
     holder_id, role = request.holder_id, request.role
-    async with conn.transaction():
+
+    async def command() -> StaffLinkRecord:
         if await Organizations(conn).get(org_id) is None:
             raise OrganizationNotFoundError(f"no organisation has id {org_id}")
         link = await Organizations(conn).link_staff(org_id, holder_id, role, now)
@@ -81,13 +76,17 @@ async def link_staff(
         await _after_organization_write(conn, ctx, org_id, now)
         return link
 
+    return await run_in_transaction(conn, command)
+
 
 async def unlink_staff(conn: Connection, ctx: ServiceContext, org_id: UUID, holder_id: UUID, *, now: datetime) -> None:
-    async with conn.transaction():
+    async def command() -> None:
         if not await Organizations(conn).unlink_staff(org_id, holder_id, now):
             raise NotFoundError(f"holder {holder_id} is not on the staff of organisation {org_id}")
         await Events(conn).append(kind="staff_unlinked", occurred_at=now, organization_id=org_id, data={})
         await _after_organization_write(conn, ctx, org_id, now)
+
+    await run_in_transaction(conn, command)
 
 
 async def _after_organization_write(conn: Connection, ctx: ServiceContext, org_id: UUID | None, now: datetime) -> None:
@@ -134,7 +133,8 @@ async def record_assessment(
         details=details,
         recorded_at=now,
     )
-    async with conn.transaction():
+
+    async def command() -> AssessmentRecord:
         saved = await Assessments(conn).insert(record, recorded_by)
         await Events(conn).append(
             kind="assessment_recorded",
@@ -144,4 +144,6 @@ async def record_assessment(
             data={"assessment": str(saved.id), "kind": saved.kind, "outcome": outcome},
         )
         await _after_organization_write(conn, ctx, organization_id, now)
-    return saved
+        return saved
+
+    return await run_in_transaction(conn, command)

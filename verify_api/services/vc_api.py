@@ -27,6 +27,7 @@ from verify_api.proofs.keys import did_key_for, did_key_verification_method
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import usable_signing_key
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
+from verify_api.services.transaction import run_in_transaction
 from verify_api.verification.document import VC_V1_CONTEXT, read_credential_shape
 from verify_api.verification.signed_claims import check_signed_claims
 
@@ -210,7 +211,8 @@ async def issue_secured(
     the register (kind 'vc_api') and write the audit checkpoint that falls due, all in one transaction."""
     credential, options = asked
     settings, credential_id, actor = ctx.settings, options.credential_id, options.actor
-    async with conn.transaction():
+
+    async def command() -> Any:
         how = await securing()
         document, shape = await asyncio.to_thread(
             prepare_credential, credential, how.issuer_id, now, base_url=settings.base_url
@@ -250,7 +252,9 @@ async def issue_secured(
         )
         await record_status_slots(conn, slots)
         await checkpoint_after_write(conn, ctx, now=now)
-    return issued
+        return issued
+
+    return await run_in_transaction(conn, command)
 
 
 async def find_vc_api_credentials(conn: Connection, credential_id: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal
 from verify_api.errors import CredentialNotFoundError, IllegalTransitionError
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.lifecycle import change_certification_status
+from verify_api.services.transaction import run_in_transaction
 from verify_api.services.transitions import StatusChange, apply_transition, current_status
 from verify_api.services.vc_api import find_vc_api_credentials
 
@@ -51,7 +52,8 @@ async def update_credential_status(conn: Connection, ctx: ServiceContext, bit: S
     signed was issued under (credential.id or options.credentialId); a client may reuse one, and a revocation must
     reach every copy.
     """
-    async with conn.transaction():
+
+    async def command() -> None:
         issued_here = await find_vc_api_credentials(conn, bit.credential_id)
         if issued_here:
             for register_id in issued_here:
@@ -64,6 +66,8 @@ async def update_credential_status(conn: Connection, ctx: ServiceContext, bit: S
             if change is not None:
                 await change_certification_status(conn, ctx, register_id, change, now=now)
         await checkpoint_after_write(conn, ctx, now=now)
+
+    await run_in_transaction(conn, command)
 
 
 def _register_id(credential_id: str, base_url: str) -> str:
