@@ -99,7 +99,20 @@ class CredentialRecord(msgspec.Struct, frozen=True):
     key_retired_at: datetime | None
 
 
-class NewCredential(msgspec.Struct, frozen=True):
+class SignedInStatusLists(msgspec.Struct, frozen=True):
+    """The columns every register row has once signed: the signed bytes, how and by which key, and its revocation
+    and suspension slots (the fields come first in each struct that has them)."""
+
+    document: bytes
+    cryptosuite: Cryptosuite | JoseSecuring
+    signing_key_id: str
+    revocation_list: str
+    revocation_index: int
+    suspension_list: str
+    suspension_index: int
+
+
+class NewCredential(SignedInStatusLists, frozen=True):
     """A register row to insert. Certifications have a tier, a subject, a code and validUntil; VC API entries
     (`kind` 'vc_api') have none of these but a `document_id` when the credential names itself."""
 
@@ -111,13 +124,6 @@ class NewCredential(msgspec.Struct, frozen=True):
     verification_code: str | None
     valid_from: datetime
     valid_until: datetime | None
-    document: bytes
-    cryptosuite: Cryptosuite | JoseSecuring
-    signing_key_id: str
-    revocation_list: str
-    revocation_index: int
-    suspension_list: str
-    suspension_index: int
     predecessor_id: str | None
     issued_at: datetime
     issued_by: UUID | None
@@ -125,7 +131,7 @@ class NewCredential(msgspec.Struct, frozen=True):
     document_id: str | None = None
 
 
-class VcApiCredentialRecord(msgspec.Struct, frozen=True):
+class VcApiCredentialRecord(SignedInStatusLists, frozen=True):
     """A credential POST /credentials/issue signed (kind 'vc_api'): not a PAI certification, but in the register
     with revocation and suspension slots, the signing key joined in like `CredentialRecord`."""
 
@@ -136,13 +142,6 @@ class VcApiCredentialRecord(msgspec.Struct, frozen=True):
     status: StoredStatus
     status_reason: str | None
     status_changed_at: datetime | None
-    document: bytes
-    cryptosuite: Cryptosuite | JoseSecuring
-    signing_key_id: str
-    revocation_list: str
-    revocation_index: int
-    suspension_list: str
-    suspension_index: int
     issued_at: datetime
     key_multibase: str
     key_compromised_since: datetime | None

@@ -4,9 +4,10 @@
 -- (`''::bytea`: the judgement never reads it), `get` is the way to the document.
 
 -- name: insert --
+-- Columns in the order of NewCredential's fields (db/records.py), which the store passes positionally.
 INSERT INTO credentials (
-    id, tier, holder_id, organization_id, subject_name, verification_code, valid_from, valid_until,
     document, cryptosuite, signing_key_id, revocation_list, revocation_index, suspension_list, suspension_index,
+    id, tier, holder_id, organization_id, subject_name, verification_code, valid_from, valid_until,
     predecessor_id, issued_at, issued_by, kind, document_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 
