@@ -24,6 +24,7 @@ import atexit
 import multiprocessing
 import os
 import threading
+import time
 import weakref
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -58,9 +59,12 @@ class _Worker:
         self.conn: Connection = parent
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float) -> Any:
-        """Blocking: `fn(*args)` in the worker; `TimeoutError` past `deadline`, `EOFError` if the worker died."""
+        """Blocking: `fn(*args)` in the worker; `TimeoutError` past `deadline` (counted from before the document is
+        sent, so a large one's transfer counts too), `EOFError` if the worker died."""
+        started = time.monotonic()
         self.conn.send((fn, args))
-        if not self.conn.poll(deadline):
+        remaining = deadline - (time.monotonic() - started)
+        if remaining <= 0 or not self.conn.poll(remaining):
             raise TimeoutError
         ok, value = self.conn.recv()
         if not ok:
