@@ -23,7 +23,7 @@ from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.framework import FRAMEWORK_ROUTES
-from verify_api.api.home import HomePage
+from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -163,6 +163,7 @@ def create_app(
         # URLs and JSON bodies are read strictly before any handler (a route-level before_request would bypass it:
         # tests/integration/test_json_bodies.py checks that only the typed GET /v1/credentials/{id} has one).
         before_request=refuse_malformed_input,
+        before_send=[home_page_headers],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
         request_max_body_size=settings.max_body_bytes,

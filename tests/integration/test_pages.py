@@ -200,6 +200,8 @@ async def test_home_page_says_where_to_go(client: Client) -> None:
     assert home.status_code == 200
     assert home.headers["content-type"].startswith("text/html")
     assert '<html lang="en-GB">' in home.text
+    assert home.headers["content-security-policy"].startswith("default-src 'none'")  # as every other page
+    assert home.headers["x-content-type-options"] == "nosniff"
     for link in ('href="/verify"', 'href="/registry"', 'href="/docs"'):
         assert link in home.text
     assert "swagger-ui" in (await client.get("/docs")).text
