@@ -67,10 +67,22 @@ def data_root() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
+def _venv_closed_to_others() -> bool:
+    """Whether a folder above the venv (where pgserver keeps its binaries) is closed to other users (a root-only
+    clone, mode 0700): the postgres user that root runs the cluster as cannot reach them there."""
+    return any(not (parent.stat().st_mode & 0o001) for parent in Path(sys.prefix).resolve().parents)
+
+
 @pytest.mark.parametrize("backend", ["binaries", "pgserver"])
 def test_start_cluster_persists_data_across_restarts(data_root: Path, backend: Backend) -> None:
     _skip_unless_available(backend)
     data_dir = data_root / "data"
+    if backend == "pgserver" and os.geteuid() == 0 and _venv_closed_to_others():
+        # Known limit (issue 10): the binaries must be reachable by postgres; until then the answer is this clear
+        # error naming the folder and the fix, never a half-started cluster.
+        with pytest.raises(EmbeddedPostgresError, match=r"cannot traverse .*chmod o\+x"):
+            start_cluster(data_dir, durable=False, backend=backend)
+        return
     with start_cluster(data_dir, durable=False, backend=backend) as cluster:
         assert cluster.url.startswith("postgresql://postgres@127.0.0.1:")
         assert _fetchval(cluster.url, "select 1") == 1
