@@ -139,3 +139,28 @@ async def test_achievement_and_framework_pages(page: Page, served: str) -> None:
     await page.wait_for("Page.loadEventFired")
     assert await page.evaluate("location.pathname") == "/v1/achievements/cpaa"
     assert page.errors == []
+
+
+async def test_browser_verifiers_on_other_sites_can_read_the_public_routes(
+    page: Page, served: str, admin_auth: dict[str, str]
+) -> None:
+    """CORS as a browser applies it: from a page of another origin (`localhost` instead of `127.0.0.1`, as a web
+    wallet on its own site), the public reads are readable, errors included; a page of ours is not."""
+    credential = await issue_aida(served, admin_auth, "Katherine Johnson")
+    readable = [
+        "/.well-known/did.json",
+        "/.well-known/jwks.json",
+        f"/v1/credentials/{credential['id']}",
+        "/v1/achievements/aida",
+        "/v1/credentials/no-such-credential",  # a 404 problem: a verifier must be able to read why
+    ]
+    for width, height, mobile in WIDTHS:
+        await page.viewport(width, height, mobile=mobile, scale=2 if mobile else 1)
+        await page.goto(served.replace("127.0.0.1", "localhost") + "/health")  # a document with no CSP of its own
+        for path in readable:
+            status = await page.evaluate(f"fetch({json.dumps(served + path)}).then(r => r.status, () => 'blocked')")
+            assert status == (404 if path.endswith("no-such-credential") else 200), (path, status)
+        for path in ("/verify", "/v1/audit/checkpoints-not-public"):
+            blocked = await page.evaluate(f"fetch({json.dumps(served + path)}).then(r => r.status, () => 'blocked')")
+            assert blocked == "blocked", (path, blocked)
+        await page.screenshot(ARTIFACTS / f"cors-other-site-{width}.png")
