@@ -90,3 +90,22 @@ async def make_cai(client: Client, headers: dict[str, str], name: str = "Fabrika
     )
     org["credential"] = await issue(client, headers, tier="CAI", organizationId=org["id"])
     return org
+
+
+async def make_certified_cae(
+    client: Client, headers: dict[str, str], *, name: str, review_due: str, **organization: Any
+) -> dict[str, Any]:
+    """An enterprise with a passed compliance audit (next review `review_due`) and its CAE, under `credential`."""
+    org = await make_organization(client, headers, name=name, kind="enterprise", **organization)
+    await make_assessment(
+        client,
+        headers,
+        kind="compliance_audit",
+        organizationId=org["id"],
+        assessorIds=["a1"],
+        outcome="passed",
+        evidenceDigest=digest(f"{name} audit"),
+        nextReviewDue=review_due,
+    )
+    org["credential"] = await issue(client, headers, tier="CAE", organizationId=org["id"])
+    return org

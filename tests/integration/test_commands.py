@@ -11,7 +11,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL
-from tests.factories import digest, issue, make_aida, make_assessment, make_cai, make_organization
+from tests.factories import digest, make_aida, make_cai, make_certified_cae
 from tests.lifecycle_helpers import transition
 from verify_api.app import create_app
 from verify_api.db.pool import connect
@@ -27,19 +27,7 @@ Client = AsyncTestClient[Litestar]
 
 
 async def _cae(client: Client, headers: dict[str, str]) -> dict[str, Any]:
-    org = await make_organization(client, headers, name="Woodgrove Bank", kind="enterprise")
-    await make_assessment(
-        client,
-        headers,
-        kind="compliance_audit",
-        organizationId=org["id"],
-        assessorIds=["a1"],
-        outcome="passed",
-        evidenceDigest=digest("woodgrove audit"),
-        nextReviewDue="2027-03-01",
-    )
-    org["credential"] = await issue(client, headers, tier="CAE", organizationId=org["id"])
-    return org
+    return await make_certified_cae(client, headers, name="Woodgrove Bank", review_due="2027-03-01")
 
 
 async def _governance_review(client: Client, headers: dict[str, str], org_id: str) -> Any:

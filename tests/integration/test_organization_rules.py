@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.factories import digest, issue, make_aida, make_assessment, make_cai, make_organization
+from tests.factories import make_aida, make_assessment, make_cai, make_certified_cae
 from tests.lifecycle_helpers import transition
 
 if TYPE_CHECKING:
@@ -77,19 +77,7 @@ async def test_cai_shortfall_from_expiry_counts_from_the_expiry_date(
 
 
 async def _cae(client: Client, headers: dict[str, str], due: str) -> dict[str, Any]:
-    org = await make_organization(client, headers, name="Woodgrove Bank", kind="enterprise")
-    await make_assessment(
-        client,
-        headers,
-        kind="compliance_audit",
-        organizationId=org["id"],
-        assessorIds=["a1"],
-        outcome="passed",
-        evidenceDigest=digest("woodgrove audit"),
-        nextReviewDue=due,
-    )
-    org["credential"] = await issue(client, headers, tier="CAE", organizationId=org["id"])
-    return org
+    return await make_certified_cae(client, headers, name="Woodgrove Bank", review_due=due)
 
 
 async def test_cae_suspended_when_review_overdue_beyond_grace_and_reinstated_by_review(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.factories import digest, issue, make_assessment, make_cai, make_organization
+from tests.factories import make_cai, make_certified_cae
 from tests.lifecycle_helpers import transition
 
 if TYPE_CHECKING:
@@ -18,19 +18,7 @@ if TYPE_CHECKING:
 
 
 async def make_cae(client: Client, headers: dict[str, str], name: str, country: str) -> dict[str, Any]:
-    org = await make_organization(client, headers, name=name, kind="enterprise", country=country)
-    await make_assessment(
-        client,
-        headers,
-        kind="compliance_audit",
-        organizationId=org["id"],
-        assessorIds=["a1"],
-        outcome="passed",
-        evidenceDigest=digest(name),
-        nextReviewDue="2027-09-01",
-    )
-    org["credential"] = await issue(client, headers, tier="CAE", organizationId=org["id"])
-    return org
+    return await make_certified_cae(client, headers, name=name, review_due="2027-09-01", country=country)
 
 
 @pytest.fixture
