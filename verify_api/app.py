@@ -8,13 +8,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
-import swagger_ui_bundle
 from litestar import Litestar, Router
-from litestar.datastructures import CacheControlHeader, State
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
-from litestar.static_files import create_static_files_router
 
 from verify_api import __version__
 from verify_api.api.admin import ADMIN_HANDLERS
@@ -22,6 +20,7 @@ from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
@@ -53,18 +52,6 @@ def load_signing_key(settings: Settings) -> Signer:
     return read_key_file(Path(settings.signing_key_path), key_passphrase(settings))
 
 
-DOCS_ASSETS = "/docs-assets"
-
-
-def docs_assets_router() -> Router:
-    return create_static_files_router(
-        path=DOCS_ASSETS,
-        directories=[Path(swagger_ui_bundle.swagger_ui_path)],
-        include_in_schema=False,
-        cache_control=CacheControlHeader(max_age=86400, public=True),
-    )
-
-
 def openapi_config() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="PAI Verify",
@@ -74,17 +61,10 @@ def openapi_config() -> OpenAPIConfig:
             "documents and answers whether a credential is real and valid."
         ),
         path="/",
-        # Swagger UI's assets are served from the swagger-ui-bundle wheel, so /docs works with no network.
+        # /docs (Swagger UI 5, assets served by us) is a plain route of api/docs_page.py, so it sends its own CSP.
         render_plugins=[
-            HomePage(),  # served at `/` (the OpenAPI root); Swagger UI stays at /docs
-            SwaggerRenderPlugin(
-                path="/docs",
-                js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-                css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-                standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
-                favicon=f"<link rel='icon' type='image/png' href='{DOCS_ASSETS}/favicon-32x32.png'>",
-            ),
-            JsonRenderPlugin(path="/openapi.json"),
+            HomePage(),  # served at `/` (the OpenAPI root)
+            JsonRenderPlugin(path=OPENAPI_JSON),
         ],
         components=Components(
             security_schemes={
@@ -151,7 +131,7 @@ def create_app(
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
             well_known_router,
-            docs_assets_router(),
+            *DOCS_HANDLERS,
             health,
             *page_routes(settings),
             *FRAMEWORK_ROUTES,

@@ -155,6 +155,11 @@ def test_built_wheel_migrates_and_serves_outside_the_checkout(empty_database: st
             status, page = _get(f"{origin}/registry")  # templates and static files are package data too
             assert status == 200
             assert b"<html" in page.lower()
+            # /docs draws from Swagger UI's files (a dependency's package data) and our start-up script.
+            for asset in ("/docs-assets/swagger-ui-bundle.js", "/docs-assets/swagger-ui.css", "/static/docs.js"):
+                status, body = _get(f"{origin}{asset}")
+                assert status == 200
+                assert len(body) > 200, asset
         finally:
             server.terminate()
             server.wait(timeout=15)
