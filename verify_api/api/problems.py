@@ -69,7 +69,7 @@ def problem_for(exc: errors.VerifyApiError) -> tuple[int, str, str]:
 def problem_response(
     request: Request[Any, Any, Any], status: int, slug: str, title: str, detail: str, **extra: Any
 ) -> Response[Problem]:
-    headers = {"WWW-Authenticate": 'Bearer realm="pai-verify"'} if status == 401 else {}
+    headers = {"WWW-Authenticate": bearer_challenge(request, status)} if status in (401, 403) else {}
     if route_allows_any_origin(request):
         headers.update(PUBLIC_READ_CORS_HEADERS)
     return Response(
@@ -85,6 +85,30 @@ def problem_response(
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
     )
+
+
+def bearer_challenge(request: Request[Any, Any, Any], status: int) -> str:
+    """RFC 6750 §3 `WWW-Authenticate: Bearer` challenge: no error code when no credentials were sent,
+    `invalid_token` (401) for a key that did not authenticate, `insufficient_scope` (403) naming the scope needed."""
+    challenge = 'Bearer realm="pai-verify"'
+    if status == 403:
+        handler = request.scope.get("route_handler")
+        scope = handler.opt.get("scope") if handler is not None else None
+        return f'{challenge}, error="insufficient_scope"' + (f', scope="{scope}"' if scope else "")
+    if request.headers.get("authorization"):
+        return f'{challenge}, error="invalid_token"'
+    return challenge
+
+
+def retry_after(headers: dict[str, str]) -> str:
+    """RFC 9110 §10.2.3 Retry-After (seconds) for a 429: the rate limiter's `RateLimit-Reset` when it sent one, else
+    one window of the verify limit (a minute)."""
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            return value
+        if name.lower() == "ratelimit-reset" and value.strip().isdigit():
+            return str(max(1, int(value)))
+    return "60"
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiError) -> Response[Problem]:
@@ -133,14 +157,25 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         415: "unsupported-media-type",
         429: "too-many-requests",
     }.get(status, "client-error")
-    title = {413: "Request body too large", 404: "Not found", 405: "Method not allowed"}.get(status, "Bad request")
+    title = {
+        413: "Request body too large",
+        404: "Not found",
+        405: "Method not allowed",
+        415: "Unsupported media type",
+        429: "Too many requests",
+    }.get(status, "Bad request")
     if isinstance(exc.__cause__, SerializationException):
         detail = f"the request body is not valid JSON: {detail}"
     if status == 413:
         detail = "the request body exceeds the size limit"
     elif status == 404 and detail in ("", "Not Found"):
         detail = f"nothing is served at {request.url.path}"
-    return problem_response(request, status, slug, title, detail or title, **extra)
+    response = problem_response(request, status, slug, title, detail or title, **extra)
+    # Litestar's own headers travel with the problem: `Allow` on a 405 (RFC 9110 §15.5.6), the RateLimit-* fields.
+    response.headers.update(exc.headers or {})
+    if status == 429:
+        response.headers["Retry-After"] = retry_after(exc.headers or {})
+    return response
 
 
 def _describe(error: dict[str, str]) -> str:
