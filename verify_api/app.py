@@ -24,6 +24,7 @@ from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
+from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
@@ -146,6 +147,7 @@ def create_app(
         before_send=[home_page_headers],
         lifespan=[lifespan],
         openapi_config=openapi_config(),
+        plugins=[StrictStructSchemaPlugin()],  # request structs that refuse unknown members say so in the document
         request_max_body_size=settings.max_body_bytes,
         state=State({"runtime": runtime, "badge_cache": BadgeCache(settings.badge_cache_size)}),
         debug=False,

@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import UUID
 
 import msgspec
 
 from verify_api.domain.tiers import Tier
 from verify_api.domain.verdict import PublicStatus
+
+# Every reason code a status change accepts (domain.lifecycle.REASONS says which for which action; a test checks the
+# two agree), listed by the OpenAPI document as an enum.
+StatusReason = Literal[
+    "under_investigation",
+    "holder_request",
+    "governance_review_overdue",
+    "staff_below_minimum",
+    "administrative",
+    "issued_in_error",
+    "misconduct",
+    "assessment_invalidated",
+    "key_compromise",
+    "investigation_cleared",
+    "requirement_met",
+    "recertified",
+    "details_corrected",
+    "key_rotation",
+    "governance_review_recorded",
+]
+OrganizationKind = Literal["consultancy", "enterprise"]
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
@@ -39,7 +60,7 @@ class HolderView(Response):
 
 class CreateOrganizationRequest(Request):
     name: Name
-    kind: Literal["consultancy", "enterprise"]
+    kind: OrganizationKind
     website: Annotated[str, msgspec.Meta(pattern=r"^https?://\S+$", max_length=500)] | None = None
     country: Annotated[str, msgspec.Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")] | None = None
 
@@ -47,7 +68,7 @@ class CreateOrganizationRequest(Request):
 class OrganizationView(Response):
     id: UUID
     name: str
-    kind: str
+    kind: OrganizationKind
     website: str | None
     country: str | None
     created_at: datetime
@@ -77,8 +98,8 @@ class CredentialSummaryView(Response):
     """A credential of the register as a list shows it (services.registry.credential_summary builds it)."""
 
     id: str
-    tier: str
-    status: str
+    tier: Tier
+    status: PublicStatus
     valid_from: datetime
     valid_until: datetime
     url: str
@@ -142,7 +163,18 @@ class CredentialHistoryView(Response):
 
 
 class StatusChangeRequest(Request):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=50, description="a documented reason code")]
+    # A str on the wire, so an unknown code is the domain's 422 listing the action's own codes; an enum in the schema.
+    reason: Annotated[
+        str,
+        msgspec.Meta(
+            min_length=1,
+            max_length=50,
+            extra_json_schema={
+                "description": "a reason code of this action (its description lists them)",
+                "extra": {"enum": list(get_args(StatusReason))},
+            },
+        ),
+    ]
     note: Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")] | None = None
 
 
@@ -161,7 +193,7 @@ class StandingView(Response):
 class RegistryEntryView(Response):
     id: UUID
     name: str
-    kind: str
+    kind: OrganizationKind
     country: str | None
     website: str | None
     certification_status: Literal["certified", "not certified"]

@@ -41,19 +41,44 @@ IdempotencyKey = Annotated[
 ]
 
 
-@scoped(post, "/holders", scope="assess", operation_id="CreateHolder")
+@scoped(
+    post,
+    "/holders",
+    scope="assess",
+    operation_id="CreateHolder",
+    summary="Register a person who can earn credentials",
+    description="Create a holder (a person): the name shown on their credentials and, optionally, an email kept "
+    "private (never in a credential or an answer). Assessments and credentials then refer to its id.",
+)
 async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: Now) -> HolderView:
     holder = await subjects.create_holder(conn, data, now=now)
     return view_of(holder, HolderView)
 
 
-@scoped(post, "/organizations", scope="assess", operation_id="CreateOrganization")
+@scoped(
+    post,
+    "/organizations",
+    scope="assess",
+    operation_id="CreateOrganization",
+    summary="Register an organisation",
+    description="Create an organisation (a consultancy or an enterprise) that can hold the CAI or CAE designation and "
+    "appear in the public registry.",
+)
 async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationRequest], now: Now) -> OrganizationView:
     org = await subjects.create_organization(conn, data, now=now)
     return view_of(org, OrganizationView)
 
 
-@scoped(post, "/organizations/{org_id:uuid}/staff", scope="assess", operation_id="LinkStaff")
+@scoped(
+    post,
+    "/organizations/{org_id:uuid}/staff",
+    scope="assess",
+    operation_id="LinkStaff",
+    summary="Link a credentialed person to an organisation as staff",
+    description="Record that a holder works for the organisation (the CAI tier needs certified staff). The staff "
+    "rule of the organisation's designation is re-evaluated at once.",
+    problems=[409],
+)
 async def link_staff(conn: Conn, call: Call, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest]) -> StaffLinkView:
     link = await subjects.link_staff(conn, call.ctx, org_id, data, now=call.now)
     return view_of(link, StaffLinkView)
@@ -65,13 +90,24 @@ async def link_staff(conn: Conn, call: Call, org_id: FromPath[UUID], data: JSONB
     scope="assess",
     operation_id="UnlinkStaff",
     status_code=204,
+    summary="End a staff link",
     description="End a staff link (kept for history); the CAI staff rule is re-evaluated at once.",
+    problems=[409],
 )
 async def unlink_staff(conn: Conn, call: Call, org_id: FromPath[UUID], holder_id: FromPath[UUID]) -> None:
     await subjects.unlink_staff(conn, call.ctx, org_id, holder_id, now=call.now)
 
 
-@scoped(post, "/assessments", scope="assess", operation_id="RecordAssessment")
+@scoped(
+    post,
+    "/assessments",
+    scope="assess",
+    operation_id="RecordAssessment",
+    summary="Record an assessment (exam, review, audit)",
+    description="Record the outcome of an assessment of a holder or an organisation: an exam score, a portfolio "
+    "or deployment review, a panel interview, a compliance audit. Issuance checks a tier's rule against these.",
+    problems=[404, 409],
+)
 async def record_assessment(conn: Conn, call: Call, data: JSONBody[AssessmentRequest]) -> AssessmentView:
     saved = await subjects.record_assessment(conn, call.ctx, data, now=call.now, recorded_by=call.actor)
     return view_of(saved, AssessmentView)
@@ -101,7 +137,12 @@ def issued_view(record: CredentialRecord, base_url: str) -> IssuedCredentialView
     scope="issue",
     operation_id="IssueCredential",
     status_code=HTTP_201_CREATED,
-    description="Issue a credential of a tier once the subject meets its rule. Honours Idempotency-Key.",
+    summary="Issue a PAI certification",
+    description="Issue a signed credential of a tier (AIDA, CPAP, CPAA, CAI, CAE) once the subject meets its rule "
+    "(422 `tier-rule-not-met` names the rule and what is missing). Honours Idempotency-Key: a retry with the same "
+    "key and body answers the original credential (201, `Idempotent-Replayed: true`); the same key with another "
+    "body is a 409.",
+    problems=[404, 409],
 )
 async def issue_credential(
     conn: Conn, call: Call, data: JSONBody[IssueCredentialRequest], idempotency_key: IdempotencyKey = None

@@ -12,6 +12,7 @@ from litestar import Response, get
 from litestar.params import QueryParameter
 
 from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.routes import public
 from verify_api.schemas import AuditCheckpointPage
 from verify_api.services.checkpoints import published_checkpoints
 
@@ -25,7 +26,13 @@ _DESCRIPTION = (
 )
 
 
-@get("/audit/checkpoints", operation_id="ListAuditCheckpoints", tags=["public"], description=_DESCRIPTION)
+@public(
+    get,
+    "/audit/checkpoints",
+    operation_id="ListAuditCheckpoints",
+    summary="The event log's signed checkpoints",
+    description=_DESCRIPTION,
+)
 async def list_audit_checkpoints(
     conn: Conn,
     runtime: RuntimeDep,

@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.routes import public
 from verify_api.services.badges import (
     BadgeCache,
     BadgeFormat,
@@ -89,12 +90,13 @@ def _badge_route(fmt: BadgeFormat, operation_id: str, media_type: str, descripti
         return await serve_badge(request, conn, credential_id, fmt, download=download, runtime=runtime, now=now)
 
     badge.__name__ = badge.__qualname__ = f"get_badge_{fmt}"
-    return get(
+    return public(
+        get,
         f"/credentials/{{credential_id:str}}/badge.{fmt}",
         operation_id=operation_id,
-        tags=["public"],
         media_type=media_type,
         responses=_RESPONSES,
+        summary=f"The credential's badge image ({fmt.upper()})",
         description=description,
     )(badge)
 
@@ -115,10 +117,11 @@ get_badge_png = _badge_route(
 )
 
 
-@get(
+@public(
+    get,
     "/credentials/{credential_id:str}/share.png",
     operation_id="GetShareImage",
-    tags=["public"],
+    summary="The credential's share image (PNG)",
     media_type="image/png",
     responses=_RESPONSES,
     description="The credential's 1200 x 630 share image for link previews (Open Graph, Twitter cards): tier, "

@@ -1,6 +1,6 @@
 """`GET /docs`: the OpenAPI 3.1 document drawn by Swagger UI 5, with every asset served by us (no CDN, no network).
 
-Swagger UI's files come from the `swagger-ui-py` wheel (Swagger UI 5.25, which reads OpenAPI 3.1; the
+Swagger UI's files come from the `swagger-ui-py` wheel (Swagger UI 5.24, which reads OpenAPI 3.1; the
 `swagger-ui-bundle` wheel ships 4.15, which cannot): a runtime dependency, so an installed wheel of verify-api serves
 them too, with nothing fetched at install or run time. Only the files the page loads are served (an allow-list), at
 `/docs-assets/<name>`. The page has no inline script (its start-up script is `/static/docs.js`, ours), so its CSP

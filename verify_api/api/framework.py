@@ -20,6 +20,7 @@ from litestar.types import ControllerRouterHandler
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import RuntimeDep
 from verify_api.api.pages import PAGE_HEADERS
+from verify_api.api.routes import public
 from verify_api.badges.emblem_image import (
     achievement_image_png,
     achievement_image_svg,
@@ -50,10 +51,11 @@ def tier_of(code: str) -> Tier:
     return TIERS[tier].code
 
 
-@get(
+@public(
+    get,
     "/achievements/{tier:str}",
     operation_id="GetAchievement",
-    tags=["public"],
+    summary="A tier's Open Badges Achievement",
     description="The Open Badges 3.0 Achievement a PAI credential of this tier awards (HTML for browsers).",
     after_request=allow_any_origin,
     cache_control=None,

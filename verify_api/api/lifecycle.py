@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
@@ -14,7 +15,7 @@ from verify_api.api.admin import issued_view
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Call, Conn, Now, RuntimeDep
 from verify_api.api.media_types import negotiate_credential_media_type
-from verify_api.api.routes import scoped
+from verify_api.api.routes import public, scoped
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
@@ -31,7 +32,7 @@ from verify_api.services.status_lists import published_status_list
 from verify_api.services.transitions import StatusChange
 
 
-def _status_change_route(action: Action, operation_id: str, description: str) -> HTTPRouteHandler:
+def _status_change_route(action: Action, operation_id: str, summary: str, description: str) -> HTTPRouteHandler:
     """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
 
     async def change(
@@ -43,26 +44,36 @@ def _status_change_route(action: Action, operation_id: str, description: str) ->
 
     change.__name__ = change.__qualname__ = f"{action}_credential"
     path = f"/credentials/{{credential_id:str}}/{action}"
-    return scoped(post, path, scope="manage", operation_id=operation_id, status_code=200, description=description)(
-        change
-    )
+    return scoped(
+        post,
+        path,
+        scope="manage",
+        operation_id=operation_id,
+        status_code=200,
+        summary=summary,
+        description=description,
+        problems=[409],
+    )(change)
 
 
 suspend_credential = _status_change_route(
     "suspend",
     "SuspendCredential",
+    "Suspend a credential",
     "Suspend an active credential. Reasons: under_investigation, holder_request, "
     "governance_review_overdue, staff_below_minimum, administrative.",
 )
 reinstate_credential = _status_change_route(
     "reinstate",
     "ReinstateCredential",
+    "Reinstate a suspended credential",
     "Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
     "administrative.",
 )
 revoke_credential = _status_change_route(
     "revoke",
     "RevokeCredential",
+    "Revoke a credential (final)",
     "Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
     "holder_request, key_compromise, administrative.",
 )
@@ -74,6 +85,8 @@ revoke_credential = _status_change_route(
     scope="manage",
     operation_id="RenewCredential",
     status_code=HTTP_201_CREATED,
+    summary="Renew a credential (issue its successor)",
+    problems=[409],
     description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
     "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
     "details_corrected, key_rotation, governance_review_recorded, administrative.",
@@ -87,10 +100,11 @@ async def renew_credential(
     return Response(view, status_code=HTTP_201_CREATED, headers={"Location": view.url})
 
 
-@get(
+@public(
+    get,
     "/credentials/{credential_id:str}/history",
     operation_id="GetCredentialHistory",
-    tags=["public"],
+    summary="A credential's history",
     description="Every issuance and status change of the credential, from the tamper-evident event log.",
 )
 async def get_history(conn: Conn, credential_id: FromPath[str]) -> CredentialHistoryView:
@@ -100,12 +114,17 @@ async def get_history(conn: Conn, credential_id: FromPath[str]) -> CredentialHis
     )
 
 
-@get(
+@public(
+    get,
     "/status-lists/{list_id:str}",
     operation_id="GetStatusList",
-    tags=["public"],
     media_type="application/vc",
-    description="A signed BitstringStatusListCredential. With `timestamp`, the list as it was at that time.",
+    summary="A published status list",
+    description="A signed BitstringStatusListCredential (W3C Bitstring Status List v1.0) that credentials' "
+    "`credentialStatus` entries point to. With `timestamp`, the list as it was at that time. Answers 304 to a "
+    "matching If-None-Match.",
+    problems=[422],
+    responses={304: ResponseSpec(data_container=None, description="The list has not changed (If-None-Match).")},
     after_request=allow_any_origin,
 )
 async def get_status_list(

@@ -8,11 +8,13 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import ResponseHeader, State
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
 from verify_api.api.negotiation import negotiate_credential_representation
+from verify_api.api.routes import public
 from verify_api.domain.instant import utc_instant
 from verify_api.schemas import (
     CredentialView,
@@ -30,10 +32,12 @@ from verify_api.services.registry_search import MAX_LIMIT, MAX_OFFSET, RegistryQ
 VC_MEDIA_TYPE = "application/vc"
 
 
-@get(
+@public(
+    get,
     "/credentials/{credential_id:str}",
     operation_id="GetCredential",
-    tags=["public"],
+    summary="Is this credential real and valid?",
+    problems=[422],
     description=(
         "Is this credential real and valid right now? Status and every check are computed at request time. "
         "With `at`, the answer is for that moment, replayed from the credential's history."
@@ -66,12 +70,14 @@ def _aware(moment: datetime | None) -> datetime | None:
     return utc_instant(moment, what="at") if moment is not None else None
 
 
-@get(
+@public(
+    get,
     "/credentials/{credential_id:str}/vc",
     operation_id="GetCredentialDocument",
-    tags=["public"],
     media_type=VC_MEDIA_TYPE,
-    description="The signed credential, byte for byte as issued.",
+    summary="The signed credential document",
+    description="The signed credential (a W3C VC 2.0 / Open Badges 3.0 document with its Data Integrity proof), "
+    "byte for byte as issued, for a wallet or a verifier of your own.",
     after_request=allow_any_origin,
 )
 async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> Response[bytes]:
@@ -79,7 +85,18 @@ async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> R
     return Response(document, media_type=VC_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600, immutable"})
 
 
-@get("/lookup", operation_id="LookupByCode", tags=["public"], after_request=allow_any_origin)
+@public(
+    get,
+    "/lookup",
+    operation_id="LookupByCode",
+    summary="Look a credential up by its verification code",
+    description="The same answer as GET /v1/credentials/{id}, for the short code printed on a certificate "
+    "(e.g. `PAI-7K3M-9QXD-4`; case and dashes are forgiven, a mistyped code is caught by its check character). "
+    "Behind the verification rate limit, as codes are short enough to guess.",
+    problems=[422],
+    rate_limited=True,
+    after_request=allow_any_origin,
+)
 async def lookup_by_code(
     conn: Conn,
     runtime: RuntimeDep,
@@ -90,7 +107,15 @@ async def lookup_by_code(
     return await lookup.lookup_credential(conn, runtime, credential_id, now=now)
 
 
-@get("/organizations", operation_id="SearchRegistry", tags=["public"], after_request=allow_any_origin)
+@public(
+    get,
+    "/organizations",
+    operation_id="SearchRegistry",
+    summary="Search the registry of organisations",
+    description="Organisations with their PAI designations (CAI, CAE) and standing, best matches first, by name "
+    "(tolerant of word order, accents, partial words and small typos), id, country, designation or status.",
+    after_request=allow_any_origin,
+)
 async def search_registry(
     conn: Conn,
     runtime: RuntimeDep,
@@ -124,21 +149,44 @@ async def search_registry(
     return await registry_search.search_registry(conn, runtime, query, now=now)
 
 
-@post("/organizations/check", operation_id="CheckRegistryList", tags=["public"], status_code=200, opt={"public": True})
+@public(
+    post,
+    "/organizations/check",
+    operation_id="CheckRegistryList",
+    status_code=200,
+    summary="Check a list of suppliers against the registry",
+    description="A supplier list checked at once: each entry (a name, tolerant as in the search, or an id) with its "
+    "best match and its status as the registry shows it. The /registry/check page gives the same rows as CSV. "
+    "Behind the verification rate limit (each entry is a search).",
+    rate_limited=True,
+)
 async def check_registry_list(
     conn: Conn, data: JSONBody[RegistryCheckRequest], runtime: RuntimeDep, now: Now
 ) -> RegistryCheckView:
-    """A supplier list checked at once: each entry (a name, tolerant as in the search, or an id) with its best
-    match and its status as the registry shows it. The /registry/check page gives the same rows as CSV."""
     return await registry_check.check_registry_list(conn, runtime, data.entries, now=now)
 
 
-@get("/organizations/{org_id:uuid}", operation_id="GetRegistryEntry", tags=["public"], after_request=allow_any_origin)
+@public(
+    get,
+    "/organizations/{org_id:uuid}",
+    operation_id="GetRegistryEntry",
+    summary="An organisation's registry entry",
+    description="An organisation as the registry shows it: its designations, their credentials and standing.",
+    after_request=allow_any_origin,
+)
 async def get_registry_entry(conn: Conn, org_id: FromPath[UUID], runtime: RuntimeDep, now: Now) -> RegistryEntryView:
     return await registry.get_registry_entry(conn, runtime, org_id, now=now)
 
 
-@get("/health", operation_id="Health", tags=["public"], include_in_schema=True)
+@public(
+    get,
+    "/health",
+    operation_id="Health",
+    summary="Is the service up?",
+    description="200 when the service can reach its database; 503 with the same shape when it cannot (for load "
+    "balancers and container health checks).",
+    responses={503: ResponseSpec(HealthView, description="The database is unreachable.", generate_examples=False)},
+)
 async def health(runtime: RuntimeDep) -> Response[HealthView]:
     if runtime.pool is None or not await health_service.database_reachable(runtime.pool):
         return Response(HealthView(status="unavailable", database="unreachable"), status_code=503)

@@ -44,7 +44,7 @@ class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", k
     alg: Literal["EdDSA", "ES256"] | None = None
 
 
-class IssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class VcApiIssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     credential: dict[str, Any]
     options: IssueOptions | None = None
 
@@ -77,6 +77,12 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     operation_id="VcApiIssueCredential",
     tags=["vc-api"],
     status_code=201,
+    summary="Issue a credential (VC API)",
+    description="W3C VC API `POST /credentials/issue`: sign a credential that is not a PAI certification; it is "
+    "entered in the register with revocation and suspension BitstringStatusListEntry entries, so POST "
+    "/credentials/status can change its status. `options.format` application/vc+jwt, or `Accept: "
+    "application/vc+jwt`, secures it as a VC-JOSE-COSE JWT (`options.alg` EdDSA or ES256): answered as an "
+    "EnvelopedVerifiableCredential, or as the bare JWT when that is what Accept asks for.",
     responses={
         201: ResponseSpec(
             IssueCredentialResponse, generate_examples=False, description="Credential successfully issued"
@@ -84,14 +90,8 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     },
 )
 async def issue_credential(
-    request: Request[Any, Any, Any], data: JSONBody[IssueCredentialRequest], conn: Conn, call: Call
+    request: Request[Any, Any, Any], data: JSONBody[VcApiIssueCredentialRequest], conn: Conn, call: Call
 ) -> Response[Any]:
-    """Sign a credential that is not a PAI certification; it is entered in the register with revocation and
-    suspension BitstringStatusListEntry entries, so POST /credentials/status can change its status.
-
-    `options.format` application/vc+jwt, or `Accept: application/vc+jwt`, secures it as a VC-JOSE-COSE JWT
-    (`options.alg` EdDSA or ES256): answered as an EnvelopedVerifiableCredential, or as the bare JWT
-    (`application/vc+jwt`) when that is what Accept asks for."""
     options = data.options or IssueOptions()
     wants_jwt_body = request.accept.best_match([_JSON, jose_issuance.VC_JWT_MEDIA_TYPE]) == _VC_JWT
     if wants_jwt_body or options.format == jose_issuance.VC_JWT_MEDIA_TYPE or options.alg is not None:
@@ -130,7 +130,28 @@ def _credential_id(credential: dict[str, Any], options: IssueOptions) -> str | N
     return options.credential_id
 
 
-@public(post, "/credentials/verify", operation_id="VcApiVerifyCredential", tags=["vc-api"], status_code=200)
+def _verdict_responses(body: type[Any]) -> dict[int, ResponseSpec]:
+    """The VC API answers a credential that does not verify with its result, not a problem: 400 malformed, 422 not
+    verified. (A body that is not JSON at all is still a 400 problem; api.routes lists both.)"""
+    return {
+        400: ResponseSpec(body, generate_examples=False, description="Malformed: a format check failed"),
+        422: ResponseSpec(body, generate_examples=False, description="Well-formed, but it does not verify"),
+    }
+
+
+@public(
+    post,
+    "/credentials/verify",
+    operation_id="VcApiVerifyCredential",
+    tags=["vc-api"],
+    status_code=200,
+    summary="Verify a credential (VC API)",
+    description="W3C VC API `POST /credentials/verify`: 200 `{verified: true, ...}`; 400 when the credential is "
+    "malformed and 422 when it is well-formed but does not verify, each with `problemDetails` (a verification "
+    "result, not a problem document).",
+    rate_limited=True,
+    responses=_verdict_responses(CredentialVerification),
+)
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
@@ -138,7 +159,18 @@ async def verify_credential(
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
-@public(post, "/presentations/verify", operation_id="VcApiVerifyPresentation", tags=["vc-api"], status_code=200)
+@public(
+    post,
+    "/presentations/verify",
+    operation_id="VcApiVerifyPresentation",
+    tags=["vc-api"],
+    status_code=200,
+    summary="Verify a presentation (VC API)",
+    description="W3C VC API `POST /presentations/verify`: the presentation's proof (with `options.challenge` and "
+    "`options.domain` when given) and every credential inside it; answered as POST /credentials/verify is.",
+    rate_limited=True,
+    responses=_verdict_responses(PresentationVerification),
+)
 async def verify_presentation(
     data: JSONBody[VerifyPresentationRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[PresentationVerification]:

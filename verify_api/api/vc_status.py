@@ -46,7 +46,10 @@ class UpdateCredentialStatusResponse(msgspec.Struct, rename="camel"):
     operation_id="VcApiUpdateCredentialStatus",
     tags=["vc-api"],
     status_code=200,
-    description="VC API: set (status true) or clear (false) a credential's revocation or suspension status.",
+    summary="Set or clear a credential's status (VC API)",
+    description="W3C VC API `POST /credentials/status`: set (status true) or clear (false) a credential's "
+    "revocation or suspension status bit; the change is recorded in the credential's history.",
+    problems=[404, 409],
 )
 async def update_credential_status(
     conn: Conn, call: Call, data: JSONBody[UpdateCredentialStatusRequest]

@@ -11,13 +11,14 @@ from typing import Any
 
 from litestar import Request, Router, post
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.spec import Schema
 from litestar.types import Middleware
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
-from verify_api.api.routes import public
+from verify_api.api.routes import binary_body, public
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
-from verify_api.verification.presented import ACCEPTED_MEDIA_TYPES
+from verify_api.verification.presented import ACCEPTED_MEDIA_TYPES, FORM_TYPE
 from verify_api.verification.report import VerificationReport
 
 
@@ -26,6 +27,14 @@ from verify_api.verification.report import VerificationReport
     "/verify",
     operation_id="VerifyPresentedCredential",
     status_code=200,
+    summary="Verify a credential you were given",
+    problems=[415],
+    rate_limited=True,
+    raw_body={
+        **binary_body(t for t in ACCEPTED_MEDIA_TYPES if t != FORM_TYPE),
+        # Any form: one that cannot be read is answered with a report saying so, like any other body (200).
+        FORM_TYPE: Schema(description="a `file` part (a badge image or a photo of its QR) or a `credential` field"),
+    },
     description=(
         "Verify a credential you hold: send it as the request body. Accepted Content-Types: "
         + ", ".join(ACCEPTED_MEDIA_TYPES)

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
     from verify_api.domain.organization_rules import Standing
-    from verify_api.domain.verdict import CredentialVerdict
+    from verify_api.domain.verdict import CredentialVerdict, PublicStatus
     from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 S = TypeVar("S", bound=CredentialSummaryView)
 
 
-def credential_summary(record: CredentialRecord, status: str, base_url: str, view: type[S], **more: Any) -> S:
+def credential_summary(record: CredentialRecord, status: PublicStatus, base_url: str, view: type[S], **more: Any) -> S:
     """The one way a register credential becomes a list entry (`view` adds what its own answer says besides)."""
     return view(
         id=record.id,
