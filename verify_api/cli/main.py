@@ -9,6 +9,7 @@ import sys
 
 from verify_api.cli.api_keys import add_api_key_commands
 from verify_api.cli.audit import add_audit_commands
+from verify_api.cli.backup import add_backup_commands
 from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_api_key_commands(sub)
     add_audit_commands(sub)
     add_rules_commands(sub)
+    add_backup_commands(sub)
     add_openapi_command(sub)
     return parser
 
