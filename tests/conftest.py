@@ -148,7 +148,9 @@ async def conn(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 async def api_key(database_url: str, scopes: list[str]) -> str:
-    connection = await asyncpg.connect(database_url)
+    from verify_api.db.pool import connect
+
+    connection = await connect(database_url)  # with the codecs: creating a key appends an audit event (jsonb)
     try:
         _, secret = await create_api_client(connection, f"test-{'-'.join(scopes)}", scopes, now=datetime.now(UTC))
     finally:

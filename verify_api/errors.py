@@ -168,3 +168,11 @@ class ConcurrentWriteError(VerifyApiError):
     # PostgreSQL broke a deadlock or a serialization conflict by rolling this transaction back; every command is
     # tried again a few times first (services.transaction), so a client sees this only when the contention lasts.
     retry_after_seconds = 1
+
+
+class ApiKeyNotFoundError(NotFoundError):
+    """No API key has that id."""
+
+
+class ApiKeyStateError(ConflictError):
+    """The API key cannot be changed that way in its current state (revoked keys stay revoked)."""

@@ -1,19 +1,29 @@
-"""Admin API: holders, organisations, assessments and issuance. Every route needs a scoped API key."""
+"""Admin API: holders, organisations, assessments, issuance and API keys. Every route needs a scoped API key."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
 import msgspec
-from litestar import Response, delete, post
+from litestar import Response, delete, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.deps import Call, Conn, Now
 from verify_api.api.routes import scoped
+from verify_api.api_key_schemas import (
+    ApiKeyList,
+    ApiKeyScope,
+    ApiKeyStatus,
+    ApiKeyView,
+    CreateApiKeyRequest,
+    IssuedApiKeyView,
+    RotateApiKeyRequest,
+)
 from verify_api.assessment_schemas import AssessmentRequest, AssessmentView
-from verify_api.db.records import CredentialRecord
+from verify_api.db.records import ApiKeyRecord, CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
     CreateHolderRequest,
@@ -25,7 +35,7 @@ from verify_api.schemas import (
     OrganizationView,
     StaffLinkView,
 )
-from verify_api.services import issuance, subjects
+from verify_api.services import api_clients, issuance, subjects
 from verify_api.services.registry import credential_summary
 
 V = TypeVar("V", bound=msgspec.Struct)
@@ -157,4 +167,92 @@ async def issue_credential(
     return Response(view, status_code=HTTP_201_CREATED, headers=headers)
 
 
-ADMIN_HANDLERS = [create_holder, create_organization, link_staff, unlink_staff, record_assessment, issue_credential]
+def api_key_view(key: ApiKeyRecord, now: datetime) -> ApiKeyView:
+    return ApiKeyView(
+        id=key.id,
+        name=key.name,
+        prefix=key.key_prefix,
+        scopes=msgspec.convert(key.scopes, list[ApiKeyScope]),
+        status=msgspec.convert(api_clients.api_key_status(key, now), ApiKeyStatus),
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+        rotated_at=key.rotated_at,
+    )
+
+
+def issued_key_view(issued: api_clients.IssuedApiKey, now: datetime) -> IssuedApiKeyView:
+    return IssuedApiKeyView(api_key=api_key_view(issued.key, now), secret=issued.secret)
+
+
+@scoped(
+    get,
+    "/api-keys",
+    scope="manage",
+    operation_id="ListApiKeys",
+    description="Every API key, revoked and expired ones included, with its last use (to within a minute); "
+    "never a secret or its hash.",
+)
+async def list_api_keys(conn: Conn, now: Now) -> ApiKeyList:
+    return ApiKeyList(api_keys=[api_key_view(k, now) for k in await api_clients.list_api_keys(conn)])
+
+
+@scoped(
+    post,
+    "/api-keys",
+    scope="manage",
+    operation_id="CreateApiKey",
+    status_code=HTTP_201_CREATED,
+    description="Create an API key with some of the scopes assess, issue, manage and an optional expiry. The "
+    "answer holds the secret, shown this once and stored only as a hash.",
+)
+async def create_api_key(conn: Conn, call: Call, data: JSONBody[CreateApiKeyRequest]) -> IssuedApiKeyView:
+    issued = await api_clients.issue_api_key(
+        conn, data.name, list(data.scopes), now=call.now, expires_at=data.expires_at, actor=call.actor
+    )
+    return issued_key_view(issued, call.now)
+
+
+@scoped(
+    post,
+    "/api-keys/{key_id:uuid}/revoke",
+    scope="manage",
+    operation_id="RevokeApiKey",
+    status_code=200,
+    description="Revoke an API key at once and for good: its next request gets 401. Revoking it again is 409.",
+)
+async def revoke_api_key(call: Call, conn: Conn, key_id: FromPath[UUID]) -> ApiKeyView:
+    revoked = await api_clients.revoke_api_key(conn, key_id, now=call.now, actor=call.actor)
+    return api_key_view(revoked, call.now)
+
+
+@scoped(
+    post,
+    "/api-keys/{key_id:uuid}/rotate",
+    scope="manage",
+    operation_id="RotateApiKey",
+    status_code=200,
+    description="Give an API key a new secret (shown this once); the old secret stops working at once. The key "
+    "keeps its id, name and scopes, and its expiry unless the body gives a new `expiresAt` (an expired key needs "
+    "one). A revoked key cannot be rotated (409).",
+)
+async def rotate_api_key(
+    conn: Conn, call: Call, key_id: FromPath[UUID], data: JSONBody[RotateApiKeyRequest]
+) -> IssuedApiKeyView:
+    issued = await api_clients.rotate_api_key(conn, key_id, now=call.now, expires_at=data.expires_at, actor=call.actor)
+    return issued_key_view(issued, call.now)
+
+
+ADMIN_HANDLERS = [
+    create_holder,
+    create_organization,
+    link_staff,
+    unlink_staff,
+    record_assessment,
+    issue_credential,
+    list_api_keys,
+    create_api_key,
+    revoke_api_key,
+    rotate_api_key,
+]

@@ -1,5 +1,6 @@
 """Bearer API-key guard. Each admin route names the scope it needs (api.routes `scoped`: `opt={"scope": ...}`); the
-principal it authenticates is what api.deps hands a write route's command as its actor."""
+principal it authenticates is what api.deps hands a write route's command as its actor. A revoked or expired key is
+refused (401) with a detail that says so, once its secret matched (services.api_clients)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler:
     runtime = runtime_of(connection.app.state)
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
-        principal = await authenticate(conn, token.strip())
+        principal = await authenticate(conn, token.strip(), now=runtime.clock())
     if scope not in principal.scopes:
         raise PermissionDeniedError(f"this operation needs the {scope!r} scope; the key has {sorted(principal.scopes)}")
     connection.state.principal = principal

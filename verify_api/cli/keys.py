@@ -1,4 +1,4 @@
-"""`verify-api keys generate | list | rotate | compromise | reissue` and `api-keys create`."""
+"""`verify-api keys generate | list | rotate | compromise | reissue` (signing keys; API keys are cli/api_keys.py)."""
 
 from __future__ import annotations
 
@@ -149,22 +149,6 @@ def cmd_keys_reissue(args: argparse.Namespace) -> int:
     return code
 
 
-def cmd_api_keys_create(args: argparse.Namespace) -> int:
-    from verify_api.services.api_clients import create_api_client
-
-    scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-
-    async def run(conn: Connection) -> tuple[str, str]:
-        client_id, secret = await create_api_client(conn, args.name, scopes, now=datetime.now(UTC))
-        return str(client_id), secret
-
-    client_id, secret = run_with_connection(command_settings(), run, migrate=True)
-    print(f"created API key {args.name!r} (client {client_id}) with scopes {','.join(scopes)}")
-    print("the secret is shown once and stored only as a hash:")
-    print(secret)
-    return 0
-
-
 def add_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys = sub.add_parser("keys", help="signing keys").add_subparsers(dest="keys_command", required=True)
     gen = keys.add_parser(
@@ -186,8 +170,3 @@ def add_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     keys.add_parser(
         "reissue", help="re-issue, under the active key, the credentials a key compromise revoked (prints new ids)"
     ).set_defaults(func=cmd_keys_reissue)
-    api_keys = sub.add_parser("api-keys", help="admin API keys").add_subparsers(dest="api_keys_command", required=True)
-    create = api_keys.add_parser("create", help="create an API key; prints the secret alone on the last line")
-    create.add_argument("--name", required=True)
-    create.add_argument("--scopes", required=True, help="comma-separated: assess,issue,manage")
-    create.set_defaults(func=cmd_api_keys_create)

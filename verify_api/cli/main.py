@@ -1,4 +1,4 @@
-"""verify-api: serve | migrate | keys | api-keys | rules | audit | openapi (`verify-api <command> --help`)."""
+"""verify-api: serve | migrate | keys | api-keys | rules | audit | backup | restore | openapi (see `--help`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import logging
 import os
 import sys
 
+from verify_api.cli.api_keys import add_api_key_commands
 from verify_api.cli.audit import add_audit_commands
+from verify_api.cli.backup import add_backup_commands
 from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
@@ -20,8 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_server_commands(sub)
     add_key_commands(sub)
+    add_api_key_commands(sub)
     add_audit_commands(sub)
     add_rules_commands(sub)
+    add_backup_commands(sub)
     add_openapi_command(sub)
     return parser
 

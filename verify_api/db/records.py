@@ -150,10 +150,29 @@ class VcApiCredentialRecord(SignedInStatusLists, frozen=True):
 
 
 class ApiClientRecord(msgspec.Struct, frozen=True):
+    """What authenticating a key needs (the secret's hash included); never leaves services/api_clients.py."""
+
     id: UUID
     name: str
     secret_hash: bytes
     scopes: list[str]
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiKeyRecord(msgspec.Struct, frozen=True):
+    """An API key as it is listed: everything but its secret's hash."""
+
+    id: UUID
+    name: str
+    key_prefix: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    rotated_at: datetime | None
 
 
 class RegistryOrganizationRecord(msgspec.Struct, frozen=True):
