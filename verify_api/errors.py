@@ -168,3 +168,11 @@ class ConcurrentWriteError(VerifyApiError):
     # PostgreSQL broke a deadlock or a serialization conflict by rolling this transaction back; every command is
     # tried again a few times first (services.transaction), so a client sees this only when the contention lasts.
     retry_after_seconds = 1
+
+
+class DatabaseUnavailableError(VerifyApiError):
+    """The database cannot be reached just now; try again shortly."""
+
+    # PostgreSQL is down, restarting or unreachable (db.pool): every request that needs it is refused with a 503
+    # until a connection succeeds again, which the pool tries on every request.
+    retry_after_seconds = 1
