@@ -117,6 +117,10 @@ def test_what_counts_as_the_database_being_unavailable() -> None:
     assert database_unavailable_cause(shutdown) is shutdown
     closed = asyncpg.InterfaceError("cannot call Connection.fetch(): connection is closed")
     assert database_unavailable_cause(closed) is closed
+    released = asyncpg.InterfaceError("cannot call Connection.fetch(): connection has been released back to the pool")
+    assert database_unavailable_cause(released) is released
+    double = asyncpg.exceptions.InternalClientError("PoolConnectionHolder.release() called on a free connection holder")
+    assert database_unavailable_cause(double) is double
     wrapped = DatabaseUnavailableError("cannot connect")
     wrapped.__cause__ = ConnectionRefusedError(111, "Connect call failed")
     group = ExceptionGroup("teardown", [InvalidInputError("x"), wrapped])

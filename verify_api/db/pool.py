@@ -50,11 +50,23 @@ _UNAVAILABLE = (
 )
 
 
+_LOST_CONNECTION_MESSAGES = (
+    "connection is closed",
+    "connection has been released back to the pool",
+    "release() called on a free connection holder",
+)
+
+
 def _is_unavailable(exc: BaseException, *, connecting: bool = False) -> bool:
     if isinstance(exc, _UNAVAILABLE) or (connecting and isinstance(exc, OSError)):
         return True
-    # A statement on a connection that was already lost: asyncpg has no subclass for it, only this message.
-    return isinstance(exc, asyncpg.InterfaceError) and "connection is closed" in str(exc)
+    # A statement on a connection that was already lost: asyncpg has no subclass for it, only these messages. A
+    # pooled connection that dies between two statements of a request is handed back to the pool by asyncpg itself
+    # (its holder releases on close), so the request's next statement finds it "released back to the pool"; our
+    # code never uses a connection after its own release (provide_connection holds it for the whole request).
+    # Likewise, releasing that connection at the end of the request finds its holder already free.
+    lost = isinstance(exc, asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError)
+    return lost and any(text in str(exc) for text in _LOST_CONNECTION_MESSAGES)
 
 
 def database_unavailable_cause(exc: BaseException, *, connecting: bool = False) -> BaseException | None:
