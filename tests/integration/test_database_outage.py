@@ -153,12 +153,13 @@ def _counter(text: str, name: str, **labels: str) -> float:
 def test_metrics_are_summed_over_both_workers(served: ServedApp) -> None:
     route = "/v1/credentials/{credential_id}"
     labels = {"method": "GET", "route": route, "status": "404"}
-    before = _counter(httpx.get(served.origin + "/metrics").text, "verify_api_http_requests_total", **labels)
+    count = "verify_api_http_request_duration_seconds_count"
+    before = _counter(httpx.get(served.origin + "/metrics").text, count, **labels)
     for _ in range(30):  # a new connection each: granian spreads them over its workers
         assert httpx.get(served.origin + MISSING).status_code == 404
     text = httpx.get(served.origin + "/metrics").text
-    assert _counter(text, "verify_api_http_requests_total", **labels) == before + 30
-    assert _counter(text, "verify_api_http_request_duration_seconds_count", **labels) == before + 30
+    assert _counter(text, count, **labels) == before + 30
+    assert _counter(text, "verify_api_http_request_duration_seconds_bucket", le="10.0", **labels) == before + 30
     assert "/v1/credentials/urn:uuid" not in text  # the template is the label, never the raw path
     assert _counter(text, "verify_api_db_pool_max") == 20  # two workers' pools of POOL_MAX 10, summed
     assert "stale" not in text

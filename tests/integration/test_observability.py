@@ -67,7 +67,7 @@ async def test_issuance_status_changes_and_verdicts_are_counted_once_committed(
     assert grew("verify_api_verifications_total", verdict="not_verified") == 1
     assert grew("verify_api_verifications_total", verdict="verified") == 0
     route = "/v1/credentials/{credential_id}/suspend"
-    assert grew("verify_api_http_requests_total", method="POST", route=route, status="409") == 1
+    assert grew("verify_api_http_request_duration_seconds_count", method="POST", route=route, status="409") == 1
     assert _value(after, "verify_api_db_pool_max", pool="primary") == 4
 
 

@@ -14,7 +14,7 @@ process, or the tests) the values live in this process only.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -35,9 +35,7 @@ class _Metrics:
         from prometheus_client import Counter, Gauge, Histogram
 
         by_request = ["method", "route", "status"]
-        self.http_requests = Counter(
-            "verify_api_http_requests", "HTTP requests answered, by route template and status", by_request
-        )
+        # Its `_count` series is the request count (no separate counter: one increment less per request).
         self.http_latency = Histogram(
             "verify_api_http_request_duration_seconds",
             "Time from a request's arrival to the end of its response, by route template and status",
@@ -85,14 +83,21 @@ def _get() -> _Metrics:
     return _metrics
 
 
+# The labelled request histograms by (method, route, status): `labels()` takes a lock and checks its
+# arguments on every call, several times the cost of the increment itself; the label sets are bounded.
+_request_histograms: dict[tuple[str, str, int], Any] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    metrics = _metrics or _get()
-    label_method = method if method in _METHODS else "OTHER"
-    code = str(status)
-    metrics.http_requests.labels(label_method, route, code).inc()
-    metrics.http_latency.labels(label_method, route, code).observe(seconds)
+    histogram = _request_histograms.get((method, route, status))
+    if histogram is None:
+        label_method = method if method in _METHODS else "OTHER"
+        histogram = _get().http_latency.labels(label_method, route, str(status))
+        if label_method == method:  # an unknown method is not a key (any client could invent new ones)
+            _request_histograms[(method, route, status)] = histogram
+    histogram.observe(seconds)
     if status == 429:
-        metrics.rate_limit_refusals.labels(route).inc()
+        _get().rate_limit_refusals.labels(route).inc()
 
 
 def count_rate_limit_refusal(route: str) -> None:
