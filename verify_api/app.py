@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncGenerator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 from litestar import Litestar, Router
 from litestar.datastructures import State
@@ -25,6 +28,7 @@ from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
+from verify_api.api.metrics import metrics
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
@@ -34,8 +38,12 @@ from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
 from verify_api.api.well_known import well_known_router
-from verify_api.db.pool import Pool, create_pool
-from verify_api.errors import SigningKeyError
+from verify_api.db.pool import Pool, create_pool, pool_stats
+from verify_api.errors import DatabaseUnavailableError, SigningKeyError
+from verify_api.observability.logs import configure_logging
+from verify_api.observability.metrics import forget_this_process, sample_pool
+from verify_api.observability.middleware import RequestObserver
+from verify_api.observability.outage import DATABASE_OUTAGE
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
@@ -44,6 +52,9 @@ from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.p256_keys import publish_p256_key
 from verify_api.services.signing_keys import register_signing_key
 from verify_api.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp
 
 
 def load_signing_key(settings: Settings) -> Signer:
@@ -101,9 +112,14 @@ def create_app(
             if not settings.database_url:
                 raise RuntimeError("DATABASE_URL is not set; `verify-api serve` starts an embedded PostgreSQL for you")
             runtime.pool = await create_pool(
-                settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max
+                settings.database_url,
+                min_size=settings.pool_min,
+                max_size=settings.pool_max,
+                connect_timeout=settings.database_connect_timeout_seconds,
+                on_connected=DATABASE_OUTAGE.connected,
             )
         assert runtime.pool is not None
+        sampler = asyncio.create_task(_sample_pool_every_second(runtime.pool))
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, runtime.issuer_key, now=clock())
@@ -111,11 +127,15 @@ def create_app(
                 await ensure_signing_key_usable(conn, runtime.issuer_key)
             yield
         finally:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
+            forget_this_process()
             if owns_pool:
                 await runtime.pool.close()
                 runtime.pool = None
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             Router(
                 path="/v1",
@@ -137,6 +157,7 @@ def create_app(
             *page_routes(settings),
             *FRAMEWORK_ROUTES,
             certificate,
+            *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),
         dependencies=DEPENDENCIES,
@@ -151,9 +172,23 @@ def create_app(
         request_max_body_size=settings.max_body_bytes,
         state=State({"runtime": runtime, "badge_cache": BadgeCache(settings.badge_cache_size)}),
         debug=False,
+        logging_config=None,  # logging is the process's (observability.logs), not reconfigured by Litestar
     )
+    # Outermost, around Litestar's own exception handling, so unmatched routes and errors are observed too.
+    observer = RequestObserver(app.asgi_handler, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
+    app.asgi_handler = cast("ASGIApp", observer)
+    return app
+
+
+async def _sample_pool_every_second(pool: Pool) -> None:
+    """Each worker's pool gauges, for whichever worker answers /metrics (observability.metrics)."""
+    while True:
+        sample_pool(lambda: pool_stats(pool))
+        await asyncio.sleep(1.0)
 
 
 def app_from_environment() -> Litestar:
     """ASGI factory for granian/uvicorn workers: everything comes from the environment."""
-    return create_app(load_settings(os.environ))
+    settings = load_settings(os.environ)
+    configure_logging(settings)
+    return create_app(settings)

@@ -176,3 +176,11 @@ class ApiKeyNotFoundError(NotFoundError):
 
 class ApiKeyStateError(ConflictError):
     """The API key cannot be changed that way in its current state (revoked keys stay revoked)."""
+
+
+class DatabaseUnavailableError(VerifyApiError):
+    """The database cannot be reached just now; try again shortly."""
+
+    # PostgreSQL is down, restarting or unreachable (db.pool): every request that needs it is refused with a 503
+    # until a connection succeeds again, which the pool tries on every request.
+    retry_after_seconds = 1

@@ -77,6 +77,13 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     badge_cache_size: int = 512  # rendered badge images kept in memory per process (content-addressed)
     # LinkedIn's numeric company id of the PAI for "Add to profile"; unset: the issuer name is sent instead.
     linkedin_organization_id: str | None = None
+    # Observability (README "Logs and metrics"). LOG_FORMAT auto: text on a terminal, JSON lines otherwise.
+    log_format: Literal["auto", "json", "text"] = "auto"
+    access_log: bool = True  # one INFO line per request (verify_api.access)
+    metrics_enabled: bool = True  # GET /metrics in the Prometheus text format
+    metrics_token: str | None = None  # when set, /metrics needs `Authorization: Bearer <token>`
+    # How long a request waits for PostgreSQL to accept a new connection before it is answered 503.
+    database_connect_timeout_seconds: float = 2.0
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -99,6 +106,8 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
                 raise SettingsError(f"{name.upper()} must not be negative")
         if self.verify_rate_limit_per_minute < 1 or self.verify_max_body_bytes < 1:
             raise SettingsError("VERIFY_RATE_LIMIT_PER_MINUTE and VERIFY_MAX_BODY_BYTES must be at least 1")
+        if self.database_connect_timeout_seconds <= 0:
+            raise SettingsError("DATABASE_CONNECT_TIMEOUT_SECONDS must be positive")
         if self.status_list_size < 64 or self.status_list_size % 8:
             # Below the spec's 131,072 a list hides little (herd privacy); that is only for tests.
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 64 (131072 in production)")

@@ -19,6 +19,9 @@ from litestar.types import ExceptionHandlersMap
 
 from verify_api import errors
 from verify_api.api.cors import PUBLIC_READ_CORS_HEADERS, route_allows_any_origin
+from verify_api.db.pool import database_unavailable_cause, describe_unavailability
+from verify_api.observability.metrics import UNMATCHED_ROUTE, count_database_unavailable
+from verify_api.observability.outage import DATABASE_OUTAGE
 from verify_api.problem_types import pai_problem
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -56,6 +59,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.SigningKeyError: (503, "signing-key-unavailable", "Signing key unavailable"),
     errors.VerificationBusyError: (503, "verification-busy", "Verification busy"),
     errors.ConcurrentWriteError: (503, "concurrent-write", "Concurrent write"),
+    errors.DatabaseUnavailableError: (503, "database-unavailable", "Database unavailable"),
 }
 
 
@@ -112,6 +116,8 @@ def retry_after(headers: dict[str, str]) -> str:
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiError) -> Response[Problem]:
+    if isinstance(exc, errors.DatabaseUnavailableError):
+        return handle_database_unavailable(request, exc)
     status, slug, title = problem_for(exc)
     extra: dict[str, Any] = {}
     detail = exc.detail
@@ -184,7 +190,20 @@ def _describe(error: dict[str, str]) -> str:
     return f"{key}: {message}" if key and key not in message else message
 
 
+def handle_database_unavailable(request: Request[Any, Any, Any], cause: BaseException) -> Response[Problem]:
+    """503 with Retry-After, logged once per outage (observability.outage), never a traceback per request."""
+    DATABASE_OUTAGE.refused_request(describe_unavailability(cause))
+    count_database_unavailable(request.scope.get("path_template") or UNMATCHED_ROUTE)
+    status, slug, title = PROBLEM_TABLE[errors.DatabaseUnavailableError]
+    detail = "the database is unavailable just now; try again in a moment"
+    response = problem_response(request, status, slug, title, detail)
+    response.headers["Retry-After"] = str(errors.DatabaseUnavailableError.retry_after_seconds)
+    return response
+
+
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    if (cause := database_unavailable_cause(exc)) is not None:
+        return handle_database_unavailable(request, cause)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
         request,

@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,7 @@ from verify_api.cli.runtime import (
 )
 from verify_api.db.migrate import apply_migrations
 from verify_api.db.pool import connect
+from verify_api.observability.logs import configure_logging, logging_config
 
 if TYPE_CHECKING:
     import argparse
@@ -49,8 +52,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from verify_api.app import load_signing_key
 
     settings = ensure_dev_key(command_settings())
+    configure_logging(settings)
     load_signing_key(settings)  # fail fast (wrong passphrase, not Ed25519) before anything starts
     with contextlib.ExitStack() as stack:
+        _prepare_metrics_directory(stack)
         url = asyncio.run(_prepare_database(settings, stack))
         # Granian's workers build the app from the environment (app_from_environment).
         os.environ.update({"DATABASE_URL": url, "SIGNING_KEY_PATH": settings.signing_key_path or ""})
@@ -70,6 +75,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def _prepare_metrics_directory(stack: contextlib.ExitStack) -> None:
+    """Give the workers one directory for their metric values, emptied first (a previous run's files would be
+    summed in): PROMETHEUS_MULTIPROC_DIR when the operator sets it, else a temporary one removed on exit."""
+    given = os.environ.get(METRICS_DIR_ENV)
+    if given:
+        directory = Path(given)
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob("*.db"):
+            stale.unlink()
+    else:
+        directory = Path(tempfile.mkdtemp(prefix="verify-api-metrics-"))
+        stack.callback(shutil.rmtree, directory, ignore_errors=True)
+    os.environ[METRICS_DIR_ENV] = str(directory)
+
+
 def _serve_granian(settings: Settings) -> None:
     from granian import Granian
     from granian.constants import Interfaces
@@ -82,6 +105,8 @@ def _serve_granian(settings: Settings) -> None:
         factory=True,
         workers=settings.workers,
         log_enabled=True,
+        log_dictconfig=logging_config(settings),  # granian's own lines in the app's format
+        log_access=False,  # the app writes one access line per request (observability.middleware)
     ).serve()
 
 

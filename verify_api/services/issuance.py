@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -29,11 +30,12 @@ from verify_api.errors import (
     InvalidInputError,
     OrganizationNotFoundError,
 )
+from verify_api.observability.metrics import count_issuance, count_status_change
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
-from verify_api.services.transaction import run_in_transaction
+from verify_api.services.transaction import after_commit, run_in_transaction
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -238,6 +240,9 @@ async def issue_in_transaction(
             actor=client_id,
             data=data,
         )
+    after_commit(partial(count_issuance, request.tier))
+    if predecessor is not None:
+        after_commit(partial(count_status_change, "credential_superseded"))
     await record_status_slots(conn, slots)
     record = await Credentials(conn).get(credential_id)
     assert record is not None

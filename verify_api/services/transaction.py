@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, TypeVar
 
 from verify_api.db.queries import transaction
@@ -28,6 +29,22 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 log = logging.getLogger("verify_api")
+
+# What the running command does once it has committed (counting it in the metrics); a fresh list for each attempt.
+_AFTER_COMMIT: ContextVar[list[Callable[[], None]] | None] = ContextVar("verify_api_after_commit", default=None)
+
+
+def after_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the command this runs in commits; never for an attempt rolled back and run again.
+
+    Outside `run_in_transaction` (a caller owning its own transaction) it runs at once.
+    """
+    pending = _AFTER_COMMIT.get()
+    if pending is None:
+        action()
+    else:
+        pending.append(action)
+
 
 # How many times a command is run before a lasting conflict reaches the caller, and the longest pause between runs.
 COMMAND_ATTEMPTS = 4
@@ -45,9 +62,9 @@ async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]])
             return await body()
     attempt = 1
     while True:
+        pending: list[Callable[[], None]] = []
         try:
-            async with transaction(conn):
-                return await body()
+            result = await _attempt(conn, body, pending)
         except ConcurrentWriteError as exc:
             if attempt >= COMMAND_ATTEMPTS:
                 raise
@@ -57,6 +74,19 @@ async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]])
                 attempt,
                 COMMAND_ATTEMPTS,
             )
+        else:
+            for action in pending:
+                action()
+            return result
         # Jitter, not a secret: two retrying commands should not meet again at the same instant.
         await asyncio.sleep(random.uniform(0, MAX_PAUSE_SECONDS * attempt))  # noqa: S311
         attempt += 1
+
+
+async def _attempt(conn: Connection, body: Callable[[], Awaitable[T]], pending: list[Callable[[], None]]) -> T:
+    token = _AFTER_COMMIT.set(pending)
+    try:
+        async with transaction(conn):
+            return await body()
+    finally:
+        _AFTER_COMMIT.reset(token)

@@ -5,6 +5,7 @@ event and a bump of the affected status lists, so a published list is never stal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from verify_api.db.assessments import Assessments
@@ -13,8 +14,10 @@ from verify_api.db.events import Events
 from verify_api.db.status_lists import StatusLists
 from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
 from verify_api.errors import CredentialNotFoundError, InvalidInputError
+from verify_api.observability.metrics import count_status_change
 from verify_api.schemas import IssueCredentialRequest
 from verify_api.services.issuance import IssueOrigin, issue_in_transaction
+from verify_api.services.transaction import after_commit
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -68,6 +71,7 @@ async def apply_transition(conn: Connection, credential_id: str, change: StatusC
     await Events(conn).append(
         kind=EVENT_KINDS[action], occurred_at=now, credential_id=credential_id, actor=change.actor, data=data
     )
+    after_commit(partial(count_status_change, EVENT_KINDS[action]))
     # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
     # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
     await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)

@@ -22,6 +22,7 @@ from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
 from verify_api.domain.verdict import judge_credential, judge_vc_api_entry
 from verify_api.errors import InvalidCredentialError
+from verify_api.observability.metrics import count_verification
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
 from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
@@ -64,6 +65,14 @@ async def verify_presented(
     conn: Connection, presented: bytes, content_type: str, *, settings: Settings, now: datetime
 ) -> VerificationReport:
     """Verify request bytes as their Content-Type says; `UnsupportedMediaTypeError` for any other type."""
+    report = await _verify_presented(conn, presented, content_type, settings=settings, now=now)
+    count_verification(report.verified)
+    return report
+
+
+async def _verify_presented(
+    conn: Connection, presented: bytes, content_type: str, *, settings: Settings, now: datetime
+) -> VerificationReport:
     if media_type_of(content_type) == "text/plain" and presented.lstrip().startswith(OFFLINE_QR_PREFIX.encode()):
         return await verify_offline_text(conn, presented.decode("utf-8", "replace"), settings=settings, now=now)
     media = media_type_of(content_type)
@@ -96,7 +105,9 @@ async def verify_credential_value(
     conn: Connection, value: object, *, settings: Settings, now: datetime, keyring: KeyRing | None = None
 ) -> VerificationReport:
     """Verify a credential already decoded from JSON (an object, an enveloped JWT, or a JWT string)."""
-    return await verify_decoded(conn, decode_credential_object(value), settings=settings, now=now, keyring=keyring)
+    report = await verify_decoded(conn, decode_credential_object(value), settings=settings, now=now, keyring=keyring)
+    count_verification(report.verified)
+    return report
 
 
 async def load_keyring(conn: Connection, settings: Settings) -> KeyRing:
