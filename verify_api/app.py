@@ -28,6 +28,7 @@ from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
+from verify_api.api.rate_limit import start_rate_limiter
 from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
@@ -123,6 +124,7 @@ def create_app(
                 settings.database_url, min_size=settings.pool_min, max_size=settings.pool_max
             )
         assert runtime.pool is not None
+        app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, runtime.issuer_key, now=clock())
@@ -130,6 +132,7 @@ def create_app(
                 await ensure_signing_key_usable(conn, runtime.issuer_key)
             yield
         finally:
+            await app.state.rate_limiter.close()
             if owns_pool:
                 await runtime.pool.close()
                 runtime.pool = None

@@ -168,3 +168,14 @@ class ConcurrentWriteError(VerifyApiError):
     # PostgreSQL broke a deadlock or a serialization conflict by rolling this transaction back; every command is
     # tried again a few times first (services.transaction), so a client sees this only when the contention lasts.
     retry_after_seconds = 1
+
+
+class RateLimitExceededError(VerifyApiError):
+    """Too many requests from this client for these routes; try again after Retry-After seconds."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"this client has used its budget of requests to the verification routes; try again in "
+            f"{retry_after_seconds} s"
+        )
+        self.retry_after_seconds = retry_after_seconds
