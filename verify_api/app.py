@@ -36,6 +36,7 @@ from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool
+from verify_api.db.replica import open_replica_router
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
@@ -125,6 +126,7 @@ def create_app(
             )
         assert runtime.pool is not None
         app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
+        runtime.replica = await open_replica_router(settings, runtime.pool)
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, runtime.issuer_key, now=clock())
@@ -133,6 +135,9 @@ def create_app(
             yield
         finally:
             await app.state.rate_limiter.close()
+            if runtime.replica is not None:
+                await runtime.replica.close()
+                runtime.replica = None
             if owns_pool:
                 await runtime.pool.close()
                 runtime.pool = None
