@@ -9,6 +9,7 @@ it are the client's word. Rate limiting and the access log both ask `client_addr
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from typing import TYPE_CHECKING, Any
 
@@ -25,9 +26,11 @@ UNKNOWN_PEER = "unknown"
 def client_address(scope: Mapping[str, Any], settings: Settings) -> str:
     """The client's address for this request (an IP address in its normal form when it is one)."""
     client = scope.get("client")
-    peer = _normal(str(client[0])) if client else UNKNOWN_PEER
+    peer = str(client[0]) if client else UNKNOWN_PEER  # servers give the peer in its normal form
+    if not settings.trusted_proxies:
+        return peer
     trusted = trusted_networks(settings.trusted_proxies)
-    if not trusted or not _is_trusted(peer, trusted):
+    if not _is_trusted(peer, trusted):
         return peer
     header = settings.trusted_proxy_header.encode()
     values = [value.decode("latin-1") for name, value in scope.get("headers", ()) if name.lower() == header]
@@ -75,6 +78,7 @@ def _normal(address: str) -> str:
         return address
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_trusted(address: str, trusted: tuple[IPNetwork, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)

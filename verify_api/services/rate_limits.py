@@ -5,11 +5,12 @@ usual way from two fixed windows: the current window's count plus the previous o
 still inside the sliding window. Counts live in a shared store (PostgreSQL, or Valkey/Redis; db/rate_limits.py).
 
 Each worker takes tokens in leases of `lease_size` (limit / 20, between 1 and RATE_LIMIT_LEASE_MAX) and spends them
-locally, so the store sees one round trip per lease. The store never grants more than the budget, so all workers
-and instances together never admit more than `limit` in a window; the price is that tokens a worker leased and did
-not spend are lost to that client, so a client spread over W workers may be refused up to W x (lease_size - 1)
-requests early. A refusal is remembered locally until the budget can have room again, so a flood of refused
-requests costs no round trips either.
+locally, so the store sees one round trip per lease; a lease of 4 or more is refilled when half of it is left, so
+requests seldom wait for one. The store never grants more than the budget, so all workers and instances together
+never admit more than `limit` in a window; the price is that tokens a worker leased and did not spend are lost to
+that client, so a client spread over W workers may be refused up to W x (2 x lease_size - 1) requests early
+(W x (lease_size - 1) for leases under 4, which are not refilled ahead). A refusal is remembered locally until the
+budget can have room again, so a flood of refused requests costs no round trips either.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from verify_api.caching import BoundedCache
 from verify_api.db.rate_limits import LeaseRequest, WindowCounts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Coroutine
+    from typing import Any
 
     from verify_api.db.rate_limits import RateLimitStore
 
 LEASE_FRACTION = 20  # a lease is at most 1/20 of the limit
+REFILL_AHEAD_FROM = 4  # leases of at least this many tokens are refilled before they run out
 TRACKED_CLIENTS = 100_000  # leases kept per worker (least recently used dropped: its unspent tokens are lost)
 
 
@@ -37,6 +40,7 @@ class _Lease:
     window_index: int
     tokens: int = 0
     refused_until_ms: int = 0
+    refilling: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
@@ -59,6 +63,10 @@ class RateLimiter:
         self._clock = clock
         self._leases: BoundedCache[str, _Lease] = BoundedCache(TRACKED_CLIENTS)
         self._forgotten_before = 0
+        # Small leases are not refilled ahead (a client then holds at most one lease per worker, so small limits
+        # stay exact); larger ones are, at half a lease left.
+        self._refill_at = self.lease_size // 2 if self.lease_size >= REFILL_AHEAD_FROM else -1
+        self._refills: set[asyncio.Task[None]] = set()
 
     async def admit(self, bucket: str) -> float | None:
         """None when the request may go ahead; otherwise the seconds until the budget has room again."""
@@ -74,8 +82,25 @@ class RateLimiter:
                     await self._take_lease(bucket, lease, now_ms)
         if lease.tokens > 0:
             lease.tokens -= 1
+            if lease.tokens <= self._refill_at and not lease.refilling and now_ms >= lease.refused_until_ms:
+                lease.refilling = True
+                self._spawn(self._refill(bucket, lease, now_ms))
             return None
         return max(lease.refused_until_ms - now_ms, 0) / 1000
+
+    async def _refill(self, bucket: str, lease: _Lease, now_ms: int) -> None:
+        """The next lease, taken while half of this one is left, so requests seldom wait on the store."""
+        try:
+            async with lease.lock:
+                if lease.tokens <= self._refill_at and now_ms >= lease.refused_until_ms:
+                    await self._take_lease(bucket, lease, now_ms)
+        finally:
+            lease.refilling = False
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._refills.add(task)
+        task.add_done_callback(self._refills.discard)
 
     async def _take_lease(self, bucket: str, lease: _Lease, now_ms: int) -> None:
         if lease.window_index - 1 > self._forgotten_before:  # once per window: counts older than the previous one
@@ -92,7 +117,7 @@ class RateLimiter:
                 window_ms=self.window_ms,
             )
         )
-        lease.tokens = counts.granted
+        lease.tokens += counts.granted
         if not counts.granted:
             lease.refused_until_ms = now_ms + self.ms_until_room(counts, elapsed_ms)
 
@@ -111,6 +136,9 @@ class RateLimiter:
         return max(self.window_ms - (room * self.window_ms) // previous, 0)
 
     async def close(self) -> None:
+        for task in list(self._refills):
+            task.cancel()
+        await asyncio.gather(*self._refills, return_exceptions=True)
         await self.store.close()
 
 
