@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 LEASE_FRACTION = 20  # a lease is at most 1/20 of the limit
 REFILL_AHEAD_FROM = 4  # leases of at least this many tokens are refilled before they run out
-TRACKED_CLIENTS = 100_000  # leases kept per worker (least recently used dropped: its unspent tokens are lost)
+TRACKED_CLIENTS = 20_000  # leases kept per worker (least recently used dropped: its unspent tokens are lost)
 
 
 @dataclass
