@@ -37,6 +37,11 @@ test: install lint typecheck ## lint and typecheck, then the whole suite against
 	  { echo "installing chromium for the browser tests (apt-get)"; \
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
 	    || echo "could not install chromium: the browser tests will be skipped"; }; } || true
+	@# The Valkey/Redis rate-limit store is tested against a real server (Debian's redis-server), the same way.
+	@command -v valkey-server >/dev/null 2>&1 || command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && \
+	  command -v apt-get >/dev/null 2>&1 && { echo "installing redis-server for the rate-limit tests (apt-get)"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >/dev/null 2>&1 \
+	    || echo "could not install redis-server: the Redis rate-limit tests will be skipped"; }; } || true
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install ## ruff: lint (incl. complexity C90 and PLR0913) and format check

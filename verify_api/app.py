@@ -32,6 +32,7 @@ from verify_api.api.metrics import metrics
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
+from verify_api.api.rate_limit import start_rate_limiter
 from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
@@ -44,6 +45,7 @@ from verify_api.observability.logs import configure_logging
 from verify_api.observability.metrics import forget_this_process, sample_pool
 from verify_api.observability.middleware import RequestObserver
 from verify_api.observability.outage import DATABASE_OUTAGE
+from verify_api.db.replica import open_replica_router
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
@@ -120,6 +122,8 @@ def create_app(
             )
         assert runtime.pool is not None
         sampler = asyncio.create_task(_sample_pool_every_second(runtime.pool))
+        app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
+        runtime.replica = await open_replica_router(settings, runtime.pool)
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, runtime.issuer_key, now=clock())
@@ -131,6 +135,10 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await sampler
             forget_this_process()
+            await app.state.rate_limiter.close()
+            if runtime.replica is not None:
+                await runtime.replica.close()
+                runtime.replica = None
             if owns_pool:
                 await runtime.pool.close()
                 runtime.pool = None

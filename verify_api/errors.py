@@ -184,3 +184,14 @@ class DatabaseUnavailableError(VerifyApiError):
     # PostgreSQL is down, restarting or unreachable (db.pool): every request that needs it is refused with a 503
     # until a connection succeeds again, which the pool tries on every request.
     retry_after_seconds = 1
+
+
+class RateLimitExceededError(VerifyApiError):
+    """Too many requests from this client for these routes; try again after Retry-After seconds."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        super().__init__(
+            f"this client has used its budget of requests to the verification routes; try again in "
+            f"{retry_after_seconds} s"
+        )
+        self.retry_after_seconds = retry_after_seconds

@@ -6,7 +6,9 @@ defaults (README "Settings"), never as constants in the domain code.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+import functools
+import ipaddress
+from typing import TYPE_CHECKING, Literal, TypeAlias
 from urllib.parse import urlsplit
 
 import msgspec
@@ -17,6 +19,9 @@ if TYPE_CHECKING:
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 # How a VC-JOSE-COSE (`application/vc+jwt`) credential of POST /credentials/issue is secured: its JWS alg.
 JoseSecuring = Literal["jose-EdDSA", "jose-ES256"]
+
+
+IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class SettingsError(ValueError):
@@ -85,6 +90,22 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # How long a request waits for PostgreSQL to accept a new connection before it is answered 503.
     database_connect_timeout_seconds: float = 2.0
 
+
+    # Running several (README "More than one process"). Proxies whose forwarding header names the client: a
+    # comma-separated list of CIDRs (empty: trust nobody, the socket peer is the client), and which header they set.
+    trusted_proxies: str = ""
+    trusted_proxy_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    # Rate-limit budgets are shared by every worker and instance: in PostgreSQL, or in Valkey/Redis when set.
+    redis_url: str | None = None
+    # A worker takes up to this many tokens of a client's budget from the shared counter at a time (fewer for small
+    # limits): one round trip per lease instead of per request.
+    rate_limit_lease_max: int = 50
+    # A streaming replica for public reads, used while it is at most REPLICA_MAX_LAG_MS behind the primary and has
+    # replayed every change this process has been told of; otherwise the primary answers.
+    database_replica_url: str | None = None
+    replica_max_lag_ms: int = 1000
+    replica_poll_ms: int = 100
+
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
             raise SettingsError("AIDA_PASS_MARK_PERCENT must be between 1 and 100")
@@ -98,6 +119,9 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "cae_max_validity_days",
             "audit_checkpoint_every",
             "assessment_max_age_days",
+            "rate_limit_lease_max",
+            "replica_max_lag_ms",
+            "replica_poll_ms",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
@@ -111,6 +135,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
         if self.status_list_size < 64 or self.status_list_size % 8:
             # Below the spec's 131,072 a list hides little (herd privacy); that is only for tests.
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 64 (131072 in production)")
+        _check_trusted_proxies(self.trusted_proxies)
         parts = urlsplit(self.public_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise SettingsError(
@@ -120,6 +145,19 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     @property
     def base_url(self) -> str:
         return self.public_base_url.rstrip("/")
+
+
+@functools.cache
+def trusted_networks(cidrs: str) -> tuple[IPNetwork, ...]:
+    """The networks of a TRUSTED_PROXIES value ("10.0.0.0/8, 2001:db8::/32, 127.0.0.1"), parsed once."""
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in cidrs.split(",") if part.strip())
+
+
+def _check_trusted_proxies(cidrs: str) -> None:
+    try:
+        trusted_networks(cidrs)
+    except ValueError as exc:
+        raise SettingsError(f"TRUSTED_PROXIES must be a comma-separated list of CIDRs: {exc}") from exc
 
 
 def load_settings(environ: Mapping[str, str], **overrides: object) -> Settings:

@@ -4,6 +4,7 @@ route the `call` its command needs (context, moment, the API client asking)."""
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,9 +16,12 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import SkipValidation
 
 from verify_api.db.pool import Connection, Pool
+from verify_api.db.replica import ReplicaRouter
 from verify_api.services.api_clients import ApiPrincipal
 from verify_api.services.context import ServiceContext
 from verify_api.settings import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Runtime(ServiceContext):
     Handlers pass it to the use cases as their `ctx`."""
 
     pool: Pool | None = None
+    replica: ReplicaRouter | None = None  # DATABASE_REPLICA_URL: public reads may come from the replica
 
 
 def runtime_of(state: State) -> Runtime:
@@ -34,11 +39,27 @@ def runtime_of(state: State) -> Runtime:
     return runtime
 
 
-async def provide_connection(state: State) -> AsyncGenerator[Connection, None]:
-    pool = runtime_of(state).pool
+def public_read_connection(runtime: Runtime) -> AbstractAsyncContextManager[Connection]:
+    """A connection for a public read: the replica's when DATABASE_REPLICA_URL is set and it is fresh (db.replica),
+    else the primary's. For handlers that take the pool from state instead of the `conn` dependency."""
+    if runtime.replica is not None:
+        return runtime.replica.acquire_for_public_read()
+    assert runtime.pool is not None, "the lifespan creates the pool before any request"
+    return runtime.pool.acquire()
+
+
+async def provide_connection(request: Request[Any, Any, Any]) -> AsyncGenerator[Connection, None]:
+    runtime = runtime_of(request.app.state)
+    pool = runtime.pool
     assert pool is not None, "the lifespan creates the pool before any request"
+    if runtime.replica is not None and request.method in SAFE_METHODS and "scope" not in request.route_handler.opt:
+        async with runtime.replica.acquire_for_public_read() as conn:  # db.replica: the replica only when fresh
+            yield conn
+        return
     async with pool.acquire() as conn:
         yield conn
+        if runtime.replica is not None and request.method not in SAFE_METHODS:
+            await runtime.replica.fence_after_write(conn)  # before the answer: the writer reads its own change
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,9 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.VerificationBusyError: (503, "verification-busy", "Verification busy"),
     errors.ConcurrentWriteError: (503, "concurrent-write", "Concurrent write"),
     errors.DatabaseUnavailableError: (503, "database-unavailable", "Database unavailable"),
+
+
+    errors.RateLimitExceededError: (429, "too-many-requests", "Too many requests"),
 }
 
 
@@ -128,7 +131,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiEr
     if isinstance(exc, errors.TierRuleError):
         extra = {"rule": exc.rule, "missing": exc.missing}
     response = problem_response(request, status, slug, title, detail, **extra)
-    if isinstance(exc, errors.VerificationBusyError | errors.ConcurrentWriteError):
+    if isinstance(exc, errors.VerificationBusyError | errors.ConcurrentWriteError | errors.RateLimitExceededError):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)
     return response
 

@@ -12,7 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.cors import allow_any_origin
-from verify_api.api.deps import Conn, Now, RuntimeDep, runtime_of
+from verify_api.api.deps import Conn, Now, RuntimeDep, public_read_connection, runtime_of
 from verify_api.api.negotiation import negotiate_credential_representation
 from verify_api.api.routes import public
 from verify_api.domain.instant import utc_instant
@@ -60,8 +60,7 @@ async def get_credential(
     # dependencies, because each one costs Litestar a dependency resolution per request (about 30 µs for the
     # connection alone, of ~330 µs in process; measured with bench/ and cProfile).
     runtime = runtime_of(state)
-    assert runtime.pool is not None
-    async with runtime.pool.acquire() as conn:
+    async with public_read_connection(runtime) as conn:  # the replica's when it is fresh (DATABASE_REPLICA_URL)
         return await lookup.lookup_credential(conn, runtime, credential_id, now=runtime.clock(), at=_aware(at))
 
 

@@ -1,6 +1,7 @@
 """POST /v1/verify: the presented credential is the request body (`curl --data-binary @badge.png`).
 
-Public and rate-limited per client IP (VERIFY_RATE_LIMIT_PER_MINUTE, shared with the VC API verify routes), with
+Public and rate-limited per client (VERIFY_RATE_LIMIT_PER_MINUTE, shared with the VC API verify routes, the lookup by
+code and the registry check, and by every worker and instance: api/rate_limit.py), with
 its own body cap (VERIFY_MAX_BODY_BYTES) so badge images fit. The answer is always a 200 report, except for a
 Content-Type it does not accept (415, listing the accepted ones) and an oversized body (413).
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Router, post
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.spec import Schema
 from litestar.types import Middleware
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.rate_limit import rate_limited
 from verify_api.api.routes import binary_body, public
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
@@ -50,8 +51,10 @@ async def verify_credential(
 
 
 def verification_rate_limit(settings: Settings) -> Middleware:
-    """One budget per client IP across every public verification route (the middleware shares its store)."""
-    return RateLimitConfig(rate_limit=("minute", settings.verify_rate_limit_per_minute)).middleware
+    """One budget per client across every public verification route, shared by all workers and instances (its size,
+    VERIFY_RATE_LIMIT_PER_MINUTE, is the limiter's: app.state.rate_limiter, built by the lifespan from `settings`)."""
+    del settings
+    return rate_limited("verification")
 
 
 def verify_router(settings: Settings) -> Router:
