@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -77,20 +78,97 @@ def template_database(database_server_url: str) -> Iterator[str]:
     asyncio.run(drop())
 
 
+class DatabasePool:
+    """Copies of the template made ahead, and used ones dropped behind, by one background thread.
+
+    A test then waits for neither CREATE DATABASE nor DROP DATABASE: PostgreSQL copies and removes on the other
+    core while tests run. Every test still gets a database of its own, fresh from the template, never reused.
+    """
+
+    def __init__(self, server_url: str, template: str, ahead: int = 2) -> None:
+        self._server_url = server_url
+        self._template = template
+        self._ahead = ahead
+        self._ready: list[str] = []
+        self._to_drop: list[str] = []
+        self._error: BaseException | None = None
+        self._stopping = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="test-database-pool", daemon=True)
+        self._thread.start()
+
+    def take(self) -> str:
+        """A fresh copy of the template (waits while the next one is being made)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._ready or self._error is not None)
+            if self._error is not None:
+                raise RuntimeError("the background thread could not create a test database") from self._error
+            name = self._ready.pop(0)
+            self._changed.notify_all()
+            return name
+
+    def drop_later(self, name: str) -> None:
+        with self._changed:
+            self._to_drop.append(name)
+            self._changed.notify_all()
+
+    def close(self) -> None:
+        """Drop every database made or handed out, then stop the thread."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        self._thread.join(timeout=120)
+
+    def _next_job(self) -> tuple[str, str] | None:
+        with self._changed:
+            while True:
+                if self._stopping:
+                    self._to_drop += self._ready
+                    self._ready = []
+                    return ("drop", self._to_drop.pop()) if self._to_drop else None
+                if len(self._ready) < self._ahead and self._error is None:  # a test may be waiting: create first
+                    return ("create", f"verify_test_{uuid.uuid4().hex[:12]}")
+                if self._to_drop:
+                    return ("drop", self._to_drop.pop(0))
+                self._changed.wait()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._work())
+        except BaseException as error:  # noqa: BLE001 (handed to the test that waits in take())
+            with self._changed:
+                self._error = error
+                self._changed.notify_all()
+
+    async def _work(self) -> None:
+        admin = await asyncpg.connect(self._server_url)
+        try:
+            while (job := self._next_job()) is not None:
+                action, name = job
+                if action == "drop":
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    continue
+                # FILE_COPY copies the small template as files: cheaper than the default WAL_LOG, page by page.
+                await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self._template}" STRATEGY FILE_COPY')
+                with self._changed:
+                    (self._to_drop if self._stopping else self._ready).append(name)
+                    self._changed.notify_all()
+        finally:
+            await admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_pool(database_server_url: str, template_database: str) -> Iterator[DatabasePool]:
+    pool = DatabasePool(database_server_url, template_database)
+    yield pool
+    pool.close()
+
+
 @pytest.fixture
-async def database_url(database_server_url: str, template_database: str) -> AsyncIterator[str]:
-    name = f"verify_test_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    finally:
-        await admin.close()
+def database_url(database_server_url: str, database_pool: DatabasePool) -> Iterator[str]:
+    name = database_pool.take()
     yield with_database(database_server_url, name)
-    admin = await asyncpg.connect(database_server_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    database_pool.drop_later(name)
 
 
 class FakeClock:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,13 +17,14 @@ MIGRATIONS_DIR = Path(str(MIGRATIONS))
 
 @pytest.fixture
 async def empty_database(database_server_url: str) -> str:
+    name = f"verify_empty_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # workers may share TEST_DATABASE_URL
     admin = await asyncpg.connect(database_server_url)
     try:
-        await admin.execute('DROP DATABASE IF EXISTS "verify_empty" WITH (FORCE)')
-        await admin.execute('CREATE DATABASE "verify_empty"')
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    return with_database(database_server_url, "verify_empty")
+    return with_database(database_server_url, name)
 
 
 async def test_migrations_apply_cleanly_to_an_empty_database_once(empty_database: str) -> None:

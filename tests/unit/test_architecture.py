@@ -7,6 +7,7 @@ each layer's `__init__.py` states (README "How the code is laid out").
 from __future__ import annotations
 
 import ast
+import functools
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +60,19 @@ def _resolve(package: str, path: Path, package_dir: Path, node: ast.ImportFrom) 
     return ".".join([*base, node.module] if node.module else base)
 
 
+@functools.cache
+def _import_nodes(source: str) -> tuple[ast.Import | ast.ImportFrom, ...]:
+    """The import statements of one file's text: parsed once per distinct text, as every test that plants a line
+    re-reads the whole package (a planted file has new text, so it is parsed afresh)."""
+    return tuple(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Import | ast.ImportFrom))
+
+
 def collect_imports(package_dir: Path) -> list[Import]:
     package = package_dir.name
     found: list[Import] = []
     for path in sorted(package_dir.rglob("*.py")):
         unit = _unit(package_dir, path)
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        for node in _import_nodes(path.read_text(encoding="utf-8")):
             if isinstance(node, ast.Import):
                 found.extend(Import(unit, path, alias.name) for alias in node.names)
             elif isinstance(node, ast.ImportFrom):
