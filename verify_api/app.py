@@ -27,8 +27,8 @@ from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
-from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.metrics import metrics
+from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
@@ -40,12 +40,12 @@ from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool, pool_stats
+from verify_api.db.replica import open_replica_router
 from verify_api.errors import DatabaseUnavailableError, SigningKeyError
 from verify_api.observability.logs import configure_logging
 from verify_api.observability.metrics import forget_this_process, sample_pool
 from verify_api.observability.middleware import RequestObserver
 from verify_api.observability.outage import DATABASE_OUTAGE
-from verify_api.db.replica import open_replica_router
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now

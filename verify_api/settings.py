@@ -90,7 +90,6 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # How long a request waits for PostgreSQL to accept a new connection before it is answered 503.
     database_connect_timeout_seconds: float = 2.0
 
-
     # Running several (README "More than one process"). Proxies whose forwarding header names the client: a
     # comma-separated list of CIDRs (empty: trust nobody, the socket peer is the client), and which header they set.
     trusted_proxies: str = ""

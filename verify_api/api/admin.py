@@ -191,6 +191,7 @@ def issued_key_view(issued: api_clients.IssuedApiKey, now: datetime) -> IssuedAp
     "/api-keys",
     scope="manage",
     operation_id="ListApiKeys",
+    summary="List the API keys",
     description="Every API key, revoked and expired ones included, with its last use (to within a minute); "
     "never a secret or its hash.",
 )
@@ -203,6 +204,7 @@ async def list_api_keys(conn: Conn, now: Now) -> ApiKeyList:
     "/api-keys",
     scope="manage",
     operation_id="CreateApiKey",
+    summary="Create an API key",
     status_code=HTTP_201_CREATED,
     description="Create an API key with some of the scopes assess, issue, manage and an optional expiry. The "
     "answer holds the secret, shown this once and stored only as a hash.",
@@ -219,6 +221,8 @@ async def create_api_key(conn: Conn, call: Call, data: JSONBody[CreateApiKeyRequ
     "/api-keys/{key_id:uuid}/revoke",
     scope="manage",
     operation_id="RevokeApiKey",
+    summary="Revoke an API key",
+    problems=[409],
     status_code=200,
     description="Revoke an API key at once and for good: its next request gets 401. Revoking it again is 409.",
 )
@@ -232,6 +236,8 @@ async def revoke_api_key(call: Call, conn: Conn, key_id: FromPath[UUID]) -> ApiK
     "/api-keys/{key_id:uuid}/rotate",
     scope="manage",
     operation_id="RotateApiKey",
+    summary="Give an API key a new secret",
+    problems=[409],
     status_code=200,
     description="Give an API key a new secret (shown this once); the old secret stops working at once. The key "
     "keeps its id, name and scopes, and its expiry unless the body gives a new `expiresAt` (an expired key needs "

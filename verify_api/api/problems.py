@@ -60,8 +60,6 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.VerificationBusyError: (503, "verification-busy", "Verification busy"),
     errors.ConcurrentWriteError: (503, "concurrent-write", "Concurrent write"),
     errors.DatabaseUnavailableError: (503, "database-unavailable", "Database unavailable"),
-
-
     errors.RateLimitExceededError: (429, "too-many-requests", "Too many requests"),
 }
 
