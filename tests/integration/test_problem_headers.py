@@ -42,7 +42,9 @@ async def test_rate_limited_answer_says_when_to_retry(
     assert response.status_code == 429
     assert response.headers["content-type"].startswith(PROBLEM)
     assert response.json()["title"] == "Too many requests"
-    assert 1 <= int(response.headers["retry-after"]) <= 60
+    # A sliding window over one-minute windows (services/rate_limits.py): a spent budget of 1 has room again once the
+    # previous window weighs less than one request, at most two windows from now.
+    assert 1 <= int(response.headers["retry-after"]) <= 120
 
 
 async def test_missing_or_wrong_key_gets_a_bearer_challenge(client: Client, database_url: str) -> None:

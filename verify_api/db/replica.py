@@ -27,6 +27,7 @@ import asyncpg
 
 from verify_api.db.pool import connect, create_pool
 from verify_api.db.queries import NamedSql, RepositoryBase
+from verify_api.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
@@ -43,7 +44,16 @@ SQL = NamedSql("sql/replica.sql")
 # fence, since the shortest commit record (34 bytes) cannot fit in that gap. (A long page header, at a segment
 # boundary, only makes the fence unreachable until more WAL arrives: reads stay on the primary, never stale.)
 REPLAY_SLACK_BYTES = 32
-UNAVAILABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# DatabaseUnavailableError: the pool's connector says so (db.pool); InternalClientError: a connection left mid-operation
+# by a check cut short by its timeout.
+UNAVAILABLE = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    DatabaseUnavailableError,
+)
 CHANGES_CHANNEL = "verify_api_changes"
 log = logging.getLogger("verify_api.replica")
 
