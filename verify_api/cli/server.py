@@ -55,8 +55,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Granian's workers build the app from the environment (app_from_environment).
         os.environ.update({"DATABASE_URL": url, "SIGNING_KEY_PATH": settings.signing_key_path or ""})
         embedded = not settings.database_url
-        if embedded:
-            running_url_file(settings).write_text(url)
+        if embedded:  # the URL carries the cluster's password: readable by us alone
+            _write_private(running_url_file(settings), url)
         try:
             log.info(
                 "serving on http://%s:%d (docs at /docs, OpenAPI at /openapi.json)",
@@ -68,6 +68,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
             if embedded:
                 running_url_file(settings).unlink(missing_ok=True)
     return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.unlink(missing_ok=True)  # a file left by an older version may be world-readable; O_CREAT keeps its mode
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
 
 
 def _serve_granian(settings: Settings) -> None:
