@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from verify_api.cli.runtime import (
     command_settings,
@@ -45,10 +47,32 @@ async def _prepare_database(settings: Settings, stack: contextlib.ExitStack) -> 
     return url
 
 
+def public_port_mismatch(settings: Settings) -> str | None:
+    """A warning when PUBLIC_BASE_URL names this machine (a loopback host) on another port than `serve` listens on:
+    every id, QR code, did:web and LinkedIn link would then point where nothing answers. A public host is left
+    alone (a TLS proxy in front serves on its own port)."""
+    parts = urlsplit(settings.public_base_url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if not loopback or port == settings.port:
+        return None
+    return (
+        f"PUBLIC_BASE_URL {settings.public_base_url} names port {port} of this machine but serve listens on "
+        f"{settings.port}: every credential id, QR code, did:web and link minted now points to port {port}. "
+        f"Unset PUBLIC_BASE_URL (it then follows HOST and PORT) or set it to http://{host}:{settings.port}"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from verify_api.app import load_signing_key
 
     settings = ensure_dev_key(command_settings())
+    if (mismatch := public_port_mismatch(settings)) is not None:
+        log.warning("!!! %s !!!", mismatch)
     load_signing_key(settings)  # fail fast (wrong passphrase, not Ed25519) before anything starts
     with contextlib.ExitStack() as stack:
         url = asyncio.run(_prepare_database(settings, stack))
