@@ -7,11 +7,21 @@ BIN := $(VENV)/bin
 RUNTIME_LOCK := requirements/runtime.txt
 DEV_LOCK := requirements/dev.txt
 digest = $(shell cat $(1) 2>/dev/null | sha256sum | cut -c1-12)
-RUNTIME_STAMP := $(VENV)/.installed-runtime-$(call digest,$(RUNTIME_LOCK) pyproject.toml)
-DEV_STAMP := $(VENV)/.installed-dev-$(call digest,$(DEV_LOCK) pyproject.toml package-lock.json)
+RUNTIME_STAMP := $(VENV)/.installed-runtime-$(call digest,$(RUNTIME_LOCK) requirements/uv.txt pyproject.toml)
+DEV_STAMP := $(VENV)/.installed-dev-$(call digest,$(DEV_LOCK) requirements/uv.txt pyproject.toml package-lock.json)
 PIP := $(BIN)/pip --disable-pip-version-check --quiet
 # Every wheel is checked against the lock's hashes; --no-deps: the lock already lists every dependency.
 PIP_SYNC := $(PIP) install --require-hashes --no-deps
+# INSTALLER=uv (the default) installs the locks with uv, itself installed by pip from requirements/uv.txt (hashes):
+# several times faster than pip (bench/RESULTS.md). INSTALLER=pip uses pip alone.
+INSTALLER ?= uv
+ifeq ($(INSTALLER),uv)
+SYNC = $(PIP_SYNC) -r requirements/uv.txt && $(BIN)/uv pip install --quiet --python $(BIN)/python --require-hashes
+EDITABLE = $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+else
+SYNC = $(PIP_SYNC)
+EDITABLE = $(PIP) install --no-deps -e .
+endif
 UV_VERSION := 0.13.9
 # The locks hold every version for Python 3.11 to 3.13 on any platform (uv's universal resolution), with hashes.
 UV_COMPILE := .lock-venv/bin/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 \
@@ -23,17 +33,17 @@ UV_COMPILE := .lock-venv/bin/uv pip compile pyproject.toml --quiet --universal -
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(RUNTIME_STAMP): $(RUNTIME_LOCK) pyproject.toml
+$(RUNTIME_STAMP): $(RUNTIME_LOCK) requirements/uv.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@if [ -e $(DEV_STAMP) ]; then echo "$(VENV) has the development set, which includes the runtime one"; else \
-	  rm -f $(VENV)/.installed-runtime-* && $(PIP_SYNC) -r $(RUNTIME_LOCK) && $(PIP) install --no-deps -e .; fi
+	  rm -f $(VENV)/.installed-runtime-* && $(SYNC) -r $(RUNTIME_LOCK) && $(EDITABLE); fi
 	@touch $@
 
-$(DEV_STAMP): $(DEV_LOCK) pyproject.toml package-lock.json
+$(DEV_STAMP): $(DEV_LOCK) requirements/uv.txt pyproject.toml package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@rm -f $(VENV)/.installed-*
-	$(PIP_SYNC) -r $(DEV_LOCK)
-	$(PIP) install --no-deps -e .
+	$(SYNC) -r $(DEV_LOCK)
+	$(EDITABLE)
 	@# axe-core (test only: the accessibility run in tests/e2e) from the npm registry, pinned by package-lock.json;
 	@# npm (Debian's) is installed here when missing and we are root with apt-get.
 	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
@@ -87,6 +97,7 @@ lock: ## rewrite the hashed locks (requirements/*.txt) from pyproject.toml at th
 	.lock-venv/bin/pip --disable-pip-version-check --quiet install uv==$(UV_VERSION)
 	$(UV_COMPILE) --extra embedded -o $(RUNTIME_LOCK)
 	$(UV_COMPILE) --extra dev --extra embedded -c $(RUNTIME_LOCK) -o $(DEV_LOCK)
+	echo "uv==$(UV_VERSION)" | $(UV_COMPILE:pyproject.toml=-) -o requirements/uv.txt
 	rm -rf .lock-venv
 
 check: test ## lint, typecheck and test (what `make test` already runs)
