@@ -52,7 +52,7 @@ from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.p256_keys import publish_p256_key
-from verify_api.services.signing_keys import register_signing_key
+from verify_api.services.signing_keys import register_origin, register_signing_key
 from verify_api.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ def create_app(
         try:
             async with runtime.pool.acquire() as conn:
                 await register_signing_key(conn, runtime.issuer_key, now=clock())
+                await register_origin(conn, settings.base_url, now=clock())
                 await publish_p256_key(conn, settings, now=clock())  # the ES256 key, when its file exists
                 await ensure_signing_key_usable(conn, runtime.issuer_key)
             yield

@@ -164,7 +164,19 @@ def load_settings(environ: Mapping[str, str], **overrides: object) -> Settings:
     names = {f.encode_name for f in msgspec.structs.fields(Settings)}
     raw: dict[str, object] = {k: v for k, v in environ.items() if k in names and v != ""}
     raw.update({k.upper(): v for k, v in overrides.items()})
+    if "PUBLIC_BASE_URL" not in raw:  # PORT alone must not mint every id on port 8000
+        raw["PUBLIC_BASE_URL"] = default_public_base_url(str(raw.get("HOST", "127.0.0.1")), raw.get("PORT", 8000))
     try:
         return msgspec.convert(raw, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SettingsError(f"invalid setting: {exc}") from exc
+
+
+def default_public_base_url(host: str, port: object) -> str:
+    """`http://<HOST>:<PORT>`, the origin a local `serve` answers on; a wildcard HOST (all interfaces) is reached
+    at 127.0.0.1. A malformed PORT is left for validation to report."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - recognising the wildcard, not binding it
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

@@ -1,10 +1,14 @@
 """A local PostgreSQL cluster for `make run` (persistent, under `.data/`) and the tests (throwaway).
 
-Authentication is `trust`: the cluster listens on 127.0.0.1 only, its unix socket lives inside the
-data directory (mode 0700), and it holds development or test data. Anyone who can reach it already
-runs code on this machine. Never point a production deployment at it; production sets DATABASE_URL.
+Nobody is trusted: every connection, over TCP on 127.0.0.1 or the Unix socket, authenticates with a password
+(SCRAM-SHA-256) generated at initdb and kept in the data dir (`pai_verify_password`, mode 0600, owned by the
+server's user); pg_hba.conf is rewritten on every start, so a cluster made by an older version (which trusted
+local users) is closed too. The Unix socket lives in the data dir itself (mode 0700), so only the server's user
+and root can reach it. The URL handed out carries the password: it works with asyncpg, psql and pg_dump. It holds
+development or test data; production sets DATABASE_URL.
 
-Finding the server binaries and running them as an unprivileged user: cli/postgres_tools.py.
+Finding the server binaries and running them as an unprivileged user: cli/postgres_tools.py; where that user can
+reach them and the data when root runs it from a private folder: cli/postgres_home.py.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import atexit
 import contextlib
 import logging
 import os
+import secrets
 import shlex
 import shutil
 import socket
@@ -22,10 +27,10 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from verify_api.cli.postgres_home import reachable_bin_dir, reachable_data_dir
 from verify_api.cli.postgres_tools import (
     EmbeddedPostgresError,
     PortInUseError,
-    check_reachable,
     chown_tree,
     find_bin_dir,
     run_tool,
@@ -33,6 +38,7 @@ from verify_api.cli.postgres_tools import (
 )
 
 if TYPE_CHECKING:
+    import pwd
     from collections.abc import Callable, Iterator
 
     from verify_api.cli.postgres_tools import Backend
@@ -40,6 +46,17 @@ if TYPE_CHECKING:
 SUPERUSER = "postgres"
 LOG_FILE = "postgres.log"
 OWNER_FILE = "embedded_owner.pid"
+PASSWORD_FILE = "pai_verify_password"  # noqa: S105 - the name of the file that holds it
+# Rewritten on every start (the cluster is ours alone): a password for everyone, replication included (a
+# pg_basebackup standby), never `trust`.
+HBA = """# Written by verify_api at every start of the embedded cluster; edits are lost.
+local all all scram-sha-256
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+local replication all scram-sha-256
+host replication all 127.0.0.1/32 scram-sha-256
+host replication all ::1/128 scram-sha-256
+"""
 _MAX_SOCKET_PATH = 100  # sockaddr_un.sun_path is 108 bytes on Linux, 104 on macOS
 _logger = logging.getLogger(__name__)
 _live: set[PostgresCluster] = set()
@@ -48,11 +65,13 @@ _live: set[PostgresCluster] = set()
 class PostgresCluster:
     """A running cluster. `stop()` is idempotent and lock-free, so atexit or a signal handler may call it."""
 
-    def __init__(self, data_dir: Path, port: int, bin_dir: Path, log: Callable[[str], None]) -> None:
+    def __init__(self, data_dir: Path, port: int, bin_dir: Path, password: str, log: Callable[[str], None]) -> None:
         self.data_dir = data_dir
         self.port = port
         self.bin_dir = bin_dir
-        self.url = f"postgresql://{SUPERUSER}@127.0.0.1:{port}/postgres"
+        self.password = password
+        self.url = f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{port}/postgres"
+        self.display_url = f"postgresql://{SUPERUSER}:***@127.0.0.1:{port}/postgres"  # for logs: no password
         self._log = log
         self._postmaster_pid = _postmaster_pid(data_dir)
         self._stopped = False
@@ -94,19 +113,23 @@ def start_cluster(  # noqa: PLR0913
     data, which a throwaway test cluster can afford in exchange for writes that never wait on the disk.
     """
     bin_dir = find_bin_dir(backend)
-    data_dir = data_dir.resolve()  # one spelling, as leftover detection matches it in the postmaster's argv
-    data_dir.mkdir(parents=True, exist_ok=True)
+    requested = Path(os.path.abspath(data_dir))
+    # One spelling (resolved), as leftover detection matches it in the postmaster's argv.
     if (run_as := unprivileged_user(log)) is not None:
-        check_reachable(bin_dir, run_as)
-        check_reachable(data_dir.parent, run_as)
+        bin_dir = reachable_bin_dir(bin_dir, run_as, log)
+        data_dir = reachable_data_dir(requested, run_as, log)
+    else:
+        data_dir = requested.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if run_as is not None:
         chown_tree(data_dir, run_as)
     if not (data_dir / "PG_VERSION").is_file():
         began = time.monotonic()
-        initdb = [str(bin_dir / "initdb"), "-D", str(data_dir), "--auth=trust", "-U", SUPERUSER, "-E", "UTF8"]
-        initdb += ["--locale=C", *([] if durable else ["--no-sync"])]
-        run_tool(initdb, data_dir, timeout, "initdb failed")
+        _initdb(bin_dir, data_dir, durable=durable, timeout=timeout, run_as=run_as)
         log(f"initdb {data_dir} with {bin_dir} took {time.monotonic() - began:.2f}s")
     _clear_leftover_server(bin_dir, data_dir, log)
+    password = _ensure_password(bin_dir, data_dir, timeout, run_as, log)
+    _write_private_file(data_dir / "pg_hba.conf", HBA, run_as)
     began = time.monotonic()
     chosen_port = port or _free_port()
     for attempts_left in (2, 1, 0) if port is None else (0,):  # a free port can be taken before we bind it
@@ -118,8 +141,8 @@ def start_cluster(  # noqa: PLR0913
                 raise
             log(f"port {chosen_port} was taken before PostgreSQL could bind it; retrying on another")
             chosen_port = _free_port()
-    cluster = PostgresCluster(data_dir, chosen_port, bin_dir, log)
-    log(f"PostgreSQL started in {time.monotonic() - began:.2f}s at {cluster.url}, log in {LOG_FILE}")
+    cluster = PostgresCluster(data_dir, chosen_port, bin_dir, password, log)
+    log(f"PostgreSQL started in {time.monotonic() - began:.2f}s at {cluster.display_url}, log in {LOG_FILE}")
     atexit.unregister(stop_all_clusters)  # register once, lazily, rather than at import
     atexit.register(stop_all_clusters)
     _live.add(cluster)
@@ -148,6 +171,46 @@ def temporary_cluster(
             yield cluster
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _initdb(bin_dir: Path, data_dir: Path, *, durable: bool, timeout: float, run_as: pwd.struct_passwd | None) -> None:
+    """initdb with a generated superuser password, read from a file beside the data dir (initdb wants it empty)."""
+    password = secrets.token_urlsafe(24)  # URL-safe: it goes into the DATABASE_URL as it is
+    pwfile = data_dir.parent / f".{data_dir.name}.pwfile"
+    _write_private_file(pwfile, password + "\n", run_as)
+    try:
+        initdb = [str(bin_dir / "initdb"), "-D", str(data_dir), "-U", SUPERUSER, "-E", "UTF8", "--locale=C"]
+        initdb += ["--auth=scram-sha-256", f"--pwfile={pwfile}", *([] if durable else ["--no-sync"])]
+        run_tool(initdb, data_dir, timeout, "initdb failed")
+    finally:
+        pwfile.unlink(missing_ok=True)
+    _write_private_file(data_dir / PASSWORD_FILE, password, run_as)
+
+
+def _ensure_password(
+    bin_dir: Path, data_dir: Path, timeout: float, run_as: pwd.struct_passwd | None, log: Callable[[str], None]
+) -> str:
+    """The superuser's password; a cluster made before passwords (it trusted local users) gets one now, set in
+    single-user mode so the server never listens while it has none."""
+    with contextlib.suppress(FileNotFoundError):
+        return (data_dir / PASSWORD_FILE).read_text().strip()
+    password = secrets.token_urlsafe(24)
+    single = [str(bin_dir / "postgres"), "--single", "-D", str(data_dir), "postgres"]
+    statement = f"ALTER ROLE {SUPERUSER} PASSWORD '{password}';\n"  # token_urlsafe: no quote to escape
+    run_tool(single, data_dir, timeout, "setting the superuser password failed", stdin=statement)
+    _write_private_file(data_dir / PASSWORD_FILE, password, run_as)
+    log(f"PostgreSQL in {data_dir} trusted local users; it now requires the password in {PASSWORD_FILE}")
+    return password
+
+
+def _write_private_file(path: Path, text: str, run_as: pwd.struct_passwd | None) -> None:
+    """Mode 0600 from the start (never readable by others, even briefly), owned by the server's user."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        if run_as is not None:
+            os.fchown(f.fileno(), run_as.pw_uid, run_as.pw_gid)
+        os.fchmod(f.fileno(), 0o600)
+        f.write(text)
 
 
 def _start_server(bin_dir: Path, data_dir: Path, port: int, durable: bool, timeout: float) -> None:

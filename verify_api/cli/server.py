@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import os
 import shutil
@@ -11,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from verify_api.cli.runtime import (
     command_settings,
@@ -48,11 +50,33 @@ async def _prepare_database(settings: Settings, stack: contextlib.ExitStack) -> 
     return url
 
 
+def public_port_mismatch(settings: Settings) -> str | None:
+    """A warning when PUBLIC_BASE_URL names this machine (a loopback host) on another port than `serve` listens on:
+    every id, QR code, did:web and LinkedIn link would then point where nothing answers. A public host is left
+    alone (a TLS proxy in front serves on its own port)."""
+    parts = urlsplit(settings.public_base_url)
+    host = parts.hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if not loopback or port == settings.port:
+        return None
+    return (
+        f"PUBLIC_BASE_URL {settings.public_base_url} names port {port} of this machine but serve listens on "
+        f"{settings.port}: every credential id, QR code, did:web and link minted now points to port {port}. "
+        f"Unset PUBLIC_BASE_URL (it then follows HOST and PORT) or set it to http://{host}:{settings.port}"
+    )
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from verify_api.app import load_signing_key
 
     settings = ensure_dev_key(command_settings())
     configure_logging(settings)
+    if (mismatch := public_port_mismatch(settings)) is not None:
+        log.warning("!!! %s !!!", mismatch)
     load_signing_key(settings)  # fail fast (wrong passphrase, not Ed25519) before anything starts
     with contextlib.ExitStack() as stack:
         _prepare_metrics_directory(stack)
@@ -60,8 +84,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Granian's workers build the app from the environment (app_from_environment).
         os.environ.update({"DATABASE_URL": url, "SIGNING_KEY_PATH": settings.signing_key_path or ""})
         embedded = not settings.database_url
-        if embedded:
-            running_url_file(settings).write_text(url)
+        if embedded:  # the URL carries the cluster's password: readable by us alone
+            _write_private(running_url_file(settings), url)
         try:
             log.info(
                 "serving on http://%s:%d (docs at /docs, OpenAPI at /openapi.json)",
@@ -91,6 +115,13 @@ def _prepare_metrics_directory(stack: contextlib.ExitStack) -> None:
         directory = Path(tempfile.mkdtemp(prefix="verify-api-metrics-"))
         stack.callback(shutil.rmtree, directory, ignore_errors=True)
     os.environ[METRICS_DIR_ENV] = str(directory)
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.unlink(missing_ok=True)  # a file left by an older version may be world-readable; O_CREAT keeps its mode
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
 
 
 def _serve_granian(settings: Settings) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from verify_api.db.service_origins import ServiceOrigins
 from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.credential import did_web_for
 from verify_api.proofs.p256 import jwk_for_multikey
@@ -42,7 +43,15 @@ DID_CONTEXTS: list[object] = [
 
 
 async def register_signing_key(conn: Connection, key: IssuerKey, *, now: datetime) -> None:
+    """Publish the key under the current DID. After a change of PUBLIC_BASE_URL the key is known under the old DID
+    too: it gets a second kid, sharing the first one's window (db/sql/signing_keys.sql `upsert`)."""
     await SigningKeys(conn).upsert(key.verification_method, key.signer.public_key_multibase, now)
+
+
+async def register_origin(conn: Connection, base_url: str, *, now: datetime) -> None:
+    """Remember that the service answers under `base_url`, so credentials minted under an earlier origin are still
+    found in the register when presented (README "Changing PUBLIC_BASE_URL")."""
+    await ServiceOrigins(conn).record(base_url, did_web_for(base_url), now)
 
 
 async def did_document(conn: Connection, base_url: str) -> dict[str, Any]:

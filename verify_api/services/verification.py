@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from verify_api.badges.png_baking import PNG_SIGNATURE
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
+from verify_api.db.service_origins import ServiceOrigins
 from verify_api.db.signing_keys import SigningKeys
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.credential import did_web_for
@@ -231,7 +232,7 @@ async def _register(  # noqa: PLR0913
     now: datetime,
     signed_at: datetime | None,
 ) -> RegisterFindings:
-    credential_id = credential_id_from_url(shape.credential_id, settings.base_url)
+    credential_id = await _register_id(conn, shape.credential_id, settings.base_url)
     record = await Credentials(conn).get(credential_id) if credential_id and is_credential_id(credential_id) else None
     if record is None:
         entry = await find_vc_api_register_entry(conn, document, base_url=settings.base_url)
@@ -245,6 +246,17 @@ async def _register(  # noqa: PLR0913
     # judge_stored: the register entry judged with its organisation's standing, exactly as the lookups judge it.
     judgement = await judge_stored(conn, record, settings=settings, now=now)
     return register_findings(record, document, judgement=judgement, prerequisites=prerequisites)
+
+
+async def _register_id(conn: Connection, url: str | None, base_url: str) -> str | None:
+    """The register id in a credential URL under the current origin, or under one the service answered under before
+    PUBLIC_BASE_URL changed (credentials keep the URLs they were minted with)."""
+    found = credential_id_from_url(url, base_url)
+    if found is None and isinstance(url, str) and "/v1/credentials/" in url:
+        for former in await ServiceOrigins(conn).former(base_url):
+            if (found := credential_id_from_url(url, former)) is not None:
+                break
+    return found
 
 
 async def _held_prerequisites(conn: Connection, record: CredentialRecord, *, now: datetime) -> list[HeldPrerequisite]:

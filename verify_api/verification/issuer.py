@@ -75,7 +75,12 @@ def check_pai_issuer(shape: CredentialShape, key: ResolvedKey, pai_did: str, iss
     and the key must have been valid when the register says the credential was issued (never the proof's claim)."""
     record = key.record
     assert record is not None
-    names_pai = shape.issuer_id == pai_did or (key.origin == "did:key" and shape.issuer_id == key.controller)
+    # The DID the PAI published this very key under: its current one, or the one it had before PUBLIC_BASE_URL
+    # changed (a credential keeps the issuer it was signed with; README "Changing PUBLIC_BASE_URL").
+    published_under = record.kid.partition("#")[0]
+    names_pai = shape.issuer_id in (pai_did, published_under) or (
+        key.origin == "did:key" and shape.issuer_id == key.controller
+    )
     if not names_pai:
         return failed(ISSUER, f"signed with the PAI's key {record.kid} but names another issuer ({shape.issuer_id})")
     if issued_at is None:

@@ -112,14 +112,20 @@ UPDATE credentials SET predecessor_id = $2 WHERE id = $1 AND predecessor_id IS N
 RETURNING id
 
 -- name: signed_by --
+-- Under any kid of the key: one per DID it was published under (PUBLIC_BASE_URL changed).
 SELECT id, tier, subject_name, status, issued_at FROM credentials
-WHERE signing_key_id = $1 AND kind = 'certification' ORDER BY issued_at, id
+WHERE signing_key_id IN (SELECT k.kid FROM signing_keys k JOIN signing_keys named USING (public_key_multibase)
+                         WHERE named.kid = $1)
+  AND kind = 'certification'
+ORDER BY issued_at, id
 
 -- name: in_compromised_window --
 -- What `keys compromise` marks: current credentials the key signed at or after the compromise began (by the
 -- register's issued_at, never a proof's claim), locked so a concurrent status change waits for the declaration.
 SELECT id FROM credentials
-WHERE signing_key_id = $1 AND issued_at >= $2 AND status IN ('active', 'suspended')
+WHERE signing_key_id IN (SELECT k.kid FROM signing_keys k JOIN signing_keys named USING (public_key_multibase)
+                         WHERE named.kid = $1)
+  AND issued_at >= $2 AND status IN ('active', 'suspended')
 ORDER BY issued_at, id
 FOR UPDATE
 
