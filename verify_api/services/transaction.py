@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from verify_api.db.queries import transaction
 from verify_api.errors import ConcurrentWriteError
+from verify_api.services.caches import forget_after_local_write
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -47,7 +48,9 @@ async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]])
     while True:
         try:
             async with transaction(conn):
-                return await body()
+                result = await body()
+            forget_after_local_write()  # committed: no answer cached in this process may predate it
+            return result
         except ConcurrentWriteError as exc:
             if attempt >= COMMAND_ATTEMPTS:
                 raise
