@@ -17,7 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench import badges, issuance, lookup, poison, qr_size, registry_search, signing, status_lists, verify
+from bench import (
+    badges,
+    issuance,
+    lookup,
+    lookup_scale,
+    poison,
+    qr_size,
+    registry_search,
+    signing,
+    status_lists,
+    verify,
+)
 from bench.environment import REPO_ROOT, bench_environment
 from bench.load import choose_generator
 from bench.machine import describe_machine, load_average
@@ -28,7 +39,7 @@ if TYPE_CHECKING:
     from types import FrameType
 
 # Importing a part module registers it; this line is the whole wiring for a new part.
-_REGISTERED = (signing, lookup, issuance, badges, status_lists, verify, poison, qr_size, registry_search)
+_REGISTERED = (signing, lookup, issuance, badges, status_lists, verify, poison, qr_size, registry_search, lookup_scale)
 _STARTED = time.monotonic()
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 from uuid import UUID
 
-from litestar import MediaType, Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import ResponseHeader, State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, Now, Runtime, RuntimeDep, runtime_of
 from verify_api.api.negotiation import negotiate_credential_representation
+from verify_api.api.request_input import refuse_malformed_input
 from verify_api.domain.instant import utc_instant
+from verify_api.errors import InvalidVerificationCodeError
 from verify_api.schemas import (
     CredentialView,
     HealthView,
@@ -35,6 +38,21 @@ if TYPE_CHECKING:
 VC_MEDIA_TYPE = "application/vc"
 
 
+async def answer_from_memory(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook of GET /v1/credentials/{id}: an answer the lookup cache holds is sent from here, before
+    Litestar parses any parameter (the hot path of issue 10); anything else (`?at=`, a browser's or a VC client's
+    Accept, a cache miss) goes on to the negotiation and the handler as before."""
+    scope = request.scope
+    if not scope["query_string"] and "\x00" not in scope["path"]:
+        accept = next((value for name, value in scope["headers"] if name == b"accept"), b"")
+        if b"html" not in accept and b"application/vc" not in accept and b"ld+json" not in accept:
+            runtime = runtime_of(request.app.state)
+            body = lookup.cached_answer(runtime, "id:" + request.path_params["credential_id"], runtime.clock())
+            if body is not None:
+                return Response(body, media_type=MediaType.JSON)
+    return await negotiate_credential_representation(request)
+
+
 @get(
     "/credentials/{credential_id:str}",
     operation_id="GetCredential",
@@ -45,7 +63,7 @@ VC_MEDIA_TYPE = "application/vc"
     ),
     cache_control=None,
     # A browser asking for HTML is sent to the page; JSON answers vary with Accept too.
-    before_request=negotiate_credential_representation,
+    before_request=answer_from_memory,
     after_request=allow_any_origin,
     response_headers=[ResponseHeader(name="Vary", value="Accept")],
 )
@@ -102,7 +120,27 @@ async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> R
     return Response(document, media_type=VC_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600, immutable"})
 
 
-@get("/lookup", operation_id="LookupByCode", tags=["public"], after_request=allow_any_origin)
+async def answer_code_from_memory(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook of GET /v1/lookup: as `answer_from_memory`, for a code whose answer the cache holds.
+    It takes the place of the app's `refuse_malformed_input`, so it runs that first."""
+    await refuse_malformed_input(request)
+    code = request.query_params.get("code")
+    if code is not None and 0 < len(code) <= 40 and len(request.query_params) == 1:
+        runtime = runtime_of(request.app.state)
+        with contextlib.suppress(InvalidVerificationCodeError):  # the handler refuses it, with the usual problem
+            body = lookup.cached_answer(runtime, lookup.lookup_key_for_code(code), runtime.clock())
+            if body is not None:
+                return Response(body, media_type=MediaType.JSON)
+    return None
+
+
+@get(
+    "/lookup",
+    operation_id="LookupByCode",
+    tags=["public"],
+    after_request=allow_any_origin,
+    before_request=answer_code_from_memory,
+)
 async def lookup_by_code(
     state: State,
     code: Annotated[str, QueryParameter(name="code", min_length=1, max_length=40, description="e.g. PAI-7K3M-9QXD-4")],
