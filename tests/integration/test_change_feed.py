@@ -143,3 +143,21 @@ async def test_time_alone_changes_a_cached_answer(
     assert await status_of(client, path) == "active"  # from memory
     clock.advance(days=731)  # past validUntil: no write, no note
     assert await status_of(client, path) == "expired"
+
+
+async def test_answers_from_memory_refuse_what_the_routes_refuse(client: Client, admin_headers: dict[str, str]) -> None:
+    credential = await make_aida(client, admin_headers)
+    await cached(client, credential)
+    assert (await client.get("/v1/lookup?code=%00")).status_code == 400
+    code = credential["verificationCode"]
+    assert (await client.get(f"/v1/lookup?code={code}&x=%00")).status_code == 400
+    page = await client.get(
+        f"/v1/credentials/{credential['id']}", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+    assert page.status_code == 303  # a browser still gets the page, cached answer or not
+    signed = await client.get(f"/v1/credentials/{credential['id']}", headers={"Accept": "application/vc"})
+    assert signed.headers["content-type"].startswith("application/vc")
+    answer = await client.get(f"/v1/credentials/{credential['id']}")
+    assert answer.headers["access-control-allow-origin"] == "*"
+    assert answer.headers["vary"] == "Accept"
+    assert answer.headers["content-type"] == "application/json"
