@@ -3,7 +3,9 @@
 `judge_stored` is what every read path calls for a register entry (lookups by id and by code, the pages, badges
 and the offline QR, the registry, status lists). For an organisation's credential it also computes the
 organisation's standing under the rules, from the same data the rules read, without writing anything: a CAI past
-its staff grace is judged suspended whether or not a rule run has stored the suspension yet.
+its staff grace is judged suspended whether or not a rule run has stored the suspension yet. The public lookups
+read those facts once (`standing_facts`, time-independent) and judge them at each moment (`judge_with_facts`), so a
+cached lookup asks the same judgement.
 
 The tier rules and the CAI staff count read credentials through `held_credentials` and `staff_coverage`, which
 judge each one, so "holds an active AIDA" means exactly what every lookup says.
