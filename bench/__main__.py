@@ -17,7 +17,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bench import badges, issuance, lookup, outage, poison, qr_size, registry_search, signing, status_lists, verify
+from bench import (
+    badges,
+    issuance,
+    lookup,
+    lookup_scale,
+    outage,
+    poison,
+    qr_size,
+    registry_search,
+    signing,
+    status_lists,
+    verify,
+)
 from bench.environment import REPO_ROOT, bench_environment
 from bench.load import choose_generator
 from bench.machine import describe_machine, load_average
@@ -28,7 +40,19 @@ if TYPE_CHECKING:
     from types import FrameType
 
 # Importing a part module registers it; this line is the whole wiring for a new part.
-_REGISTERED = (signing, lookup, issuance, badges, status_lists, verify, poison, qr_size, registry_search, outage)
+_REGISTERED = (
+    signing,
+    lookup,
+    issuance,
+    badges,
+    status_lists,
+    verify,
+    poison,
+    qr_size,
+    registry_search,
+    outage,
+    lookup_scale,
+)
 _STARTED = time.monotonic()
 
 

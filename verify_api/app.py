@@ -48,6 +48,7 @@ from verify_api.observability.middleware import RequestObserver
 from verify_api.observability.outage import DATABASE_OUTAGE
 from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
+from verify_api.services.change_feed import ChangeFeed
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
@@ -130,7 +131,24 @@ def create_app(
                 await register_origin(conn, settings.base_url, now=clock())
                 await publish_p256_key(conn, settings, now=clock())  # the ES256 key, when its file exists
                 await ensure_signing_key_usable(conn, runtime.issuer_key)
-            yield
+            # Lookups are answered from memory only while the change feed listens (services.change_feed).
+            feed = (
+                ChangeFeed(
+                    settings.database_url,
+                    [runtime.lookup_cache],
+                    before_each_note=runtime.replica.note_change if runtime.replica is not None else None,
+                )
+                if settings.database_url
+                else None
+            )
+            if feed is not None and settings.lookup_cache_size > 0:
+                await feed.start()
+                app.state.change_feed = feed
+            try:
+                yield
+            finally:
+                if feed is not None:
+                    await feed.stop()
         finally:
             sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

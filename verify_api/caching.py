@@ -33,10 +33,23 @@ class BoundedCache(Generic[K, V]):
         return self._entries[key]
 
     def put(self, key: K, value: V) -> None:
+        self.put_evicting(key, value)
+
+    def put_evicting(self, key: K, value: V) -> list[tuple[K, V]]:
+        """`put`, returning the entries it evicted (oldest first) for callers that index them elsewhere."""
         self._entries[key] = value
         self._entries.move_to_end(key)
+        evicted = []
         while len(self._entries) > max(self._capacity, 0):
-            self._entries.popitem(last=False)
+            evicted.append(self._entries.popitem(last=False))
+        return evicted
+
+    def discard(self, key: K) -> V | None:
+        """Remove the entry for `key` (if any) and return it."""
+        return self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
     # The mapping protocol pyld's ContextResolver uses for its shared cache.
     __setitem__ = put

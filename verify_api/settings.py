@@ -80,6 +80,9 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # Badges and pages (README "Badges and pages").
     offline_qr: bool = True  # put the signed, offline-checkable PV1 QR on active credentials' badges
     badge_cache_size: int = 512  # rendered badge images kept in memory per process (content-addressed)
+    # Public lookups (by id and by code) answered from memory per process, kept fresh by LISTEN/NOTIFY (README
+    # "Lookups and the change feed"); 0 turns the cache off. An entry is about 3 KB.
+    lookup_cache_size: int = 20_000
     # LinkedIn's numeric company id of the PAI for "Add to profile"; unset: the issuer name is sent instead.
     linkedin_organization_id: str | None = None
     # Observability (README "Logs and metrics"). LOG_FORMAT auto: text on a terminal, JSON lines otherwise.

@@ -14,7 +14,7 @@ from litestar.handlers import HTTPRouteHandler
 from tests.conftest import api_key
 from tests.factories import make_aida
 from tests.integration.test_verify_api import signed_document
-from verify_api.api.negotiation import negotiate_credential_representation
+from verify_api.api.public import answer_code_from_memory, answer_from_memory
 from verify_api.api.request_input import decodes_json_body, refuse_malformed_input
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.png import render_badge_png_sync
@@ -38,8 +38,9 @@ def with_forged_id_first(document: bytes) -> bytes:
 
 
 async def test_every_route_reads_its_input_strictly(app: Litestar) -> None:
-    """A route-level before_request would replace the app's hook: only GET /v1/credentials/{id} has one (its own
-    refuses NUL in the URL; it takes no body)."""
+    """A route-level before_request would replace the app's hook: only the two lookups have one (each answers from
+    memory when it can; GET /v1/credentials/{id}'s refuses NUL in the URL, it takes no body; GET /v1/lookup's runs the
+    app's hook first)."""
     json_routes = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
@@ -47,7 +48,11 @@ async def test_every_route_reads_its_input_strictly(app: Litestar) -> None:
                 continue
             hook = handler.resolve_before_request()
             if route.path == "/v1/credentials/{credential_id:str}" and "GET" in handler.http_methods:
-                assert hook is negotiate_credential_representation
+                assert hook is answer_from_memory
+                assert not decodes_json_body(handler)
+                continue
+            if route.path == "/v1/lookup" and "GET" in handler.http_methods:
+                assert hook is answer_code_from_memory
                 assert not decodes_json_body(handler)
                 continue
             assert hook is refuse_malformed_input, route.path

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, cast
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import ResponseHeader, State
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from verify_api.api.cors import allow_any_origin
-from verify_api.api.deps import Conn, Now, RuntimeDep, public_read_connection, runtime_of
+from verify_api.api.deps import Conn, Now, Runtime, RuntimeDep, public_read_connection, runtime_of
 from verify_api.api.negotiation import negotiate_credential_representation
+from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.routes import public
 from verify_api.domain.instant import utc_instant
+from verify_api.errors import InvalidVerificationCodeError
 from verify_api.schemas import (
     CredentialView,
     HealthView,
@@ -29,7 +32,27 @@ from verify_api.services import health as health_service
 from verify_api.services import lookup, registry, registry_check, registry_search
 from verify_api.services.registry_search import MAX_LIMIT, MAX_OFFSET, RegistryQuery
 
+if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
+    from verify_api.db.pool import Connection
+
 VC_MEDIA_TYPE = "application/vc"
+
+
+async def answer_from_memory(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook of GET /v1/credentials/{id}: an answer the lookup cache holds is sent from here, before
+    Litestar parses any parameter (the hot path of issue 10); anything else (`?at=`, a browser's or a VC client's
+    Accept, a cache miss) goes on to the negotiation and the handler as before."""
+    scope = request.scope
+    if not scope["query_string"] and "\x00" not in scope["path"]:
+        accept = next((value for name, value in scope["headers"] if name == b"accept"), b"")
+        if b"html" not in accept and b"application/vc" not in accept and b"ld+json" not in accept:
+            runtime = runtime_of(request.app.state)
+            body = lookup.cached_answer(runtime, "id:" + request.path_params["credential_id"], runtime.clock())
+            if body is not None:
+                return Response(body, media_type=MediaType.JSON)
+    return await negotiate_credential_representation(request)
 
 
 @public(
@@ -44,7 +67,7 @@ VC_MEDIA_TYPE = "application/vc"
     ),
     cache_control=None,
     # A browser asking for HTML is sent to the page; JSON answers vary with Accept too.
-    before_request=negotiate_credential_representation,
+    before_request=answer_from_memory,
     after_request=allow_any_origin,
     response_headers=[ResponseHeader(name="Vary", value="Accept")],
 )
@@ -55,13 +78,31 @@ async def get_credential(
         datetime | None,
         QueryParameter(name="at", required=False, description="RFC 3339 time, e.g. 2026-06-01T00:00:00Z"),
     ] = None,
-) -> CredentialView:
+) -> Response[CredentialView]:
     # The hottest public route: runtime, clock and connection come from state rather than from injected
     # dependencies, because each one costs Litestar a dependency resolution per request (about 30 µs for the
-    # connection alone, of ~330 µs in process; measured with bench/ and cProfile).
+    # connection alone, of ~330 µs in process; measured with bench/ and cProfile). An answer the lookup cache
+    # holds needs no connection at all.
     runtime = runtime_of(state)
-    async with public_read_connection(runtime) as conn:  # the replica's when it is fresh (DATABASE_REPLICA_URL)
-        return await lookup.lookup_credential(conn, runtime, credential_id, now=runtime.clock(), at=_aware(at))
+    now = runtime.clock()
+    if at is not None:
+        async with _connection(runtime) as conn:
+            view = await lookup.lookup_credential(conn, runtime, credential_id, now=now, at=_aware(at))
+        return Response(view)
+    return await _answer(runtime, "id:" + credential_id, now)
+
+
+async def _answer(runtime: Runtime, key: str, now: datetime) -> Response[CredentialView]:
+    body = lookup.cached_answer(runtime, key, now)
+    if body is None:
+        async with _connection(runtime) as conn:
+            body = await lookup.lookup_answer(conn, runtime, key, now=now)
+    # `body` is a CredentialView encoded by services.lookup (the same bytes Litestar would encode it to).
+    return cast("Response[CredentialView]", Response(body, media_type=MediaType.JSON))
+
+
+def _connection(runtime: Runtime) -> AbstractAsyncContextManager[Connection]:
+    return public_read_connection(runtime)  # the replica's when it is fresh (DATABASE_REPLICA_URL)
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -84,6 +125,20 @@ async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> R
     return Response(document, media_type=VC_MEDIA_TYPE, headers={"Cache-Control": "public, max-age=3600, immutable"})
 
 
+async def answer_code_from_memory(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """Before-request hook of GET /v1/lookup: as `answer_from_memory`, for a code whose answer the cache holds.
+    It takes the place of the app's `refuse_malformed_input`, so it runs that first."""
+    await refuse_malformed_input(request)
+    code = request.query_params.get("code")
+    if code is not None and 0 < len(code) <= 40 and len(request.query_params) == 1:
+        runtime = runtime_of(request.app.state)
+        with contextlib.suppress(InvalidVerificationCodeError):  # the handler refuses it, with the usual problem
+            body = lookup.cached_answer(runtime, lookup.lookup_key_for_code(code), runtime.clock())
+            if body is not None:
+                return Response(body, media_type=MediaType.JSON)
+    return None
+
+
 @public(
     get,
     "/lookup",
@@ -95,15 +150,14 @@ async def get_credential_document(conn: Conn, credential_id: FromPath[str]) -> R
     problems=[422],
     rate_limited=True,
     after_request=allow_any_origin,
+    before_request=answer_code_from_memory,
 )
 async def lookup_by_code(
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
+    state: State,
     code: Annotated[str, QueryParameter(name="code", min_length=1, max_length=40, description="e.g. PAI-7K3M-9QXD-4")],
-) -> CredentialView:
-    credential_id = await lookup.find_credential_id_by_code(conn, code)
-    return await lookup.lookup_credential(conn, runtime, credential_id, now=now)
+) -> Response[CredentialView]:
+    runtime = runtime_of(state)  # from state, as get_credential: a cached answer needs no connection
+    return await _answer(runtime, lookup.lookup_key_for_code(code), runtime.clock())
 
 
 @public(

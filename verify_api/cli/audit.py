@@ -21,6 +21,7 @@ from verify_api.services.checkpoints import checkpoint_from_view, write_checkpoi
 from verify_api.services.context import IssuerKey
 from verify_api.services.key_history import PinnedKey, PinnedKeys, history_path, pinned_keys_sync
 from verify_api.services.signing_keys import register_signing_key
+from verify_api.services.stored_proofs import StoredProofReport, verify_stored_proofs
 
 if TYPE_CHECKING:
     import argparse
@@ -73,14 +74,22 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     pinned = _pinned_keys(settings, args.key_history)
     every = args.every or settings.audit_checkpoint_every
 
-    async def run(conn: Connection) -> AuditReport:
-        return await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
+    async def run(conn: Connection) -> tuple[AuditReport, StoredProofReport]:
+        log = await verify_audit_log(conn, pinned, every=every, settle=_SETTLE_SECONDS)
+        return log, await verify_stored_proofs(conn)
 
-    report = run_with_connection(settings, run)
+    report, proofs = run_with_connection(settings, run)
     what = (
         f"checked {report.entries} events and {report.checkpoints} signed checkpoints against {len(pinned)} pinned keys"
     )
-    return _print_report(report, what, "the event log is intact")
+    status = _print_report(report, what, "the event log is intact")
+    # Stored proofs are verified when written and here, never on reads (services.stored_proofs).
+    print(f"checked the proofs of {proofs.checked} stored credentials")
+    for problem in proofs.problems:
+        print(f"TAMPERED: {problem}")
+    if not proofs.problems:
+        print("every stored proof verifies")
+    return status or (1 if proofs.problems else 0)
 
 
 def cmd_audit_compare(args: argparse.Namespace) -> int:

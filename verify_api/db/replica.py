@@ -67,9 +67,6 @@ class WalPositions(RepositoryBase):
         lsn: int = await self._fetchval(SQL.replayed_wal_lsn)
         return lsn
 
-    async def announce_credential_change(self, credential_id: str) -> None:
-        await self._fetchval(SQL.announce_credential_change, credential_id)
-
 
 class ReplicaRouter:
     """Chooses the pool of each public read; `start` begins listening and polling, `close` stops both."""

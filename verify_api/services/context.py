@@ -21,7 +21,7 @@ from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.services.caches import ProofCheckCache, StatusListCache
+from verify_api.services.caches import StatusListCache, TaggedCache
 from verify_api.services.key_files import key_passphrase, read_key_file
 
 if TYPE_CHECKING:
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Connection
     from verify_api.db.records import SigningKeyRecord
     from verify_api.proofs.keys import Signer
+    from verify_api.services.lookup import LookupAnswer
     from verify_api.settings import Settings
 
 
@@ -149,12 +150,14 @@ class ServiceContext:
     settings: Settings
     key_source: SigningKeySource
     clock: Callable[[], datetime] = utc_now
-    proof_cache: ProofCheckCache = field(default_factory=ProofCheckCache)
     status_list_cache: StatusListCache = field(default_factory=StatusListCache)
     policy: TierPolicy = field(init=False)
+    # Public lookup answers (services.lookup), kept fresh by the change feed (services.change_feed).
+    lookup_cache: TaggedCache[LookupAnswer] = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = tier_policy(self.settings)
+        self.lookup_cache = TaggedCache(self.settings.lookup_cache_size)
 
     @classmethod
     def for_key(cls, settings: Settings, key: IssuerKey, *, clock: Callable[[], datetime] = utc_now) -> ServiceContext:

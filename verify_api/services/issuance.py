@@ -35,6 +35,7 @@ from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.context import IssuerKey, usable_signing_key
 from verify_api.services.judgement import count_valid_aida_staff, held_credentials
 from verify_api.services.status_slots import draw_status_slots, record_status_slots, slot_columns
+from verify_api.services.stored_proofs import verify_before_storing
 from verify_api.services.transaction import after_commit, run_in_transaction
 
 if TYPE_CHECKING:
@@ -201,6 +202,10 @@ async def issue_in_transaction(
     )
     unsigned = build_unsigned_credential(draft, base_url=settings.base_url, issuer_name=settings.issuer_name)
     document = await asyncio.to_thread(sign_document_sync, unsigned, key, cryptosuite, now)
+    # The one time the stored proof is verified (never on a read path): before the row exists.
+    await verify_before_storing(
+        document, signing_key_id=key.verification_method, key_multibase=key.signer.public_key_multibase
+    )
     new = NewCredential(
         id=credential_id,
         tier=request.tier,

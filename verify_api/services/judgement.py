@@ -3,7 +3,9 @@
 `judge_stored` is what every read path calls for a register entry (lookups by id and by code, the pages, badges
 and the offline QR, the registry, status lists). For an organisation's credential it also computes the
 organisation's standing under the rules, from the same data the rules read, without writing anything: a CAI past
-its staff grace is judged suspended whether or not a rule run has stored the suspension yet.
+its staff grace is judged suspended whether or not a rule run has stored the suspension yet. The public lookups
+read those facts once (`standing_facts`, time-independent) and judge them at each moment (`judge_with_facts`), so a
+cached lookup asks the same judgement.
 
 The tier rules and the CAI staff count read credentials through `held_credentials` and `staff_coverage`, which
 judge each one, so "holds an active AIDA" means exactly what every lookup says.
@@ -11,6 +13,7 @@ judge each one, so "holds an active AIDA" means exactly what every lookup says.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from verify_api.db.assessments import Assessments
@@ -52,35 +55,79 @@ _EFFECTIVE_STATUS: dict[State, StoredStatus] = {
 }
 
 
+def standing_applies(record: CredentialRecord) -> bool:
+    """Whether the organisation rules' standing enters the judgement of `record` (an organisation's current
+    certification signed inside its key's window): time-independent, so a cached lookup knows it once."""
+    return (
+        record.organization_id is not None
+        and record.status in ("active", "suspended")
+        and judge_signing_key(record) is None
+    )
+
+
+@dataclass(frozen=True)
+class StandingFacts:
+    """What the organisation rules read to find a CAI's or CAE's standing: the staff links with the AIDAs each
+    person holds (CAI), or when the next governance review is due (CAE). None of it depends on the moment asked
+    about (an AIDA's period counts by its dates, compared at `standing_at`), so it can be read once and the
+    standing found at any `now`."""
+
+    tier: str
+    certified_at: datetime
+    staff: list[StaffCoverage]
+    review_due: datetime | None
+
+    def standing_at(self, settings: Settings, now: datetime) -> Standing:
+        if self.tier == "CAI":
+            return cai_standing(
+                self.staff,
+                minimum=settings.cai_min_aida_staff,
+                grace_days=settings.cai_staff_grace_days,
+                certified_at=self.certified_at,
+                now=now,
+            )
+        if self.tier == "CAE":
+            return cae_standing(self.review_due, grace_days=settings.cae_governance_grace_days, now=now)
+        return Standing(at_risk=False)
+
+
+async def standing_facts(
+    conn: Connection, org_id: UUID, certification: Certification, *, now: datetime
+) -> StandingFacts:
+    """Read what `StandingFacts.standing_at` needs (`now` only dates the read; the facts do not depend on it)."""
+    tier, staff, due = certification.tier, [], None
+    if tier == "CAI":
+        staff = await staff_coverage(conn, org_id, now=now)
+    elif tier == "CAE":
+        governance = await Assessments(conn).latest_governance_record(org_id)
+        due = governance.next_review_due if governance else None
+    return StandingFacts(tier=tier, certified_at=certification.issued_at, staff=staff, review_due=due)
+
+
+def judge_with_facts(
+    record: CredentialRecord, facts: StandingFacts | None, *, settings: Settings, now: datetime
+) -> CredentialVerdict:
+    """The one judgement of `record` at `now`, given the standing facts read for it (None when none apply)."""
+    standing = facts.standing_at(settings, now) if facts is not None else None
+    return judge_credential(record, now=now, standing=standing)
+
+
 async def judge_stored(
     conn: Connection, record: CredentialRecord, *, settings: Settings, now: datetime
 ) -> CredentialVerdict:
     """The judgement of a register entry now, with the organisation rules' standing for an organisation's."""
-    standing = None
-    org_id = record.organization_id
-    if org_id is not None and record.status in ("active", "suspended") and judge_signing_key(record) is None:
-        standing = await organization_standing(conn, settings, org_id, record, now=now)
-    return judge_credential(record, now=now, standing=standing)
+    facts = None
+    if standing_applies(record):
+        assert record.organization_id is not None
+        facts = await standing_facts(conn, record.organization_id, record, now=now)
+    return judge_with_facts(record, facts, settings=settings, now=now)
 
 
 async def organization_standing(
     conn: Connection, settings: Settings, org_id: UUID, certification: Certification, *, now: datetime
 ) -> Standing:
     """What the organisation rules find for a CAI or CAE at `now`: read only (services.organization_rules acts)."""
-    tier, certified_at = certification.tier, certification.issued_at
-    if tier == "CAI":
-        return cai_standing(
-            await staff_coverage(conn, org_id, now=now),
-            minimum=settings.cai_min_aida_staff,
-            grace_days=settings.cai_staff_grace_days,
-            certified_at=certified_at,
-            now=now,
-        )
-    if tier == "CAE":
-        governance = await Assessments(conn).latest_governance_record(org_id)
-        due = governance.next_review_due if governance else None
-        return cae_standing(due, grace_days=settings.cae_governance_grace_days, now=now)
-    return Standing(at_risk=False)
+    return (await standing_facts(conn, org_id, certification, now=now)).standing_at(settings, now)
 
 
 def aida_period(record: CredentialRecord, verdict: CredentialVerdict) -> AidaPeriod:

@@ -2,53 +2,182 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
 
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
+from verify_api.db.lookups import Lookups
 from verify_api.domain.codes import is_credential_id, normalize_verification_code
 from verify_api.domain.credential import credential_url, did_web_for
 from verify_api.domain.dates import rfc3339
+from verify_api.domain.instant import plus_days
 from verify_api.domain.lifecycle import status_at
 from verify_api.domain.tiers import TIERS
 from verify_api.domain.verdict import RULE_SUSPENSIONS, CredentialVerdict, judge_credential, judge_signing_key
-from verify_api.errors import CredentialNotFoundError, InvalidInputError, ProofError
-from verify_api.proofs.data_integrity import verify_proof
-from verify_api.proofs.keys import decode_multikey
+from verify_api.errors import CredentialNotFoundError, InvalidInputError
 from verify_api.schemas import Check, CredentialView, IssuerView, SubjectView
-from verify_api.services.judgement import judge_stored
+from verify_api.services.judgement import StandingFacts, judge_with_facts, standing_applies, standing_facts
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from verify_api.db.credentials import PrerequisiteState
+    from verify_api.db.lookups import LookupRow
     from verify_api.db.pool import Connection
     from verify_api.db.records import CredentialRecord
     from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
 
-def check_stored_proof_sync(record: CredentialRecord) -> Check:
-    """Verify the stored bytes exactly as served, against the key the issuer publishes."""
-    expected_method = record.signing_key_id
-
-    def resolve(method: str) -> bytes:
-        if method != expected_method:
-            raise ProofError(f"the proof names {method}, which is not the key this credential was issued with")
-        return decode_multikey(record.key_multibase)
-
-    try:
-        document = msgspec.json.decode(record.document)
-        proof = verify_proof(document, resolve)
-    except ProofError as exc:
-        return Check(name="proof", result="failed", detail=f"the signature does not verify: {exc.detail}")
+def stored_proof_check(record: CredentialRecord) -> Check:
+    """The proof check of a stored credential, from the fact established when it was written: issuance verified
+    it before storing it (services.stored_proofs.verify_before_storing) and the stored bytes never change
+    (`verify-api audit verify` checks them all again on demand). Whether that key may still be trusted is the
+    judgement's, from the key facts it reads on every answer (a compromise makes the answer invalid)."""
     return Check(
         name="proof",
         result="passed",
-        detail=f"{proof.cryptosuite} signature verified with the published key {proof.verification_method}",
+        detail=f"{record.cryptosuite} signature verified at issuance with the published key {record.signing_key_id}",
     )
+
+
+@dataclass(frozen=True)
+class LookupFacts:
+    """What one public answer reads from the database, none of it dependent on the moment: the row with its
+    prerequisite and successors (`LookupRow`) and the organisation's standing facts when they apply."""
+
+    row: LookupRow
+    standing: StandingFacts | None
+
+    @property
+    def tags(self) -> list[str]:
+        """What a change note names when this answer may have changed (services.caches.TaggedCache)."""
+        record = self.row.record
+        tags = [f"credential:{record.id}"]
+        if record.holder_id is not None:
+            tags.append(f"holder:{record.holder_id}")
+        if record.organization_id is not None:
+            tags.append(f"organization:{record.organization_id}")
+        if self.standing is not None:
+            tags.extend(f"holder:{s.holder_id}" for s in self.standing.staff)
+        return tags
+
+    def instants(self, settings: Settings) -> list[datetime]:
+        """Every instant the answer could change at by time alone: the judgement and the view compare `now` only
+        with instants of these facts, and the organisation rules also with those instants plus a grace period."""
+        record, prerequisite = self.row.record, self.row.prerequisite
+        moments = [record.valid_from, record.valid_until, record.issued_at]
+        if prerequisite is not None:
+            moments.append(prerequisite.valid_until)
+        if self.standing is not None:
+            if self.standing.review_due is not None:
+                moments.append(self.standing.review_due)
+            for staff in self.standing.staff:
+                moments.append(staff.linked_at)
+                if staff.unlinked_at is not None:
+                    moments.append(staff.unlinked_at)
+                for period in staff.aida:
+                    moments.extend((period.valid_from, period.valid_until))
+                    if period.status_changed_at is not None:
+                        moments.append(period.status_changed_at)
+            graces = (settings.cai_staff_grace_days, settings.cae_governance_grace_days)
+            moments.extend([plus_days(m, g) for m in list(moments) for g in graces])
+        return moments
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """An encoded public answer and the span of time it holds for: [`holds_from`, `holds_until`) (None: open)."""
+
+    facts: LookupFacts
+    body: bytes
+    holds_from: datetime | None
+    holds_until: datetime | None
+
+    def holds_at(self, now: datetime) -> bool:
+        return (self.holds_from is None or self.holds_from <= now) and (
+            self.holds_until is None or now < self.holds_until
+        )
+
+
+def answer_from_facts(facts: LookupFacts, *, settings: Settings, now: datetime) -> LookupAnswer:
+    """The one judgement of the facts at `now` (`judge_with_facts`), as the public view, encoded, with the span of
+    time in which no instant of the facts is crossed (the answer is the same throughout)."""
+    body = msgspec.json.encode(view_from_facts(facts, settings=settings, now=now))
+    instants = facts.instants(settings)
+    before = [m for m in instants if m <= now]
+    after = [m for m in instants if m > now]
+    return LookupAnswer(facts, body, max(before) if before else None, min(after) if after else None)
+
+
+def view_from_facts(facts: LookupFacts, *, settings: Settings, now: datetime) -> CredentialView:
+    row = facts.row
+    record = row.record
+    verdict = judge_with_facts(record, facts.standing, settings=settings, now=now)
+    view = credential_view(record, stored_proof_check(record), verdict, settings=settings, now=now)
+    if record.status == "superseded":
+        view.superseded_by, view.current = row.successor_id, row.newest_id
+    view.notices = notices_from_prerequisite(record, row.prerequisite, now)
+    return view
+
+
+async def read_lookup_facts(
+    conn: Connection, *, credential_id: str | None = None, code: str | None = None
+) -> LookupFacts:
+    """One statement for a person's certification (by id, or by code: the newest of its chain); an organisation's
+    current one also reads its standing facts."""
+    lookups = Lookups(conn)
+    row = await lookups.by_id(credential_id) if credential_id is not None else await lookups.by_code(code or "")
+    if row is None:
+        what = f"id {credential_id!r}" if credential_id is not None else f"verification code {code}"
+        raise CredentialNotFoundError(f"no credential has {what}")
+    record, standing = row.record, None
+    if standing_applies(record):
+        assert record.organization_id is not None
+        standing = await standing_facts(conn, record.organization_id, record, now=record.issued_at)
+    return LookupFacts(row, standing)
+
+
+def cached_answer(ctx: ServiceContext, key: str, now: datetime) -> bytes | None:
+    """The encoded answer for `key` ("id:<id>" or "code:<code>") when the cache holds one for `now` (no I/O).
+
+    An entry whose span has passed is judged again from its facts (a verdict changed by time alone)."""
+    cache = ctx.lookup_cache
+    found = cache.get(key)
+    if found is None:
+        return None
+    if found.holds_at(now):
+        return found.body
+    answer = answer_from_facts(found.facts, settings=ctx.settings, now=now)
+    cache.put(key, answer, answer.facts.tags, read_at_generation=cache.generation)
+    return answer.body
+
+
+async def lookup_answer(conn: Connection, ctx: ServiceContext, key: str, *, now: datetime) -> bytes:
+    """The encoded public answer for `key` now: from the cache, else read (one statement), judged and cached."""
+    cached = cached_answer(ctx, key, now)
+    if cached is not None:
+        return cached
+    cache = ctx.lookup_cache
+    generation = cache.generation  # before the read: a note arriving during it keeps the answer out of the cache
+    if key.startswith("id:"):
+        credential_id = key[3:]
+        if not is_credential_id(credential_id):
+            raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+        facts = await read_lookup_facts(conn, credential_id=credential_id)
+    else:
+        facts = await read_lookup_facts(conn, code=key[5:])
+    answer = answer_from_facts(facts, settings=ctx.settings, now=now)
+    cache.put(key, answer, facts.tags, read_at_generation=generation)
+    return answer.body
+
+
+def lookup_key_for_code(raw_code: str) -> str:
+    """The cache key of a typed verification code (InvalidVerificationCodeError, a 422, for one that cannot be)."""
+    return "code:" + normalize_verification_code(raw_code)
 
 
 async def lookup_credential(
@@ -59,33 +188,30 @@ async def lookup_credential(
     Now: the one judgement, with the organisation rules' standing derived from the data (nothing is written on
     read, and no argument changes the answer). At a past moment: the stored status replayed from the events.
     """
-    settings, cache = ctx.settings, ctx.proof_cache
     if not is_credential_id(credential_id):
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
+    if at is None:
+        return view_from_facts(
+            await read_lookup_facts(conn, credential_id=credential_id), settings=ctx.settings, now=now
+        )
+    if at > now:
+        raise InvalidInputError("`at` is in the future; ask about the present or the past")
+    settings = ctx.settings
     record = await Credentials(conn).get(credential_id)
     if record is None:
         raise CredentialNotFoundError(f"no credential has id {credential_id!r}")
-    if at is None:
-        verdict = await judge_stored(conn, record, settings=settings, now=now)
-    else:
-        if at > now:
-            raise InvalidInputError("`at` is in the future; ask about the present or the past")
-        events = await Events(conn).credential_events(record.id)
-        stored_at, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= at])
-        if stored_at is None:
-            raise CredentialNotFoundError(
-                f"credential {record.id} was issued at {rfc3339(record.issued_at)}; it did not exist at {rfc3339(at)}"
-            )
-        verdict = judge_credential(record, now=at, stored_status=stored_at, stored_reason=reason)
-    proof_check = cache.get((record.id, record.key_multibase))
-    if proof_check is None:
-        proof_check = await asyncio.to_thread(check_stored_proof_sync, record)
-        cache.put((record.id, record.key_multibase), proof_check)
-    view = credential_view(record, proof_check, verdict, settings=settings, now=at or now)
-    if verdict.state == "superseded" or (at is None and record.status == "superseded"):
+    events = await Events(conn).credential_events(record.id)
+    stored_at, reason = status_at([(e.kind, e.data) for e in events if e.occurred_at <= at])
+    if stored_at is None:
+        raise CredentialNotFoundError(
+            f"credential {record.id} was issued at {rfc3339(record.issued_at)}; it did not exist at {rfc3339(at)}"
+        )
+    verdict = judge_credential(record, now=at, stored_status=stored_at, stored_reason=reason)
+    view = credential_view(record, stored_proof_check(record), verdict, settings=settings, now=at)
+    if verdict.state == "superseded":
         view.superseded_by = await Credentials(conn).successor_of(record.id)
         view.current = await Credentials(conn).newest_in_chain(record.id)
-    view.notices = await prerequisite_notices(Credentials(conn), record, at or now)
+    view.notices = await prerequisite_notices(Credentials(conn), record, at)
     view.at = at
     return view
 
@@ -93,13 +219,19 @@ async def lookup_credential(
 async def prerequisite_notices(credentials: Credentials, record: CredentialRecord, now: datetime) -> list[str]:
     """PAI policy: a credential stays valid when the one it builds on is later revoked, suspended or lapses, but
     every answer about it says so."""
+    if TIERS[record.tier].builds_on is None or record.holder_id is None:
+        return []
+    states = await credentials.prerequisite_states(record.holder_id, TIERS[record.tier].builds_on or "")
+    return notices_from_prerequisite(record, states[0] if states else None, now)
+
+
+def notices_from_prerequisite(record: CredentialRecord, newest: PrerequisiteState | None, now: datetime) -> list[str]:
+    """The notices of `prerequisite_notices`, given the holder's newest prerequisite credential (None: none)."""
     builds_on = TIERS[record.tier].builds_on
     if builds_on is None or record.holder_id is None:
         return []
-    states = await credentials.prerequisite_states(record.holder_id, builds_on)
-    if not states:
+    if newest is None:
         return [f"No {builds_on} credential is on record for this holder, although {record.tier} builds on it."]
-    newest = states[0]
     if newest.status in ("revoked", "suspended"):
         since = f" on {newest.status_changed_at.date().isoformat()}" if newest.status_changed_at else ""
         why = f" ({newest.status_reason})" if newest.status_reason else ""

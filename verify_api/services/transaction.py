@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from verify_api.db.queries import transaction
 from verify_api.errors import ConcurrentWriteError
+from verify_api.services.caches import forget_after_local_write
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -75,6 +76,7 @@ async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]])
                 COMMAND_ATTEMPTS,
             )
         else:
+            forget_after_local_write()  # committed: no answer cached in this process may predate it
             for action in pending:
                 action()
             return result

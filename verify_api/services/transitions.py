@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from verify_api.db.assessments import Assessments
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
-from verify_api.db.replica import WalPositions
 from verify_api.db.status_lists import StatusLists
 from verify_api.domain.lifecycle import EVENT_KINDS, TRANSITIONS, Action, check_reason, next_status
 from verify_api.errors import CredentialNotFoundError, InvalidInputError
@@ -76,8 +75,6 @@ async def apply_transition(conn: Connection, credential_id: str, change: StatusC
     # Status-list rows are updated after the event: the event log's append lock then orders every writer of those
     # rows (issuance counts its slots after its events too), so two transactions never wait on each other's rows.
     await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)
-    # Every cache and the replica router hear of it once this commits (channel verify_api_changes).
-    await WalPositions(conn).announce_credential_change(credential_id)
 
 
 async def renew_in_transaction(

@@ -10,6 +10,3 @@ SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint
 -- On a standby: how far it has replayed the primary's WAL (on a server that is not a standby, its own position).
 SELECT CASE WHEN pg_is_in_recovery() THEN (pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint
             ELSE (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint END
-
--- name: announce_credential_change --
-SELECT pg_notify('verify_api_changes', json_build_object('credential_id', $1::text)::text)
