@@ -136,8 +136,8 @@ async def test_public_reads_use_the_replica_and_never_hide_a_revocation(
             stale = await standby.fetchval("SELECT status FROM credentials WHERE id = $1", credential["id"])
             assert stale == "active"
 
-            # ...and the other instance, its memory holding the answer `active` read from the replica, told by the change
-            # notification, never serves that stale answer or the stale row.
+            # ...and the other instance, its memory holding the answer `active` read from the replica, told by the
+            # change notification, never serves that stale answer or the stale row.
             async def reader_says_revoked() -> bool:
                 status: str = (await reader.get(path)).json()["status"]
                 return status == "revoked"
