@@ -149,6 +149,21 @@ async def check_sliding_window(store: RateLimitStore) -> None:
     assert await other.admit("c") is not None
 
 
+async def test_unreachable_redis_is_a_503_with_retry_after_not_a_500(
+    database_url: str, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on: connection refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app, _ = two_apps(database_url, issuer_key, clock, redis_url=f"redis://127.0.0.1:{port}/0")
+    async with served(app) as peers:
+        response = await peers[("198.51.100.7", 4000)].get("/v1/lookup", params={"code": CODE})
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.headers["retry-after"] == "1"
+    assert response.json()["type"].endswith("/database-unavailable")
+
+
 async def test_sliding_window_budget_in_postgresql(database_url: str) -> None:
     pool = await create_pool(database_url, min_size=1, max_size=2)
     try:

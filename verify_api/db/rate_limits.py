@@ -9,14 +9,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import redis.asyncio
+import redis.exceptions
 
 from verify_api.db.queries import NamedSql, RepositoryBase
+from verify_api.errors import DatabaseUnavailableError
 
 if TYPE_CHECKING:
     from verify_api.db.pool import Pool
 
 SQL = NamedSql("sql/rate_limits.sql")
 REDIS_KEY_PREFIX = "verify_api:rate_limit:"
+# How long a lease waits for Valkey/Redis to connect or answer before the request is refused (503, Retry-After).
+REDIS_TIMEOUT_SECONDS = 2.0
 
 
 # The lease, in Lua so Valkey/Redis runs it atomically: the same arithmetic as take_tokens in sql/rate_limits.sql.
@@ -98,14 +102,23 @@ class RedisRateLimitStore:
     Old windows expire by themselves."""
 
     def __init__(self, url: str, window_seconds: int) -> None:
-        self._client = redis.asyncio.Redis.from_url(url)
+        self._client = redis.asyncio.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
         self._script = self._client.register_script(_TAKE_TOKENS_LUA)
         self._window_seconds = window_seconds
 
     async def take_tokens(self, lease: LeaseRequest) -> WindowCounts:
         keys = [f"{REDIS_KEY_PREFIX}{lease.bucket}:{lease.window_index - offset}" for offset in (0, 1)]
         args = [lease.count, lease.limit, lease.previous_weight_ms, lease.window_ms, 2 * self._window_seconds]
-        taken, granted, previous = await self._script(keys=keys, args=args)
+        try:
+            taken, granted, previous = await self._script(keys=keys, args=args)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+            # Down or unreachable: refused as an outage (503 with Retry-After), never let through unlimited (the
+            # limit guards the guessing of verification codes) and never a 500.
+            raise DatabaseUnavailableError(
+                f"the rate-limit store (Valkey/Redis at REDIS_URL) cannot be reached: {type(exc).__name__}"
+            ) from exc
         return WindowCounts(taken=int(taken), granted=int(granted), previous=int(previous))
 
     async def forget_windows_before(self, window_index: int) -> None:
