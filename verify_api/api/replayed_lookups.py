@@ -15,6 +15,7 @@ route does (api.rate_limit).
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -65,8 +66,13 @@ def replay_key(scope: Scope) -> str | None:
         if plain is None:
             return None
         with contextlib.suppress(InvalidVerificationCodeError):  # the route refuses it, with its problem
-            return lookup_key_for_code(plain.group(1).decode("ascii"))
+            return _key_for_code(plain.group(1))
     return None
+
+
+@functools.lru_cache(maxsize=65536)  # normalising a code and its check symbol costs more than replaying its answer
+def _key_for_code(code: bytes) -> str:
+    return lookup_key_for_code(code.decode("ascii"))
 
 
 class ReplayedLookups:
