@@ -290,10 +290,13 @@ def run(ctx: BenchContext) -> PartResult:
             "so with LOOKUP_CACHE_SIZE=20000 about 98% are misses (one SQL statement each).",
             "`baseline PK` is bench/baseline_app.py: the register row by primary key, returned as JSON (signed "
             "document embedded, so its answers are larger). `hello` is the same app's constant /hello.",
-            "Lookup by code runs behind the verification rate limiter (helper `scale` is replacing it), configured "
-            "at 10^9/min so it never refuses: its cost is included in the code/id ratios.",
-            "Load generator, servers and PostgreSQL share the machine's 2 cores, and 6 other helpers ran their own "
-            "work on it during this run: compare the ratios, measured back to back, not the absolute figures.",
+            "Lookup by code runs behind the verification rate limiter (leases of tokens from PostgreSQL), "
+            "configured at 10^9/min so it never refuses: its cost is included in the code/id ratios.",
+            "`hot` answers are replayed before Litestar (api/replayed_lookups.py): the response the routes sent for "
+            "the cached answer, sent again while it holds. `cold` ones go through the whole pipeline.",
+            "Load generator, servers and PostgreSQL share the machine's 2 cores: compare the ratios, measured back to "
+            "back, not the absolute figures (with 2 workers wrk competes with them for the cores, so `hello` 2w is "
+            "noisy). `--quick` seeds 20,000 credentials instead of 1,000,000, for development runs.",
         ],
     )
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from verify_api.app import create_app
+from verify_api.db.pool import connect
 from verify_api.services.api_clients import create_api_client
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class SeededData:
 
 
 async def create_admin_key(database_url: str) -> str:
-    conn = await asyncpg.connect(database_url)
+    conn = await connect(database_url)  # with the app's jsonb codec (the key's audit event carries a JSON object)
     try:
         _, secret = await create_api_client(conn, "bench", ["assess", "issue", "manage"], now=datetime.now(UTC))
     finally:

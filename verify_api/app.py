@@ -33,6 +33,7 @@ from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
 from verify_api.api.public import PUBLIC_HANDLERS, check_registry_list, health, lookup_by_code
 from verify_api.api.rate_limit import start_rate_limiter
+from verify_api.api.replayed_lookups import ReplayedLookups
 from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
@@ -202,7 +203,12 @@ def create_app(
         logging_config=None,  # logging is the process's (observability.logs), not reconfigured by Litestar
     )
     # Outermost, around Litestar's own exception handling, so unmatched routes and errors are observed too.
-    observer = RequestObserver(app.asgi_handler, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
+    # Inside it, cached public lookups replayed before Litestar (api.replayed_lookups: the hot path of issue 10).
+    inner: ASGIApp = app.asgi_handler
+    if settings.lookup_cache_size > 0:
+        app.state.replayed_lookups = ReplayedLookups(app.asgi_handler, app)
+        inner = cast("ASGIApp", app.state.replayed_lookups)
+    observer = RequestObserver(inner, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
     app.asgi_handler = cast("ASGIApp", observer)
     return app
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -89,13 +89,26 @@ class LookupFacts:
 
 
 @dataclass(frozen=True)
+class ServedAnswer:
+    """The response the app's routes sent for one cached answer, as the api layer recorded it (status, headers in
+    order, body), so the same bytes can be sent again while the answer holds (api.replayed_lookups)."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    route: str
+
+
+@dataclass(frozen=True)
 class LookupAnswer:
-    """An encoded public answer and the span of time it holds for: [`holds_from`, `holds_until`) (None: open)."""
+    """An encoded public answer and the span of time it holds for: [`holds_from`, `holds_until`) (None: open),
+    with the response that was sent for it once the routes have answered it (`served`)."""
 
     facts: LookupFacts
     body: bytes
     holds_from: datetime | None
     holds_until: datetime | None
+    served: ServedAnswer | None = None
 
     def holds_at(self, now: datetime) -> bool:
         return (self.holds_from is None or self.holds_from <= now) and (
@@ -154,6 +167,26 @@ def cached_answer(ctx: ServiceContext, key: str, now: datetime) -> bytes | None:
     answer = answer_from_facts(found.facts, settings=ctx.settings, now=now)
     cache.put(key, answer, answer.facts.tags, read_at_generation=cache.generation)
     return answer.body
+
+
+def served_answer(ctx: ServiceContext, key: str, now: datetime) -> ServedAnswer | None:
+    """The response recorded for the answer the cache holds for `key`, when there is one and it holds at `now`
+    (an answer past its span is judged again by the routes, and recorded again)."""
+    found = ctx.lookup_cache.get(key)
+    if found is None or found.served is None or not found.holds_at(now):
+        return None
+    return found.served
+
+
+def remember_served(ctx: ServiceContext, key: str, served: ServedAnswer, *, read_at_generation: int) -> bool:
+    """Keep `served` with the cached answer for `key` when it is that answer's response (the same body) and no note
+    arrived since `read_at_generation` (taken before the request was answered): the same entry, so the same tags
+    and the same span of time apply to it."""
+    cache = ctx.lookup_cache
+    found = cache.get(key)
+    if found is None or found.served is not None or found.body != served.body:
+        return False
+    return cache.put(key, replace(found, served=served), found.facts.tags, read_at_generation=read_at_generation)
 
 
 async def lookup_answer(conn: Connection, ctx: ServiceContext, key: str, *, now: datetime) -> bytes:
