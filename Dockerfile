@@ -38,7 +38,7 @@ USER 10001:10001
 EXPOSE 8000
 # The key files (Ed25519, P-256 beside it, the public-key history) live together and rotation rewrites them.
 VOLUME ["/keys"]
-# 0 when /v1/health answers 200 (the database is reachable), 1 otherwise; stdlib only, no curl in the image.
+# 0 when /health answers 200 (the database is reachable), 1 otherwise; stdlib only, no curl in the image.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/v1/health\", timeout=4)"]
+    CMD ["python", "-c", "import os, urllib.request as u; u.urlopen(f\"http://127.0.0.1:{os.environ.get('PORT', '8000')}/health\", timeout=4)"]
 CMD ["verify-api", "serve"]

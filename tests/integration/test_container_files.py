@@ -4,25 +4,23 @@ against a real HTTP server on 127.0.0.1, and compose.yaml's settings against the
 
 from __future__ import annotations
 
-import http.server
+import asyncio
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 import yaml
 
+from tests.served_app import serve_app
 from verify_api.settings import Settings, load_settings
-
-if TYPE_CHECKING:
-    from collections.abc import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -100,48 +98,42 @@ def test_dockerignore_keeps_keys_and_data_out() -> None:
     assert allowed == {"pyproject.toml", "requirements.lock", "verify_api"}
 
 
-class _Health(http.server.BaseHTTPRequestHandler):
-    status = 200
-
-    def do_GET(self) -> None:
-        self.send_response(self.status if self.path == "/v1/health" else 404)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def health_server() -> Iterator[tuple[http.server.HTTPServer, type[_Health]]]:
-    handler = type("Health", (_Health,), {})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server, handler
-    server.shutdown()
-    server.server_close()
-
-
-def test_healthcheck_command_follows_v1_health(
-    parsed: list[tuple[str, str]], health_server: tuple[http.server.HTTPServer, type[_Health]]
+def test_healthcheck_command_follows_the_real_health_route(
+    parsed: list[tuple[str, str]], database_url: str, tmp_path: Path
 ) -> None:
+    """The image's HEALTHCHECK command, run against the real service: 0 while it answers /health 200, not 0 once its
+    database is unreachable (503)."""
     (healthcheck,) = [args for keyword, args in final_stage(parsed) if keyword == "HEALTHCHECK"]
     options, _, command = healthcheck.partition(" CMD ")
     assert "--interval=" in options
     assert "--start-period=" in options
     argv = json.loads(command)
     assert argv[0] == "python"
-    server, handler = health_server
-    env = {**os.environ, "PORT": str(server.server_address[1])}
+    with serve_app(database_url, tmp_path) as served:
+        env = {**os.environ, "PORT": served.env["PORT"]}
 
-    def run() -> int:
-        return subprocess.run(
-            [sys.executable, *argv[1:]], env=env, capture_output=True, timeout=30, check=False
-        ).returncode
+        def run() -> int:
+            return subprocess.run(
+                [sys.executable, *argv[1:]], env=env, capture_output=True, timeout=30, check=False
+            ).returncode
 
-    assert run() == 0
-    handler.status = 503  # what /v1/health answers when the database is unreachable
-    assert run() != 0
+        assert run() == 0
+        name = database_url.rsplit("/", 1)[1]
+        asyncio.run(_allow_connections(database_url, name, allow=False))
+        try:
+            assert run() != 0  # /health answers 503: the database is unreachable
+        finally:
+            asyncio.run(_allow_connections(database_url, name, allow=True))
+
+
+async def _allow_connections(database_url: str, name: str, *, allow: bool) -> None:
+    admin = await asyncpg.connect(database_url.rsplit("/", 1)[0] + "/postgres")
+    try:
+        await admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS {str(allow).lower()}')
+        if not allow:
+            await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name)
+    finally:
+        await admin.close()
 
 
 def test_compose_runs_postgres_with_a_healthcheck_and_a_volume(compose: dict[str, Any]) -> None:
