@@ -211,6 +211,15 @@ def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> Litestar
 
 
 @pytest.fixture
+async def second(
+    settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """A second instance of the app on the same database: another process as far as its caches know."""
+    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+        yield c
+
+
+@pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url=BASE_URL) as test_client:
         yield test_client

@@ -8,33 +8,19 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.conftest import BASE_URL
 from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
-from verify_api.app import create_app
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     import asyncpg
 
     from tests.conftest import FakeClock
     from verify_api.services.change_feed import ChangeFeed
-    from verify_api.services.context import IssuerKey
-    from verify_api.settings import Settings
 
 Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def second(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> AsyncIterator[Client]:
-    """A second instance of the app on the same database: another process as far as its caches know."""
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
-        yield c
 
 
 def feed_of(client: Client) -> ChangeFeed:

@@ -8,7 +8,6 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -19,8 +18,6 @@ from verify_api.app import create_app
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
     import httpx
 
     from tests.conftest import FakeClock
@@ -29,13 +26,6 @@ if TYPE_CHECKING:
     from verify_api.settings import Settings
 
 Client = AsyncTestClient[Litestar]
-
-
-@pytest.fixture
-async def second(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> AsyncIterator[Client]:
-    """A second instance of the app on the same database: another process as far as its caches know."""
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
-        yield c
 
 
 def replays(client: Client) -> int:
