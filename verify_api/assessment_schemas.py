@@ -9,6 +9,7 @@ from uuid import UUID
 
 import msgspec
 
+from verify_api.domain.assessment_details import AssessmentKind, AssessmentOutcome
 from verify_api.schemas import Request, Response
 
 PersonId = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -82,9 +83,9 @@ AssessmentRequest = (
 
 class AssessmentView(Response):
     id: UUID
-    kind: str
+    kind: AssessmentKind
     holder_id: UUID | None
     organization_id: UUID | None
-    outcome: str
+    outcome: AssessmentOutcome
     assessed_at: datetime
     recorded_at: datetime

@@ -8,32 +8,40 @@ from uuid import UUID
 
 import msgspec
 
-from verify_api.domain.tiers import Tier
-from verify_api.domain.verdict import PublicStatus
-
-# Every reason code a status change accepts (domain.lifecycle.REASONS says which for which action; a test checks the
-# two agree), listed by the OpenAPI document as an enum.
-StatusReason = Literal[
-    "under_investigation",
-    "holder_request",
-    "governance_review_overdue",
-    "staff_below_minimum",
-    "administrative",
-    "issued_in_error",
-    "misconduct",
-    "assessment_invalidated",
-    "key_compromise",
-    "investigation_cleared",
-    "requirement_met",
-    "recertified",
-    "details_corrected",
-    "key_rotation",
-    "governance_review_recorded",
-]
-OrganizationKind = Literal["consultancy", "enterprise"]
+from verify_api.domain.lifecycle import PUBLIC_EVENTS, REASONS, Action
+from verify_api.domain.tiers import OrganizationKind, SubjectKind, Tier
+from verify_api.domain.verdict import PUBLIC_REASONS, RULE_SUSPENSIONS, PublicStatus, State
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
+
+
+def code_of(codes: tuple[str, ...], description: str) -> msgspec.Meta:
+    """A closed set of codes that stays a `str` in Python (its one list is a tuple of domain/), declared in the OpenAPI
+    document as an enum of exactly that tuple (tests/unit/test_openapi_contract.py compares the two; for a field that
+    may be null, api.openapi_schema adds null to the enum)."""
+    return msgspec.Meta(max_length=50, extra_json_schema={"description": description, "extra": {"enum": list(codes)}})
+
+
+# A public reason code of a credential's status (domain.verdict.PUBLIC_REASONS), on a field that may be null.
+PublicReason = Annotated[str, code_of(PUBLIC_REASONS, "a public reason code of the status")]
+
+# For a struct whose field is a plain str in Python (verification.report, verification.register_facts) but a closed
+# set on the wire: a tier, a register state (domain.verdict.State), a subject kind.
+TierCode = Annotated[str, code_of(get_args(Tier), "a PAI tier")]
+StateCode = Annotated[str, code_of(get_args(State), "the register's state of the credential now")]
+SubjectKindCode = Annotated[str, code_of(get_args(SubjectKind), "a person or an organisation")]
+
+
+def reason_of(action: Action) -> msgspec.Meta:
+    """The `reason` of a status change: a str on the wire, so a code outside domain.lifecycle.REASONS[action] is the
+    domain's 422 problem listing the action's own codes (not msgspec's bare 400); an enum of those in the document."""
+    codes = REASONS[action]
+    return msgspec.Meta(
+        min_length=1,
+        max_length=50,
+        extra_json_schema={"description": f"why: one of {', '.join(codes)}", "extra": {"enum": list(codes)}},
+    )
 
 
 class Request(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
@@ -137,7 +145,7 @@ class CredentialView(Response):
     tier: Tier
     title: str
     status: PublicStatus
-    status_reason: str | None
+    status_reason: PublicReason | None
     subject: SubjectView
     issuer: IssuerView
     valid_from: datetime
@@ -153,8 +161,8 @@ class CredentialView(Response):
 
 class HistoryEntry(Response):
     at: datetime
-    event: str
-    reason: str | None = None
+    event: Annotated[str, code_of(PUBLIC_EVENTS, "what happened")]
+    reason: PublicReason | None = None
 
 
 class CredentialHistoryView(Response):
@@ -162,20 +170,38 @@ class CredentialHistoryView(Response):
     events: list[HistoryEntry]
 
 
+Note = Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")]
+
+
 class StatusChangeRequest(Request):
-    # A str on the wire, so an unknown code is the domain's 422 listing the action's own codes; an enum in the schema.
-    reason: Annotated[
-        str,
-        msgspec.Meta(
-            min_length=1,
-            max_length=50,
-            extra_json_schema={
-                "description": "a reason code of this action (its description lists them)",
-                "extra": {"enum": list(get_args(StatusReason))},
-            },
-        ),
-    ]
-    note: Annotated[str, msgspec.Meta(max_length=2000, description="private; never shown publicly")] | None = None
+    """A status change's body; each action declares its own subclass, whose `reason` lists that action's codes."""
+
+    reason: str
+    note: Note | None = None
+
+
+class SuspendCredentialRequest(StatusChangeRequest):
+    reason: Annotated[str, reason_of("suspend")]
+
+
+class ReinstateCredentialRequest(StatusChangeRequest):
+    reason: Annotated[str, reason_of("reinstate")]
+
+
+class RevokeCredentialRequest(StatusChangeRequest):
+    reason: Annotated[str, reason_of("revoke")]
+
+
+class RenewCredentialRequest(StatusChangeRequest):
+    reason: Annotated[str, reason_of("renew")]
+
+
+STATUS_CHANGE_REQUESTS: dict[Action, type[StatusChangeRequest]] = {
+    "suspend": SuspendCredentialRequest,
+    "reinstate": ReinstateCredentialRequest,
+    "revoke": RevokeCredentialRequest,
+    "renew": RenewCredentialRequest,
+}
 
 
 class RegistryCredentialView(CredentialSummaryView):
@@ -184,7 +210,7 @@ class RegistryCredentialView(CredentialSummaryView):
 
 class StandingView(Response):
     at_risk: bool
-    reason: str | None = None
+    reason: Annotated[str, code_of(tuple(RULE_SUSPENSIONS), "the rule at risk")] | None = None
     since: datetime | None = None
     suspends_at: datetime | None = None
     detail: str | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 from uuid import UUID
 
@@ -12,7 +12,8 @@ from litestar.params import FromPath, HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.deps import Call, Conn, Now
-from verify_api.api.routes import scoped
+from verify_api.api.openapi_examples import EXAMPLE_HOLDER_ID, EXAMPLE_ORGANIZATION_ID
+from verify_api.api.routes import example, scoped
 from verify_api.api_key_schemas import (
     ApiKeyList,
     ApiKeyScope,
@@ -22,7 +23,13 @@ from verify_api.api_key_schemas import (
     IssuedApiKeyView,
     RotateApiKeyRequest,
 )
-from verify_api.assessment_schemas import AssessmentRequest, AssessmentView
+from verify_api.assessment_schemas import (
+    AssessmentRequest,
+    AssessmentView,
+    ComplianceAudit,
+    DeploymentReview,
+    ExamResult,
+)
 from verify_api.db.records import ApiKeyRecord, CredentialRecord
 from verify_api.domain.credential import credential_url
 from verify_api.schemas import (
@@ -59,6 +66,10 @@ IdempotencyKey = Annotated[
     summary="Register a person who can earn credentials",
     description="Create a holder (a person): the name shown on their credentials and, optionally, an email kept "
     "private (never in a credential or an answer). Assessments and credentials then refer to its id.",
+    body_examples=[
+        example("A person", CreateHolderRequest(display_name="Ada Lovelace", email="ada@example.com")),
+        example("Listed in the public registry", CreateHolderRequest(display_name="Grace Hopper", public_listing=True)),
+    ],
 )
 async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: Now) -> HolderView:
     holder = await subjects.create_holder(conn, data, now=now)
@@ -73,6 +84,15 @@ async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: No
     summary="Register an organisation",
     description="Create an organisation (a consultancy or an enterprise) that can hold the CAI or CAE designation and "
     "appear in the public registry.",
+    body_examples=[
+        example(
+            "A consultancy",
+            CreateOrganizationRequest(
+                name="Acme AI Consulting", kind="consultancy", website="https://acme.example.com", country="GB"
+            ),
+        ),
+        example("An enterprise", CreateOrganizationRequest(name="Globex Manufacturing", kind="enterprise")),
+    ],
 )
 async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationRequest], now: Now) -> OrganizationView:
     org = await subjects.create_organization(conn, data, now=now)
@@ -88,6 +108,7 @@ async def create_organization(conn: Conn, data: JSONBody[CreateOrganizationReque
     description="Record that a holder works for the organisation (the CAI tier needs certified staff). The staff "
     "rule of the organisation's designation is re-evaluated at once.",
     problems=[409],
+    body_examples=[example("A lead consultant", LinkStaffRequest(holder_id=EXAMPLE_HOLDER_ID, role="Lead consultant"))],
 )
 async def link_staff(conn: Conn, call: Call, org_id: FromPath[UUID], data: JSONBody[LinkStaffRequest]) -> StaffLinkView:
     link = await subjects.link_staff(conn, call.ctx, org_id, data, now=call.now)
@@ -117,6 +138,30 @@ async def unlink_staff(conn: Conn, call: Call, org_id: FromPath[UUID], holder_id
     description="Record the outcome of an assessment of a holder or an organisation: an exam score, a portfolio "
     "or deployment review, a panel interview, a compliance audit. Issuance checks a tier's rule against these.",
     problems=[404, 409],
+    body_examples=[
+        example(
+            "An exam passed", ExamResult(holder_id=EXAMPLE_HOLDER_ID, score=86, max_score=100, exam_version="2026.1")
+        ),
+        example(
+            "A deployment review approved",
+            DeploymentReview(
+                holder_id=EXAMPLE_HOLDER_ID,
+                assessor_ids=["assessor-17"],
+                outcome="approved",
+                evidence_digest="9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            ),
+        ),
+        example(
+            "An organisation's compliance audit passed",
+            ComplianceAudit(
+                organization_id=EXAMPLE_ORGANIZATION_ID,
+                assessor_ids=["auditor-3", "auditor-8"],
+                outcome="passed",
+                evidence_digest="60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+                next_review_due=date(2027, 9, 30),
+            ),
+        ),
+    ],
 )
 async def record_assessment(conn: Conn, call: Call, data: JSONBody[AssessmentRequest]) -> AssessmentView:
     saved = await subjects.record_assessment(conn, call.ctx, data, now=call.now, recorded_by=call.actor)
@@ -153,6 +198,14 @@ def issued_view(record: CredentialRecord, base_url: str) -> IssuedCredentialView
     "key and body answers the original credential (201, `Idempotent-Replayed: true`); the same key with another "
     "body is a 409.",
     problems=[404, 409],
+    body_examples=[
+        example("An AIDA for a person", IssueCredentialRequest(tier="AIDA", holder_id=EXAMPLE_HOLDER_ID)),
+        example(
+            "A CAI for an organisation, JCS-signed",
+            IssueCredentialRequest(tier="CAI", organization_id=EXAMPLE_ORGANIZATION_ID, cryptosuite="eddsa-jcs-2022"),
+            description="The CAI needs three staff holding an AIDA (LinkStaff) and an approved deliverables review.",
+        ),
+    ],
 )
 async def issue_credential(
     conn: Conn, call: Call, data: JSONBody[IssueCredentialRequest], idempotency_key: IdempotencyKey = None
@@ -208,6 +261,15 @@ async def list_api_keys(conn: Conn, now: Now) -> ApiKeyList:
     status_code=HTTP_201_CREATED,
     description="Create an API key with some of the scopes assess, issue, manage and an optional expiry. The "
     "answer holds the secret, shown this once and stored only as a hash.",
+    body_examples=[
+        example(
+            "An issuing pipeline's key, for a year",
+            CreateApiKeyRequest(
+                name="CI issuing pipeline", scopes=["issue"], expires_at=datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC)
+            ),
+        ),
+        example("An assessor's key", CreateApiKeyRequest(name="Assessment team", scopes=["assess"])),
+    ],
 )
 async def create_api_key(conn: Conn, call: Call, data: JSONBody[CreateApiKeyRequest]) -> IssuedApiKeyView:
     issued = await api_clients.issue_api_key(
@@ -242,6 +304,10 @@ async def revoke_api_key(call: Call, conn: Conn, key_id: FromPath[UUID]) -> ApiK
     description="Give an API key a new secret (shown this once); the old secret stops working at once. The key "
     "keeps its id, name and scopes, and its expiry unless the body gives a new `expiresAt` (an expired key needs "
     "one). A revoked key cannot be rotated (409).",
+    body_examples=[
+        example("Keep the expiry", RotateApiKeyRequest()),
+        example("A new expiry", RotateApiKeyRequest(expires_at=datetime(2028, 6, 30, 0, 0, tzinfo=UTC))),
+    ],
 )
 async def rotate_api_key(
     conn: Conn, call: Call, key_id: FromPath[UUID], data: JSONBody[RotateApiKeyRequest]

@@ -15,15 +15,17 @@ from verify_api.api.admin import issued_view
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Call, Conn, Now, RuntimeDep
 from verify_api.api.media_types import negotiate_credential_media_type
-from verify_api.api.routes import public, scoped
+from verify_api.api.routes import BodyExample, example, public, scoped
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
 from verify_api.domain.lifecycle import Action
 from verify_api.schemas import (
+    STATUS_CHANGE_REQUESTS,
     CredentialHistoryView,
     CredentialView,
     HistoryEntry,
     IssuedCredentialView,
+    RenewCredentialRequest,
     StatusChangeRequest,
 )
 from verify_api.services import lifecycle, lookup
@@ -32,11 +34,17 @@ from verify_api.services.status_lists import published_status_list
 from verify_api.services.transitions import StatusChange
 
 
-def _status_change_route(action: Action, operation_id: str, summary: str, description: str) -> HTTPRouteHandler:
-    """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change."""
+ActionBody = StatusChangeRequest  # for the type checker; each route reads its action's subclass (signature_namespace)
+
+
+def _status_change_route(
+    action: Action, operation_id: str, summary: str, description: str, examples: list[BodyExample]
+) -> HTTPRouteHandler:
+    """POST /credentials/{id}/<action>: the one adapter over `lifecycle.change_status` for each status change, with
+    the action's own body (schemas.STATUS_CHANGE_REQUESTS: its reason codes as the enum)."""
 
     async def change(
-        conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
+        conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[ActionBody]
     ) -> CredentialView:
         change = StatusChange(action, data.reason, data.note, call.actor)
         await lifecycle.change_status(conn, call.ctx, credential_id, change, now=call.now)
@@ -53,6 +61,9 @@ def _status_change_route(action: Action, operation_id: str, summary: str, descri
         summary=summary,
         description=description,
         problems=[409],
+        body_examples=examples,
+        # `ActionBody` is read as the action's own body (its reasons as the enum): decoded, and documented, as that.
+        signature_namespace={"ActionBody": STATUS_CHANGE_REQUESTS[action]},
     )(change)
 
 
@@ -62,6 +73,13 @@ suspend_credential = _status_change_route(
     "Suspend a credential",
     "Suspend an active credential. Reasons: under_investigation, holder_request, "
     "governance_review_overdue, staff_below_minimum, administrative.",
+    [
+        example(
+            "Suspend pending an investigation",
+            STATUS_CHANGE_REQUESTS["suspend"](reason="under_investigation", note="complaint 2026-114 received"),
+        ),
+        example("Suspend at the holder's request", STATUS_CHANGE_REQUESTS["suspend"](reason="holder_request")),
+    ],
 )
 reinstate_credential = _status_change_route(
     "reinstate",
@@ -69,6 +87,12 @@ reinstate_credential = _status_change_route(
     "Reinstate a suspended credential",
     "Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
     "administrative.",
+    [
+        example(
+            "Reinstate after the investigation cleared the holder",
+            STATUS_CHANGE_REQUESTS["reinstate"](reason="investigation_cleared", note="complaint 2026-114 closed"),
+        )
+    ],
 )
 revoke_credential = _status_change_route(
     "revoke",
@@ -76,6 +100,12 @@ revoke_credential = _status_change_route(
     "Revoke a credential (final)",
     "Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
     "holder_request, key_compromise, administrative.",
+    [
+        example(
+            "Revoke a credential issued in error",
+            STATUS_CHANGE_REQUESTS["revoke"](reason="issued_in_error", note="issued to the wrong holder record"),
+        )
+    ],
 )
 
 
@@ -90,9 +120,12 @@ revoke_credential = _status_change_route(
     description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
     "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
     "details_corrected, key_rotation, governance_review_recorded, administrative.",
+    body_examples=[
+        example("Renew after recertification", RenewCredentialRequest(reason="recertified", note="exam 2027 passed"))
+    ],
 )
 async def renew_credential(
-    conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[StatusChangeRequest]
+    conn: Conn, call: Call, credential_id: FromPath[str], data: JSONBody[RenewCredentialRequest]
 ) -> Response[IssuedCredentialView]:
     change = StatusChange("renew", data.reason, data.note, call.actor)
     record = await lifecycle.renew_credential(conn, call.ctx, credential_id, change, now=call.now)

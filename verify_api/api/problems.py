@@ -9,7 +9,7 @@ Every error response, including framework errors (404 route, 405, 413, body deco
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response
@@ -29,7 +29,8 @@ log = logging.getLogger("verify_api")
 
 
 class Problem(msgspec.Struct, omit_defaults=True):
-    type: str
+    # One of PROBLEM_TYPES (below): the document lists them as an enum.
+    type: Annotated[str, msgspec.Meta(extra_json_schema={"extra": {"enum": list(PROBLEM_TYPES)}})]
     title: str
     status: int
     detail: str
@@ -156,14 +157,7 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         if found:
             extra["errors"] = found
             detail = "; ".join(_describe(e) for e in found)
-    slug = {
-        400: "bad-request",
-        404: "not-found",
-        405: "method-not-allowed",
-        413: "body-too-large",
-        415: "unsupported-media-type",
-        429: "too-many-requests",
-    }.get(status, "client-error")
+    slug = HTTP_PROBLEM_SLUGS.get(status, "client-error")
     title = {
         413: "Request body too large",
         404: "Not found",
@@ -214,6 +208,28 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         "the service hit an unexpected error; it has been logged",
     )
 
+
+# The slug of each framework error's problem type; any other 4xx is `client-error`.
+HTTP_PROBLEM_SLUGS = {
+    400: "bad-request",
+    404: "not-found",
+    405: "method-not-allowed",
+    413: "body-too-large",
+    415: "unsupported-media-type",
+    429: "too-many-requests",
+}
+# Every problem `type` this API answers with: the domain errors' (PROBLEM_TABLE), the framework's, and the fallbacks.
+PROBLEM_TYPES = tuple(
+    dict.fromkeys(
+        pai_problem(slug)
+        for slug in (
+            *(slug for _, slug, _ in PROBLEM_TABLE.values()),
+            *HTTP_PROBLEM_SLUGS.values(),
+            "client-error",
+            "internal-error",
+        )
+    )
+)
 
 EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     errors.VerifyApiError: handle_domain_error,

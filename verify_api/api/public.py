@@ -15,8 +15,9 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Conn, Now, Runtime, RuntimeDep, public_read_connection, runtime_of
 from verify_api.api.negotiation import negotiate_credential_representation
+from verify_api.api.openapi_examples import CREDENTIAL_ANSWER, EXAMPLE_ORGANIZATION_ID, SUSPENDED_ANSWER
 from verify_api.api.request_input import refuse_malformed_input
-from verify_api.api.routes import public
+from verify_api.api.routes import example, public
 from verify_api.domain.instant import utc_instant
 from verify_api.errors import InvalidVerificationCodeError
 from verify_api.schemas import (
@@ -70,6 +71,9 @@ async def answer_from_memory(request: Request[Any, Any, Any]) -> Response[Any] |
     before_request=answer_from_memory,
     after_request=allow_any_origin,
     response_headers=[ResponseHeader(name="Vary", value="Accept")],
+    response_examples={
+        200: [example("A valid credential", CREDENTIAL_ANSWER), example("A suspended credential", SUSPENDED_ANSWER)]
+    },
 )
 async def get_credential(
     state: State,
@@ -151,6 +155,7 @@ async def answer_code_from_memory(request: Request[Any, Any, Any]) -> Response[A
     rate_limited=True,
     after_request=allow_any_origin,
     before_request=answer_code_from_memory,
+    response_examples={200: [example("A valid credential", CREDENTIAL_ANSWER)]},
 )
 async def lookup_by_code(
     state: State,
@@ -212,6 +217,13 @@ async def search_registry(
     "best match and its status as the registry shows it. The /registry/check page gives the same rows as CSV. "
     "Behind the verification rate limit (each entry is a search).",
     rate_limited=True,
+    body_examples=[
+        example(
+            "A supplier list",
+            RegistryCheckRequest(entries=["Acme AI Consulting", "Globex", str(EXAMPLE_ORGANIZATION_ID)]),
+            description="Names (tolerant, as in the search) and registry ids may be mixed.",
+        )
+    ],
 )
 async def check_registry_list(
     conn: Conn, data: JSONBody[RegistryCheckRequest], runtime: RuntimeDep, now: Now

@@ -4,6 +4,10 @@ route gets it by default:
 
 - a `summary` (a short phrase, not the operation id) and a `description`: both required keywords;
 - its tag (`admin` for scoped routes, `public` otherwise, unless `tags=` says another);
+- `body_examples=[example(...), ...]` for a route that takes a body: at least one realistic request body (a struct
+  instance or a JSON value), listed under the body's media type; `response_examples={200: [example(...)]}` for its
+  main answers. tests/unit/test_openapi_contract.py fails for a body without an example (naming the route) and for
+  an example its schema refuses; tests/integration/test_openapi_examples.py posts every request example to the app;
 - every RFC 9457 problem it can answer, as `application/problem+json` with the `Problem` schema and an example:
   400 (a malformed URL, parameter or JSON body) and 503 (database or signing key unavailable) for every route;
   404 for a route with a path parameter; 413 and 422 for a route that takes a body (POST, PUT, PATCH); 401 and 403
@@ -16,8 +20,9 @@ its problem responses, so a route declared with Litestar's bare `get`/`post` is 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import msgspec
@@ -108,18 +113,22 @@ PROBLEM_STATUSES: dict[int, tuple[str, str, str, str]] = {
 
 def problem_responses(statuses: Iterable[int]) -> dict[int, ResponseSpec]:
     """The OpenAPI responses of these problem statuses: `application/problem+json`, schema `Problem`, an example."""
-    responses = {}
-    for status in sorted(set(statuses)):
-        description, slug, title, detail = PROBLEM_STATUSES[status]
-        example = Problem(type=pai_problem(slug), title=title, status=status, detail=detail)
-        responses[status] = ResponseSpec(
+    return {
+        status: ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_MEDIA_TYPE,
-            description=description,
+            description=PROBLEM_STATUSES[status][0],
             generate_examples=False,
-            examples=[Example(summary=title, value=msgspec.to_builtins(example))],
+            examples=[problem_example(status)],
         )
-    return responses
+        for status in sorted(set(statuses))
+    }
+
+
+def problem_example(status: int) -> Example:
+    _, slug, title, detail = PROBLEM_STATUSES[status]
+    problem = Problem(type=pai_problem(slug), title=title, status=status, detail=detail)
+    return Example(summary=title, value=msgspec.to_builtins(problem))
 
 
 def route_problems(method: Callable[..., Any], path: str, *, scoped: bool, rate_limited: bool) -> set[int]:
@@ -141,24 +150,87 @@ def binary_body(media_types: Iterable[str]) -> dict[str, Schema]:
     return {media_type: Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY) for media_type in media_types}
 
 
-def _operation_class(shared: frozenset[int], raw_body: dict[str, Schema]) -> type[Operation]:
+@dataclass(frozen=True)
+class BodyExample:
+    """One example of a request or response body, as the OpenAPI document lists it (OpenAPI 3.1 §4.8.19)."""
+
+    summary: str
+    value: Any
+    media_type: str = "application/json"
+    description: str | None = None
+
+    def as_openapi(self) -> Example:
+        value = self.value if isinstance(self.value, str | bytes) else msgspec.to_builtins(self.value)
+        return _VerbatimExample(summary=self.summary, description=self.description, value=value)
+
+    @property
+    def key(self) -> str:
+        return re.sub(r"[^a-z0-9]+", "-", self.summary.lower()).strip("-")
+
+
+@dataclass
+class _VerbatimExample(Example):
+    """An Example whose value is written as given: Litestar drops every null member of a spec object's dicts, which
+    would make an example answer lose its `"statusReason": null` (and fail its own schema)."""
+
+    def to_schema(self) -> dict[str, Any]:
+        schema = super().to_schema()
+        schema["value"] = self.value
+        return schema
+
+
+def example(
+    summary: str, value: Any, *, media_type: str = "application/json", description: str | None = None
+) -> BodyExample:
+    """An example body: `value` a wire struct instance (encoded as the API would) or a JSON value (dict, list, str)."""
+    return BodyExample(summary=summary, value=value, media_type=media_type, description=description)
+
+
+@dataclass(frozen=True)
+class _Declared:
+    shared: frozenset[int] = frozenset()
+    raw_body: Mapping[str, Schema] = field(default_factory=dict)
+    body_examples: Sequence[BodyExample] = ()
+    response_examples: Mapping[int, Sequence[BodyExample]] = field(default_factory=dict)
+
+
+def _operation_class(declared: _Declared) -> type[Operation]:
     """An Operation that also states what Litestar cannot see from the handler: for the `shared` statuses (which the
     route answers with its own body, e.g. the VC API's verification result on 400/422) the problem+json the framework
-    answers with for the same status; and for a route that reads its body itself, the media types it reads."""
+    answers with for the same status; for a route that reads its body itself, the media types it reads; and the
+    route's request and response examples, each under its media type."""
 
     @dataclass
     class DeclaredOperation(Operation):
         def __post_init__(self) -> None:
-            for status in shared:
+            for status in declared.shared:
                 response = (self.responses or {}).get(str(status))
                 if isinstance(response, OpenAPIResponse):
-                    problem = OpenAPIMediaType(schema=Reference(ref="#/components/schemas/Problem"))
+                    problem = OpenAPIMediaType(
+                        schema=Reference(ref="#/components/schemas/Problem"),
+                        examples={"problem-example-1": problem_example(status)},
+                    )
                     response.content = {**(response.content or {}), PROBLEM_MEDIA_TYPE: problem}
-            if raw_body:
-                content = {media_type: OpenAPIMediaType(schema=schema) for media_type, schema in raw_body.items()}
+            if declared.raw_body:
+                content = {media: OpenAPIMediaType(schema=schema) for media, schema in declared.raw_body.items()}
                 self.request_body = RequestBody(content=content, required=True)
+            if isinstance(self.request_body, RequestBody):
+                _attach(self.request_body.content, declared.body_examples, what=f"{self.operation_id} request")
+            for status, examples in declared.response_examples.items():
+                response = (self.responses or {}).get(str(status))
+                if not isinstance(response, OpenAPIResponse) or not response.content:
+                    raise ValueError(f"{self.operation_id}: response_examples for {status}, which has no body")
+                _attach(response.content, examples, what=f"{self.operation_id} {status} response")
 
     return DeclaredOperation
+
+
+def _attach(content: dict[str, OpenAPIMediaType], examples: Sequence[BodyExample], *, what: str) -> None:
+    for body_example in examples:
+        media = content.get(body_example.media_type)
+        if media is None:
+            raise ValueError(f"{what}: an example for {body_example.media_type}, which it does not declare")
+        media.examples = {**(media.examples or {}), body_example.key: body_example.as_openapi()}
 
 
 def _declare(
@@ -173,9 +245,14 @@ def _declare(
     shared = frozenset(
         status for status, spec in own.items() if status in statuses and spec.media_type != PROBLEM_MEDIA_TYPE
     )
-    raw_body: dict[str, Schema] = options.pop("raw_body", {})
-    if shared or raw_body:
-        options["operation_class"] = _operation_class(shared, raw_body)
+    declared = _Declared(
+        shared=shared,
+        raw_body=options.pop("raw_body", {}),
+        body_examples=tuple(options.pop("body_examples", ())),
+        response_examples=options.pop("response_examples", {}),
+    )
+    if declared != _Declared():
+        options["operation_class"] = _operation_class(declared)
 
     def declare(fn: Callable[..., Any]) -> H:
         handler = method(path, responses=responses, **options)

@@ -19,7 +19,14 @@ from litestar.params import JSONBody
 
 from verify_api.api.auth import require_scope
 from verify_api.api.deps import Call, Conn, Now, RuntimeDep
-from verify_api.api.routes import public, scoped
+from verify_api.api.openapi_examples import (
+    VC_API_NOT_VERIFIED,
+    VC_API_VERIFIED,
+    signed_credential,
+    signed_presentation,
+    vc_api_credential,
+)
+from verify_api.api.routes import example, public, scoped
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
 from verify_api.services import jose_issuance, vc_api, vc_api_verification
@@ -88,6 +95,16 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
             IssueCredentialResponse, generate_examples=False, description="Credential successfully issued"
         )
     },
+    body_examples=[
+        example(
+            "A Data Integrity proof (eddsa-rdfc-2022)",
+            {"credential": vc_api_credential(id="urn:uuid:7d0c6f2a-1b1e-4a4e-9b55-4b0c9d2b3f10")},
+        ),
+        example(
+            "A VC-JOSE-COSE JWT",
+            {"credential": vc_api_credential(), "options": {"format": "application/vc+jwt", "alg": "EdDSA"}},
+        ),
+    ],
 )
 async def issue_credential(
     request: Request[Any, Any, Any], data: JSONBody[VcApiIssueCredentialRequest], conn: Conn, call: Call
@@ -151,6 +168,11 @@ def _verdict_responses(body: type[Any]) -> dict[int, ResponseSpec]:
     "result, not a problem document).",
     rate_limited=True,
     responses=_verdict_responses(CredentialVerification),
+    body_examples=[example("A credential", {"verifiableCredential": signed_credential()})],
+    response_examples={
+        200: [example("Verified", VC_API_VERIFIED)],
+        422: [example("The proof does not verify", VC_API_NOT_VERIFIED)],
+    },
 )
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
@@ -170,6 +192,15 @@ async def verify_credential(
     "`options.domain` when given) and every credential inside it; answered as POST /credentials/verify is.",
     rate_limited=True,
     responses=_verdict_responses(PresentationVerification),
+    body_examples=[
+        example(
+            "A presentation with challenge and domain",
+            {
+                "verifiablePresentation": signed_presentation(),
+                "options": {"challenge": "1f44d55f-f161-4938-a659-f8026467f126", "domain": "hiring.example.com"},
+            },
+        )
+    ],
 )
 async def verify_presentation(
     data: JSONBody[VerifyPresentationRequest], conn: Conn, runtime: RuntimeDep, now: Now

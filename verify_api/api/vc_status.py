@@ -14,7 +14,8 @@ from litestar import post
 from litestar.params import JSONBody
 
 from verify_api.api.deps import Call, Conn
-from verify_api.api.routes import scoped
+from verify_api.api.openapi_examples import EXAMPLE_CREDENTIAL_ID
+from verify_api.api.routes import example, scoped
 from verify_api.services.vc_status import StatusBit
 from verify_api.services.vc_status import update_credential_status as update_status_bit
 
@@ -50,6 +51,24 @@ class UpdateCredentialStatusResponse(msgspec.Struct, rename="camel"):
     description="W3C VC API `POST /credentials/status`: set (status true) or clear (false) a credential's "
     "revocation or suspension status bit; the change is recorded in the credential's history.",
     problems=[404, 409],
+    body_examples=[
+        example(
+            "Suspend",
+            UpdateCredentialStatusRequest(
+                credential_id=EXAMPLE_CREDENTIAL_ID,
+                credential_status=CredentialStatusEntry(type="BitstringStatusListEntry", status_purpose="suspension"),
+                status=True,
+            ),
+        ),
+        example(
+            "Revoke",
+            UpdateCredentialStatusRequest(
+                credential_id=EXAMPLE_CREDENTIAL_ID,
+                credential_status=CredentialStatusEntry(type="BitstringStatusListEntry", status_purpose="revocation"),
+                status=True,
+            ),
+        ),
+    ],
 )
 async def update_credential_status(
     conn: Conn, call: Call, data: JSONBody[UpdateCredentialStatusRequest]

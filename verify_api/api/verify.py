@@ -8,6 +8,7 @@ Content-Type it does not accept (415, listing the accepted ones) and an oversize
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from litestar import Request, Router, post
@@ -15,8 +16,9 @@ from litestar.openapi.spec import Schema
 from litestar.types import Middleware
 
 from verify_api.api.deps import Conn, Now, RuntimeDep
+from verify_api.api.openapi_examples import TAMPERED_REPORT, VALID_REPORT, signed_credential
 from verify_api.api.rate_limit import rate_limited
-from verify_api.api.routes import binary_body, public
+from verify_api.api.routes import binary_body, example, public
 from verify_api.services.verification import verify_presented
 from verify_api.settings import Settings
 from verify_api.verification.presented import ACCEPTED_MEDIA_TYPES, FORM_TYPE
@@ -41,6 +43,19 @@ from verify_api.verification.report import VerificationReport
         + ", ".join(ACCEPTED_MEDIA_TYPES)
         + ". Returns a report with one entry per check (passed, failed, or could not check)."
     ),
+    body_examples=[
+        example("A credential document", signed_credential(), media_type="application/vc"),
+        example("The same, as JSON", signed_credential()),
+        example(
+            "A form with the credential pasted in",
+            {"credential": json.dumps(signed_credential())},
+            media_type=FORM_TYPE,
+            description="As the verify page sends it; a badge image or a photo of its QR code goes in a `file` part.",
+        ),
+    ],
+    response_examples={
+        200: [example("A valid PAI credential", VALID_REPORT), example("A tampered badge", TAMPERED_REPORT)]
+    },
 )
 async def verify_credential(
     request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now

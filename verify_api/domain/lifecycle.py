@@ -83,6 +83,10 @@ STATUS_AFTER_EVENT: dict[str, StoredStatus] = {
     "credential_superseded": "superseded",
 }
 
+# The public name of each of those events (a credential's history: GET /v1/credentials/{id}/history).
+PUBLIC_EVENT_NAMES: dict[str, str] = {kind: kind.removeprefix("credential_") for kind in STATUS_AFTER_EVENT}
+PUBLIC_EVENTS = tuple(PUBLIC_EVENT_NAMES.values())
+
 
 def status_at(events: list[tuple[str, dict[str, object]]]) -> tuple[StoredStatus | None, str | None]:
     """Replay (kind, data) events in order; return the stored status and public reason they leave behind."""

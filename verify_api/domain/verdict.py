@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import msgspec
 
+from verify_api.domain.lifecycle import REASONS
+
 if TYPE_CHECKING:
     from verify_api.domain.lifecycle import StoredStatus
     from verify_api.domain.organization_rules import Standing
@@ -91,6 +93,15 @@ PUBLIC_STATUS: dict[State, PublicStatus] = {
 # recording the review, which renews the credential (a write), so only the CAI's is lifted by the standing alone.
 RULE_SUSPENSIONS: dict[str, str] = {"staff_below_minimum": "CAI", "governance_review_overdue": "CAE"}
 SELF_LIFTING_SUSPENSIONS = ("staff_below_minimum",)
+# The reasons of a signing-key problem (judge_key_window), read as "revoked" whatever the stored status says.
+KEY_COMPROMISE, SIGNED_AFTER_KEY_RETIRED, SIGNED_BEFORE_KEY_CREATED = KEY_WINDOW_REASONS = (
+    "key_compromise",
+    "signed_after_key_retired",
+    "signed_before_key_created",
+)
+# Every public reason code a credential's status can carry (`statusReason`, a history entry's or a report's `reason`):
+# the status changes' own (domain.lifecycle.REASONS) and the key window's.
+PUBLIC_REASONS = tuple(dict.fromkeys([*(code for codes in REASONS.values() for code in codes), *KEY_WINDOW_REASONS]))
 
 
 class CredentialVerdict(msgspec.Struct, frozen=True, kw_only=True):
@@ -172,11 +183,11 @@ def judge_key_window(
     """The one key-window rule: a key signs validly in [created_at, retired_at), and never at or after the moment
     it was declared compromised (`compromised_since`). None when `issued_at` is inside the window."""
     if compromised_since is not None and issued_at >= compromised_since:
-        return CredentialVerdict(state="key_compromised", reason="key_compromise", since=compromised_since)
+        return CredentialVerdict(state="key_compromised", reason=KEY_COMPROMISE, since=compromised_since)
     if retired_at is not None and issued_at >= retired_at:
-        return CredentialVerdict(state="untrusted_key", reason="signed_after_key_retired", since=issued_at)
+        return CredentialVerdict(state="untrusted_key", reason=SIGNED_AFTER_KEY_RETIRED, since=issued_at)
     if issued_at < created_at:
-        return CredentialVerdict(state="untrusted_key", reason="signed_before_key_created", since=issued_at)
+        return CredentialVerdict(state="untrusted_key", reason=SIGNED_BEFORE_KEY_CREATED, since=issued_at)
     return None
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
 from verify_api.domain.codes import is_credential_id
-from verify_api.domain.lifecycle import STATUS_AFTER_EVENT
+from verify_api.domain.lifecycle import PUBLIC_EVENT_NAMES
 from verify_api.errors import CredentialNotFoundError
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
 
-_PUBLIC_NAMES = {kind: kind.removeprefix("credential_") for kind in STATUS_AFTER_EVENT}
+_PUBLIC_NAMES = PUBLIC_EVENT_NAMES
 
 
 @dataclass(frozen=True)

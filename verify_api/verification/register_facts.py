@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from verify_api.domain.tiers import TIERS
+from verify_api.schemas import PublicReason, StateCode, SubjectKindCode, TierCode
 
 if TYPE_CHECKING:
     from verify_api.db.records import CredentialRecord
@@ -43,17 +44,17 @@ class RegisterEntry(msgspec.Struct, rename="camel", kw_only=True):
 
     credential_id: str
     subject_name: str
-    subject_kind: str  # "person" | "organization"
-    tier: str
+    subject_kind: SubjectKindCode
+    tier: TierCode
     tier_title: str
     tier_meaning: str
     valid_from: datetime
     valid_until: datetime
     # The one judgement's state now (valid, expired, suspended, revoked, superseded, key_compromised, ...), since
     # when, and the public reason code (for integrators; pages word it per reason, domain.public_wording).
-    state: str
+    state: StateCode
     since: datetime | None = None
-    reason: str | None = None
+    reason: PublicReason | None = None
     verification_code: str
 
 

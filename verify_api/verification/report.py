@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-from verify_api.schemas import Check
+from verify_api.schemas import Check, PublicReason, StateCode, TierCode
 from verify_api.verification.register_facts import ClaimDifference, RegisterEntry
 
 FORMAT = "format"
@@ -51,15 +51,15 @@ class VerificationReport(msgspec.Struct, rename="camel", kw_only=True):
     credential_id: str | None
     # The PAI register id, when the credential is one of the PAI's: GET /v1/credentials/{paiCredentialId}.
     pai_credential_id: str | None = None
-    tier: str | None = None
+    tier: TierCode | None = None
     checks: list[Check] = msgspec.field(default_factory=list)
     # One of `Verdict`; None only from a caller that does not say, and then derived in __post_init__.
     verdict: Verdict | None = None
     # For `not_valid`: the register's state (expired, suspended, revoked, superseded, key_compromised, ...), since
     # when, and the public reason code.
-    state: str | None = None
+    state: StateCode | None = None
     since: datetime | None = None
-    reason: str | None = None
+    reason: PublicReason | None = None
     # What the PAI's register holds under the credential's id (whose it is, tier, dates, live status), whenever the
     # register was consulted and holds that id, even when the presented document differs from it.
     register_entry: RegisterEntry | None = None
