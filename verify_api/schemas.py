@@ -11,6 +11,7 @@ import msgspec
 from verify_api.domain.lifecycle import PUBLIC_EVENTS, REASONS, Action
 from verify_api.domain.tiers import OrganizationKind, SubjectKind, Tier
 from verify_api.domain.verdict import PUBLIC_REASONS, RULE_SUSPENSIONS, PublicStatus, State
+from verify_api.settings import Cryptosuite
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+$", max_length=320)]
@@ -99,7 +100,7 @@ class IssueCredentialRequest(Request):
     tier: Tier
     holder_id: UUID | None = None
     organization_id: UUID | None = None
-    cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
+    cryptosuite: Cryptosuite | None = None
 
 
 class CredentialSummaryView(Response):
@@ -136,7 +137,7 @@ class IssuerView(Response):
 
 class SubjectView(Response):
     name: str
-    kind: Literal["person", "organization"]
+    kind: SubjectKind
 
 
 class CredentialView(Response):

@@ -86,6 +86,7 @@ class Fixtures:
             filler = {
                 "credential_id": lambda: self.credential(operation_id),
                 "org_id": self.organization,
+                "holder_id": self.holder,
                 "key_id": self.api_key,
             }.get(parameter)
             assert filler is not None, f"{operation_id}: no fixture for path parameter {{{parameter}}} in this test"

@@ -18,8 +18,10 @@ from verify_api.api_key_schemas import ApiKeyScope, ApiKeyStatus
 from verify_api.cli.openapi_document import openapi_json
 from verify_api.domain.assessment_details import AssessmentKind, AssessmentOutcome
 from verify_api.domain.lifecycle import PUBLIC_EVENTS, REASONS
+from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import OrganizationKind, SubjectKind, Tier
 from verify_api.domain.verdict import PUBLIC_REASONS, RULE_SUSPENSIONS, PublicStatus, State
+from verify_api.settings import Cryptosuite
 from verify_api.verification.report import Verdict
 
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -211,6 +213,10 @@ CLOSED_SETS: list[tuple[str, tuple[str, ...], tuple[Any, ...]]] = [
     ("ApiKeyView", ("properties", "scopes", "items"), get_args(ApiKeyScope)),
     ("CreateApiKeyRequest", ("properties", "scopes", "items"), get_args(ApiKeyScope)),
     ("Problem", ("properties", "type"), PROBLEM_TYPES),
+    ("IssueCredentialRequest", ("properties", "cryptosuite"), (*get_args(Cryptosuite), None)),
+    ("IssueOptions", ("properties", "cryptosuite"), (*get_args(Cryptosuite), None)),
+    ("CredentialStatusEntry", ("properties", "statusPurpose"), get_args(StatusPurpose)),
+    ("UpdateCredentialStatusResponse", ("properties", "statusPurpose"), get_args(StatusPurpose)),
 ]
 
 

@@ -33,7 +33,6 @@ from verify_api.services.history import credential_history
 from verify_api.services.status_lists import published_status_list
 from verify_api.services.transitions import StatusChange
 
-
 ActionBody = StatusChangeRequest  # for the type checker; each route reads its action's subclass (signature_namespace)
 
 

@@ -41,10 +41,11 @@ from litestar.openapi.spec import (
 )
 
 from verify_api.api.problems import PROBLEM_MEDIA_TYPE, Problem
+from verify_api.api_key_schemas import ApiKeyScope
 from verify_api.problem_types import pai_problem
 
 H = TypeVar("H", bound=HTTPRouteHandler)
-Scope = Literal["assess", "issue", "manage"]
+Scope = ApiKeyScope
 ProblemStatus = Literal[400, 401, 403, 404, 409, 413, 415, 422, 429, 503]
 API_KEY_SECURITY: list[dict[str, list[str]]] = [{"apiKey": []}]
 _BODY_METHODS = frozenset({"post", "put", "patch"})

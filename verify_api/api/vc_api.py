@@ -31,7 +31,7 @@ from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
 from verify_api.services import jose_issuance, vc_api, vc_api_verification
 from verify_api.services.vc_api_verification import CredentialVerification, PresentationVerification
-from verify_api.settings import Settings
+from verify_api.settings import Cryptosuite, Settings
 
 
 class IssueCredentialStatusOption(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -42,7 +42,7 @@ class IssueCredentialStatusOption(msgspec.Struct, forbid_unknown_fields=True, kw
 
 
 class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
-    cryptosuite: Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"] | None = None
+    cryptosuite: Cryptosuite | None = None
     credential_id: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
     credential_status: IssueCredentialStatusOption | None = None
     # VC-JOSE-COSE (services/jose_issuance.py): `format` application/vc+jwt (or `Accept: application/vc+jwt`) secures

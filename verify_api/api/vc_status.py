@@ -7,7 +7,7 @@ command, services.vc_status.update_credential_status; this adapter parses the re
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import post
@@ -16,13 +16,14 @@ from litestar.params import JSONBody
 from verify_api.api.deps import Call, Conn
 from verify_api.api.openapi_examples import EXAMPLE_CREDENTIAL_ID
 from verify_api.api.routes import example, scoped
+from verify_api.domain.status_list import StatusPurpose
 from verify_api.services.vc_status import StatusBit
 from verify_api.services.vc_status import update_credential_status as update_status_bit
 
 
 class CredentialStatusEntry(msgspec.Struct, forbid_unknown_fields=True, rename="camel"):
     type: str
-    status_purpose: Literal["revocation", "suspension"]
+    status_purpose: StatusPurpose
     id: str | None = None
     status_list_index: str | None = None
     status_list_credential: str | None = None
@@ -36,7 +37,7 @@ class UpdateCredentialStatusRequest(msgspec.Struct, forbid_unknown_fields=True, 
 
 class UpdateCredentialStatusResponse(msgspec.Struct, rename="camel"):
     credential_id: str
-    status_purpose: str
+    status_purpose: StatusPurpose
     status: bool
 
 
