@@ -160,13 +160,30 @@ class BodyExample:
     media_type: str = "application/json"
     description: str | None = None
 
-    def as_openapi(self) -> Example:
-        value = self.value if isinstance(self.value, str | bytes) else msgspec.to_builtins(self.value)
+    def as_openapi(self, *, request: bool) -> Example:
+        """A request example leaves out the members a client would not send (those equal to their default); an
+        answer's shows every member, as the API sends it."""
+        value = _sent_by_a_client(self.value) if request else msgspec.to_builtins(self.value)
         return _VerbatimExample(summary=self.summary, description=self.description, value=value)
 
     @property
     def key(self) -> str:
         return re.sub(r"[^a-z0-9]+", "-", self.summary.lower()).strip("-")
+
+
+def _sent_by_a_client(value: Any) -> Any:
+    if isinstance(value, msgspec.Struct):
+        info = msgspec.inspect.type_info(type(value))
+        assert isinstance(info, msgspec.inspect.StructType)
+        sent: dict[str, Any] = {info.tag_field: info.tag} if info.tag_field is not None else {}
+        for member in info.fields:
+            chosen = getattr(value, member.name)
+            if member.default is msgspec.NODEFAULT or chosen != member.default:
+                sent[member.encode_name] = _sent_by_a_client(chosen)
+        return sent
+    if isinstance(value, list | tuple):
+        return [_sent_by_a_client(item) for item in value]
+    return msgspec.to_builtins(value)
 
 
 @dataclass
@@ -216,22 +233,24 @@ def _operation_class(declared: _Declared) -> type[Operation]:
                 content = {media: OpenAPIMediaType(schema=schema) for media, schema in declared.raw_body.items()}
                 self.request_body = RequestBody(content=content, required=True)
             if isinstance(self.request_body, RequestBody):
-                _attach(self.request_body.content, declared.body_examples, what=f"{self.operation_id} request")
+                _attach(
+                    self.request_body.content, declared.body_examples, what=f"{self.operation_id} request", request=True
+                )
             for status, examples in declared.response_examples.items():
                 response = (self.responses or {}).get(str(status))
                 if not isinstance(response, OpenAPIResponse) or not response.content:
                     raise ValueError(f"{self.operation_id}: response_examples for {status}, which has no body")
-                _attach(response.content, examples, what=f"{self.operation_id} {status} response")
+                _attach(response.content, examples, what=f"{self.operation_id} {status} response", request=False)
 
     return DeclaredOperation
 
 
-def _attach(content: dict[str, OpenAPIMediaType], examples: Sequence[BodyExample], *, what: str) -> None:
+def _attach(content: dict[str, OpenAPIMediaType], examples: Sequence[BodyExample], *, what: str, request: bool) -> None:
     for body_example in examples:
         media = content.get(body_example.media_type)
         if media is None:
             raise ValueError(f"{what}: an example for {body_example.media_type}, which it does not declare")
-        media.examples = {**(media.examples or {}), body_example.key: body_example.as_openapi()}
+        media.examples = {**(media.examples or {}), body_example.key: body_example.as_openapi(request=request)}
 
 
 def _declare(
