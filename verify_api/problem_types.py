@@ -43,3 +43,22 @@ def pai_problem(slug: str) -> str:
 def w3c_title(type_url: str) -> str:
     """A W3C problem type's title is its code, the URL's fragment (e.g. PARSING_ERROR)."""
     return type_url.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+# Every type a verification failure is reported with (a check's `problemType`, a VC API `problemDetails[].type`),
+# listed by the OpenAPI document as an enum; tests/unit/test_openapi_contract.py checks no constant above is missing.
+VERIFICATION_PROBLEM_TYPES: Final = (
+    PARSING_ERROR,
+    CRYPTOGRAPHIC_SECURITY_ERROR,
+    MALFORMED_VALUE_ERROR,
+    PROOF_VERIFICATION_ERROR,
+    MISMATCHED_PROOF_PURPOSE_ERROR,
+    INVALID_DOMAIN_ERROR,
+    INVALID_CHALLENGE_ERROR,
+    DATA_LOSS_DETECTION_ERROR,
+    CREDENTIAL_NOT_YET_VALID,
+    CREDENTIAL_EXPIRED,
+    CREDENTIAL_STATUS,
+    NOT_IN_PAI_REGISTER,
+    TIER_PREREQUISITE,
+)

@@ -11,6 +11,7 @@ import msgspec
 from verify_api.domain.lifecycle import PUBLIC_EVENTS, REASONS, Action
 from verify_api.domain.tiers import OrganizationKind, SubjectKind, Tier
 from verify_api.domain.verdict import PUBLIC_REASONS, RULE_SUSPENSIONS, PublicStatus, State
+from verify_api.problem_types import VERIFICATION_PROBLEM_TYPES
 from verify_api.settings import Cryptosuite
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -32,6 +33,16 @@ PublicReason = Annotated[str, code_of(PUBLIC_REASONS, "a public reason code of t
 TierCode = Annotated[str, code_of(get_args(Tier), "a PAI tier")]
 StateCode = Annotated[str, code_of(get_args(State), "the register's state of the credential now")]
 SubjectKindCode = Annotated[str, code_of(get_args(SubjectKind), "a person or an organisation")]
+
+VerificationProblemType = Annotated[
+    str,
+    msgspec.Meta(
+        extra_json_schema={
+            "description": "a W3C or PAI problem type URL",
+            "extra": {"enum": list(VERIFICATION_PROBLEM_TYPES)},
+        }
+    ),
+]
 
 
 def reason_of(action: Action) -> msgspec.Meta:
@@ -127,7 +138,7 @@ class Check(msgspec.Struct, rename="camel", omit_defaults=True):
     detail: str
     # The W3C problem type a failure maps to where a check's name alone does not say it (e.g. VC Data Integrity
     # DATA_LOSS_DETECTION_ERROR for a format failure, PARSING_ERROR); the VC API reports it as the problem's type.
-    problem_type: str | None = None
+    problem_type: VerificationProblemType | None = None
 
 
 class IssuerView(Response):

@@ -13,6 +13,7 @@ from typing import Any, get_args
 import jsonschema_rs
 import pytest
 
+from verify_api import problem_types
 from verify_api.api.problems import PROBLEM_TYPES
 from verify_api.api_key_schemas import ApiKeyScope, ApiKeyStatus
 from verify_api.cli.openapi_document import openapi_json
@@ -21,6 +22,7 @@ from verify_api.domain.lifecycle import PUBLIC_EVENTS, REASONS
 from verify_api.domain.status_list import StatusPurpose
 from verify_api.domain.tiers import OrganizationKind, SubjectKind, Tier
 from verify_api.domain.verdict import PUBLIC_REASONS, RULE_SUSPENSIONS, PublicStatus, State
+from verify_api.problem_types import VERIFICATION_PROBLEM_TYPES
 from verify_api.settings import Cryptosuite
 from verify_api.verification.report import Verdict
 
@@ -217,6 +219,8 @@ CLOSED_SETS: list[tuple[str, tuple[str, ...], tuple[Any, ...]]] = [
     ("IssueOptions", ("properties", "cryptosuite"), (*get_args(Cryptosuite), None)),
     ("CredentialStatusEntry", ("properties", "statusPurpose"), get_args(StatusPurpose)),
     ("UpdateCredentialStatusResponse", ("properties", "statusPurpose"), get_args(StatusPurpose)),
+    ("ProblemDetail", ("properties", "type"), VERIFICATION_PROBLEM_TYPES),
+    ("Check", ("properties", "problemType"), (*VERIFICATION_PROBLEM_TYPES, None)),
 ]
 
 
@@ -234,3 +238,12 @@ def test_assessment_kinds_are_the_domain_kinds(document: dict[str, Any]) -> None
         for arm in union["oneOf"]
     ]
     assert sorted(kinds) == sorted(get_args(AssessmentKind))
+
+
+def test_every_verification_problem_type_is_in_the_enum() -> None:
+    urls = {
+        value
+        for name, value in vars(problem_types).items()
+        if name.isupper() and isinstance(value, str) and value.startswith("https://") and not value.endswith(("/", "#"))
+    }
+    assert urls == set(VERIFICATION_PROBLEM_TYPES)

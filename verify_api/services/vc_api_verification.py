@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from verify_api import problem_types
+from verify_api.schemas import VerificationProblemType
 from verify_api.services.verification import load_keyring, verify_credential_value
 from verify_api.verification.presentation import check_presentation_sync
 from verify_api.verification.report import (
@@ -60,7 +61,7 @@ _WARNING_WHEN_UNCHECKED = (STATUS, ISSUER, RELATED_RESOURCES)
 
 
 class ProblemDetail(msgspec.Struct, omit_defaults=True):
-    type: str
+    type: VerificationProblemType
     title: str
     detail: str
 
