@@ -18,7 +18,7 @@ from verify_api.api.media_types import negotiate_credential_media_type
 from verify_api.api.routes import BodyExample, example, public, scoped
 from verify_api.domain.dates import http_date
 from verify_api.domain.instant import utc_instant
-from verify_api.domain.lifecycle import Action
+from verify_api.domain.lifecycle import REASONS, Action
 from verify_api.schemas import (
     STATUS_CHANGE_REQUESTS,
     CredentialHistoryView,
@@ -32,6 +32,11 @@ from verify_api.services import lifecycle, lookup
 from verify_api.services.history import credential_history
 from verify_api.services.status_lists import published_status_list
 from verify_api.services.transitions import StatusChange
+
+
+def _reasons_of(action: Action) -> str:
+    return f"Reasons: {', '.join(REASONS[action])}; any other is a 422 naming these."
+
 
 ActionBody = StatusChangeRequest  # for the type checker; each route reads its action's subclass (signature_namespace)
 
@@ -58,7 +63,7 @@ def _status_change_route(
         operation_id=operation_id,
         status_code=200,
         summary=summary,
-        description=description,
+        description=f"{description} {_reasons_of(action)}",
         problems=[409],
         body_examples=examples,
         # `ActionBody` is read as the action's own body (its reasons as the enum): decoded, and documented, as that.
@@ -70,8 +75,7 @@ suspend_credential = _status_change_route(
     "suspend",
     "SuspendCredential",
     "Suspend a credential",
-    "Suspend an active credential. Reasons: under_investigation, holder_request, "
-    "governance_review_overdue, staff_below_minimum, administrative.",
+    "Suspend an active credential.",
     [
         example(
             "Suspend pending an investigation",
@@ -84,8 +88,7 @@ reinstate_credential = _status_change_route(
     "reinstate",
     "ReinstateCredential",
     "Reinstate a suspended credential",
-    "Reinstate a suspended credential. Reasons: investigation_cleared, requirement_met, issued_in_error, "
-    "administrative.",
+    "Reinstate a suspended credential.",
     [
         example(
             "Reinstate after the investigation cleared the holder",
@@ -97,8 +100,7 @@ revoke_credential = _status_change_route(
     "revoke",
     "RevokeCredential",
     "Revoke a credential (final)",
-    "Revoke a credential; final. Reasons: issued_in_error, misconduct, assessment_invalidated, "
-    "holder_request, key_compromise, administrative.",
+    "Revoke a credential; final.",
     [
         example(
             "Revoke a credential issued in error",
@@ -117,8 +119,7 @@ revoke_credential = _status_change_route(
     summary="Renew a credential (issue its successor)",
     problems=[409],
     description="Issue a successor with fresh dates (the tier's rule is checked again); the old credential becomes "
-    "superseded and its links and verification code resolve to the new one. Reasons: recertified, "
-    "details_corrected, key_rotation, governance_review_recorded, administrative.",
+    f"superseded and its links and verification code resolve to the new one. {_reasons_of('renew')}",
     body_examples=[
         example("Renew after recertification", RenewCredentialRequest(reason="recertified", note="exam 2027 passed"))
     ],
