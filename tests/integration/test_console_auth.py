@@ -89,13 +89,15 @@ async def test_console_sign_in_sets_a_strict_http_only_session_cookie(
 ) -> None:
     email = await make_staff(conn, settings, "ada@pai.example")
     response = await sign_in(client, email)
-    assert response.status_code == 303 and response.headers["location"] == "/console"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/console"
     cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("console_session="))
     flags = {part.strip().lower() for part in cookie.split(";")[1:]}
     assert {"httponly", "samesite=strict", "path=/console", "secure"} <= flags  # BASE_URL is https
     assert not any(flag.startswith(("max-age", "expires")) for flag in flags)  # ends with the browser
     home = await client.get("/console")
-    assert home.status_code == 200 and "ada@pai.example" in home.text
+    assert home.status_code == 200
+    assert "ada@pai.example" in home.text
     assert home.headers["cache-control"] == "no-store"
     assert "default-src 'none'" in home.headers["content-security-policy"]
 
@@ -122,7 +124,8 @@ async def test_console_refuses_unknown_address_and_wrong_password_alike(
     unknown = await sign_in(client, "nobody@pai.example", "not the password at all")
     assert wrong.status_code == unknown.status_code == 401
     message = "That e-mail address and password were not accepted."
-    assert message in wrong.text and message in unknown.text
+    assert message in wrong.text
+    assert message in unknown.text
     assert "console_session=" not in " ".join(wrong.headers.get_list("set-cookie"))
 
 
@@ -134,7 +137,8 @@ async def test_console_locks_an_account_after_repeated_failures(
         assert (await sign_in(client, email, "wrong password guess")).status_code == 401
     assert await conn.fetchval("SELECT locked_until FROM staff_accounts WHERE email = $1", email) is not None
     refused = await sign_in(client, email)  # the right password, while locked
-    assert refused.status_code == 401 and "not accepted" in refused.text
+    assert refused.status_code == 401
+    assert "not accepted" in refused.text
     clock.advance(minutes=settings.console_lockout_minutes + 1)
     assert (await sign_in(client, email)).status_code == 303
 
@@ -150,7 +154,8 @@ async def test_console_session_ends_when_idle_and_at_its_absolute_limit(
     assert (await client.get("/console")).status_code == 200
     clock.advance(minutes=settings.console_session_idle_minutes + 1)
     idle = await client.get("/console/api-keys")
-    assert idle.status_code == 303 and idle.headers["location"] == "/console/sign-in?next=/console/api-keys"
+    assert idle.status_code == 303
+    assert idle.headers["location"] == "/console/sign-in?next=/console/api-keys"
 
     await sign_in(client, email)
     step = settings.console_session_idle_minutes - 5
@@ -172,7 +177,8 @@ async def test_console_session_token_is_stored_only_as_its_sha256(
     assert rows[0]["token_hash"] == hashlib.sha256(token.encode()).digest()
     assert all(token not in str(value) for value in rows[0].values())
     password_hash = await conn.fetchval("SELECT password_hash FROM staff_accounts")
-    assert password_hash.startswith("$argon2id$") and PASSWORD not in password_hash
+    assert password_hash.startswith("$argon2id$")
+    assert PASSWORD not in password_hash
 
 
 async def test_console_sign_in_rehashes_a_password_made_with_older_parameters(
@@ -181,10 +187,12 @@ async def test_console_sign_in_rehashes_a_password_made_with_older_parameters(
     older = msgspec.structs.replace(settings, staff_password_memory_kib=4096)
     email = await make_staff(conn, older, "old@pai.example")
     before = await conn.fetchval("SELECT password_hash FROM staff_accounts")
-    assert "m=4096,t=1,p=1" in before and hasher_for(settings).check_needs_rehash(before)
+    assert "m=4096,t=1,p=1" in before
+    assert hasher_for(settings).check_needs_rehash(before)
     assert (await sign_in(client, email)).status_code == 303
     after = await conn.fetchval("SELECT password_hash FROM staff_accounts")
-    assert "m=8192,t=1,p=1" in after and not hasher_for(settings).check_needs_rehash(after)
+    assert "m=8192,t=1,p=1" in after
+    assert not hasher_for(settings).check_needs_rehash(after)
     client.cookies.clear()
     assert (await sign_in(client, email)).status_code == 303  # the new hash verifies the same password
 
@@ -214,7 +222,8 @@ async def test_every_console_form_refuses_a_post_without_its_csrf_token(
         assert response.status_code == 403, (path, response.status_code, response.text[:300])
         assert "CSRF" in response.text or "token" in response.text
     problem = await client.post("/console/api-keys", data={"name": "x", "scopes": "assess"})
-    assert problem.status_code == 403 and problem.headers["content-type"].startswith("application/problem+json")
+    assert problem.status_code == 403
+    assert problem.headers["content-type"].startswith("application/problem+json")
     assert await conn.fetchval("SELECT count(*) FROM api_clients") == 0
 
 
@@ -229,13 +238,14 @@ async def test_console_refuses_a_form_from_another_origin(
     assert forged.status_code == 403
     assert await conn.fetchval("SELECT count(*) FROM api_clients") == 0
     made = await client.post("/console/api-keys", data=form, headers={"origin": BASE_URL})
-    assert made.status_code == 200 and "paiv_" in made.text
+    assert made.status_code == 200
+    assert "paiv_" in made.text
     assert made.headers["cache-control"] == "no-store"
 
 
 @pytest.fixture
-async def api_client(client: Client, admin_headers: dict[str, str]) -> AsyncIterator[tuple[Client, dict[str, str]]]:
-    yield client, admin_headers
+async def api_client(client: Client, admin_headers: dict[str, str]) -> tuple[Client, dict[str, str]]:
+    return client, admin_headers
 
 
 async def test_console_role_scopes_decide_what_a_staff_member_may_do(
@@ -246,14 +256,17 @@ async def test_console_role_scopes_decide_what_a_staff_member_may_do(
     email = await make_staff(conn, settings, "assessor@pai.example", role="assessor")
     await sign_in(client, email)
     page = await client.get(f"/console/credentials/{credential['id']}")
-    assert page.status_code == 200 and "revoke-form" not in page.text  # no forms it could not use
+    assert page.status_code == 200
+    assert "revoke-form" not in page.text
     token = csrf_of(page.text)
     refused = await client.post(
         f"/console/credentials/{credential['id']}/revoke",
         data={"csrf_token": token, "reason": "misconduct"},
         headers={"accept": "text/html"},
     )
-    assert refused.status_code == 403 and "&#39;manage&#39; scope" in refused.text and "assessor role" in refused.text
+    assert refused.status_code == 403
+    assert "&#39;manage&#39; scope" in refused.text
+    assert "assessor role" in refused.text
     assert (await client.get("/console/api-keys", headers={"accept": "text/html"})).status_code == 403
     assert (await client.get(f"/v1/credentials/{credential['id']}")).json()["status"] == "active"
 
@@ -268,13 +281,16 @@ async def test_console_revocation_is_the_lifecycle_service_with_the_staff_member
     token = await console_token(client, f"/console/credentials/{credential['id']}")
     form = {"csrf_token": token, "reason": "not_a_reason"}
     bad = await client.post(f"/console/credentials/{credential['id']}/revoke", data=form)
-    assert bad.status_code == 422 and "reason for revoke must be one of" in bad.text
+    assert bad.status_code == 422
+    assert "reason for revoke must be one of" in bad.text
     form = {"csrf_token": token, "reason": "misconduct", "note": "case 41"}
     done = await client.post(f"/console/credentials/{credential['id']}/revoke", data=form)
     assert done.status_code == 303
     assert done.headers["location"] == f"/console/credentials/{credential['id']}?done=revoke"
     page = await client.get(done.headers["location"])
-    assert "Revoked." in page.text and "case 41" in page.text and f"staff {email}" in page.text
+    assert "Revoked." in page.text
+    assert "case 41" in page.text
+    assert f"staff {email}" in page.text
     assert (await client.get(f"/v1/credentials/{credential['id']}")).json()["status"] == "revoked"
     staff_id = await conn.fetchval("SELECT id FROM staff_accounts WHERE email = $1", email)
     actor = await conn.fetchval(
@@ -309,7 +325,8 @@ def test_staff_cli_creates_lists_resets_and_disables(
     assert main(["staff", "create", "--email", "gen@pai.example", "--role", "admin", "--generate-password"]) == 0
     out = capsys.readouterr().out
     generated = out.strip().splitlines()[-1]
-    assert len(generated) >= 20 and "a long enough password" not in out
+    assert len(generated) >= 20
+    assert "a long enough password" not in out
     assert main(["staff", "list"]) == 0
     listed = msgspec.json.decode(capsys.readouterr().out)
     assert [(a["email"], a["role"]) for a in listed] == [("cli@pai.example", "issuer"), ("gen@pai.example", "admin")]
@@ -319,4 +336,5 @@ def test_staff_cli_creates_lists_resets_and_disables(
     assert main(["staff", "disable", "cli@pai.example"]) == 0
     assert main(["staff", "disable", "cli@pai.example"]) == 2
     err = capsys.readouterr().err
-    assert "12 to 1024 characters" in err and "was disabled at" in err
+    assert "12 to 1024 characters" in err
+    assert "was disabled at" in err
