@@ -302,6 +302,37 @@ async def test_console_revocation_is_the_lifecycle_service_with_the_staff_member
     assert again.status_code == 409  # the service's refusal, shown on the page
 
 
+async def test_console_renewal_leads_to_the_successor_and_odd_input_is_refused_as_a_page(
+    api_client: tuple[Client, dict[str, str]], conn: asyncpg.Connection, settings: Settings
+) -> None:
+    client, headers = api_client
+    credential = await make_aida(client, headers)
+    await sign_in(client, await make_staff(conn, settings, "renew@pai.example"))
+    path = f"/console/credentials/{credential['id']}"
+    token = await console_token(client, path)
+    html = {"accept": "text/html"}
+    unknown = await client.post(f"{path}/delete", data={"csrf_token": token}, headers=html)
+    assert unknown.status_code == 404
+    assert "no action" in unknown.text
+    nul = await client.post(f"{path}/suspend", data={"csrf_token": token, "reason": "x\x00"}, headers=html)
+    assert nul.status_code == 422
+    assert "U+0000" in nul.text
+    renewed = await client.post(f"{path}/renew", data={"csrf_token": token, "reason": "recertified"})
+    assert renewed.status_code == 303
+    successor = renewed.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert successor != credential["id"]
+    assert (await client.get(f"/v1/credentials/{credential['id']}")).json()["supersededBy"] == successor
+    old = await client.get(path)
+    assert "superseded" in old.text
+    assert f"/console/credentials/{successor}" in old.text
+    assert "renew-form" not in old.text  # act on the newest credential instead
+    missing = await client.get("/console/credentials/nothing-here", headers=html)
+    assert missing.status_code == 404
+    assert "no credential has id" in missing.text
+    lookup = await client.get("/console/lookup", params={"q": credential["verificationCode"]})
+    assert lookup.headers["location"] == f"/console/credentials/{successor}"  # the code follows the renewal
+
+
 async def test_console_sign_out_ends_the_session(client: Client, conn: asyncpg.Connection, settings: Settings) -> None:
     email = await make_staff(conn, settings, "out@pai.example")
     await sign_in(client, email)
