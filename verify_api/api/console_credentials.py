@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from verify_api.api.console import CONSOLE_PATH, actor_of, console_form, console_page, console_route, form_text
-from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.deps import Call, Conn, RuntimeDep
 from verify_api.api.problems import problem_for
 from verify_api.domain.lifecycle import Action
 from verify_api.errors import CredentialNotFoundError, InvalidInputError, NotFoundError, VerifyApiError
@@ -100,7 +100,7 @@ async def console_credential(
 async def console_credential_action(
     request: Request[Any, Any, Any],
     conn: Conn,
-    runtime: RuntimeDep,
+    call: Call,
     credential_id: FromPath[str],
     action: FromPath[str],
 ) -> Response[Any]:
@@ -108,13 +108,12 @@ async def console_credential_action(
     chosen = _action(action)
     form = await console_form(request)
     note = form_text(form, "note") or None
-    change = StatusChange(chosen, form_text(form, "reason"), note, actor_of(request).staff_id)
-    now = runtime.clock()
+    change = StatusChange(chosen, form_text(form, "reason"), note, call.actor)  # the staff member (api.deps)
     try:
         if chosen == "renew":
-            record = await lifecycle.renew_credential(conn, runtime, credential_id, change, now=now)
+            record = await lifecycle.renew_credential(conn, call.ctx, credential_id, change, now=call.now)
         else:
-            record = await lifecycle.change_status(conn, runtime, credential_id, change, now=now)
+            record = await lifecycle.change_status(conn, call.ctx, credential_id, change, now=call.now)
     except NotFoundError:
         raise
     except VerifyApiError as exc:
@@ -122,7 +121,7 @@ async def console_credential_action(
         if status >= 500:
             raise
         return await credential_page(
-            request, conn, runtime, credential_id, status_code=status, error=f"{title}: {exc.detail}"
+            request, conn, call.ctx, credential_id, status_code=status, error=f"{title}: {exc.detail}"
         )
     return Redirect(f"{CONSOLE_PATH}/credentials/{record.id}?done={chosen}", status_code=303)
 

@@ -209,10 +209,11 @@ async def reset_staff_password(  # noqa: PLR0913
 async def sign_in(conn: Connection, settings: Settings, email: str, password: str, *, now: datetime) -> StaffPrincipal:
     """The account whose address and password these are, or `SignInRefusedError` (the same for every reason)."""
     hasher = hasher_for(settings)
+    dummy = await asyncio.to_thread(_dummy_hash, hasher)  # made at the first sign-in of any kind, not an unknown one's
     store = StaffAccounts(conn)
     account = await store.get_by_email(email.strip()[:MAX_EMAIL_CHARS]) if "\x00" not in email else None
     password = password[:MAX_PASSWORD_CHARS]
-    stored = account.password_hash if account is not None else _dummy_hash(hasher)
+    stored = account.password_hash if account is not None else dummy
     matches = await password_matches(hasher, stored, password)  # always one verification, whoever asks
     if account is None or account.disabled_at is not None:
         raise SignInRefusedError
