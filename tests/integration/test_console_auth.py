@@ -343,6 +343,25 @@ async def test_console_sign_out_ends_the_session(client: Client, conn: asyncpg.C
     assert (await client.get("/console")).status_code == 303
 
 
+async def test_console_sign_in_goes_only_to_console_paths_and_disabling_ends_sessions(
+    client: Client, conn: asyncpg.Connection, settings: Settings
+) -> None:
+    from verify_api.services.staff_accounts import disable_staff_account
+
+    email = await make_staff(conn, settings, "next@pai.example")
+    for wanted, landed in (("//evil.example/console", "/console"), ("/console/api-keys", "/console/api-keys")):
+        page = await client.get("/console/sign-in", params={"next": wanted})
+        form = {"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD, "next": wanted}
+        response = await client.post("/console/sign-in", data=form)
+        assert response.headers["location"] == landed
+    stale = await client.post("/console/sign-in", data={**form, "csrf_token": "not-the-cookie-token"})
+    assert stale.status_code == 403  # the sign-in form's own double-submit token
+    await disable_staff_account(conn, email, now=datetime.now(UTC))
+    assert await conn.fetchval("SELECT count(*) FROM console_sessions") == 0
+    assert (await client.get("/console")).status_code == 303
+    assert (await sign_in(client, email)).status_code == 401  # a disabled account: the same refusal
+
+
 def test_staff_cli_creates_lists_resets_and_disables(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
