@@ -383,8 +383,11 @@ def test_staff_cli_creates_lists_resets_and_disables(
     assert "argon2" not in str(listed)
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["staff", "reset-password", "cli@pai.example", "--password-stdin"]) == 2  # too short: refused
+    monkeypatch.setattr("sys.stdin", io.StringIO("another long password\n"))
+    assert main(["staff", "create", "--email", "CLI@pai.example", "--role", "admin", "--password-stdin"]) == 2
     assert main(["staff", "disable", "cli@pai.example"]) == 0
     assert main(["staff", "disable", "cli@pai.example"]) == 2
     err = capsys.readouterr().err
     assert "12 to 1024 characters" in err
     assert "was disabled at" in err
+    assert "a staff account with that e-mail address already exists" in err  # whatever its case
