@@ -354,7 +354,8 @@ async def test_console_sign_in_goes_only_to_console_paths_and_disabling_ends_ses
         form = {"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD, "next": wanted}
         response = await client.post("/console/sign-in", data=form)
         assert response.headers["location"] == landed
-    stale = await client.post("/console/sign-in", data={**form, "csrf_token": "not-the-cookie-token"})
+    stale_form = {"csrf_token": "not-the-cookie-token", "email": email, "password": PASSWORD}
+    stale = await client.post("/console/sign-in", data=stale_form)
     assert stale.status_code == 403  # the sign-in form's own double-submit token
     await disable_staff_account(conn, email, now=datetime.now(UTC))
     assert await conn.fetchval("SELECT count(*) FROM console_sessions") == 0

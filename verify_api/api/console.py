@@ -17,6 +17,7 @@ Adding a page (wave 2: Holders, Bulk issuance, Webhooks) is a small change:
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -121,22 +122,16 @@ async def console_form(request: Request[Any, Any, Any], *, csrf: str | None = No
     if reason is not None:
         raise CsrfRefusedError(f"refused: {reason}")
     form = await request.form()
-    for value in form.values():
-        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_FIELD_CHARS):
-            raise InvalidInputError(f"a form field holds U+0000 or is longer than {MAX_FIELD_CHARS} characters")
     presented = form.get("csrf_token")
     token = presented if isinstance(presented, str) else None
     if csrf is None:
         check_csrf_token(session_of(request), token)
-    elif not token or not csrf or not _same(token, csrf):
+    elif not token or not csrf or not hmac.compare_digest(token.encode(), csrf.encode()):
         raise CsrfRefusedError("the sign-in form's token is missing or stale; reload the sign-in page and try again")
+    for value in form.values():  # only once the form is known to be ours
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_FIELD_CHARS):
+            raise InvalidInputError(f"a form field holds U+0000 or is longer than {MAX_FIELD_CHARS} characters")
     return form
-
-
-def _same(a: str, b: str) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def form_text(form: FormMultiDict, name: str) -> str:
@@ -146,7 +141,8 @@ def form_text(form: FormMultiDict, name: str) -> str:
 
 def safe_next(path: str | None) -> str:
     """Where to go after signing in: a console path only (never another site, `//host` or `/\\host`)."""
-    if not path or not path.startswith(CONSOLE_PATH) or "//" in path or "\\" in path or len(path) > 500:
+    inside = path is not None and (path == CONSOLE_PATH or path.startswith((f"{CONSOLE_PATH}/", f"{CONSOLE_PATH}?")))
+    if not path or not inside or "//" in path or "\\" in path or len(path) > 500:
         return CONSOLE_PATH
     return path
 
