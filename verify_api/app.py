@@ -22,6 +22,7 @@ from verify_api.api.admin import ADMIN_HANDLERS
 from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
+from verify_api.api.console_routes import console_router
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
@@ -185,6 +186,7 @@ def create_app(
             *page_routes(settings),
             *FRAMEWORK_ROUTES,
             certificate,
+            console_router(),  # the staff console (api/console.py)
             *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),

@@ -195,3 +195,21 @@ class RateLimitExceededError(VerifyApiError):
             f"{retry_after_seconds} s"
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class SignInRefusedError(AuthenticationError):
+    """That e-mail address and password were not accepted."""
+
+    # One message for an unknown address, a wrong password, a locked and a disabled account (services.staff_accounts).
+
+
+class StaffAccountNotFoundError(NotFoundError):
+    """No staff account has that e-mail address or id."""
+
+
+class StaffAccountStateError(ConflictError):
+    """The staff account cannot be changed that way in its current state (a disabled account stays disabled)."""
+
+
+class CsrfRefusedError(PermissionDeniedError):
+    """The form did not come from this console's own page (its CSRF token or Origin did not match)."""

@@ -107,6 +107,17 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     database_replica_url: str | None = None
     replica_max_lag_ms: int = 1000
     replica_poll_ms: int = 100
+    # The staff console (README "Staff console"): sign-in lockout after this many failed attempts in a row, for
+    # this long; sessions end after this long without a page (idle) and this long after sign-in (absolute).
+    console_max_failed_attempts: int = 5
+    console_lockout_minutes: int = 15
+    console_session_idle_minutes: int = 30
+    console_session_absolute_hours: int = 12
+    # argon2id cost of staff passwords (RFC 9106 section 4, its second recommended option: t=3, 64 MiB, p=4, which
+    # argon2-cffi also defaults to). A change is picked up by each account at its next sign-in (rehash).
+    staff_password_time_cost: int = 3
+    staff_password_memory_kib: int = 65536
+    staff_password_parallelism: int = 4
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -124,6 +135,12 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "rate_limit_lease_max",
             "replica_max_lag_ms",
             "replica_poll_ms",
+            "console_max_failed_attempts",
+            "console_lockout_minutes",
+            "console_session_idle_minutes",
+            "console_session_absolute_hours",
+            "staff_password_time_cost",
+            "staff_password_parallelism",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
@@ -137,6 +154,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
         if self.status_list_size < 64 or self.status_list_size % 8:
             # Below the spec's 131,072 a list hides little (herd privacy); that is only for tests.
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 64 (131072 in production)")
+        _check_staff_password_memory(self.staff_password_memory_kib, self.staff_password_parallelism)
         _check_trusted_proxies(self.trusted_proxies)
         parts = urlsplit(self.public_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
@@ -153,6 +171,11 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
 def trusted_networks(cidrs: str) -> tuple[IPNetwork, ...]:
     """The networks of a TRUSTED_PROXIES value ("10.0.0.0/8, 2001:db8::/32, 127.0.0.1"), parsed once."""
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in cidrs.split(",") if part.strip())
+
+
+def _check_staff_password_memory(memory_kib: int, parallelism: int) -> None:
+    if memory_kib < 8 * parallelism:
+        raise SettingsError("STAFF_PASSWORD_MEMORY_KIB must be at least 8 KiB per lane of parallelism (RFC 9106)")
 
 
 def _check_trusted_proxies(cidrs: str) -> None:

@@ -19,6 +19,7 @@ from verify_api.db.pool import Connection, Pool
 from verify_api.db.replica import ReplicaRouter
 from verify_api.services.api_clients import ApiPrincipal
 from verify_api.services.context import ServiceContext
+from verify_api.services.staff_accounts import StaffPrincipal
 from verify_api.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -65,7 +66,7 @@ async def provide_connection(request: Request[Any, Any, Any]) -> AsyncGenerator[
 @dataclass(frozen=True)
 class Invocation:
     """What a write route passes to its command besides the parsed body: the service context, the moment, and the
-    API client the scope guard authenticated (api.auth)."""
+    API client the scope guard authenticated (api.auth), or on a console page the signed-in staff member."""
 
     ctx: Runtime
     now: datetime
@@ -74,8 +75,9 @@ class Invocation:
 
 def provide_invocation(request: Request[Any, Any, Any]) -> Invocation:
     runtime = runtime_of(request.app.state)
-    principal: ApiPrincipal = request.state.principal  # set by the guard of every scoped route
-    return Invocation(ctx=runtime, now=runtime.clock(), actor=principal.client_id)
+    principal: ApiPrincipal | StaffPrincipal = request.state.principal  # set by the guard of every scoped route
+    actor = principal.staff_id if isinstance(principal, StaffPrincipal) else principal.client_id  # console or key
+    return Invocation(ctx=runtime, now=runtime.clock(), actor=actor)
 
 
 def provide_runtime(state: State) -> Runtime:

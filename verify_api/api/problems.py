@@ -44,6 +44,7 @@ class Problem(msgspec.Struct, omit_defaults=True):
 PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.AuthenticationError: (401, "unauthenticated", "Authentication required"),
     errors.PermissionDeniedError: (403, "forbidden", "Missing scope"),
+    errors.CsrfRefusedError: (403, "forbidden", "Form refused"),  # the staff console's forms (api/console.py)
     errors.NotFoundError: (404, "not-found", "Not found"),
     errors.UnsupportedMediaTypeError: (415, "unsupported-media-type", "Unsupported media type"),
     errors.SigningKeyStateError: (409, "signing-key-state", "Signing key state"),

@@ -82,6 +82,7 @@ _UNIQUE_ERRORS: dict[str, type[VerifyApiError]] = {
     "credentials_one_current_per_organization_tier": CredentialConflictError,
     "idempotency_keys_pkey": IdempotencyKeyTakenError,
     "holders_email_key": ConflictError,
+    "staff_accounts_email_key": ConflictError,
 }
 _FOREIGN_KEY_ERRORS: dict[str, type[VerifyApiError]] = {
     "organization_staff_holder_id_fkey": HolderNotFoundError,
@@ -93,6 +94,7 @@ _CONSTRAINT_MESSAGES = {
     "credentials_one_current_per_holder_tier": "the holder already has a current credential of this tier",
     "credentials_one_current_per_organization_tier": "the organisation already has a current credential of this tier",
     "holders_email_key": "a holder with that email already exists",
+    "staff_accounts_email_key": "a staff account with that e-mail address already exists",
 }
 
 

@@ -1,0 +1,26 @@
+"""The /console router: every console page, behind the console guard and with the console's error pages.
+
+A new console page's handlers are added to CONSOLE_HANDLERS (and its navigation entry to api.console.NAV).
+"""
+
+from __future__ import annotations
+
+from litestar import Router
+
+from verify_api.api.auth import require_console_scope
+from verify_api.api.console import CONSOLE_EXCEPTION_HANDLERS, CONSOLE_PATH
+from verify_api.api.console_api_keys import API_KEY_HANDLERS
+from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
+from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
+
+CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS]
+
+
+def console_router() -> Router:
+    return Router(
+        path=CONSOLE_PATH,
+        guards=[require_console_scope],
+        route_handlers=CONSOLE_HANDLERS,
+        exception_handlers=CONSOLE_EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        include_in_schema=False,
+    )
