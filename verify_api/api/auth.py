@@ -27,6 +27,8 @@ async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler:
     assert runtime.pool is not None
     async with runtime.pool.acquire() as conn:
         principal = await authenticate(conn, token.strip(), now=runtime.clock())
-    if scope not in principal.scopes:
-        raise PermissionDeniedError(f"this operation needs the {scope!r} scope; the key has {sorted(principal.scopes)}")
+    accepted = (scope,) if isinstance(scope, str) else tuple(scope)  # a staff read takes any of its scopes
+    if not any(s in principal.scopes for s in accepted):
+        needed = " or ".join(repr(s) for s in accepted)
+        raise PermissionDeniedError(f"this operation needs the {needed} scope; the key has {sorted(principal.scopes)}")
     connection.state.principal = principal
