@@ -58,7 +58,8 @@ IdempotencyKey = Annotated[
     operation_id="CreateHolder",
     summary="Register a person who can earn credentials",
     description="Create a holder (a person): the name shown on their credentials and, optionally, an email kept "
-    "private (never in a credential or an answer). Assessments and credentials then refer to its id.",
+    "private (never in a credential or a public answer; staff reads show it). Assessments and credentials then refer "
+    "to its id.",
 )
 async def create_holder(conn: Conn, data: JSONBody[CreateHolderRequest], now: Now) -> HolderView:
     holder = await subjects.create_holder(conn, data, now=now)
