@@ -212,3 +212,20 @@ def test_cli_corrects_and_reissues(
         main(["holders", "correct", "nope"])
     assert main(["holders", "correct", "00000000-0000-4000-8000-000000000000", "--display-name", "X"]) == 2
     assert "no holder has id" in capsys.readouterr().err
+
+
+async def test_concurrent_reissues_of_one_holder_renew_each_credential_once(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    import asyncio
+
+    cpap = await make_cpap(client, admin_headers)
+    await patch(client, admin_headers, cpap["holderId"], {"displayName": "Ada King"})
+    first, second = await asyncio.gather(
+        reissue(client, admin_headers, cpap["holderId"]), reissue(client, admin_headers, cpap["holderId"])
+    )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    done = [r for answer in (first, second) for r in answer.json()["results"]]
+    assert sorted(r["tier"] for r in done) == ["AIDA", "CPAP"]  # one call did it all, the other found nothing left
+    assert all(r["outcome"] == "reissued" for r in done)
+    assert await conn.fetchval("SELECT count(*) FROM credentials WHERE holder_id = $1::uuid", cpap["holderId"]) == 4

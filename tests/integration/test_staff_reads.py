@@ -308,3 +308,23 @@ async def test_organisations_by_standing(client: Client, admin_headers: dict[str
     assert await standings(client, admin_headers, standing="suspended") == [("Risky Integrators", "suspended")]
     assert await standings(client, admin_headers, standing="good") == [("Good Standing Ltd", "good")]
     assert good["id"]
+
+
+async def test_register_pages_neither_repeat_nor_skip_while_credentials_are_issued(
+    client: Client, admin_headers: dict[str, str], clock: FakeClock
+) -> None:
+    original = set()
+    for n in range(5):
+        original.add((await make_aida(client, admin_headers, displayName=f"Early {n}"))["id"])
+        clock.advance(seconds=n % 2)
+    added: list[str] = []
+
+    async def issue_more() -> None:
+        added.append((await make_aida(client, admin_headers, displayName=f"Late {len(added)}"))["id"])
+
+    seen = [
+        c["id"] for c in await collect(client, "/v1/credentials", admin_headers, "credentials", issue_more, limit=2)
+    ]
+    assert len(seen) == len(set(seen)), "an entry came twice"
+    assert original <= set(seen), "an entry was skipped"
+    assert len(added) >= 2
