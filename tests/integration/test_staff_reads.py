@@ -31,6 +31,7 @@ UNRELATED = [
     "Alan Turing",
     "Dada Lovett",
     "Augusta Byron",
+    "Grace Lovelace",  # shares a word: "lovelace ada" must still find Ada alone
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from verify_api.db.queries import NamedSql, RepositoryBase, row_as
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from uuid import UUID
 
 SQL = NamedSql("sql/holders.sql")
+_WORD = re.compile(r"[^\W_]+")  # a word of a name query: letters and digits (no LIKE wildcard, no punctuation)
 
 
 def like_escaped(text: str) -> str:
@@ -65,6 +67,10 @@ class Holders(RepositoryBase):
         after: tuple[int, UUID] | None,
         limit: int,
     ) -> list[RankedHolder]:
-        """Holders whose name matches `name` tolerantly, closest first, after the (rank, id) position `after`."""
+        """Holders whose name has every word of `name` (tolerantly), closest first, after the (rank, id) position
+        `after`."""
         rank, last = after if after is not None else (None, None)
-        return await self._all(RankedHolder, SQL.search, name, like_escaped(name), email, code, rank, last, limit)
+        words = _WORD.findall(name)
+        return await self._all(
+            RankedHolder, SQL.search, name, like_escaped(name), email, code, rank, last, limit, words
+        )

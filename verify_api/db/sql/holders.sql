@@ -23,20 +23,26 @@ ORDER BY h.created_at DESC, h.id DESC
 LIMIT $5
 
 -- name: search --
--- Tolerant name search over the folded name (registry_fold: lower case, no accents; migration 0010_find): the query
--- phrase matches by word similarity (`<%`, pg_trgm.word_similarity_threshold, 0.6 by default: words in any order,
--- a typo or a partial word) or as a substring; both are served by the trigram index. `rank` (0..1000) puts the
--- closest names first: word similarity counts twice, whole-name similarity once, so "Ada Lovelace" ranks above
--- "Ada Lovelace-Byron" for "lovelace ada". Keyset pages over (rank DESC, id).
+-- Tolerant name search over the folded name (registry_fold: lower case, no accents; migration 0010_find), as the
+-- registry searches organisations: every query word must occur in the name, as a substring (a partial word) or a
+-- close trigram match (`<%`, word_similarity above pg_trgm.word_similarity_threshold, 0.6 by default: one typo), in
+-- any order. The trigram index finds the candidates from the whole phrase (`<%` or a substring); `rank` (0..1000)
+-- puts the closest names first: word similarity counts twice, whole-name similarity once, so "Ada Lovelace" ranks
+-- above "Ada Lovelace-Byron" for "lovelace ada". Keyset pages over (rank DESC, id).
 -- $1 the query, $2 the query LIKE-escaped, $3 email or NULL, $4 code or NULL, $5/$6 the last (rank, id) seen or
--- NULL, $7 limit
+-- NULL, $7 limit, $8 the query's words (letters and digits only, so no LIKE wildcard). The query is folded once
+-- (the `q` row; OFFSET 0 keeps it from being inlined into every row).
 SELECT m.id, m.display_name, m.email, m.public_listing, m.created_at, m.rank
 FROM (
     SELECT h.id, h.display_name, h.email, h.public_listing, h.created_at,
-           round(1000 * (2 * word_similarity(registry_fold($1::text), h.search_name)
-                         + similarity(registry_fold($1::text), h.search_name)) / 3)::int AS rank
-    FROM holders h
-    WHERE (registry_fold($1::text) <% h.search_name OR h.search_name LIKE '%' || registry_fold($2::text) || '%')
+           round(1000 * (2 * word_similarity(q.phrase, h.search_name) + similarity(q.phrase, h.search_name)) / 3)::int
+               AS rank
+    FROM (SELECT registry_fold($1::text) AS phrase, '%' || registry_fold($2::text) || '%' AS pattern,
+                 ARRAY(SELECT registry_fold(w) FROM unnest($8::text[]) AS w) AS words
+          OFFSET 0) q
+    JOIN holders h ON q.phrase <% h.search_name OR h.search_name LIKE q.pattern
+    WHERE NOT EXISTS (SELECT 1 FROM unnest(q.words) AS w
+                      WHERE NOT (h.search_name LIKE '%' || w || '%' OR w <% h.search_name))
       AND ($3::text IS NULL OR (h.email IS NOT NULL AND lower(h.email) = lower($3::text)))
       AND ($4::text IS NULL OR h.id IN (SELECT c.holder_id FROM credentials c WHERE c.verification_code = $4::text))
 ) m
