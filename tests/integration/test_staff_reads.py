@@ -57,7 +57,7 @@ async def people(client: Client, admin_headers: dict[str, str]) -> dict[str, dic
 
 @pytest.mark.parametrize(
     "query",
-    ["lovelace ada", "Adà", "ADA LOVELACE", "lovelase", "Lovelace, Ada", "ada love"],
+    ["lovelace ada", "Adà", "ADA LOVELACE", "ada lovelase", "Lovelace, Ada", "ada love"],
     ids=["word-order", "accent", "case", "typo", "punctuation", "partial"],
 )
 async def test_name_search_finds_ada_first(
