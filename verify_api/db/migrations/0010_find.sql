@@ -12,9 +12,10 @@ CREATE INDEX credentials_issued ON credentials (issued_at DESC, id DESC) WHERE k
 CREATE INDEX credentials_valid_until ON credentials (valid_until) WHERE kind = 'certification';
 
 -- POST /v1/holders/{id}/reissue with an Idempotency-Key: the outcome of the first call, answered again on a retry
--- (one call may re-issue several credentials, so idempotency_keys, one credential per key, does not fit).
+-- (one call may re-issue several credentials, so idempotency_keys, one credential per key, does not fit). The
+-- client is whoever asked: an API client, or a staff account of the console, hence no foreign key.
 CREATE TABLE holder_reissues (
-    client_id     uuid NOT NULL REFERENCES api_clients (id),
+    client_id     uuid NOT NULL,
     key           text NOT NULL CONSTRAINT holder_reissues_key_length CHECK (length(key) BETWEEN 1 AND 200),
     request_hash  bytea NOT NULL,
     holder_id     uuid NOT NULL REFERENCES holders (id),
