@@ -23,6 +23,7 @@ from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.console_routes import console_router
+from verify_api.api.corrections import CORRECTION_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
@@ -37,6 +38,7 @@ from verify_api.api.rate_limit import start_rate_limiter
 from verify_api.api.replayed_lookups import ReplayedLookups
 from verify_api.api.request_input import refuse_malformed_input
 from verify_api.api.sharing import certificate
+from verify_api.api.staff_reads import STAFF_READ_HANDLERS
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
@@ -169,7 +171,14 @@ def create_app(
             Router(
                 path="/v1",
                 guards=[require_scope],
-                route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
+                route_handlers=[
+                    *PUBLIC_HANDLERS,
+                    *ADMIN_HANDLERS,
+                    *LIFECYCLE_HANDLERS,
+                    *BADGE_HANDLERS,
+                    *STAFF_READ_HANDLERS,
+                    *CORRECTION_HANDLERS,
+                ],
             ),
             Router(
                 path="/v1",

@@ -65,7 +65,8 @@ IdempotencyKey = Annotated[
     operation_id="CreateHolder",
     summary="Register a person who can earn credentials",
     description="Create a holder (a person): the name shown on their credentials and, optionally, an email kept "
-    "private (never in a credential or an answer). Assessments and credentials then refer to its id.",
+    "private (never in a credential or a public answer; staff reads show it). Assessments and credentials then refer "
+    "to its id.",
     body_examples=[
         example("A person", CreateHolderRequest(display_name="Ada Lovelace", email="ada@example.com")),
         example("Listed in the public registry", CreateHolderRequest(display_name="Grace Hopper", public_listing=True)),

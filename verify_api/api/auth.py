@@ -22,10 +22,13 @@ from verify_api.services.console_sessions import resume_session
 CONSOLE_SESSION_COOKIE = "console_session"
 
 
-def check_scope(scope: str, granted: frozenset[str], *, holder: str) -> None:
-    """The one scope check of API keys and console roles: `scope` must be among those `holder` was granted."""
-    if scope not in granted:
-        raise PermissionDeniedError(f"this operation needs the {scope!r} scope; {holder} has {sorted(granted)}")
+def check_scope(scope: str | tuple[str, ...], granted: frozenset[str], *, holder: str) -> None:
+    """The one scope check of API keys and console roles: `scope` (or, for a tuple such as a staff read's, any one
+    of them) must be among those `holder` was granted."""
+    accepted = (scope,) if isinstance(scope, str) else scope
+    if not any(s in granted for s in accepted):
+        needed = " or ".join(repr(s) for s in accepted)
+        raise PermissionDeniedError(f"this operation needs the {needed} scope; {holder} has {sorted(granted)}")
 
 
 async def require_scope(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:

@@ -101,6 +101,8 @@ def bearer_challenge(request: Request[Any, Any, Any], status: int) -> str:
     if status == 403:
         handler = request.scope.get("route_handler")
         scope = handler.opt.get("scope") if handler is not None else None
+        if scope and not isinstance(scope, str):
+            scope = " ".join(scope)  # RFC 6750 §3: a space-delimited list (here: any one of them will do)
         return f'{challenge}, error="insufficient_scope"' + (f', scope="{scope}"' if scope else "")
     if request.headers.get("authorization"):
         return f'{challenge}, error="invalid_token"'

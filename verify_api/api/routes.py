@@ -286,7 +286,7 @@ def scoped(
     method: Callable[..., H],
     path: str,
     *,
-    scope: Scope,
+    scope: Scope | tuple[Scope, ...],
     operation_id: str,
     summary: str,
     description: str,
@@ -294,7 +294,8 @@ def scoped(
     rate_limited: bool = False,
     **options: Any,
 ) -> Callable[[Callable[..., Any]], H]:
-    """`method(path, ...)` (litestar's post, delete, ...) for a route that needs an API key with `scope`."""
+    """`method(path, ...)` (litestar's post, delete, ...) for a route that needs an API key with `scope` (or with any
+    one of a tuple of scopes)."""
     options.setdefault("tags", ["admin"])
     statuses = route_problems(method, path, scoped=True, rate_limited=rate_limited) | set(problems)
     options |= {"opt": {"scope": scope}, "security": API_KEY_SECURITY}

@@ -1,4 +1,5 @@
-"""verify-api: serve | migrate | keys | api-keys | staff | rules | audit | backup | restore | openapi (see `--help`)."""
+"""verify-api: serve | migrate | keys | api-keys | staff | rules | audit | backup | restore | holders | openapi (see
+`--help`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from verify_api.cli.api_keys import add_api_key_commands
 from verify_api.cli.audit import add_audit_commands
 from verify_api.cli.backup import add_backup_commands
+from verify_api.cli.holders import add_holder_commands
 from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
@@ -28,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_rules_commands(sub)
     add_backup_commands(sub)
+    add_holder_commands(sub)
     add_openapi_command(sub)
     return parser
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -12,9 +13,6 @@ from verify_api.db.records import AssessmentRecord
 from verify_api.domain.assessment_details import AssessmentDetails, AssessmentFact
 from verify_api.domain.dates import due_instant
 
-if TYPE_CHECKING:
-    from uuid import UUID
-
 SQL = NamedSql("sql/assessments.sql")
 
 
@@ -22,6 +20,19 @@ class GovernanceRecord(msgspec.Struct, frozen=True):
     assessed_at: datetime
     recorded_at: datetime
     next_review_due: datetime | None
+
+
+class StoredAssessment(msgspec.Struct, frozen=True):
+    """An assessment as staff read it: its stored details as recorded (camelCase keys), invalidation included."""
+
+    id: UUID
+    kind: str
+    outcome: str
+    assessed_at: datetime
+    recorded_at: datetime
+    details: dict[str, Any]
+    invalidated_at: datetime | None
+    invalidated_reason: str | None
 
 
 def _with_typed_details(row: Any) -> dict[str, Any]:
@@ -63,6 +74,9 @@ class Assessments(RepositoryBase):
         if holder_id is not None:
             return await self.list_for_holder(holder_id)
         return await self.list_for_organization(organization_id)
+
+    async def holder_assessments(self, holder_id: UUID) -> list[StoredAssessment]:
+        return await self._all(StoredAssessment, SQL.holder_assessments, holder_id)
 
     async def latest_governance_record(self, org_id: UUID) -> GovernanceRecord | None:
         row = await self._fetchrow(SQL.latest_governance_record, org_id)

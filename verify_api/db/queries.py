@@ -81,6 +81,7 @@ _UNIQUE_ERRORS: dict[str, type[VerifyApiError]] = {
     "credentials_one_current_per_holder_tier": CredentialConflictError,
     "credentials_one_current_per_organization_tier": CredentialConflictError,
     "idempotency_keys_pkey": IdempotencyKeyTakenError,
+    "holder_reissues_pkey": IdempotencyKeyTakenError,
     "holders_email_key": ConflictError,
     "staff_accounts_email_key": ConflictError,
 }

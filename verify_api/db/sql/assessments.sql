@@ -30,3 +30,8 @@ UPDATE assessments a SET invalidated_at = $2, invalidated_reason = $3, invalidat
 FROM credential_assessments ca
 WHERE ca.credential_id = $1 AND ca.assessment_id = a.id AND a.invalidated_at IS NULL
 RETURNING a.id
+
+-- name: holder_assessments --
+-- Everything recorded about a holder, for staff (issue 11): newest first, invalidations included.
+SELECT id, kind, outcome, assessed_at, recorded_at, details, invalidated_at, invalidated_reason
+FROM assessments WHERE holder_id = $1 ORDER BY assessed_at DESC, recorded_at DESC, id
