@@ -195,3 +195,16 @@ class RateLimitExceededError(VerifyApiError):
             f"{retry_after_seconds} s"
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class MalformedBulkFileError(InvalidInputError):
+    """The bulk issuance file cannot be read; nothing was written."""
+
+    def __init__(self, detail: str, *, line: int, column: int) -> None:
+        super().__init__(f"line {line}, column {column}: {detail}", line=line, column=column)
+        self.line = line
+        self.column = column
+
+
+class IssuanceJobNotFoundError(NotFoundError):
+    """No issuance job has that id."""

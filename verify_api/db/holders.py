@@ -22,3 +22,17 @@ class Holders(RepositoryBase):
 
     async def get(self, holder_id: UUID) -> HolderRecord | None:
         return await self._one(HolderRecord, SQL.get, holder_id)
+
+    async def insert_many(self, holders: list[HolderRecord]) -> set[UUID]:
+        """Write the holders in one statement; the ids written (one whose e-mail is taken is skipped)."""
+        if not holders:
+            return set()
+        rows = await self._fetch(
+            SQL.insert_many,
+            [h.id for h in holders],
+            [h.display_name for h in holders],
+            [h.email for h in holders],
+            [h.public_listing for h in holders],
+            holders[0].created_at,
+        )
+        return {r["id"] for r in rows}

@@ -30,3 +30,12 @@ UPDATE assessments a SET invalidated_at = $2, invalidated_reason = $3, invalidat
 FROM credential_assessments ca
 WHERE ca.credential_id = $1 AND ca.assessment_id = a.id AND a.invalidated_at IS NULL
 RETURNING a.id
+
+-- name: insert_many --
+-- Holders' assessments in one statement (bulk issuance), `details` as JSON text.
+INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
+SELECT i, k, h, NULL, o, a, d::jsonb, $6, $7
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $8::text[]) AS r (i, k, h, o, a, d)
+
+-- name: link_many --
+INSERT INTO credential_assessments (credential_id, assessment_id) SELECT * FROM unnest($1::text[], $2::uuid[])
