@@ -5,6 +5,7 @@ acknowledged before the kill still the one in the results, nothing issued twice,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -63,8 +64,16 @@ def jsonl(rows: int) -> bytes:
     return b"".join(msgspec.json.encode(line) + b"\n" for line in lines)
 
 
-def results(origin: str, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{origin}/v1/issuance-jobs/{job_id}/results", headers=headers, timeout=30)
+async def wait_until(client: httpx.AsyncClient, url: str, headers: dict[str, str], done: Any, log_path: Path) -> Any:
+    deadline = time.monotonic() + 120
+    while not done(job := (await client.get(url, headers=headers)).json()):
+        assert time.monotonic() < deadline, f"the job did not get there:\n{log_path.read_text()}"
+        await asyncio.sleep(0.05)
+    return job
+
+
+async def results(client: httpx.AsyncClient, origin: str, headers: dict[str, str], job_id: str) -> list[dict[str, Any]]:
+    response = await client.get(f"{origin}/v1/issuance-jobs/{job_id}/results", headers=headers)
     assert response.status_code == 200
     return [msgspec.json.decode(line) for line in response.content.splitlines()]
 
@@ -73,51 +82,39 @@ async def test_killed_job_resumes_to_the_same_final_state(
     database_url: str, admin_headers: dict[str, str], tmp_path: Path
 ) -> None:
     key_path = tmp_path / "key.pem"
-    subprocess.run([sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)], check=True,
-                   capture_output=True)  # fmt: skip
+    generate = [sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)]
+    await asyncio.to_thread(subprocess.run, generate, check=True, capture_output=True)
     log_path = tmp_path / "server.log"
     headers = {**admin_headers, "Content-Type": "application/jsonl"}
-    with served(database_url, key_path, log_path) as (origin, server):
-        response = httpx.post(f"{origin}/v1/issuance-jobs", content=jsonl(ROWS), headers=headers, timeout=60)
-        assert response.status_code == 202, response.text
-        job_id = response.json()["id"]
-        deadline = time.monotonic() + 120
-        while True:
-            job = httpx.get(f"{origin}/v1/issuance-jobs/{job_id}", headers=admin_headers, timeout=10).json()
-            if job["issued"] >= 16:
-                break
-            assert time.monotonic() < deadline, f"the job made no progress:\n{log_path.read_text()}"
-            time.sleep(0.05)
-        os.killpg(server.pid, signal.SIGKILL)  # mid-job: batches of 8, so rows are still pending
-        server.wait(timeout=20)
-    assert job["pending"] > 0, "the job finished before the kill; the test proves nothing"
-    # What the killed server had acknowledged (a result's credential) is read back from the database it wrote.
-    conn = await connect(database_url)
-    try:
-        acknowledged = dict(
-            await conn.fetch(
+    async with httpx.AsyncClient(timeout=60) as client:
+        with served(database_url, key_path, log_path) as (origin, server):
+            response = await client.post(f"{origin}/v1/issuance-jobs", content=jsonl(ROWS), headers=headers)
+            assert response.status_code == 202, response.text
+            job_url = response.headers["location"]
+            job = await wait_until(client, job_url, admin_headers, lambda j: j["issued"] >= 16, log_path)
+            os.killpg(server.pid, signal.SIGKILL)  # mid-job: batches of 8, so rows are still pending
+            await asyncio.to_thread(server.wait, 20)
+        assert job["pending"] > 0, "the job finished before the kill; the test proves nothing"
+        # What the killed server had acknowledged (a result's credential), read back from the database it wrote.
+        conn = await connect(database_url)
+        try:
+            rows = await conn.fetch(
                 "SELECT row_number, credential_id FROM issuance_job_rows WHERE job_id = $1 AND outcome = 'issued'",
-                job_id,
+                job["id"],
             )
-        )
-    finally:
-        await conn.close()
-    assert len(acknowledged) >= 16
+        finally:
+            await conn.close()
+        acknowledged = {r["row_number"]: r["credential_id"] for r in rows}
+        assert len(acknowledged) >= 16
 
-    with served(database_url, key_path, log_path) as (origin, _):
-        deadline = time.monotonic() + 120
-        while (job := httpx.get(f"{origin}/v1/issuance-jobs/{job_id}", headers=admin_headers).json())["state"] != (
-            "completed"
-        ):
-            assert time.monotonic() < deadline, f"the job did not resume:\n{log_path.read_text()}"
-            time.sleep(0.1)
-        assert (job["issued"], job["failed"], job["duplicates"], job["pending"]) == (ROWS, 0, 0, 0)
-        final = results(origin, admin_headers, job_id)
-        again = httpx.post(f"{origin}/v1/issuance-jobs", content=jsonl(ROWS), headers=headers, timeout=60).json()
-        while (resubmitted := httpx.get(again["resultsUrl"].rsplit("/", 1)[0], headers=admin_headers).json())[
-            "state"
-        ] != "completed":
-            time.sleep(0.1)
+        with served(database_url, key_path, log_path) as (origin, _):
+            job_url = f"{origin}/v1/issuance-jobs/{job['id']}"
+            job = await wait_until(client, job_url, admin_headers, lambda j: j["state"] == "completed", log_path)
+            assert (job["issued"], job["failed"], job["duplicates"], job["pending"]) == (ROWS, 0, 0, 0)
+            final = await results(client, origin, admin_headers, job["id"])
+            again = await client.post(f"{origin}/v1/issuance-jobs", content=jsonl(ROWS), headers=headers)
+            done = lambda j: j["state"] == "completed"  # noqa: E731
+            resubmitted = await wait_until(client, again.headers["location"], admin_headers, done, log_path)
     assert [r["outcome"] for r in final] == ["issued"] * ROWS
     assert len({r["credentialId"] for r in final}) == ROWS
     for row in final:

@@ -29,10 +29,11 @@ JSONL_TYPE = {"Content-Type": "application/jsonl"}
 
 
 async def wait_for_job(client: AsyncTestClient[Litestar], headers: dict[str, str], url: str) -> dict[str, Any]:
-    for _ in range(600):
+    job: dict[str, Any] = {}
+    for _ in range(1200):
         response = await client.get(url, headers=headers)
         assert response.status_code == 200, response.text
-        job: dict[str, Any] = response.json()
+        job = response.json()
         if job["state"] == "completed":
             return job
         await asyncio.sleep(0.05)
