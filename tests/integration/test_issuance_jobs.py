@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import os
+import subprocess
+import sys
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -19,6 +22,8 @@ from verify_api.services.audit import verify_audit_log
 from verify_api.services.key_history import PinnedKey, PinnedKeys
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from litestar import Litestar
     from litestar.testing import AsyncTestClient
 
@@ -154,3 +159,34 @@ async def test_malformed_file_is_refused_whole_with_line_and_column(
         assert await conn.fetchval("SELECT count(*) FROM holders") == 0
     finally:
         await conn.close()
+
+
+async def test_cli_issue_bulk_runs_the_same_job_and_writes_the_results_file(database_url: str, tmp_path: Path) -> None:
+    key_path = tmp_path / "key.pem"
+    generate = [sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)]
+    await asyncio.to_thread(subprocess.run, generate, check=True, capture_output=True)
+    rows = [(f"Cli {i}", f"cli{i}@example.org", 95) for i in range(12)]
+    rows[3] = ("Cli Failed", "cli-failed@example.org", 10)
+    source = tmp_path / "session.csv"
+    source.write_bytes(exam_csv(rows))
+    results_path = tmp_path / "session-results.csv"
+    env = {**os.environ, "DATABASE_URL": database_url, "SIGNING_KEY_PATH": str(key_path),
+           "PUBLIC_BASE_URL": "https://verify.example.org", "BULK_SIGNING_PROCESSES": "1"}  # fmt: skip
+    command = [sys.executable, "-m", "verify_api", "issue-bulk", str(source), "--results", str(results_path)]
+    done = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr  # one row failed
+    assert "11 issued, 1 failed, 0 duplicates" in done.stderr
+    assert "rows/s" in done.stderr  # the progress bar's rate column
+    written = list(csv.DictReader(io.StringIO(results_path.read_text(encoding="utf-8"))))
+    assert [r["outcome"] for r in written] == ["issued"] * 3 + ["failed"] + ["issued"] * 8
+    assert written[3]["problemError"] == "TierRuleError"
+    assert written[0]["url"] == f"https://verify.example.org/v1/credentials/{written[0]['credentialId']}"
+    conn = await connect(database_url)
+    try:
+        stored = await conn.fetchval("SELECT count(*) FROM credentials WHERE id = ANY($1::text[])",
+                                     [r["credentialId"] for r in written if r["credentialId"]])  # fmt: skip
+        assert stored == 11
+    finally:
+        await conn.close()
+    again = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=300)
+    assert "0 issued, 1 failed, 11 duplicates" in again.stderr

@@ -1,4 +1,4 @@
-"""verify-api: serve | migrate | keys | api-keys | rules | audit | backup | restore | openapi (see `--help`)."""
+"""verify-api: serve | migrate | keys | api-keys | rules | audit | backup | restore | issue-bulk | openapi."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 from verify_api.cli.api_keys import add_api_key_commands
 from verify_api.cli.audit import add_audit_commands
 from verify_api.cli.backup import add_backup_commands
+from verify_api.cli.issue_bulk import add_issue_bulk_command
 from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_rules_commands(sub)
     add_backup_commands(sub)
+    add_issue_bulk_command(sub)
     add_openapi_command(sub)
     return parser
 

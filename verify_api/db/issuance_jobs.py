@@ -80,10 +80,17 @@ _CHUNK = 5000
 
 
 class IssuanceJobs(RepositoryBase):
-    async def insert_job(
-        self, job_id: UUID, source_format: str, total: int, submitted_by: UUID | None, now: datetime
+    async def insert_job(  # noqa: PLR0913 - one argument per column the statement writes
+        self,
+        job_id: UUID,
+        source_format: str,
+        total: int,
+        submitted_by: UUID | None,
+        now: datetime,
+        lease: tuple[str, datetime] | None = None,
     ) -> None:
-        await self._execute(SQL.insert_job, job_id, source_format, total, submitted_by, now)
+        owner, until = lease or (None, None)
+        await self._execute(SQL.insert_job, job_id, source_format, total, submitted_by, now, owner, until)
 
     async def insert_rows(self, job_id: UUID, rows: list[NewJobRow]) -> None:
         for start in range(0, len(rows), _CHUNK):

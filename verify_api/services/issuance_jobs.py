@@ -61,15 +61,20 @@ async def submit_job(  # noqa: PLR0913 - the file, its format and who sent it
     ctx: ServiceContext,
     now: datetime,
     submitted_by: UUID | None,
+    leased_to: str | None = None,
 ) -> IssuanceJobRecord:
-    """Read the file and store the job with all its rows (state `queued`), or refuse the file whole."""
+    """Read the file and store the job with all its rows (state `queued`), or refuse the file whole. `leased_to`:
+    the job is held by that worker from the start (the CLI runs the job it submits)."""
     rows = await asyncio.to_thread(read_bulk_file, body, file_format, max_rows=ctx.settings.bulk_max_rows)
     job_id = uuid4()
     new_rows = [NewJobRow(r.number, r.line, r.key, r.fingerprint, msgspec.json.encode(r.row).decode()) for r in rows]
 
     async def command() -> IssuanceJobRecord:
         jobs = IssuanceJobs(conn)
-        await jobs.insert_job(job_id, file_format, len(new_rows), submitted_by, now)
+        lease = None
+        if leased_to is not None:
+            lease = (leased_to, now + timedelta(seconds=ctx.settings.bulk_job_lease_seconds))
+        await jobs.insert_job(job_id, file_format, len(new_rows), submitted_by, now, lease)
         await jobs.insert_rows(job_id, new_rows)
         job = await jobs.get_job(job_id)
         assert job is not None
@@ -120,6 +125,10 @@ class JobRunner:
         if claimed is None:
             return None
         return JobLease(claimed.id, self.owner, claimed.submitted_by, self.ctx.settings.bulk_job_lease_seconds)
+
+    def lease_of(self, job: IssuanceJobRecord) -> JobLease:
+        """The lease of a job this runner submitted with `submit_job(..., leased_to=runner.owner)`."""
+        return JobLease(job.id, self.owner, None, self.ctx.settings.bulk_job_lease_seconds)
 
     async def run_job(
         self, conn: Connection, lease: JobLease, *, on_progress: Callable[[int], None] | None = None

@@ -1,7 +1,9 @@
 -- Bulk issuance jobs, their rows and the row keys that issued (migrations/0010); issuance_jobs.py loads these.
 
 -- name: insert_job --
-INSERT INTO issuance_jobs (id, source_format, total, submitted_by, created_at) VALUES ($1, $2, $3, $4, $5)
+-- A job may be leased from the start ($6, $7: the CLI runs the job it submits, no server worker takes it).
+INSERT INTO issuance_jobs (id, source_format, total, submitted_by, created_at, lease_owner, lease_expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 
 -- name: insert_rows --
 -- One statement per chunk of rows: arrays in file order (row number, line, key, fingerprint, the row as JSON text).
