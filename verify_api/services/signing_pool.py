@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import msgspec
 
 from verify_api.domain.credential import CredentialDraft, build_unsigned_credential
-from verify_api.errors import SigningKeyError
+from verify_api.errors import CanonicalizationLimitError, SigningKeyError
 from verify_api.proofs.keys import load_signer, private_key_pem
 from verify_api.services.context import IssuerKey
 from verify_api.services.stored_proofs import check_stored_proof_sync
@@ -50,6 +50,7 @@ class _WorkerSetup:
 
 
 _WORKER: tuple[IssuerKey, _WorkerSetup] | None = None
+_SIGN_ATTEMPTS = 3
 
 
 def _start_worker(pem: bytes, setup: _WorkerSetup) -> None:
@@ -67,7 +68,17 @@ def sign_drafts_sync(tasks: list[SignTask]) -> list[bytes]:
 
 def sign_draft_sync(task: SignTask, key: IssuerKey, base_url: str, issuer_name: str) -> bytes:
     unsigned = build_unsigned_credential(task.draft, base_url=base_url, issuer_name=issuer_name)
-    document = msgspec.json.encode(key.sign_sync(unsigned, cryptosuite=task.cryptosuite, created=task.created))
+    for attempt in range(1, _SIGN_ATTEMPTS + 1):
+        try:
+            signed_document = key.sign_sync(unsigned, cryptosuite=task.cryptosuite, created=task.created)
+        except CanonicalizationLimitError:
+            # RDF canonicalisation has a wall-clock limit (proofs/rdfc.py) that a starved core can hit on one of
+            # our own (cheap) documents; a document that is truly too costly fails every time.
+            if attempt == _SIGN_ATTEMPTS:
+                raise
+            continue
+        break
+    document = msgspec.json.encode(signed_document)
     signed = {"signing_key_id": key.verification_method, "key_multibase": key.signer.public_key_multibase}
     check = check_stored_proof_sync(document, **signed)
     if check.result != "passed":  # once more: RDF canonicalisation has a wall-clock limit a starved core can hit
