@@ -68,6 +68,7 @@ def sign_drafts_sync(tasks: list[SignTask]) -> list[bytes]:
 
 def sign_draft_sync(task: SignTask, key: IssuerKey, base_url: str, issuer_name: str) -> bytes:
     unsigned = build_unsigned_credential(task.draft, base_url=base_url, issuer_name=issuer_name)
+    signed_document: dict[str, object] = {}
     for attempt in range(1, _SIGN_ATTEMPTS + 1):
         try:
             signed_document = key.sign_sync(unsigned, cryptosuite=task.cryptosuite, created=task.created)
