@@ -16,17 +16,21 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 import pytest
+from litestar.testing import AsyncTestClient
 
+from tests.conftest import BASE_URL
+from verify_api.app import create_app
 from verify_api.db.pool import connect
 from verify_api.services.audit import verify_audit_log
 from verify_api.services.key_history import PinnedKey, PinnedKeys
+from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from litestar import Litestar
-    from litestar.testing import AsyncTestClient
 
+    from tests.conftest import FakeClock
     from verify_api.services.context import IssuerKey
 
 CSV_TYPE = {"Content-Type": "text/csv"}
@@ -190,3 +194,30 @@ async def test_cli_issue_bulk_runs_the_same_job_and_writes_the_results_file(data
         await conn.close()
     again = await asyncio.to_thread(subprocess.run, command, env=env, capture_output=True, text=True, timeout=300)
     assert "0 issued, 1 failed, 11 duplicates" in again.stderr
+
+
+async def test_bulk_file_is_bounded_in_size_and_typed_by_content_type(
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock
+) -> None:
+    settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, bulk_max_body_bytes=2000,
+                             bulk_worker=False)  # fmt: skip
+    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+        big = exam_csv([(f"Big {i}", f"big{i}@example.org", 90) for i in range(60)])
+        assert len(big) > 2000
+        too_big = await c.post("/v1/issuance-jobs", content=big, headers={**admin_headers, **CSV_TYPE})
+        assert too_big.status_code == 413
+        assert too_big.headers["content-type"].startswith("application/problem+json")
+        small = exam_csv([("Small", "small@example.org", 90)])
+        untyped = await c.post(
+            "/v1/issuance-jobs", content=small, headers={**admin_headers, "Content-Type": "text/plain"}
+        )
+        assert untyped.status_code == 415
+        assert "text/csv" in untyped.json()["detail"]
+        unscoped = await c.post("/v1/issuance-jobs", content=small, headers=CSV_TYPE)
+        assert unscoped.status_code == 401
+        accepted = await c.post("/v1/issuance-jobs", content=small, headers={**admin_headers, **CSV_TYPE})
+        assert accepted.status_code == 202  # the size of a bulk file is its own setting, not MAX_BODY_BYTES
+        job = (await c.get(accepted.headers["location"], headers=admin_headers)).json()
+        assert (job["state"], job["total"], job["pending"]) == ("queued", 1, 1)  # BULK_WORKER=false: nobody runs it
+        missing = await c.get(accepted.headers["location"][:-4] + "0000", headers=admin_headers)
+        assert missing.status_code == 404
