@@ -135,6 +135,7 @@ async def test_bulk_batches_fill_lists_to_half_beside_single_issuances(
     )
     assert response.status_code == 202, response.text
     await asyncio.gather(*(_issue_aida(small_lists_client, admin_headers, n) for n in range(6)))
+    job: dict[str, Any] = {}
     for _ in range(1200):
         job = (await small_lists_client.get(response.headers["location"], headers=admin_headers)).json()
         if job["state"] == "completed":
