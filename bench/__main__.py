@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from bench import (
     badges,
     issuance,
+    issuance_bulk,
     lookup,
     lookup_scale,
     outage,
@@ -44,6 +45,7 @@ _REGISTERED = (
     signing,
     lookup,
     issuance,
+    issuance_bulk,
     badges,
     status_lists,
     verify,

@@ -28,6 +28,7 @@ from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
+from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.metrics import metrics
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
@@ -54,6 +55,7 @@ from verify_api.proofs.keys import Signer
 from verify_api.services.badges import BadgeCache
 from verify_api.services.change_feed import ChangeFeed
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
+from verify_api.services.issuance_jobs import IssuanceJobWorker
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.p256_keys import publish_p256_key
@@ -148,9 +150,12 @@ def create_app(
             if feed is not None and settings.lookup_cache_size > 0:
                 await feed.start()
                 app.state.change_feed = feed
+            # Bulk issuance jobs are run here, by a worker that claims them by lease (services.issuance_jobs).
+            worker = _start_issuance_worker(app, runtime)
             try:
                 yield
             finally:
+                await _stop_issuance_worker(worker)
                 if feed is not None:
                     await feed.stop()
         finally:
@@ -187,6 +192,7 @@ def create_app(
             ),
             Router(path="/v1", route_handlers=AUDIT_HANDLERS),
             verify_router(settings),
+            issuance_jobs_router(settings),
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
             well_known_router,
@@ -222,6 +228,21 @@ def create_app(
     observer = RequestObserver(inner, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
     app.asgi_handler = cast("ASGIApp", observer)
     return app
+
+
+def _start_issuance_worker(app: Litestar, runtime: Runtime) -> IssuanceJobWorker | None:
+    """The bulk issuance job worker of this process (BULK_WORKER), started; None when it runs none."""
+    if not runtime.settings.bulk_worker or runtime.pool is None:
+        return None
+    worker = IssuanceJobWorker(runtime, runtime.pool)
+    worker.start()
+    app.state.issuance_worker = worker
+    return worker
+
+
+async def _stop_issuance_worker(worker: IssuanceJobWorker | None) -> None:
+    if worker is not None:
+        await worker.stop()
 
 
 async def _sample_pool_every_second(pool: Pool) -> None:

@@ -213,3 +213,16 @@ class StaffAccountStateError(ConflictError):
 
 class CsrfRefusedError(PermissionDeniedError):
     """The form did not come from this console's own page (its CSRF token or Origin did not match)."""
+
+
+class MalformedBulkFileError(InvalidInputError):
+    """The bulk issuance file cannot be read; nothing was written."""
+
+    def __init__(self, detail: str, *, line: int, column: int) -> None:
+        super().__init__(f"line {line}, column {column}: {detail}", line=line, column=column)
+        self.line = line
+        self.column = column
+
+
+class IssuanceJobNotFoundError(NotFoundError):
+    """No issuance job has that id."""

@@ -118,6 +118,17 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     staff_password_time_cost: int = 3
     staff_password_memory_kib: int = 65536
     staff_password_parallelism: int = 4
+    # Bulk issuance (README "Bulk issuance"): the largest file POST /v1/issuance-jobs accepts, in bytes and rows; rows
+    # committed per transaction; processes that sign (0: one per CPU core); how long a worker's claim on a job lasts
+    # without renewal (a killed server's job is taken over after this); how often an idle worker looks for jobs;
+    # whether the server runs a worker at all.
+    bulk_max_body_bytes: int = 67_108_864
+    bulk_max_rows: int = 200_000
+    bulk_batch_size: int = 250
+    bulk_signing_processes: int = 0
+    bulk_job_lease_seconds: float = 30.0
+    bulk_poll_seconds: float = 1.0
+    bulk_worker: bool = True
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -141,6 +152,9 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "console_session_absolute_hours",
             "staff_password_time_cost",
             "staff_password_parallelism",
+            "bulk_max_body_bytes",
+            "bulk_max_rows",
+            "bulk_batch_size",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
@@ -149,6 +163,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
                 raise SettingsError(f"{name.upper()} must not be negative")
         if self.verify_rate_limit_per_minute < 1 or self.verify_max_body_bytes < 1:
             raise SettingsError("VERIFY_RATE_LIMIT_PER_MINUTE and VERIFY_MAX_BODY_BYTES must be at least 1")
+        self._check_bulk()
         if self.database_connect_timeout_seconds <= 0:
             raise SettingsError("DATABASE_CONNECT_TIMEOUT_SECONDS must be positive")
         if self.status_list_size < 64 or self.status_list_size % 8:
@@ -161,6 +176,12 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             raise SettingsError(
                 "PUBLIC_BASE_URL must be an http(s) origin with an optional path, e.g. https://verify.example.org"
             )
+
+    def _check_bulk(self) -> None:
+        if self.bulk_signing_processes < 0:
+            raise SettingsError("BULK_SIGNING_PROCESSES must not be negative (0: one per CPU core)")
+        if self.bulk_job_lease_seconds <= 0 or self.bulk_poll_seconds <= 0:
+            raise SettingsError("BULK_JOB_LEASE_SECONDS and BULK_POLL_SECONDS must be positive")
 
     @property
     def base_url(self) -> str:

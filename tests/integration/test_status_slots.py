@@ -119,3 +119,37 @@ async def test_concurrent_issuance_and_status_changes_all_succeed(
     )
     assert [r.status_code for r in responses] == [201] * 4 + [200] * 4, [r.text for r in responses]
     assert await conn.fetchval("SELECT count(*) FROM credentials WHERE status = 'suspended'") == 4
+
+
+async def test_bulk_batches_fill_lists_to_half_beside_single_issuances(
+    small_lists_client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    """A bulk job's batches take no more than their open lists' room (a batch of 250 meets lists of 32 free slots)
+    while single issuances draw from the same lists: nothing fails, no slot is drawn twice, every list is counted
+    exactly and none is filled past half by more than the issuances drawing from it as it closed."""
+    rows = "".join(f"Bulk {i},bulk{i}@example.org,90,100\n" for i in range(70))
+    response = await small_lists_client.post(
+        "/v1/issuance-jobs",
+        content=f"displayName,email,score,maxScore\n{rows}".encode(),
+        headers={**admin_headers, "Content-Type": "text/csv"},
+    )
+    assert response.status_code == 202, response.text
+    await asyncio.gather(*(_issue_aida(small_lists_client, admin_headers, n) for n in range(6)))
+    job: dict[str, Any] = {}
+    for _ in range(1200):
+        job = (await small_lists_client.get(response.headers["location"], headers=admin_headers)).json()
+        if job["state"] == "completed":
+            break
+        await asyncio.sleep(0.05)
+    assert (job["issued"], job["failed"]) == (70, 0)
+    lists = await conn.fetch(
+        """SELECT s.purpose, s.allocated,
+                  (SELECT count(*) FROM credentials c
+                   WHERE c.revocation_list = s.id OR c.suspension_list = s.id) AS held
+           FROM status_lists s"""
+    )
+    # A list closes once half full; issuances already drawing from it when it fills may still finish there.
+    assert all(r["allocated"] == r["held"] <= SMALL_LIST // 2 + 6 for r in lists), [dict(r) for r in lists]
+    for purpose in ("revocation", "suspension"):
+        assert sum(r["held"] for r in lists if r["purpose"] == purpose) == 76
+        assert len([r for r in lists if r["purpose"] == purpose]) == 3  # 76 slots: two full lists and a third

@@ -38,6 +38,8 @@ class Problem(msgspec.Struct, omit_defaults=True):
     rule: str | None = None
     missing: list[str] | None = None
     errors: list[dict[str, str]] | None = None
+    line: int | None = None  # malformed-bulk-file: where the first error is
+    column: int | None = None
 
 
 # Most specific first; lookup walks the exception's MRO so a subclass inherits its parent's entry.
@@ -53,6 +55,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.TierRuleError: (422, "tier-rule-not-met", "Tier rule not met"),
     errors.InvalidVerificationCodeError: (422, "invalid-verification-code", "Invalid verification code"),
     errors.MalformedJsonError: (400, "malformed-json", "Malformed JSON"),
+    errors.MalformedBulkFileError: (422, "malformed-bulk-file", "Malformed bulk file"),
     errors.MalformedUrlError: (400, "malformed-url", "Malformed URL"),
     errors.InvalidInputError: (422, "invalid-input", "Invalid input"),
     errors.InvalidCredentialError: (422, "malformed-credential", "Malformed credential"),
@@ -67,7 +70,13 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
 
 
 def problem_for(exc: errors.VerifyApiError) -> tuple[int, str, str]:
-    for cls in type(exc).__mro__:
+    return problem_for_type(type(exc))
+
+
+def problem_for_type(error_type: type[BaseException]) -> tuple[int, str, str]:
+    """(status, slug, title) of a domain error type, by its nearest entry in the table (also for a bulk job's
+    stored row failures)."""
+    for cls in error_type.__mro__:
         if cls in PROBLEM_TABLE:
             return PROBLEM_TABLE[cls]
     return (500, "internal-error", "Internal error")
@@ -132,6 +141,8 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: errors.VerifyApiEr
         log.error("signing key error: %s", exc.detail)
     if isinstance(exc, errors.TierRuleError):
         extra = {"rule": exc.rule, "missing": exc.missing}
+    if isinstance(exc, errors.MalformedBulkFileError):
+        extra = {"line": exc.line, "column": exc.column}
     response = problem_response(request, status, slug, title, detail, **extra)
     if isinstance(exc, errors.VerificationBusyError | errors.ConcurrentWriteError | errors.RateLimitExceededError):
         response.headers["Retry-After"] = str(exc.retry_after_seconds)

@@ -1,5 +1,5 @@
-"""verify-api: serve | migrate | keys | api-keys | staff | rules | audit | backup | restore | holders | openapi (see
-`--help`)."""
+"""verify-api: serve | migrate | keys | api-keys | staff | rules | audit | backup | restore | holders | issue-bulk |
+openapi (see `--help`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from verify_api.cli.api_keys import add_api_key_commands
 from verify_api.cli.audit import add_audit_commands
 from verify_api.cli.backup import add_backup_commands
 from verify_api.cli.holders import add_holder_commands
+from verify_api.cli.issue_bulk import add_issue_bulk_command
 from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rules_commands(sub)
     add_backup_commands(sub)
     add_holder_commands(sub)
+    add_issue_bulk_command(sub)
     add_openapi_command(sub)
     return parser
 

@@ -93,3 +93,26 @@ class Assessments(RepositoryBase):
     async def invalidate_for_credential(self, credential_id: str, reason: str, now: datetime) -> list[UUID]:
         rows = await self._fetch(SQL.invalidate_for_credential, credential_id, now, reason)
         return [r["id"] for r in rows]
+
+    async def insert_many(
+        self, records: list[AssessmentRecord], recorded_by: UUID | None, recorded_at: datetime
+    ) -> None:
+        """Holders' assessments in one statement (`insert` for one, with the same columns)."""
+        if not records:
+            return
+        await self._execute(
+            SQL.insert_many,
+            [r.id for r in records],
+            [r.kind for r in records],
+            [r.holder_id for r in records],
+            [r.outcome for r in records],
+            [r.assessed_at for r in records],
+            recorded_by,
+            recorded_at,
+            [msgspec.json.encode(r.details).decode() for r in records],
+        )
+
+    async def link_many(self, links: list[tuple[str, UUID]]) -> None:
+        """(credential id, assessment id) evidence links in one statement."""
+        if links:
+            await self._execute(SQL.link_many, [c for c, _ in links], [a for _, a in links])

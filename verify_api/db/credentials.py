@@ -139,3 +139,10 @@ class Credentials(RepositoryBase):
 
     async def compromised_without_successor(self) -> list[ReissueCandidate]:
         return await self._all(ReissueCandidate, SQL.compromised_without_successor)
+
+    async def insert_many(self, records: list[NewCredential]) -> set[str]:
+        """Insert register rows in one statement; the ids written (a row whose verification code is taken is not)."""
+        if not records:
+            return set()
+        columns = [list(column) for column in zip(*(msgspec.structs.astuple(r) for r in records), strict=True)]
+        return {str(r["id"]) for r in await self._fetch(SQL.insert_many, *columns)}

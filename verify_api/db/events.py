@@ -113,6 +113,44 @@ class Events(RepositoryBase):
         await self.insert_numbered(event, prev_hash=head.entry_hash, new_hash=new.entry_hash)
         return new
 
+    async def append_many(self, events: list[EventColumns]) -> ChainHead:
+        """Chain `events` (their `seq` is ignored) after the head in one statement, in list order, under the same lock
+        as `append`; the caller's transaction must be open. Return the new head."""
+        head = await self.lock_chain_head()
+        numbered, prev_hashes, hashes = [], [], []
+        prev = head.entry_hash
+        for offset, unnumbered in enumerate(events, start=1):
+            event = msgspec.structs.replace(
+                unnumbered, seq=head.seq + offset, data=normalise_event_data(unnumbered.data)
+            )
+            new_hash = entry_hash(prev, event_hash_input(event))
+            numbered.append(event)
+            prev_hashes.append(prev)
+            hashes.append(new_hash)
+            prev = new_hash
+        if not numbered:
+            return head
+        await self.insert_numbered_many(numbered, prev_hashes, hashes)
+        return ChainHead(seq=numbered[-1].seq, entry_hash=prev)
+
+    async def insert_numbered_many(
+        self, events: list[EventColumns], prev_hashes: list[bytes], hashes: list[bytes]
+    ) -> None:
+        """Only `append_many` calls this, under the chain-head lock."""
+        await self._execute(
+            SQL.insert_numbered_many,
+            [e.seq for e in events],
+            [e.occurred_at for e in events],
+            [e.kind for e in events],
+            [e.credential_id for e in events],
+            [e.organization_id for e in events],
+            [e.actor for e in events],
+            [msgspec.json.encode(e.data).decode() for e in events],
+            prev_hashes,
+            hashes,
+            CHAIN_VERSION,
+        )
+
     async def lock_chain_head(self) -> ChainHead:
         return _head(await self._fetchrow(SQL.lock_chain_head))
 

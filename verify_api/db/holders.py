@@ -74,3 +74,18 @@ class Holders(RepositoryBase):
         return await self._all(
             RankedHolder, SQL.search, name, like_escaped(name), email, code, rank, last, limit, words
         )
+
+
+    async def insert_many(self, holders: list[HolderRecord]) -> set[UUID]:
+        """Write the holders in one statement; the ids written (one whose e-mail is taken is skipped)."""
+        if not holders:
+            return set()
+        rows = await self._fetch(
+            SQL.insert_many,
+            [h.id for h in holders],
+            [h.display_name for h in holders],
+            [h.email for h in holders],
+            [h.public_listing for h in holders],
+            holders[0].created_at,
+        )
+        return {r["id"] for r in rows}

@@ -79,3 +79,11 @@ class StatusLists(RepositoryBase):
         if status_list.purpose == "revocation":
             return await self.revoked_indexes(status_list.id)
         return await self.suspended_indexes(status_list.id)
+
+    # bulk allocation (services.status_slots.draw_status_slot_batch)
+    async def lock_slots(self, list_id: str, candidates: list[int]) -> list[int]:
+        """`lock_slot` for each candidate in one statement: the indexes this transaction now holds."""
+        return [int(r["idx"]) for r in await self._fetch(SQL.lock_slots, list_id, candidates)]
+
+    async def bump_allocation_by(self, list_id: str, count: int) -> None:
+        await self._execute(SQL.bump_allocation_by, list_id, count)

@@ -95,6 +95,65 @@ async def record_status_slots(conn: Connection, slots: list[StatusSlot]) -> None
         await StatusLists(conn).bump_allocation(slot.list_id)
 
 
+def room_in(status_list: StatusListRecord) -> int:
+    """Slots `status_list` may still hand out before it is half full (and closed to new slots)."""
+    return max(0, status_list.size // 2 - status_list.allocated)
+
+
+async def status_slot_room(conn: Connection, size: int, now: datetime) -> int:
+    """How many credentials the open lists of both purposes can still take (opening new lists when full), so a
+    batch is never larger than its lists: one list of each purpose is open at a time."""
+    rooms = [room_in(await open_status_list(conn, purpose, size, now)) for purpose in STATUS_PURPOSES]
+    return min(rooms)
+
+
+async def draw_free_index_batch(conn: Connection, status_list: StatusListRecord, count: int) -> list[int]:
+    """`count` distinct random free indexes of `status_list`, claimed for this transaction: `draw_free_index` for
+    many at once, three statements a round (probe the candidates, lock the free ones, check the locked ones again)
+    whatever the batch size, so a slot costs the same at any fill up to half full."""
+    chosen: list[int] = []
+    lists = StatusLists(conn)
+    for _ in range(PROBE_ROUNDS):
+        need = count - len(chosen)
+        if need <= 0:
+            return chosen
+        taken = set(chosen)
+        # dict.fromkeys keeps the draw's random order (a set would iterate small indexes first).
+        drawn = dict.fromkeys(random_candidates(status_list.size, 2 * need + CANDIDATES_PER_PROBE))
+        candidates = [i for i in drawn if i not in taken]
+        free = await lists.free_indexes(status_list.id, status_list.purpose, candidates)
+        locked = await lists.lock_slots(status_list.id, free[:need]) if free else []
+        if locked:
+            still_free = set(await lists.free_indexes(status_list.id, status_list.purpose, locked))
+            chosen.extend(i for i in locked if i in still_free)
+    if len(chosen) >= count:
+        return chosen[:count]
+    raise StatusSlotUnavailableError(f"no {count} free slots found in status list {status_list.id}")
+
+
+async def draw_status_slot_batch(conn: Connection, size: int, now: datetime, count: int) -> list[list[StatusSlot]]:
+    """Claimed slots (one per purpose) for `count` credentials, from the one open list of each purpose; the caller
+    makes sure they fit (`status_slot_room`) and calls `record_status_slot_batch` last before commit."""
+    drawn: dict[StatusPurpose, tuple[str, list[int]]] = {}
+    for purpose in STATUS_PURPOSES:
+        status_list = await open_status_list(conn, purpose, size, now)
+        drawn[purpose] = (status_list.id, await draw_free_index_batch(conn, status_list, count))
+    return [
+        [StatusSlot(purpose=p, list_id=list_id, index=ix[i]) for p, (list_id, ix) in drawn.items()]
+        for i in range(count)
+    ]
+
+
+async def record_status_slot_batch(conn: Connection, slots: list[list[StatusSlot]]) -> None:
+    """`record_status_slots` for a batch: one bump per list, in a fixed order (after the batch's events)."""
+    counts: dict[str, int] = {}
+    for credential_slots in slots:
+        for slot in credential_slots:
+            counts[slot.list_id] = counts.get(slot.list_id, 0) + 1
+    for list_id in sorted(counts):
+        await StatusLists(conn).bump_allocation_by(list_id, counts[list_id])
+
+
 class SlotColumns(TypedDict):
     """A register row's status-list columns, as NewCredential names them."""
 

@@ -34,9 +34,10 @@ if TYPE_CHECKING:
     from verify_api.services.context import ServiceContext
 
 
-async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
+def holder_record(request: CreateHolderRequest, *, now: datetime, holder_id: UUID | None = None) -> HolderRecord:
+    """The holder a request creates, checked (also for bulk issuance's new holders)."""
     record = HolderRecord(
-        id=uuid4(),
+        id=holder_id or uuid4(),
         display_name=request.display_name.strip(),
         email=request.email,
         public_listing=request.public_listing,
@@ -44,7 +45,11 @@ async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: 
     )
     if not record.display_name:
         raise InvalidInputError("displayName must not be blank")
-    return await Holders(conn).insert(record)
+    return record
+
+
+async def create_holder(conn: Connection, request: CreateHolderRequest, *, now: datetime) -> HolderRecord:
+    return await Holders(conn).insert(holder_record(request, now=now))
 
 
 async def create_organization(
@@ -104,12 +109,9 @@ def _outcome(request: AssessmentRequest, policy: TierPolicy) -> AssessmentOutcom
     return request.outcome
 
 
-async def record_assessment(
-    conn: Connection, ctx: ServiceContext, request: AssessmentRequest, *, now: datetime, recorded_by: UUID | None
-) -> AssessmentRecord:
-    """Record an assessment; one about an organisation re-evaluates its rules in the same transaction (a
-    governance review lifts an overdue suspension and renews the CAE at once)."""
-    outcome = _outcome(request, ctx.policy)
+def assessment_record(request: AssessmentRequest, policy: TierPolicy, *, now: datetime) -> AssessmentRecord:
+    """The assessment a request records, checked (also for bulk issuance's exam results)."""
+    outcome = _outcome(request, policy)
     assessed_at = request.assessed_at or now
     if assessed_at.tzinfo is None:
         raise InvalidInputError("assessedAt must carry a timezone offset, e.g. 2026-11-27T10:00:00Z")
@@ -123,7 +125,7 @@ async def record_assessment(
     details = msgspec.convert(msgspec.to_builtins(request), AssessmentDetails)
     holder_id: UUID | None = getattr(request, "holder_id", None)
     organization_id: UUID | None = getattr(request, "organization_id", None)
-    record = AssessmentRecord(
+    return AssessmentRecord(
         id=uuid4(),
         kind=details.kind,
         holder_id=holder_id,
@@ -133,6 +135,15 @@ async def record_assessment(
         details=details,
         recorded_at=now,
     )
+
+
+async def record_assessment(
+    conn: Connection, ctx: ServiceContext, request: AssessmentRequest, *, now: datetime, recorded_by: UUID | None
+) -> AssessmentRecord:
+    """Record an assessment; one about an organisation re-evaluates its rules in the same transaction (a
+    governance review lifts an overdue suspension and renews the CAE at once)."""
+    record = assessment_record(request, ctx.policy, now=now)
+    organization_id, outcome = record.organization_id, record.outcome
 
     async def command() -> AssessmentRecord:
         saved = await Assessments(conn).insert(record, recorded_by)

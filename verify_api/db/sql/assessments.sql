@@ -35,3 +35,11 @@ RETURNING a.id
 -- Everything recorded about a holder, for staff (issue 11): newest first, invalidations included.
 SELECT id, kind, outcome, assessed_at, recorded_at, details, invalidated_at, invalidated_reason
 FROM assessments WHERE holder_id = $1 ORDER BY assessed_at DESC, recorded_at DESC, id
+-- name: insert_many --
+-- Holders' assessments in one statement (bulk issuance), `details` as JSON text.
+INSERT INTO assessments (id, kind, holder_id, organization_id, outcome, assessed_at, details, recorded_by, recorded_at)
+SELECT i, k, h, NULL, o, a, d::jsonb, $6, $7
+FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::timestamptz[], $8::text[]) AS r (i, k, h, o, a, d)
+
+-- name: link_many --
+INSERT INTO credential_assessments (credential_id, assessment_id) SELECT * FROM unnest($1::text[], $2::uuid[])

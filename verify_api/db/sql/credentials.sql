@@ -137,3 +137,17 @@ WHERE c.status = 'revoked' AND c.status_reason = 'key_compromise'
   AND NOT EXISTS (SELECT 1 FROM credentials n WHERE n.predecessor_id = c.id)
 ORDER BY CASE c.tier WHEN 'AIDA' THEN 0 WHEN 'CPAP' THEN 1 WHEN 'CPAA' THEN 2 WHEN 'CAI' THEN 3 ELSE 4 END,
          c.issued_at, c.id
+
+-- name: insert_many --
+-- Register rows in one statement (bulk issuance), one array per column in the order of NewCredential's fields. A
+-- verification code already taken skips its row (returned ids are the rows written; the caller draws a new code,
+-- which is not in the signed document); any other constraint still refuses the statement.
+INSERT INTO credentials (
+    document, cryptosuite, signing_key_id, revocation_list, revocation_index, suspension_list, suspension_index,
+    id, tier, holder_id, organization_id, subject_name, verification_code, valid_from, valid_until,
+    predecessor_id, issued_at, issued_by, kind, document_id)
+SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[], $7::int[], $8::text[],
+                     $9::text[], $10::uuid[], $11::uuid[], $12::text[], $13::text[], $14::timestamptz[],
+                     $15::timestamptz[], $16::text[], $17::timestamptz[], $18::uuid[], $19::text[], $20::text[])
+ON CONFLICT ON CONSTRAINT credentials_verification_code_key DO NOTHING
+RETURNING id

@@ -34,3 +34,13 @@ ORDER BY seq LIMIT $2
 INSERT INTO audit_checkpoints (seq, entry_hash, signed_at, key_id, signature, version)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (seq) DO NOTHING
+
+-- name: insert_numbered_many --
+-- Events numbered and hashed in Python under the chain-head lock, inserted in chain order (the trigger of migration
+-- 0003 checks each one extends the head, row after row).
+INSERT INTO events (seq, occurred_at, kind, credential_id, organization_id, actor, data, prev_hash, entry_hash,
+                    chain_version)
+SELECT s, o, k, c, g, a, d::jsonb, p, h, $10
+FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::uuid[], $6::uuid[], $7::text[], $8::bytea[],
+            $9::bytea[]) AS e (s, o, k, c, g, a, d, p, h)
+ORDER BY s

@@ -57,3 +57,11 @@ SELECT id, display_name, email, public_listing, created_at FROM holders WHERE id
 -- name: update_details --
 UPDATE holders SET display_name = $2, email = $3 WHERE id = $1
 RETURNING id, display_name, email, public_listing, created_at
+-- name: insert_many --
+-- New holders in one statement (bulk issuance); one whose e-mail is already taken, by an earlier holder or an earlier
+-- row of the same statement, is skipped rather than an error: the ids returned are the holders written.
+INSERT INTO holders (id, display_name, email, public_listing, created_at)
+SELECT i, d, e, p, $5 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[]) WITH ORDINALITY AS h (i, d, e, p, n)
+ORDER BY n
+ON CONFLICT DO NOTHING
+RETURNING id

@@ -64,3 +64,12 @@ JOIN LATERAL (
 ) last ON true
 WHERE (c.revocation_list = $1 AND last.kind IN ('credential_revoked', 'credential_superseded'))
    OR (c.suspension_list = $1 AND last.kind = 'credential_suspended')
+
+-- name: lock_slots --
+-- lock_slot for many candidates in one statement (bulk issuance): the ones this transaction now holds.
+SELECT i AS idx FROM unnest($2::int[]) WITH ORDINALITY AS candidate (i, n)
+WHERE pg_try_advisory_xact_lock(hashtext($1), i)
+ORDER BY n
+
+-- name: bump_allocation_by --
+UPDATE status_lists SET allocated = allocated + $2 WHERE id = $1

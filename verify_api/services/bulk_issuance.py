@@ -1,0 +1,407 @@
+"""One batch of a bulk issuance job, in one transaction: rows of new holders with their exam result.
+
+Each row is judged on its own by the functions the single path uses: `subjects.holder_record` and
+`subjects.assessment_record` check the holder and the exam result as POST /v1/holders and POST /v1/assessments do,
+and `domain.tier_rules.check_tier_rule` judges the tier on the facts the single path would read back (the new
+holder's one assessment, no credentials). A row that fails writes nothing and gets the problem the single path
+would answer; the others carry on. What passes is then written in bulk: holders, assessments, status slots drawn
+for the whole batch before anything is signed (services.status_slots), documents signed on every core
+(services.signing_pool), register rows, evidence links and the batch's events chained in one statement, the row
+keys, outcomes and counts; then the audit checkpoint that falls due. A crash loses at most the open batch, whose
+rows are still pending.
+
+Rows naming an existing holder or organisation (any tier, evidence on record) go through the single path itself,
+`issuance.issue_in_transaction`, one transaction each (`issue_existing_row`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import partial
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+import msgspec
+
+from verify_api import errors
+from verify_api.assessment_schemas import ExamResult
+from verify_api.db.assessments import Assessments
+from verify_api.db.credentials import Credentials
+from verify_api.db.event_chain import EventColumns
+from verify_api.db.events import Events
+from verify_api.db.holders import Holders
+from verify_api.db.issuance_jobs import IssuanceJobs, IssuedKey, PendingRow, RowOutcomeRecord
+from verify_api.db.queries import transaction
+from verify_api.db.records import AssessmentRecord, HolderRecord, NewCredential
+from verify_api.domain.assessment_details import AssessmentFact
+from verify_api.domain.codes import new_credential_id, new_verification_code
+from verify_api.domain.credential import CredentialDraft
+from verify_api.domain.tier_rules import check_tier_rule
+from verify_api.domain.tiers import Qualification, SubjectFacts
+from verify_api.issuance_job_schemas import BulkRow
+from verify_api.observability.metrics import count_issuance
+from verify_api.schemas import CreateHolderRequest, IssueCredentialRequest
+from verify_api.services.checkpoints import checkpoint_after_write
+from verify_api.services.context import usable_signing_key
+from verify_api.services.issuance import IssueOrigin, issue_in_transaction
+from verify_api.services.signing_pool import SignTask
+from verify_api.services.status_slots import (
+    draw_status_slot_batch,
+    record_status_slot_batch,
+    slot_columns,
+    status_slot_room,
+)
+from verify_api.services.subjects import assessment_record, holder_record
+from verify_api.services.transaction import after_commit, run_in_transaction
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from verify_api.db.pool import Connection
+    from verify_api.domain.credential import StatusSlot
+    from verify_api.services.context import ServiceContext
+    from verify_api.services.signing_pool import SigningPool
+    from verify_api.settings import Cryptosuite
+
+# What a row can fail with and still let the job carry on: the answers a single issuance gives a bad request.
+ROW_ERRORS = (errors.InvalidInputError, errors.TierRuleError, errors.ConflictError, errors.NotFoundError)
+_CODE_DRAWS = 8
+
+
+class LeaseLostError(errors.VerifyApiError):
+    """Another worker took this job over (this worker's lease expired); this one stops."""
+
+
+@dataclass(frozen=True)
+class JobLease:
+    job_id: UUID
+    owner: str
+    submitted_by: UUID | None
+    lease_seconds: float
+
+
+@dataclass
+class BatchCounts:
+    issued: int = 0
+    failed: int = 0
+    duplicates: int = 0
+    outcomes: list[RowOutcomeRecord] = field(default_factory=list)
+    issued_keys: list[tuple[str, bytes, str, int]] = field(default_factory=list)
+
+    def fail(self, row: PendingRow, exc: errors.VerifyApiError) -> None:
+        self.failed += 1
+        self.outcomes.append(RowOutcomeRecord(row.row_number, "failed", problem=stored_problem(exc)))
+
+    def issue(self, row: PendingRow, credential_id: str) -> None:
+        self.issued += 1
+        self.outcomes.append(RowOutcomeRecord(row.row_number, "issued", credential_id=credential_id))
+        self.issued_keys.append((row.row_key, row.fingerprint, credential_id, row.row_number))
+
+    def duplicate(self, row: PendingRow, original: IssuedKey) -> None:
+        if original.fingerprint != row.fingerprint:
+            self.fail(
+                row,
+                errors.IdempotencyConflictError(
+                    f"the row key {row.row_key!r} already issued a credential "
+                    "for a different row; use a new key for a new row"
+                ),
+            )
+            return
+        self.duplicates += 1
+        of = f"{original.job_id}/{original.row_number}"
+        self.outcomes.append(
+            RowOutcomeRecord(row.row_number, "duplicate", credential_id=original.credential_id, duplicate_of=of)
+        )
+
+
+def stored_problem(exc: errors.VerifyApiError) -> dict[str, Any]:
+    """A row's failure as stored: the domain error's name (the nearest in verify_api.errors, which api/problems.py
+    maps to a status and type) and what it says; the HTTP shape is the API's to give."""
+    name = next(c.__name__ for c in type(exc).__mro__ if getattr(errors, c.__name__, None) is c)
+    problem: dict[str, Any] = {"error": name, "detail": exc.detail}
+    if isinstance(exc, errors.TierRuleError):
+        problem |= {"rule": exc.rule, "missing": exc.missing}
+    return problem
+
+
+def bulk_row(row: PendingRow) -> BulkRow:
+    return msgspec.convert(row.input, BulkRow)
+
+
+@dataclass
+class _Ready:
+    """A new holder's row that passed every check, on its way to being written."""
+
+    row: PendingRow
+    holder: HolderRecord
+    exam: AssessmentRecord
+    qualification: Qualification
+    cryptosuite: Cryptosuite
+    credential_id: str = field(default_factory=new_credential_id)
+
+
+def judge_new_holder_row(
+    ctx: ServiceContext, row: BulkRow, now: datetime
+) -> tuple[HolderRecord, AssessmentRecord, Qualification]:
+    """The single path's checks for one row: the holder (POST /v1/holders), the exam (POST /v1/assessments) and the
+    tier rule on the facts issuance would read back: this one assessment, no credentials."""
+    assert row.display_name is not None
+    assert row.score is not None
+    assert row.max_score is not None
+    holder_id = uuid4()
+    holder = holder_record(
+        CreateHolderRequest(display_name=row.display_name, email=row.email, public_listing=row.public_listing),
+        now=now,
+        holder_id=holder_id,
+    )
+    exam = ExamResult(
+        holder_id=holder_id,
+        score=row.score,
+        max_score=row.max_score,
+        assessed_at=row.assessed_at,
+        exam_version=row.exam_version,
+    )
+    assessment = assessment_record(exam, ctx.policy, now=now)
+    fact = AssessmentFact(
+        id=str(assessment.id),
+        outcome=assessment.outcome,
+        assessed_at=assessment.assessed_at,
+        details=assessment.details,
+    )
+    facts = SubjectFacts(assessments=[fact], credentials=[])
+    # As issue_in_transaction: the document states dates to the second.
+    return holder, assessment, check_tier_rule(row.tier, facts, ctx.policy, now.replace(microsecond=0))
+
+
+def dedupe(rows: list[PendingRow], issued: dict[str, IssuedKey], counts: BatchCounts) -> list[PendingRow]:
+    """The rows to work on: a row whose key already issued is a duplicate (or, with other content, a conflict);
+    a key repeated within the batch is worked on once, its repeats settled once the first is (`settle_repeats`)."""
+    todo: list[PendingRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        if (original := issued.get(row.row_key)) is not None:
+            counts.duplicate(row, original)
+        elif row.row_key not in seen:
+            seen.add(row.row_key)
+            todo.append(row)
+    return todo
+
+
+def settle_repeats(job_id: UUID, rows: list[PendingRow], counts: BatchCounts) -> None:
+    """Rows whose key an earlier row of the same batch carried: a duplicate of it when it issued, else its fate."""
+    settled = {o.row_number for o in counts.outcomes}
+    first: dict[str, RowOutcomeRecord] = {}
+    by_number = {o.row_number: o for o in counts.outcomes}
+    for row in rows:
+        if row.row_number in settled:
+            if row.row_key not in first:
+                first[row.row_key] = by_number[row.row_number]
+            continue
+        original = first.get(row.row_key)
+        if original is None:  # its first row waits for room in the next batch; so does it
+            continue
+        if original.outcome == "issued" and original.credential_id is not None:
+            counts.duplicate(
+                row, IssuedKey(row.row_key, row.fingerprint, original.credential_id, job_id, original.row_number)
+            )
+        else:
+            counts.failed += 1
+            counts.outcomes.append(RowOutcomeRecord(row.row_number, "failed", problem=original.problem))
+
+
+async def issue_new_holder_batch(  # noqa: PLR0913 - the batch, its job and the pool it signs on
+    conn: Connection, ctx: ServiceContext, lease: JobLease, rows: list[PendingRow], pool: SigningPool, now: datetime
+) -> BatchCounts:
+    """Settle `rows` (new holders' rows) in one transaction; rows the open status lists have no room for stay
+    pending for the next batch."""
+
+    async def command() -> BatchCounts:
+        jobs = IssuanceJobs(conn)
+        if not await jobs.renew_lease(lease.job_id, lease.owner, _lease_until(now, lease)):
+            raise LeaseLostError(f"job {lease.job_id} was taken over by another worker")
+        counts = BatchCounts()
+        issued = {k.row_key: k for k in await jobs.issued_keys([r.row_key for r in rows])}
+        ready: list[_Ready] = []
+        for row in dedupe(rows, issued, counts):
+            request = bulk_row(row)
+            try:
+                holder, exam, qualification = judge_new_holder_row(ctx, request, now)
+            except ROW_ERRORS as exc:
+                counts.fail(row, exc)
+                continue
+            cryptosuite = request.cryptosuite or ctx.settings.default_cryptosuite
+            ready.append(_Ready(row, holder, exam, qualification, cryptosuite))
+        room = await status_slot_room(conn, ctx.settings.status_list_size, now)
+        ready, deferred = ready[:room], ready[room:]
+        ready = await _write_holders(conn, ready, counts, now)
+        await _issue_ready(conn, ctx, lease, ready, pool, now)
+        for item in ready:
+            counts.issue(item.row, item.credential_id)
+        deferred_numbers = {d.row.row_number for d in deferred}
+        settle_repeats(lease.job_id, [r for r in rows if r.row_number not in deferred_numbers], counts)
+        await _record(conn, lease, counts, now)
+        await checkpoint_after_write(conn, ctx, now=now)
+        return counts
+
+    return await run_in_transaction(conn, command)
+
+
+async def _write_holders(conn: Connection, ready: list[_Ready], counts: BatchCounts, now: datetime) -> list[_Ready]:
+    """Insert the holders and their exams; a row whose e-mail another holder has fails as POST /v1/holders would."""
+    written = await Holders(conn).insert_many([r.holder for r in ready])
+    kept = []
+    for item in ready:
+        if item.holder.id in written:
+            kept.append(item)
+        else:
+            counts.fail(item.row, errors.ConflictError("a holder with that email already exists"))
+    await Assessments(conn).insert_many([r.exam for r in kept], None, now)
+    return kept
+
+
+async def _issue_ready(  # noqa: PLR0913 - the batch, its job and the pool it signs on
+    conn: Connection, ctx: ServiceContext, lease: JobLease, ready: list[_Ready], pool: SigningPool, now: datetime
+) -> None:
+    if not ready:
+        return
+    settings = ctx.settings
+    key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
+    # Slots for the whole batch are claimed before anything is signed: no document is ever signed twice.
+    slots = await draw_status_slot_batch(conn, settings.status_list_size, now, len(ready))
+    tasks = [
+        SignTask(_draft(item, item_slots), item.cryptosuite, now) for item, item_slots in zip(ready, slots, strict=True)
+    ]
+    documents = await pool.sign(key, tasks)
+    records = [
+        _new_credential(item, document, key.verification_method, item_slots, lease.submitted_by, now)
+        for item, document, item_slots in zip(ready, documents, slots, strict=True)
+    ]
+    await _insert_with_fresh_codes(conn, records)
+    await Assessments(conn).link_many(
+        [(item.credential_id, UUID(a)) for item in ready for a in item.qualification.assessment_ids]
+    )
+    events: list[EventColumns] = []
+    for item in ready:
+        exam, qualification = item.exam, item.qualification
+        recorded = {"assessment": str(exam.id), "kind": exam.kind, "outcome": exam.outcome}
+        issued = {
+            "tier": qualification.tier,
+            "cryptosuite": item.cryptosuite,
+            "assessments": qualification.assessment_ids,
+            "predecessor": None,
+        }
+        events.append(_event("assessment_recorded", now, None, None, recorded))
+        events.append(_event("credential_issued", now, item.credential_id, lease.submitted_by, issued))
+        after_commit(partial(count_issuance, qualification.tier))
+    await Events(conn).append_many(events)
+    await record_status_slot_batch(conn, slots)
+
+
+def _event(
+    kind: str, now: datetime, credential_id: str | None, actor: UUID | None, data: dict[str, Any]
+) -> EventColumns:
+    return EventColumns(
+        seq=0, occurred_at=now, kind=kind, credential_id=credential_id, organization_id=None, actor=actor, data=data
+    )
+
+
+def _draft(item: _Ready, slots: list[StatusSlot]) -> CredentialDraft:
+    q = item.qualification
+    return CredentialDraft(
+        credential_id=item.credential_id,
+        tier=q.tier,
+        subject_name=item.holder.display_name,
+        valid_from=q.valid_from,
+        valid_until=q.valid_until,
+        evidence=q.evidence,
+        status_slots=slots,
+    )
+
+
+def _new_credential(  # noqa: PLR0913 - one argument per part of the row
+    item: _Ready, document: bytes, kid: str, slots: list[StatusSlot], actor: UUID | None, now: datetime
+) -> NewCredential:
+    q = item.qualification
+    return NewCredential(
+        id=item.credential_id,
+        tier=q.tier,
+        holder_id=item.holder.id,
+        organization_id=None,
+        subject_name=item.holder.display_name,
+        verification_code=new_verification_code(),
+        valid_from=q.valid_from,
+        valid_until=q.valid_until,
+        document=document,
+        cryptosuite=item.cryptosuite,
+        signing_key_id=kid,
+        **slot_columns(slots),
+        predecessor_id=None,
+        issued_at=now,
+        issued_by=actor,
+    )
+
+
+async def _insert_with_fresh_codes(conn: Connection, records: list[NewCredential]) -> None:
+    """`insertion.insert_with_fresh_code` for a batch: rows whose code was taken get a new one (not in the document)."""
+    store = Credentials(conn)
+    for _ in range(_CODE_DRAWS):
+        written = await store.insert_many(records)
+        records = [
+            msgspec.structs.replace(r, verification_code=new_verification_code())
+            for r in records
+            if r.id not in written
+        ]
+        if not records:
+            return
+    raise errors.ConflictError("could not draw free verification codes")
+
+
+async def _record(conn: Connection, lease: JobLease, counts: BatchCounts, now: datetime) -> None:
+    """The batch's row keys, outcomes and counts, then the audit checkpoint that falls due, in its transaction."""
+    jobs = IssuanceJobs(conn)
+    await jobs.insert_row_keys(lease.job_id, now, counts.issued_keys)
+    await jobs.record_outcomes(lease.job_id, now, counts.outcomes)
+    await jobs.count_outcomes(lease.job_id, issued=counts.issued, failed=counts.failed, duplicates=counts.duplicates)
+
+
+def _lease_until(now: datetime, lease: JobLease) -> datetime:
+    return now + timedelta(seconds=lease.lease_seconds)
+
+
+async def issue_existing_row(
+    conn: Connection, ctx: ServiceContext, lease: JobLease, row: PendingRow, now: datetime
+) -> BatchCounts:
+    """A row naming an existing holder or organisation: the single path (`issue_in_transaction`), its own
+    transaction, with the row's key, outcome and count."""
+
+    async def command() -> BatchCounts:
+        jobs = IssuanceJobs(conn)
+        if not await jobs.renew_lease(lease.job_id, lease.owner, _lease_until(now, lease)):
+            raise LeaseLostError(f"job {lease.job_id} was taken over by another worker")
+        counts = BatchCounts()
+        found = await jobs.issued_keys([row.row_key])
+        if found:
+            counts.duplicate(row, found[0])
+        else:
+            request = bulk_row(row)
+            issue = IssueCredentialRequest(
+                tier=request.tier,
+                holder_id=request.holder_id,
+                organization_id=request.organization_id,
+                cryptosuite=request.cryptosuite,
+            )
+            try:
+                async with transaction(conn):  # a savepoint: a refused row leaves nothing
+                    record = await issue_in_transaction(
+                        conn, ctx, issue, now=now, origin=IssueOrigin(client_id=lease.submitted_by)
+                    )
+            except ROW_ERRORS as exc:
+                counts.fail(row, exc)
+            else:
+                counts.issue(row, record.id)
+        await _record(conn, lease, counts, now)
+        await checkpoint_after_write(conn, ctx, now=now)
+        return counts
+
+    return await run_in_transaction(conn, command)
