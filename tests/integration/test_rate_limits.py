@@ -219,3 +219,35 @@ async def test_two_instances_share_one_budget_in_redis(
         assert await conn.fetchval("SELECT count(*) FROM rate_limit_windows") == 0  # nothing went to PostgreSQL
     finally:
         await conn.close()
+
+
+async def test_a_busy_client_gets_larger_leases_and_a_quiet_one_smaller(database_url: str) -> None:
+    """100,000 a minute: leases start at RATE_LIMIT_LEASE_MAX (50); each one due within a second of the last is
+    twice as large (up to limit / 20), and one that lasted four seconds or more halves the next, so a busy client
+    costs a round trip a second, not one per 25 requests."""
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    clock = SteppedClock(60 * 30_000_000 + 1.0)
+    limiter = RateLimiter(PostgresRateLimitStore(pool), limit=100_000, lease_max=50, clock=clock)
+    conn = await asyncpg.connect(database_url)
+
+    async def taken_after(admitted: int) -> int:
+        for _ in range(admitted):
+            assert await limiter.admit("busy") is None
+        for _ in range(100):  # the refill ahead runs in the background
+            if not any(not task.done() for task in limiter._refills):
+                break
+            await asyncio.sleep(0.01)
+        return int(await conn.fetchval("SELECT taken FROM rate_limit_windows WHERE bucket = 'busy'"))
+
+    try:
+        assert await taken_after(1) == 50
+        assert await taken_after(25) == 50 + 100  # 25 left: the next lease, within the second, is twice as large
+        assert await taken_after(100) == 50 + 100 + 200
+        clock.at += 5.0  # quiet: that lease lasted five seconds
+        assert await taken_after(200) == 50 + 100 + 200 + 100
+        big = RateLimiter(PostgresRateLimitStore(pool), limit=1_000, lease_max=50, clock=clock)
+        assert big.lease_ceiling == big.lease_size == 50  # limit / 20: never more than a twentieth of the budget
+    finally:
+        await limiter.close()
+        await conn.close()
+        await pool.close()
