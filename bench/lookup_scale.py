@@ -9,7 +9,8 @@ connections, wrk):
 - `hot by id` / `hot by code`: the real app over 1,000 credentials, answered from its lookup cache;
 - `cold by id` / `cold by code`: the real app over uniformly random credentials of the million (LOOKUP_CACHE_SIZE
   default 20,000: about 98% misses, each one statement);
-- `baseline PK`: the bare Litestar+asyncpg primary-key route (bench/baseline_app.py) over the same random ids.
+- `baseline PK`: the bare Litestar+asyncpg primary-key route (bench/baseline_app.py) over the same random ids;
+- `status list`: the current signed status lists, served from the app's memory.
 
 Lookup by code runs behind the verification rate limit, configured high here (VERIFY_RATE_LIMIT_PER_MINUTE) so it
 never refuses; what the limiter costs is in the `code / id` ratios. Then the revocation-to-visible latency: two
@@ -238,6 +239,11 @@ def run(ctx: BenchContext) -> PartResult:
         "cold by code": [f"/v1/lookup?code={clone_code(n)}" for n in range(stored)],
         "baseline PK": [f"/v1/credentials/{clone_id(n)}" for n in range(stored)],
         "hello": ["/hello"],
+        "status list": [
+            f"/v1/status-lists/benchlist{purpose}{n:04d}"
+            for purpose in ("revocation", "suspension")
+            for n in range(-(-stored // LIST_SIZE))
+        ],
     }
     paths: dict[str, Path] = {}
     for name, lines in files.items():
@@ -246,13 +252,18 @@ def run(ctx: BenchContext) -> PartResult:
     answer = _get_json  # check one answer of each before loading it
     rows, rps = [], {}
     for workers in (1, 2):
-        for name in ("hello", "hot by id", "hot by code", "cold by id", "cold by code", "baseline PK"):
+        for name in ("hello", "hot by id", "hot by code", "cold by id", "cold by code", "baseline PK", "status list"):
             target = "bench.baseline_app:create_baseline_app" if name in ("hello", "baseline PK") else (
                 "verify_api.app:app_from_environment")  # fmt: skip
             with serve("granian", target, env=env, log_dir=ctx.env.work_dir, workers=workers) as running:
                 first = files[name][0]
                 body = answer(running.origin + first)
-                if name not in ("hello", "baseline PK") and body.get("verified") is not True:
+                if name == "status list" and body.get("type") != [
+                    "VerifiableCredential",
+                    "BitstringStatusListCredential",
+                ]:
+                    raise RuntimeError(f"{name}: the first answer is not a status list credential: {body}")
+                if name not in ("hello", "baseline PK", "status list") and body.get("verified") is not True:
                     raise RuntimeError(f"{name}: the first answer is not a verified credential: {body}")
                 cpu_before = running.cpu_seconds()
                 result = _wrk_random(wrk, running.origin, paths[name], seconds, warmup)
@@ -273,6 +284,7 @@ def run(ctx: BenchContext) -> PartResult:
         ("cold by id / baseline PK", "cold by id", "baseline PK", "≥ 1.00"),
         ("hot by code / hot by id", "hot by code", "hot by id", "≥ 0.90"),
         ("cold by code / cold by id", "cold by code", "cold by id", "≥ 0.90"),
+        ("status list / hello", "status list", "hello", "(served from memory)"),
     ]
     ratios = [[label, ratio(a, b, 1), ratio(a, b, 2), target] for label, a, b, target in targets]
 
@@ -301,6 +313,8 @@ def run(ctx: BenchContext) -> PartResult:
             "document embedded, so its answers are larger). `hello` is the same app's constant /hello.",
             "Lookup by code runs behind the verification rate limiter (leases of tokens from PostgreSQL), "
             "configured at 10^9/min so it never refuses: its cost is included in the code/id ratios.",
+            "`status list`: GET of the current signed status lists (every list of both purposes), served from each "
+            "worker's memory (services/status_lists.py) until a change note or the clock ends them.",
             "`hot` answers are replayed before Litestar (api/replayed_lookups.py): the response the routes sent for "
             "the cached answer, sent again while it holds. `cold` ones go through the whole pipeline.",
             "Load generator, servers and PostgreSQL share the machine's 2 cores: compare the ratios, measured back to "
