@@ -57,7 +57,9 @@ LOOKUP_PATH = "/v1/lookup"
 CREDENTIAL_ROUTE = "/v1/credentials/{credential_id}"  # the routes' path templates, as Litestar names them
 LOOKUP_ROUTE = "/v1/lookup"
 RATE_LIMIT_CLASS = "verification"  # the budget of /v1/lookup (api.verify.verification_rate_limit)
-_PLAIN_CODE = re.compile(rb"code=([A-Za-z0-9*~$-]{1,40})")  # no escapes, no other parameter: read as Litestar reads it
+# No escapes, no other parameter: read as Litestar reads it (a check symbol may be `=`: the value is all after the
+# first `=`)
+_PLAIN_CODE = re.compile(rb"code=([A-Za-z0-9*~$=-]{1,40})")
 
 
 def wants_json_answer(headers: list[tuple[bytes, bytes]]) -> bool:

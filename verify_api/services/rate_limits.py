@@ -6,15 +6,15 @@ inside the sliding window. Counts live in a shared store (PostgreSQL, or Valkey/
 
 Each worker takes tokens in leases of `lease_size` (limit / 20, between 1 and RATE_LIMIT_LEASE_MAX) and spends them
 locally, so the store sees one round trip per lease; a lease of 4 or more is refilled when half of it is left, so
-requests seldom wait for one. A client that spends a whole lease within LEASE_TARGET_SECONDS gets twice as many
-tokens at its next lease, up to limit / 20 (and back down, halving, once a lease lasts four times that), so even a
-busy client (a proxy that is not trusted, a load test) costs about one round trip a second per worker, and the refill
-ahead always returns long before the tokens left run out. The store never grants more than the budget, so all workers
-and instances together never admit more than `limit` in a window; the price is that tokens a worker leased and did
-not spend are lost to that client, so a client spread over W workers may be refused up to W x (2 x lease - 1)
-requests early (W x (lease - 1) for leases under 4, which are not refilled ahead), `lease` being at most limit / 20.
-A refusal is remembered locally until the budget can have room again, so a flood of refused requests costs no round
-trips either.
+requests seldom wait for one. A client whose lease lasted less than LEASE_TARGET_SECONDS gets as many times more
+tokens at its next lease as would make it last that long (2 to 16 times), up to limit / 20 (and back down, halving,
+once a lease lasts four times that), so even a busy client (a proxy that is not trusted, a load test) costs about one
+round trip a second per worker, and the refill ahead always returns long before the tokens left run out. The store
+never grants more than the budget, so all workers and instances together never admit more than `limit` in a window;
+the price is that tokens a worker leased and did not spend are lost to that client, so a client spread over W workers
+may be refused up to W x (2 x lease - 1) requests early (W x (lease - 1) for leases under 4, which are not refilled
+ahead), `lease` being at most limit / 20. A refusal is remembered locally until the budget can have room again, so a
+flood of refused requests costs no round trips either.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 LEASE_FRACTION = 20  # a lease is at most 1/20 of the limit
 REFILL_AHEAD_FROM = 4  # leases of at least this many tokens are refilled before they run out
-LEASE_TARGET_SECONDS = 1.0  # a lease spent faster than this makes the next one twice as large
+LEASE_TARGET_SECONDS = 1.0  # a lease spent faster than this makes the next one larger
+LEASE_GROWTH_MAX = 16  # by at most this factor at a time
 TRACKED_CLIENTS = 20_000  # leases kept per worker (least recently used dropped: its unspent tokens are lost)
 
 
@@ -81,8 +82,13 @@ class RateLimiter:
         now_ms = int(self._clock() * 1000)
         window_index = now_ms // self.window_ms
         lease = self._leases.get(bucket)
-        if lease is None or lease.window_index != window_index:
-            lease = _Lease(window_index, self.lease_size if lease is None else lease.size)
+        if lease is None:
+            lease = _Lease(window_index, self.lease_size)
+            self._leases.put(bucket, lease)
+        elif lease.window_index != window_index:
+            # A new window: the tokens left were counted when leased (in the window before, which the sliding
+            # estimate still weighs), so they are spent as they are, and the lease keeps its size.
+            lease = _Lease(window_index, lease.size, tokens=lease.tokens, leased_at_ms=lease.leased_at_ms)
             self._leases.put(bucket, lease)
         if lease.tokens == 0 and now_ms >= lease.refused_until_ms:
             async with lease.lock:  # one lease at a time per client and worker; the others wait for its tokens
@@ -115,13 +121,16 @@ class RateLimiter:
         return lease.size // 2 if self._refill_at >= 0 else -1
 
     def _next_size(self, lease: _Lease, now_ms: int) -> int:
-        """Twice the last lease when it was spent within LEASE_TARGET_SECONDS, half when it lasted four times that,
-        between `lease_size` and `lease_ceiling`."""
+        """When the last lease lasted less than LEASE_TARGET_SECONDS, as many times larger as would make it last
+        that long (at least twice, at most LEASE_GROWTH_MAX times); half when it lasted four times that; between
+        `lease_size` and `lease_ceiling`."""
         if not lease.leased_at_ms:
             return lease.size
         lasted_ms = now_ms - lease.leased_at_ms
-        if lasted_ms < LEASE_TARGET_SECONDS * 1000:
-            return min(lease.size * 2, self.lease_ceiling)
+        target_ms = LEASE_TARGET_SECONDS * 1000
+        if lasted_ms < target_ms:
+            growth = min(LEASE_GROWTH_MAX, max(2, math.ceil(target_ms / max(lasted_ms, 1))))
+            return min(lease.size * growth, self.lease_ceiling)
         if lasted_ms > 4 * LEASE_TARGET_SECONDS * 1000:
             return max(lease.size // 2, self.lease_size)
         return lease.size
