@@ -12,7 +12,7 @@ def lookup_scope(query: bytes) -> dict[str, object]:
 
 
 def test_every_check_symbol_is_replayable_and_keyed_as_the_route_keys_it() -> None:
-    symbols = {}
+    symbols: dict[str, str] = {}
     for n in range(2000):
         code = format_verification_code("".join(CROCKFORD_ALPHABET[(n >> (5 * (7 - i))) & 31] for i in range(8)))
         symbols.setdefault(code[-1], code)
