@@ -9,7 +9,8 @@ connections, wrk):
 - `hot by id` / `hot by code`: the real app over 1,000 credentials, answered from its lookup cache;
 - `cold by id` / `cold by code`: the real app over uniformly random credentials of the million (LOOKUP_CACHE_SIZE
   default 20,000: about 98% misses, each one statement);
-- `baseline PK`: the bare Litestar+asyncpg primary-key route (bench/baseline_app.py) over the same random ids.
+- `baseline PK`: the bare Litestar+asyncpg primary-key route (bench/baseline_app.py) over the same random ids;
+- `status list`: the current signed status lists, served from the app's memory.
 
 Lookup by code runs behind the verification rate limit, configured high here (VERIFY_RATE_LIMIT_PER_MINUTE) so it
 never refuses; what the limiter costs is in the `code / id` ratios. Then the revocation-to-visible latency: two
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
 
 SCALE_DATABASE = "pai_verify_bench_scale"
 STORED = 1_000_000
+QUICK_STORED = 100_000
+# Answers each worker keeps: the default LOOKUP_CACHE_SIZE (20,000) at a million, the same 2% of what is stored at
+# the quick scale, so `cold` lookups miss about as often in both.
+CACHED_SHARE = 50
 HOT = 1_000
 CONNECTIONS = 64
 LIST_SIZE = 131_072
@@ -206,7 +211,7 @@ def run(ctx: BenchContext) -> PartResult:
     if not isinstance(ctx.generator, WrkGenerator):
         raise RuntimeError("lookup-scale needs wrk (apt-get install wrk): uniformly random paths over a million")
     wrk = ctx.generator
-    stored = 20_000 if ctx.quick else STORED
+    stored = QUICK_STORED if ctx.quick else STORED
     seconds, warmup = (3.0, 1.0) if ctx.quick else (8.0, 2.0)
     server_url = _with_database(ctx.env.database_url, "postgres")
     url = asyncio.run(_create(server_url))
@@ -217,7 +222,12 @@ def run(ctx: BenchContext) -> PartResult:
     asyncio.run(_seed_million(url, seeded.all_credential_ids[0], stored))
     ctx.log(f"lookup-scale: {stored} credentials stored in {time.monotonic() - started:.0f} s")
     asyncio.run(_check_seeded(url, stored))
-    env = {**ctx.env.server_environment(), "DATABASE_URL": url, "VERIFY_RATE_LIMIT_PER_MINUTE": "1000000000"}
+    env = {
+        **ctx.env.server_environment(),
+        "DATABASE_URL": url,
+        "VERIFY_RATE_LIMIT_PER_MINUTE": "1000000000",
+        "LOOKUP_CACHE_SIZE": str(stored // CACHED_SHARE),
+    }
 
     rng = random.Random(10)
     hot = rng.sample(range(stored), HOT)
@@ -229,6 +239,11 @@ def run(ctx: BenchContext) -> PartResult:
         "cold by code": [f"/v1/lookup?code={clone_code(n)}" for n in range(stored)],
         "baseline PK": [f"/v1/credentials/{clone_id(n)}" for n in range(stored)],
         "hello": ["/hello"],
+        "status list": [
+            f"/v1/status-lists/benchlist{purpose}{n:04d}"
+            for purpose in ("revocation", "suspension")
+            for n in range(-(-stored // LIST_SIZE))
+        ],
     }
     paths: dict[str, Path] = {}
     for name, lines in files.items():
@@ -237,13 +252,18 @@ def run(ctx: BenchContext) -> PartResult:
     answer = _get_json  # check one answer of each before loading it
     rows, rps = [], {}
     for workers in (1, 2):
-        for name in ("hello", "hot by id", "hot by code", "cold by id", "cold by code", "baseline PK"):
+        for name in ("hello", "hot by id", "hot by code", "cold by id", "cold by code", "baseline PK", "status list"):
             target = "bench.baseline_app:create_baseline_app" if name in ("hello", "baseline PK") else (
                 "verify_api.app:app_from_environment")  # fmt: skip
             with serve("granian", target, env=env, log_dir=ctx.env.work_dir, workers=workers) as running:
                 first = files[name][0]
                 body = answer(running.origin + first)
-                if name not in ("hello", "baseline PK") and body.get("verified") is not True:
+                if name == "status list" and body.get("type") != [
+                    "VerifiableCredential",
+                    "BitstringStatusListCredential",
+                ]:
+                    raise RuntimeError(f"{name}: the first answer is not a status list credential: {body}")
+                if name not in ("hello", "baseline PK", "status list") and body.get("verified") is not True:
                     raise RuntimeError(f"{name}: the first answer is not a verified credential: {body}")
                 cpu_before = running.cpu_seconds()
                 result = _wrk_random(wrk, running.origin, paths[name], seconds, warmup)
@@ -264,6 +284,7 @@ def run(ctx: BenchContext) -> PartResult:
         ("cold by id / baseline PK", "cold by id", "baseline PK", "≥ 1.00"),
         ("hot by code / hot by id", "hot by code", "hot by id", "≥ 0.90"),
         ("cold by code / cold by id", "cold by code", "cold by id", "≥ 0.90"),
+        ("status list / hello", "status list", "hello", "(served from memory)"),
     ]
     ratios = [[label, ratio(a, b, 1), ratio(a, b, 2), target] for label, a, b, target in targets]
 
@@ -287,16 +308,19 @@ def run(ctx: BenchContext) -> PartResult:
         ],
         notes=[
             f"`hot`: {HOT} credentials answered from the lookup cache; `cold`: uniformly random over all {stored:,}, "
-            "so with LOOKUP_CACHE_SIZE=20000 about 98% are misses (one SQL statement each).",
+            f"so with LOOKUP_CACHE_SIZE={stored // CACHED_SHARE} about 98% are misses (one SQL statement each).",
             "`baseline PK` is bench/baseline_app.py: the register row by primary key, returned as JSON (signed "
             "document embedded, so its answers are larger). `hello` is the same app's constant /hello.",
             "Lookup by code runs behind the verification rate limiter (leases of tokens from PostgreSQL), "
             "configured at 10^9/min so it never refuses: its cost is included in the code/id ratios.",
+            "`status list`: GET of the current signed status lists (every list of both purposes), served from each "
+            "worker's memory (services/status_lists.py) until a change note or the clock ends them.",
             "`hot` answers are replayed before Litestar (api/replayed_lookups.py): the response the routes sent for "
             "the cached answer, sent again while it holds. `cold` ones go through the whole pipeline.",
             "Load generator, servers and PostgreSQL share the machine's 2 cores: compare the ratios, measured back to "
             "back, not the absolute figures (with 2 workers wrk competes with them for the cores, so `hello` 2w is "
-            "noisy). `--quick` seeds 20,000 credentials instead of 1,000,000, for development runs.",
+            "noisy). `--quick` seeds 100,000 credentials instead of 1,000,000 (and keeps 2,000 answers per worker "
+            "instead of 20,000, the same share), for development runs.",
         ],
     )
 

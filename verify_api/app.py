@@ -141,7 +141,7 @@ def create_app(
             feed = (
                 ChangeFeed(
                     settings.database_url,
-                    [runtime.lookup_cache],
+                    [runtime.lookup_cache, runtime.current_lists],
                     before_each_note=runtime.replica.note_change if runtime.replica is not None else None,
                 )
                 if settings.database_url

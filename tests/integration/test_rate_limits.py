@@ -219,3 +219,39 @@ async def test_two_instances_share_one_budget_in_redis(
         assert await conn.fetchval("SELECT count(*) FROM rate_limit_windows") == 0  # nothing went to PostgreSQL
     finally:
         await conn.close()
+
+
+async def test_a_busy_client_gets_larger_leases_and_a_quiet_one_smaller(database_url: str) -> None:
+    """100,000 a minute: leases start at RATE_LIMIT_LEASE_MAX (50); one that lasted less than a second makes the
+    next as many times larger as would last a second (2 to 16 times, up to limit / 20), one that lasted four seconds
+    or more halves the next, so a busy client costs a round trip a second, not one per 25 requests; a new window
+    spends the tokens left before it leases again."""
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    clock = SteppedClock(60 * 30_000_000 + 1.0)
+    limiter = RateLimiter(PostgresRateLimitStore(pool), limit=100_000, lease_max=50, clock=clock)
+    conn = await asyncpg.connect(database_url)
+
+    async def taken_after(admitted: int, window: int = 30_000_000) -> int:
+        for _ in range(admitted):
+            assert await limiter.admit("busy") is None
+        for _ in range(100):  # the refill ahead runs in the background
+            if not any(not task.done() for task in limiter._refills):
+                break
+            await asyncio.sleep(0.01)
+        sql = "SELECT coalesce(sum(taken), 0) FROM rate_limit_windows WHERE bucket = 'busy' AND window_index = $1"
+        return int(await conn.fetchval(sql, window))
+
+    try:
+        assert await taken_after(1) == 50
+        assert await taken_after(24) == 50 + 800  # 25 left, at once: the next lease is 16 times as large
+        assert await taken_after(425) == 50 + 800 + 5_000  # 400 left: again, up to limit / 20
+        clock.at += 5.0  # quiet: that lease lasted five seconds
+        assert await taken_after(2_900) == 50 + 800 + 5_000 + 2_500  # 2,500 left: half as large
+        clock.at += 60.0  # the next window: the 5,000 tokens left are spent first
+        assert await taken_after(2_000, window=30_000_001) == 0
+        big = RateLimiter(PostgresRateLimitStore(pool), limit=1_000, lease_max=50, clock=clock)
+        assert big.lease_ceiling == big.lease_size == 50  # limit / 20: never more than a twentieth of the budget
+    finally:
+        await limiter.close()
+        await conn.close()
+        await pool.close()

@@ -80,6 +80,37 @@ async def test_a_replay_is_the_routes_answer_byte_for_byte(client: Client, admin
         assert fast.headers["content-type"] == "application/json"
 
 
+def answered_misses(client: Client) -> int:
+    layer: ReplayedLookups = client.app.state.replayed_lookups
+    return layer.answered_misses
+
+
+async def test_a_miss_answered_before_the_routes_is_their_answer_byte_for_byte(
+    client: Client, admin_headers: dict[str, str]
+) -> None:
+    first, other = await make_aida(client, admin_headers), await make_aida(client, admin_headers)
+    layer: ReplayedLookups = client.app.state.replayed_lookups
+    for field, route in (("id", "/v1/credentials/{}"), ("verificationCode", "/v1/lookup?code={}")):
+        await recorded(client, route.format(first[field]))  # the route has answered once: its response's shape
+        client.app.state.runtime.lookup_cache.flush()
+        before = answered_misses(client)
+        fast = await client.get(route.format(other[field]))
+        assert answered_misses(client) == before + 1  # read here, not by the routes
+        layer._shapes.clear()  # forget the shape, and the answer: the routes answer it again
+        client.app.state.runtime.lookup_cache.flush()
+        slow = await client.get(route.format(other[field]))
+        assert answered_misses(client) == before + 1
+        assert fast.status_code == slow.status_code == 200
+        assert fast.content == slow.content
+        assert without_request_id(fast) == without_request_id(slow)
+    # What the routes answer with a problem is still theirs: an unknown id is their 404, with its CORS headers.
+    before = answered_misses(client)
+    unknown = await client.get("/v1/credentials/aaaaaaaaaaaaaaaaaaaaaaaaaa")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("application/problem+json")
+    assert answered_misses(client) == before
+
+
 async def test_a_revocation_on_another_instance_stops_its_replay_within_a_second(
     client: Client, second: Client, admin_headers: dict[str, str]
 ) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -13,7 +14,7 @@ from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.admin import issued_view
 from verify_api.api.cors import allow_any_origin
-from verify_api.api.deps import Call, Conn, Now, RuntimeDep
+from verify_api.api.deps import Call, Conn, public_read_connection, runtime_of
 from verify_api.api.media_types import negotiate_credential_media_type
 from verify_api.api.routes import BodyExample, example, public, scoped
 from verify_api.domain.dates import http_date
@@ -30,7 +31,7 @@ from verify_api.schemas import (
 )
 from verify_api.services import lifecycle, lookup
 from verify_api.services.history import credential_history
-from verify_api.services.status_lists import published_status_list
+from verify_api.services.status_lists import cached_status_list, published_status_list
 from verify_api.services.transitions import StatusChange
 
 
@@ -162,14 +163,19 @@ async def get_history(conn: Conn, credential_id: FromPath[str]) -> CredentialHis
 )
 async def get_status_list(
     request: Request[Any, Any, Any],
-    conn: Conn,
-    runtime: RuntimeDep,
-    now: Now,
+    state: State,
     list_id: FromPath[str],
     timestamp: Annotated[datetime | None, QueryParameter(name="timestamp", required=False)] = None,
 ) -> Response[bytes]:
+    # Runtime, clock and connection from state, as GET /v1/credentials/{id}: the current list is served from memory
+    # (services.status_lists.cached_status_list) and then needs no connection at all.
+    runtime = runtime_of(state)
+    now = runtime.clock()
     at = utc_instant(timestamp, what="timestamp") if timestamp is not None else None
-    published = await published_status_list(conn, runtime, list_id, now=now, at=at)
+    published = cached_status_list(runtime, list_id, now) if at is None else None
+    if published is None:
+        async with public_read_connection(runtime) as conn:
+            published = await published_status_list(conn, runtime, list_id, now=now, at=at)
     # no-cache: caches may keep it but must revalidate (ETag) every time, so a change is visible at once.
     headers = {
         "ETag": published.etag,

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Pool
     from verify_api.settings import Settings
 
+# Set in a request's ASGI scope (by api.replayed_lookups) to the route class whose budget it already drew on, so the
+# route's middleware does not draw again. Only the app itself writes scope keys; a client cannot set one.
+ADMITTED_SCOPE_KEY = "verify_api.rate_limit_admitted"
 IPV6_CLIENT_PREFIX = 64  # one IPv6 client is a /64: a host is handed a whole one and can pick any address in it
 
 
@@ -60,7 +63,7 @@ def rate_limited(route_class: str) -> Callable[[ASGIApp], ASGIApp]:
 
     def middleware_factory(app: ASGIApp) -> ASGIApp:
         async def rate_limit_middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == ScopeType.HTTP:
+            if scope["type"] == ScopeType.HTTP and scope.get(ADMITTED_SCOPE_KEY) != route_class:
                 state: State = scope["litestar_app"].state
                 limiter: RateLimiter = state.rate_limiter
                 client = client_address(scope, state.runtime.settings)

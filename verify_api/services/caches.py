@@ -2,9 +2,11 @@
 
 `LookupCache` holds, per credential (and per verification code), what the public lookup read from the database
 (time-independent facts) and the answer encoded for a span of time in which nothing but a write can change it.
-Writes reach it through PostgreSQL LISTEN/NOTIFY (services.change_feed; migration 0009's triggers send a note in
-every writing transaction): each entry carries tags (`credential:<id>`, `holder:<id>`, `organization:<id>`) naming
-what it read, and a note drops every entry tagged with what it names.
+The current status lists are a second `TaggedCache` (`CurrentList`, tagged `status_list:<id>` and with what the
+organisation rules read for the list's organisations' bits). Writes reach them through PostgreSQL LISTEN/NOTIFY
+(services.change_feed; migration 0009's triggers send a note in every writing transaction): each entry carries
+tags (`credential:<id>`, `holder:<id>`, `organization:<id>`, `status_list:<id>`) naming what it read, and a note
+drops every entry tagged with what it names.
 
 It serves only while the change feed is subscribed (`live`): before the first subscription, and from the moment
 the listening connection is lost until it is back, every lookup reads the database, and the cache is emptied on
@@ -35,6 +37,26 @@ class PublishedList:
     etag: str
     last_modified: datetime
     historical: bool
+
+
+@dataclass(frozen=True)
+class CurrentList:
+    """A status list as it stands now, as served (`published`), for the span of time [`holds_from`, `holds_until`)
+    in which no bit can change by time alone (None: open); a write that can flip a bit drops it (its tags)."""
+
+    published: PublishedList
+    holds_from: datetime | None
+    holds_until: datetime | None
+
+    def holds_at(self, now: datetime) -> bool:
+        return (self.holds_from is None or self.holds_from <= now) and (
+            self.holds_until is None or now < self.holds_until
+        )
+
+
+# Current status lists kept per process (services.status_lists): a deployment publishes a few lists per purpose
+# and 100,000 or more credentials each, so this holds every list in service.
+CURRENT_LISTS_CAPACITY = 256
 
 
 class StatusListCache(BoundedCache[tuple[str, int, str], PublishedList]):

@@ -37,10 +37,23 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 LISTENER_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError)
 
 
+# Note field -> the tag it names: a register row names its subject and (migration 0010) the status lists holding
+# its slots; a status list's version bump names the list (0009).
+_NOTE_FIELDS = (
+    ("credential_id", "credential"),
+    ("holder_id", "holder"),
+    ("organization_id", "organization"),
+    ("status_list_id", "status_list"),
+    ("revocation_list", "status_list"),
+    ("suspension_list", "status_list"),
+)
+
+
 def tags_of_note(note: dict[str, Any]) -> list[str]:
-    """The cache tags a note names: the credential, its holder or organisation, a subject on its own."""
+    """The cache tags a note names: the credential, its holder or organisation, a subject on its own, a status
+    list."""
     tags = []
-    for field, tag in (("credential_id", "credential"), ("holder_id", "holder"), ("organization_id", "organization")):
+    for field, tag in _NOTE_FIELDS:
         value = note.get(field)
         if value is not None:
             tags.append(f"{tag}:{value}")

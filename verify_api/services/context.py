@@ -21,7 +21,7 @@ from verify_api.domain.dates import rfc3339
 from verify_api.domain.tiers import TierPolicy
 from verify_api.errors import SigningKeyError
 from verify_api.proofs.data_integrity import add_proof
-from verify_api.services.caches import StatusListCache, TaggedCache
+from verify_api.services.caches import CURRENT_LISTS_CAPACITY, CurrentList, StatusListCache, TaggedCache
 from verify_api.services.key_files import key_passphrase, read_key_file
 
 if TYPE_CHECKING:
@@ -154,10 +154,13 @@ class ServiceContext:
     policy: TierPolicy = field(init=False)
     # Public lookup answers (services.lookup), kept fresh by the change feed (services.change_feed).
     lookup_cache: TaggedCache[LookupAnswer] = field(init=False)
+    # The current status lists (services.status_lists), kept fresh the same way.
+    current_lists: TaggedCache[CurrentList] = field(init=False)
 
     def __post_init__(self) -> None:
         self.policy = tier_policy(self.settings)
         self.lookup_cache = TaggedCache(self.settings.lookup_cache_size)
+        self.current_lists = TaggedCache(CURRENT_LISTS_CAPACITY if self.settings.lookup_cache_size > 0 else 0)
 
     @classmethod
     def for_key(cls, settings: Settings, key: IssuerKey, *, clock: Callable[[], datetime] = utc_now) -> ServiceContext:

@@ -1,29 +1,35 @@
 """Publishing Bitstring Status List credentials, signed, at a public URL.
 
-A list is rebuilt from the credentials table (or, for `?timestamp=`, from the event history) and cached in
-process by (id, version[, time]). The version is bumped in the same transaction as every status change, and
-each request reads it, so a reply is never stale once the API has answered a change.
+A list is rebuilt from the credentials table (or, for `?timestamp=`, from the event history) and its signed bytes
+cached in process by (id, version[, time], derived bits, key). The current list is served from memory
+(`ServiceContext.current_lists`, a TaggedCache) while the change feed is subscribed: every write that can flip one
+of its bits sends a note naming it (migration 0009 and 0010's triggers: a status change, a list version bump; a
+key's change flushes everything), and an entry also ends at the first instant at which the organisation rules
+could flip a bit by time alone, so a reply is never stale once the API has answered a change, and no later than
+1 s on another worker or instance.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from verify_api.db.credentials import Credentials
+from verify_api.db.lookups import LookupRow
 from verify_api.db.signing_keys import SigningKeys
 from verify_api.db.status_lists import StatusLists, StatusListVersion
 from verify_api.domain.credential import VC_V2_CONTEXT, did_web_for, status_list_url
 from verify_api.domain.dates import rfc3339
 from verify_api.domain.status_list import encode_list, generate_bitstring
-from verify_api.domain.verdict import judge_signing_key
 from verify_api.errors import InvalidInputError, NotFoundError
-from verify_api.services.caches import PublishedList
+from verify_api.services.caches import CurrentList, PublishedList
 from verify_api.services.context import usable_signing_key
-from verify_api.services.judgement import judge_stored
+from verify_api.services.judgement import judge_with_facts, standing_applies, standing_facts
+from verify_api.services.lookup import LookupFacts
 from verify_api.verification.assessment import RegisterFindings
 from verify_api.verification.report import REGISTER, STATUS, failed, passed, unchecked
 
@@ -79,10 +85,25 @@ def sign_status_list_sync(  # noqa: PLR0913
     )
 
 
+def cached_status_list(ctx: ServiceContext, list_id: str, now: datetime) -> PublishedList | None:
+    """The current list `list_id` when this process holds it for `now` (no I/O): nothing that can flip one of its
+    bits was written since it was built (the change feed drops it: a status change, a key's compromise or
+    retirement, a change to what the organisation rules read for its organisations), and the clock has not
+    reached an instant at which a bit could change by time alone (`CurrentList.holds_until`)."""
+    found = ctx.current_lists.get(list_id)
+    return found.published if found is not None and found.holds_at(now) else None
+
+
 async def published_status_list(
     conn: Connection, ctx: ServiceContext, list_id: str, *, now: datetime, at: datetime | None = None
 ) -> PublishedList:
     """GET /v1/status-lists/{id}: the signed list now (or as it stood `at`), built once per version and key."""
+    if at is None:
+        found = cached_status_list(ctx, list_id, now)
+        if found is not None:
+            return found
+    current_lists = ctx.current_lists
+    generation = current_lists.generation  # before the reads: a note arriving during them keeps the list out
     settings, cache = ctx.settings, ctx.status_list_cache
     lists = StatusLists(conn)
     status_list = await lists.get(list_id) if len(list_id) <= 40 else None
@@ -99,20 +120,25 @@ async def published_status_list(
     # refuses the list: a historical list, or one unchanged since before a rotation, is described as of `moment`
     # but signed no earlier than the key that signs it came into service.
     signed_at = max(moment, await _key_in_service_since(conn, key, fallback=moment))
-    derived = await derived_suspensions(conn, status_list, settings=settings, now=now) if at is None else {}
-    variant = ("" if at is None else rfc3339(at)) + _digest(derived) + "@" + key.verification_method
-    cache_key = (list_id, status_list.version, variant)
-    found = cache.get(cache_key)
-    if found is not None:
-        return found
+    ruled = await organization_bits(conn, status_list) if at is None else []
+    derived = derived_bits(ruled, settings=settings, now=now)
     stored = set(await lists.set_indexes(status_list, at))
     indexes = sorted((stored - {i for i, on in derived.items() if not on}) | {i for i, on in derived.items() if on})
-    body = await asyncio.to_thread(
-        sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
-    )
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    published = PublishedList(body=body, etag=etag, last_modified=moment, historical=at is not None)
-    cache.put(cache_key, published)
+    # The bits are part of the key: a row written without a version bump (by hand) still gets its list re-signed.
+    variant = ("" if at is None else rfc3339(at)) + _digest(indexes) + "@" + key.verification_method
+    cache_key = (list_id, status_list.version, variant)
+    published = cache.get(cache_key)
+    if published is None:
+        body = await asyncio.to_thread(
+            sign_status_list_sync, status_list, indexes, key=key, settings=settings, at=moment, signed_at=signed_at
+        )
+        etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+        published = PublishedList(body=body, etag=etag, last_modified=moment, historical=at is not None)
+        cache.put(cache_key, published)
+    if at is None:
+        holds_from, holds_until = span_of_bits(ruled, settings=settings, now=now)
+        tags = [f"status_list:{list_id}", *(tag for bit in ruled for tag in bit.facts.tags)]
+        current_lists.put(list_id, CurrentList(published, holds_from, holds_until), tags, read_at_generation=generation)
     return published
 
 
@@ -162,25 +188,53 @@ async def _key_in_service_since(conn: Connection, key: IssuerKey, *, fallback: d
     return record.created_at if record is not None else fallback
 
 
-async def derived_suspensions(
-    conn: Connection, status_list: StatusListVersion, *, settings: Settings, now: datetime
-) -> dict[int, bool]:
+@dataclass(frozen=True)
+class RuledBit:
+    """A suspension bit the organisation rules may set or clear with time alone: its index, and what the one
+    judgement reads for it (the credential and its organisation's standing facts, as a public lookup reads them)."""
+
+    index: int
+    facts: LookupFacts
+
+
+async def organization_bits(conn: Connection, status_list: StatusListVersion) -> list[RuledBit]:
+    """The organisations' credentials on a suspension list whose bit the rules' standing enters (none on a
+    revocation list: its bits are the stored status and the key window, which time alone never changes)."""
+    if status_list.purpose != "suspension":
+        return []
+    bits = []
+    for record, index in await Credentials(conn).organization_records_in_suspension_list(status_list.id):
+        if not standing_applies(record):  # marked in the revocation list; its suspension bit stays put
+            continue
+        assert record.organization_id is not None
+        standing = await standing_facts(conn, record.organization_id, record, now=record.issued_at)
+        bits.append(RuledBit(index, LookupFacts(LookupRow(record, None, None, None), standing)))
+    return bits
+
+
+def derived_bits(ruled: list[RuledBit], *, settings: Settings, now: datetime) -> dict[int, bool]:
     """Suspension bits the one judgement sets or clears before any rule run has stored it (an organisation past
     its grace is suspended; a shortfall made good is lifted): index -> bit, only where it differs from storage."""
-    if status_list.purpose != "suspension":
-        return {}
     changes: dict[int, bool] = {}
-    for record, index in await Credentials(conn).organization_records_in_suspension_list(status_list.id):
-        if judge_signing_key(record) is not None:  # marked in the revocation list; its suspension bit stays put
-            continue
-        suspended = (await judge_stored(conn, record, settings=settings, now=now)).state == "suspended"
+    for bit in ruled:
+        record = bit.facts.row.record
+        suspended = judge_with_facts(record, bit.facts.standing, settings=settings, now=now).state == "suspended"
         if suspended != (record.status == "suspended"):
-            changes[index] = suspended
+            changes[bit.index] = suspended
     return changes
 
 
-def _digest(derived: dict[int, bool]) -> str:
-    if not derived:
-        return ""
-    text = ",".join(f"{i}:{int(on)}" for i, on in sorted(derived.items()))
-    return "#" + hashlib.sha256(text.encode()).hexdigest()[:16]
+def span_of_bits(
+    ruled: list[RuledBit], *, settings: Settings, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The span of time around `now` in which no ruled bit can change by time alone: between the latest instant of
+    their facts at or before `now` and the earliest after it (`LookupFacts.instants`: the judgement compares `now`
+    with nothing else), None where there is none."""
+    instants = [moment for bit in ruled for moment in bit.facts.instants(settings)]
+    before = [m for m in instants if m <= now]
+    after = [m for m in instants if m > now]
+    return (max(before) if before else None), (min(after) if after else None)
+
+
+def _digest(indexes: list[int]) -> str:
+    return hashlib.sha256(",".join(map(str, indexes)).encode()).hexdigest()[:32]

@@ -2,7 +2,11 @@
 -- certification read, in one round trip; lookups.py loads these at import. The register row joined with its key,
 -- the newest prerequisite credential of the holder (for the notices; `$2`/`$3` are the tier -> builds-on table of
 -- domain.tiers, passed in so the SQL does not restate it), and for a superseded credential its successor and the
--- newest credential of its chain. The signed document is left out (`''::bytea`): the view never reads it.
+-- newest credential of its chain. The signed document is left out (`''::bytea`): the view never reads it. The
+-- prerequisite is looked for only for a tier that builds on one (`c.tier = ANY ($2)`, a one-time filter of the
+-- subquery), so a lookup of any other (an AIDA, the commonest) scans nothing for it; likewise the successors are
+-- looked for only for a superseded credential (`WHERE c.status = 'superseded'` inside, kept there by `OFFSET 0`:
+-- a one-time filter, where a join filter would run both subqueries first and then drop their rows).
 -- An organisation's standing (CAI staff, CAE governance) is read after it, only for organisations' credentials.
 
 -- name: by_id --
@@ -17,7 +21,7 @@ FROM credentials c JOIN signing_keys k ON k.kid = c.signing_key_id
 LEFT JOIN LATERAL (
     SELECT true AS found, q.status, q.status_reason, q.status_changed_at, q.valid_until
     FROM credentials q
-    WHERE q.holder_id = c.holder_id AND q.status <> 'superseded'
+    WHERE c.tier = ANY ($2::text[]) AND q.holder_id = c.holder_id AND q.status <> 'superseded'
       AND q.tier = (SELECT t.builds_on FROM unnest($2::text[], $3::text[]) AS t (tier, builds_on) WHERE t.tier = c.tier)
     ORDER BY q.issued_at DESC LIMIT 1
 ) p ON c.holder_id IS NOT NULL
@@ -29,7 +33,8 @@ LEFT JOIN LATERAL (
                 SELECT n.id, chain.depth + 1 FROM credentials n JOIN chain ON n.predecessor_id = chain.id
                 WHERE chain.depth < 1000
             ) SELECT chain.id FROM chain ORDER BY chain.depth DESC LIMIT 1) AS newest_id
-) s ON c.status = 'superseded'
+    WHERE c.status = 'superseded' OFFSET 0
+) s ON true
 WHERE c.id = $1 AND c.kind = 'certification'
 
 -- name: by_code --
@@ -53,7 +58,7 @@ FROM newest JOIN credentials c ON c.id = newest.id JOIN signing_keys k ON k.kid 
 LEFT JOIN LATERAL (
     SELECT true AS found, q.status, q.status_reason, q.status_changed_at, q.valid_until
     FROM credentials q
-    WHERE q.holder_id = c.holder_id AND q.status <> 'superseded'
+    WHERE c.tier = ANY ($2::text[]) AND q.holder_id = c.holder_id AND q.status <> 'superseded'
       AND q.tier = (SELECT t.builds_on FROM unnest($2::text[], $3::text[]) AS t (tier, builds_on) WHERE t.tier = c.tier)
     ORDER BY q.issued_at DESC LIMIT 1
 ) p ON c.holder_id IS NOT NULL
@@ -65,5 +70,6 @@ LEFT JOIN LATERAL (
                 SELECT n.id, chain2.depth + 1 FROM credentials n JOIN chain2 ON n.predecessor_id = chain2.id
                 WHERE chain2.depth < 1000
             ) SELECT chain2.id FROM chain2 ORDER BY chain2.depth DESC LIMIT 1) AS newest_id
-) s ON c.status = 'superseded'
+    WHERE c.status = 'superseded' OFFSET 0
+) s ON true
 WHERE c.kind = 'certification'
