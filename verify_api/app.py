@@ -24,6 +24,7 @@ from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
+from verify_api.api.events_feed import EVENT_FEED_HANDLERS
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
@@ -39,6 +40,7 @@ from verify_api.api.sharing import certificate
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
+from verify_api.api.webhooks import WEBHOOK_HANDLERS
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool, pool_stats
 from verify_api.db.replica import open_replica_router
@@ -53,6 +55,7 @@ from verify_api.services.change_feed import ChangeFeed
 from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
+from verify_api.services.outbox import Dispatcher
 from verify_api.services.p256_keys import publish_p256_key
 from verify_api.services.signing_keys import register_origin, register_signing_key
 from verify_api.settings import Settings, load_settings
@@ -146,7 +149,8 @@ def create_app(
                 await feed.start()
                 app.state.change_feed = feed
             try:
-                yield
+                async with _dispatching(runtime):
+                    yield
             finally:
                 if feed is not None:
                     await feed.stop()
@@ -168,7 +172,14 @@ def create_app(
             Router(
                 path="/v1",
                 guards=[require_scope],
-                route_handlers=[*PUBLIC_HANDLERS, *ADMIN_HANDLERS, *LIFECYCLE_HANDLERS, *BADGE_HANDLERS],
+                route_handlers=[
+                    *PUBLIC_HANDLERS,
+                    *ADMIN_HANDLERS,
+                    *LIFECYCLE_HANDLERS,
+                    *BADGE_HANDLERS,
+                    *WEBHOOK_HANDLERS,
+                    *EVENT_FEED_HANDLERS,
+                ],
             ),
             Router(
                 path="/v1",
@@ -211,6 +222,20 @@ def create_app(
     observer = RequestObserver(inner, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
     app.asgi_handler = cast("ASGIApp", observer)
     return app
+
+
+@asynccontextmanager
+async def _dispatching(runtime: Runtime) -> AsyncGenerator[None, None]:
+    """The outbox dispatcher (services.outbox: e-mail and webhooks from the event log), unless NOTIFY_DISPATCH=false."""
+    if not runtime.settings.notify_dispatch or runtime.pool is None:
+        yield
+        return
+    dispatcher = Dispatcher(runtime, runtime.pool)
+    await dispatcher.start()
+    try:
+        yield
+    finally:
+        await dispatcher.stop()
 
 
 async def _sample_pool_every_second(pool: Pool) -> None:

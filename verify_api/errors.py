@@ -195,3 +195,19 @@ class RateLimitExceededError(VerifyApiError):
             f"{retry_after_seconds} s"
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class WebhookTargetError(InvalidInputError):
+    """The webhook URL cannot be used."""
+
+
+class SubscriptionNotFoundError(NotFoundError):
+    """No webhook subscription has that id."""
+
+
+class DeliveryNotFoundError(NotFoundError):
+    """No delivery has that id."""
+
+
+class InvalidUnsubscribeTokenError(InvalidInputError):
+    """The unsubscribe link is not valid."""
