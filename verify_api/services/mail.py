@@ -83,8 +83,8 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_page(name: str, **values: object) -> str:
-    return _environment().get_template(name).render(**values)
+def render_page(template: str, /, **values: object) -> str:
+    return _environment().get_template(template).render(**values)
 
 
 def unsubscribe_token(key: bytes, holder_id: UUID) -> str:

@@ -253,8 +253,14 @@ class Dispatcher:
         self._next_scan = 0.0
         self._token_key: bytes | None = None
 
-    async def start(self) -> None:
+    async def open(self) -> None:
+        """What sending needs (the HTTP client, the unsubscribe links' key), without starting the loop."""
         self._client = webhook_client(self.settings)
+        async with self.pool.acquire() as conn:
+            self._token_key = await Outbox(conn).token_key()
+
+    async def start(self) -> None:
+        await self.open()
         if not self.settings.smtp_host:
             log.info("SMTP_HOST is not set: e-mail to holders is written to %s", mail_dir(self.settings).resolve())
         self._task = asyncio.create_task(self._run(), name="notification-dispatcher")
@@ -290,25 +296,31 @@ class Dispatcher:
             if loop.time() >= self._next_scan:
                 await scan_time_changes(conn, self.ctx)
                 self._next_scan = loop.time() + self.settings.notify_scan_seconds
-            if self._token_key is None:
-                self._token_key = await Outbox(conn).token_key()
         sent = await self.send_due()
         async with self.pool.acquire() as conn:
             set_outbox_depth(await Outbox(conn).depth())
         return translated >= _TRANSLATE_BATCH or sent >= self.settings.notify_batch_size
 
     async def send_due(self) -> int:
+        work = await self.claim()
+        await asyncio.gather(*(self.deliver(w) for w in work))
+        return len(work)
+
+    async def claim(self) -> list[DeliveryWork]:
+        """Take up to NOTIFY_BATCH_SIZE due deliveries under a lease (one more attempt each)."""
         now = self.ctx.clock()
         lease = now + timedelta(seconds=self.settings.notify_lease_seconds)
         async with self.pool.acquire() as conn:
             outbox = Outbox(conn)
             claimed = await outbox.claim_due(now, lease, self.settings.notify_batch_size)
-            work = await outbox.delivery_work(claimed) if claimed else []
-        await asyncio.gather(*(self.deliver(w) for w in work))
-        return len(claimed)
+            return await outbox.delivery_work(claimed) if claimed else []
 
     async def deliver(self, work: DeliveryWork) -> None:
-        result = await self.attempt(work)
+        try:
+            result = await self.attempt(work)
+        except Exception as exc:  # a bug in one message must not hold up the others; it is retried and logged
+            log.exception("delivery %s: the attempt failed unexpectedly", work.id)
+            result = AttemptResult("retry", None, type(exc).__name__, 0)
         await self.record(work, result)
 
     async def attempt(self, work: DeliveryWork) -> AttemptResult | None:
