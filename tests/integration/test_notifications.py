@@ -261,21 +261,34 @@ async def test_failed_webhooks_back_off_and_the_log_shows_them(
         assert missing.status_code == 404
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["http://127.0.0.1:9/hooks", "http://10.1.2.3/hooks", "http://[::1]/x", "http://169.254.169.254/latest",
-     "http://224.0.0.1/", "ftp://example.org/", "http://user:pw@example.org/"],
-)  # fmt: skip
+REFUSED_TARGETS = [
+    "http://127.0.0.1:9/hooks",
+    "http://10.1.2.3/hooks",
+    "http://[::1]/x",
+    "http://169.254.169.254/latest",
+    "http://224.0.0.1/",
+    "ftp://example.org/",
+    "http://user:pw@example.org/",
+]
+
+
 async def test_private_targets_are_refused(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock, url: str
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock
 ) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, notify_dispatch=False)
     async with serving(settings, issuer_key, clock) as client:
-        response = await client.post(
-            "/v1/webhooks", json={"url": url, "eventTypes": ["credential.issued"]}, headers=admin_headers
+        for url in REFUSED_TARGETS:
+            response = await client.post(
+                "/v1/webhooks", json={"url": url, "eventTypes": ["credential.issued"]}, headers=admin_headers
+            )
+            assert response.status_code == 422, (url, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+        unknown = await client.post(
+            "/v1/webhooks", json={"url": "https://example.org/", "eventTypes": ["nope"]}, headers=admin_headers
         )
-        assert response.status_code == 422, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
+        assert unknown.status_code in (400, 422)
+        listed = await client.get("/v1/webhooks", headers=admin_headers)
+        assert listed.json() == {"webhooks": []}
 
 
 async def test_an_event_that_commits_late_is_not_skipped(
@@ -361,3 +374,32 @@ def test_the_retry_window_lasts_at_least_a_day() -> None:
     assert all(step / 2 <= d <= step for d, step in zip(delays, steps, strict=True))
     assert len({round(d, 3) for d in delays[-10:]}) == 10  # jittered, not all the cap
     assert timedelta(hours=settings.notify_retry_hours) >= timedelta(hours=24)
+
+
+def test_cli_manages_subscriptions(database_url: str) -> None:
+    """Two CLI processes (each about 3 s here: imports and the migration check); refusals are the API test's."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": database_url, "WEBHOOK_ALLOW_PRIVATE_TARGETS": "true"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "verify_api", "webhooks", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    made = cli("create", "http://127.0.0.1:9/hooks", "--events", "credential.issued,credential.revoked")
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip().splitlines()[-1]
+    assert secret.startswith("whsec_")
+    listed = cli("list")
+    assert listed.returncode == 0, listed.stderr
+    (entry,) = json.loads(listed.stdout)
+    assert entry["eventTypes"] == ["credential.issued", "credential.revoked"]
+    assert secret not in listed.stdout
