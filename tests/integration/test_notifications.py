@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import email
+import email.policy
 import hashlib
 import hmac
+import logging
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,7 @@ from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
+    from pathlib import Path
 
     from litestar import Litestar
 
@@ -200,7 +204,8 @@ async def test_opted_out_holders_get_no_email_and_the_link_opts_out(
         page = await client.get(path)
         assert page.status_code == 200
         assert "<form" in page.text
-        done = await client.post(path)
+        one_click = {"content-type": "application/x-www-form-urlencoded"}  # RFC 8058: what a mail client sends
+        done = await client.post(path, content=b"List-Unsubscribe=One-Click", headers=one_click)
         assert done.status_code == 200, done.text
         response = await transition(client, admin_headers, first["id"], "suspend", "under_investigation")
         assert response.status_code == 200
@@ -403,3 +408,58 @@ def test_cli_manages_subscriptions(database_url: str) -> None:
     (entry,) = json.loads(listed.stdout)
     assert entry["eventTypes"] == ["credential.issued", "credential.revoked"]
     assert secret not in listed.stdout
+
+
+async def test_without_smtp_messages_go_to_the_mail_folder(
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    folder = tmp_path / "mail"
+    settings = load_settings(
+        {}, database_url=database_url, public_base_url=BASE_URL, notify_poll_seconds=0.05, mail_dir=str(folder)
+    )
+    with caplog.at_level(logging.INFO, logger="verify_api"):
+        async with serving(settings, issuer_key, clock) as client:
+            credential = await make_aida(client, admin_headers, email="katherine@example.org")
+            await eventually(lambda: len(list(folder.glob("*.eml"))) == 1)
+    assert any(str(folder.resolve()) in r.getMessage() for r in caplog.records)
+    (saved,) = folder.glob("*.eml")
+    parsed = email.message_from_bytes(saved.read_bytes(), policy=email.policy.default)
+    assert parsed["To"] == "katherine@example.org"
+    assert parsed["Message-ID"] == f"<{saved.stem}@testserver.local>"
+    assert credential["id"] in saved.read_text()
+
+
+async def test_two_dispatchers_share_the_work_and_send_each_once(
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    smtp: SmtpReceiver, hooks: WebhookReceiver,
+) -> None:  # fmt: skip
+    settings = notify_settings(database_url, smtp, notify_dispatch=False, notify_batch_size=1)
+    async with serving(settings, issuer_key, clock) as client:
+        await subscribe(client, admin_headers, hooks.url, "credential.issued")
+        for n in range(3):
+            await make_aida(client, admin_headers, displayName=f"Holder {n}", email=f"h{n}@example.org")
+    ctx = ServiceContext.for_key(settings, issuer_key, clock=clock)
+    pool = await create_pool(database_url, min_size=2, max_size=6)
+    try:
+        first, second = Dispatcher(ctx, pool), Dispatcher(ctx, pool)
+        await first.open()
+        await second.open()
+
+        async def drain(dispatcher: Dispatcher) -> int:
+            sent = 0
+            while await dispatcher.run_once() or sent == 0:
+                sent += 1
+                if sent > 20:
+                    break
+            return sent
+
+        await asyncio.gather(drain(first), drain(second), drain(first), drain(second))
+        await first.stop()
+        await second.stop()
+    finally:
+        await pool.close()
+    ids = [h.headers["webhook-id"] for h in hooks.received]
+    assert len(ids) == 3
+    assert len(set(ids)) == 3
+    assert sorted(m["To"] for m in smtp.messages) == ["h0@example.org", "h1@example.org", "h2@example.org"]

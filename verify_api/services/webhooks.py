@@ -56,6 +56,7 @@ EVENT_TYPES = (
 )
 _RESPONSE_EXCERPT = 500
 _MAX_URL = 2000
+_RESOLVE_SECONDS = 5.0
 
 
 # --- Standard Webhooks, "Signature scheme" --------------------------------------------------------------------
@@ -128,8 +129,10 @@ async def check_target(url: str, *, allow_private: bool) -> CheckedTarget:
     """Resolve the URL's host and refuse it unless every address is public (or private ones are allowed)."""
     scheme, host, port = check_url_shape(url)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
+        infos = await asyncio.wait_for(
+            asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM), _RESOLVE_SECONDS
+        )
+    except (OSError, UnicodeError, TimeoutError) as exc:
         raise WebhookTargetError(f"the webhook host {host!r} does not resolve") from exc
     addresses = sorted({str(info[4][0]) for info in infos})
     if not addresses:
