@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from litestar.testing import AsyncTestClient
 
-from tests.factories import make_aida
+from tests.factories import make_aida, make_cai
 from tests.lifecycle_helpers import transition
 from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually
 from verify_api.app import create_app
@@ -463,3 +463,32 @@ async def test_two_dispatchers_share_the_work_and_send_each_once(
     assert len(ids) == 3
     assert len(set(ids)) == 3
     assert sorted(m["To"] for m in smtp.messages) == ["h0@example.org", "h1@example.org", "h2@example.org"]
+
+
+async def test_an_organisation_falling_at_risk_is_announced_once(
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    smtp: SmtpReceiver, hooks: WebhookReceiver,
+) -> None:  # fmt: skip
+    settings = notify_settings(database_url, smtp, notify_dispatch=False)
+    async with serving(settings, issuer_key, clock) as client:
+        await subscribe(client, admin_headers, hooks.url, "organization.at_risk", "credential.revoked")
+        org = await make_cai(client, admin_headers)
+        staff = org["staff"][0]
+        response = await client.delete(
+            f"/v1/organizations/{org['id']}/staff/{staff['holderId']}", headers=admin_headers
+        )
+        assert response.status_code == 204
+    ctx = ServiceContext.for_key(settings, issuer_key, clock=clock)
+    pool = await create_pool(database_url, min_size=1, max_size=2)
+    try:
+        for _ in range(2):  # two scans (each new dispatcher scans at once): one finding
+            dispatcher = Dispatcher(ctx, pool)
+            await dispatcher.open()
+            await dispatcher.run_once()
+            await dispatcher.stop()
+    finally:
+        await pool.close()
+    (received,) = hooks.received
+    assert received.json["type"] == "organization.at_risk"
+    assert received.json["data"]["organizationId"] == org["id"]
+    assert received.json["data"]["reason"] == "staff_below_minimum"
