@@ -25,6 +25,7 @@ from verify_api.app import create_app
 from verify_api.db.pool import connect, create_pool
 from verify_api.services.context import ServiceContext
 from verify_api.services.outbox import Dispatcher, translate_events
+from verify_api.services.webhooks import post_webhook, webhook_client
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
@@ -492,3 +493,17 @@ async def test_an_organisation_falling_at_risk_is_announced_once(
     assert received.json["type"] == "organization.at_risk"
     assert received.json["data"]["organizationId"] == org["id"]
     assert received.json["data"]["reason"] == "staff_below_minimum"
+
+
+async def test_each_attempt_checks_the_target_again_and_follows_no_redirect(hooks: WebhookReceiver) -> None:
+    settings = load_settings({})
+    async with webhook_client(settings) as client:
+        message = {"url": hooks.url, "secret": "whsec_" + "A" * 44, "msg_id": "evt_1", "body": b"{}", "timestamp": 1}
+        refused = await post_webhook(client, **message, allow_private=False)  # type: ignore[arg-type]
+        assert refused.outcome == "retry"
+        assert "non-public" in (refused.detail or "")
+        assert hooks.received == []
+        hooks.status = 302
+        redirected = await post_webhook(client, **message, allow_private=True)  # type: ignore[arg-type]
+        assert (redirected.outcome, redirected.status_code) == ("retry", 302)
+        assert len(hooks.received) == 1
