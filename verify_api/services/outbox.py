@@ -186,10 +186,12 @@ async def scan_time_changes(conn: Connection, ctx: ServiceContext) -> int:
             standing = await standing_of(conn, ctx, org_id, now=now)
             if not standing.at_risk:
                 continue
-            data = {"organizationId": str(org_id)} | {
-                k: (_iso(v) if isinstance(v, datetime) else v)
-                for k, v in msgspec.structs.asdict(standing).items()
-                if k != "at_risk"
+            data = {
+                "organizationId": str(org_id),
+                "reason": standing.reason,
+                "since": _iso(standing.since),
+                "suspendsAt": _iso(standing.suspends_at),
+                "detail": standing.detail,
             }
             key = f"at_risk:{org_id}:{_iso(standing.since)}"
             new = NewNotification("organization.at_risk", now, None, None, org_id, data, derived_key=key)
