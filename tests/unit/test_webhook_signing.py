@@ -57,3 +57,18 @@ async def test_non_public_addresses_are_refused_unless_allowed(url: str) -> None
         await check_target(url, allow_private=False)
     checked = await check_target(url, allow_private=True)
     assert checked.url.startswith("http://")
+
+
+def test_the_readme_receiver_snippet_verifies_the_specification_example() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (snippet,) = [block for block in readme.split("```python\n")[1:] if "def verify(secret" in block]
+    namespace: dict[str, object] = {}
+    exec(snippet.split("```", 1)[0], namespace)
+    verify = namespace["verify"]
+    assert callable(verify)
+    headers = {"webhook-id": SPEC_ID, "webhook-timestamp": str(SPEC_TIMESTAMP), "webhook-signature": SPEC_SIGNATURE}
+    assert verify(SPEC_SECRET, headers, SPEC_BODY, tolerance=10**10)
+    assert not verify(SPEC_SECRET, headers, SPEC_BODY + b" ", tolerance=10**10)
+    assert not verify(SPEC_SECRET, headers, SPEC_BODY)  # the example's timestamp is years old: a replay
