@@ -29,9 +29,11 @@ CREATE TABLE notifications (
     seq             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     type            text NOT NULL,
     occurred_at     timestamptz NOT NULL,
-    credential_id   text REFERENCES credentials (id),
-    holder_id       uuid REFERENCES holders (id),
-    organization_id uuid REFERENCES organizations (id),
+    -- Not foreign keys, like the ids in `events`: a reference would take a KEY SHARE lock on the credential's,
+    -- holder's or organisation's row, and the translator must never wait on (or deadlock with) a lifecycle writer.
+    credential_id   text,
+    holder_id       uuid,
+    organization_id uuid,
     data            jsonb NOT NULL,
     source_event    bigint CONSTRAINT notifications_source_event_key UNIQUE,
     derived_key     text CONSTRAINT notifications_derived_key UNIQUE,
@@ -54,7 +56,7 @@ CREATE TABLE deliveries (
     id               uuid PRIMARY KEY,
     notification_seq bigint NOT NULL REFERENCES notifications (seq),
     channel          text NOT NULL CONSTRAINT deliveries_channel CHECK (channel IN ('email', 'webhook')),
-    holder_id        uuid REFERENCES holders (id),
+    holder_id        uuid,  -- not a foreign key, for the reason given at `notifications`
     subscription_id  uuid REFERENCES webhook_subscriptions (id),
     state            text NOT NULL DEFAULT 'pending'
                      CONSTRAINT deliveries_state CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
