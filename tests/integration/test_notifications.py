@@ -121,7 +121,11 @@ async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_res
         assert html is not None
         assert f"{BASE_URL}/c/{credential['id']}" in text.get_content()
         assert f"{BASE_URL}/c/{credential['id']}" in html.get_content()
-        metrics = (await client.get("/metrics")).text
+        for _ in range(200):  # sampled after each round: 0 once the round that sent them has recorded them
+            metrics = (await client.get("/metrics")).text
+            if re.search(r'verify_api_outbox_depth\{channel="webhook"\} 0\.0', metrics):
+                break
+            await asyncio.sleep(0.02)
         assert re.search(r'verify_api_outbox_depth\{channel="webhook"\} 0\.0', metrics)
     # The dispatcher is stopped: a suspension now waits in the event log for the next one.
     no_dispatch = notify_settings(database_url, smtp, notify_dispatch=False)
@@ -250,6 +254,11 @@ async def test_failed_webhooks_back_off_and_the_log_shows_them(
         assert entries[0]["log"][0]["detail"] == "ok"
         clock.advance(seconds=6)  # past the first step (5 s, drawn in its upper half)
         await eventually(lambda: len(hooks.received) == 2)
+        for _ in range(200):  # the second attempt recorded (its next time drawn) before the clock moves again
+            logged = (await client.get(log_path, headers=admin_headers)).json()["deliveries"][0]["log"]
+            if len(logged) == 2:
+                break
+            await asyncio.sleep(0.02)
         hooks.status = 204
         clock.advance(seconds=11)
         await eventually(lambda: len(hooks.received) == 3)
