@@ -121,6 +121,7 @@ async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_res
         assert html is not None
         assert f"{BASE_URL}/c/{credential['id']}" in text.get_content()
         assert f"{BASE_URL}/c/{credential['id']}" in html.get_content()
+        metrics = ""
         for _ in range(200):  # sampled after each round: 0 once the round that sent them has recorded them
             metrics = (await client.get("/metrics")).text
             if re.search(r'verify_api_outbox_depth\{channel="webhook"\} 0\.0', metrics):
