@@ -197,7 +197,10 @@ def signer() -> Signer:
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return load_settings({}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=4)
+    # NOTIFY_DISPATCH off: the outbox dispatcher runs only in the tests about it (integration/test_notifications.py).
+    return load_settings(
+        {}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=4, notify_dispatch=False
+    )
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def serve_app(database_url: str, work_dir: Path, **settings: str) -> Iterator[Se
     )
     origin = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "SIGNING_KEY_PATH": str(key_path), "PORT": str(port)}
-    env |= {"PUBLIC_BASE_URL": origin, **settings}
+    env |= {"PUBLIC_BASE_URL": origin, "NOTIFY_DISPATCH": "false", **settings}  # as tests/conftest.py: no outbox
     env.pop("SIGNING_KEY_PASSPHRASE", None)
     log_path = work_dir / "server.log"
     with log_path.open("wb") as log:

@@ -26,6 +26,7 @@ from verify_api.api.console_routes import console_router
 from verify_api.api.corrections import CORRECTION_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
+from verify_api.api.events_feed import EVENT_FEED_HANDLERS
 from verify_api.api.framework import FRAMEWORK_ROUTES
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.issuance_jobs import issuance_jobs_router
@@ -43,6 +44,7 @@ from verify_api.api.staff_reads import STAFF_READ_HANDLERS
 from verify_api.api.vc_api import vc_api_routers
 from verify_api.api.vc_status import update_credential_status
 from verify_api.api.verify import verification_rate_limit, verify_router
+from verify_api.api.webhooks import WEBHOOK_HANDLERS
 from verify_api.api.well_known import well_known_router
 from verify_api.db.pool import Pool, create_pool, pool_stats
 from verify_api.db.replica import open_replica_router
@@ -58,6 +60,7 @@ from verify_api.services.context import IssuerKey, SigningKeySource, utc_now
 from verify_api.services.issuance_jobs import IssuanceJobWorker
 from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
+from verify_api.services.outbox import Dispatcher
 from verify_api.services.p256_keys import publish_p256_key
 from verify_api.services.signing_keys import register_origin, register_signing_key
 from verify_api.settings import Settings, load_settings
@@ -153,7 +156,8 @@ def create_app(
             # Bulk issuance jobs are run here, by a worker that claims them by lease (services.issuance_jobs).
             worker = _start_issuance_worker(app, runtime)
             try:
-                yield
+                async with _dispatching(runtime):
+                    yield
             finally:
                 await _stop_issuance_worker(worker)
                 if feed is not None:
@@ -183,6 +187,10 @@ def create_app(
                     *BADGE_HANDLERS,
                     *STAFF_READ_HANDLERS,
                     *CORRECTION_HANDLERS,
+
+
+                    *WEBHOOK_HANDLERS,
+                    *EVENT_FEED_HANDLERS,
                 ],
             ),
             Router(
@@ -243,6 +251,20 @@ def _start_issuance_worker(app: Litestar, runtime: Runtime) -> IssuanceJobWorker
 async def _stop_issuance_worker(worker: IssuanceJobWorker | None) -> None:
     if worker is not None:
         await worker.stop()
+
+
+@asynccontextmanager
+async def _dispatching(runtime: Runtime) -> AsyncGenerator[None, None]:
+    """The outbox dispatcher (services.outbox: e-mail and webhooks from the event log), unless NOTIFY_DISPATCH=false."""
+    if not runtime.settings.notify_dispatch or runtime.pool is None:
+        yield
+        return
+    dispatcher = Dispatcher(runtime, runtime.pool)
+    await dispatcher.start()
+    try:
+        yield
+    finally:
+        await dispatcher.stop()
 
 
 async def _sample_pool_every_second(pool: Pool) -> None:

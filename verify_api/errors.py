@@ -226,3 +226,19 @@ class MalformedBulkFileError(InvalidInputError):
 
 class IssuanceJobNotFoundError(NotFoundError):
     """No issuance job has that id."""
+
+
+class WebhookTargetError(InvalidInputError):
+    """The webhook URL cannot be used."""
+
+
+class SubscriptionNotFoundError(NotFoundError):
+    """No webhook subscription has that id."""
+
+
+class DeliveryNotFoundError(NotFoundError):
+    """No delivery has that id."""
+
+
+class InvalidUnsubscribeTokenError(InvalidInputError):
+    """The unsubscribe link is not valid."""

@@ -129,6 +129,30 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     bulk_job_lease_seconds: float = 30.0
     bulk_poll_seconds: float = 1.0
     bulk_worker: bool = True
+    # Notifications and webhooks (README "Notifications and webhooks"). Each worker and instance may run the outbox
+    # dispatcher (deliveries are claimed with SKIP LOCKED under a lease); NOTIFY_DISPATCH=false runs none here.
+    notify_dispatch: bool = True
+    notify_poll_seconds: float = 1.0  # how often the outbox is looked at for new events and due deliveries
+    notify_scan_seconds: float = 300.0  # how often expiry ahead, expiry and organisations at risk are looked for
+    notify_lease_seconds: float = 120.0  # a claimed delivery is sent again after this if its sender never answers
+    notify_batch_size: int = 20  # deliveries sent at once per dispatcher
+    # Retries (e-mail and webhooks): exponential backoff with jitter from the base up to the cap, for this long.
+    notify_retry_hours: float = 26.0
+    notify_retry_base_seconds: float = 5.0
+    notify_retry_max_seconds: float = 3600.0
+    expiry_notice_days: int = 30  # holders are told this many days before a credential expires
+    # SMTP; unset SMTP_HOST writes each message to MAIL_DIR (default DATA_DIR/mail) as an .eml file instead.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_timeout_seconds: float = 30.0
+    mail_from: str = "PAI Verify <no-reply@localhost>"
+    mail_dir: str | None = None
+    # Webhook targets must resolve to public addresses only, unless this is set (local receivers, tests).
+    webhook_allow_private_targets: bool = False
+    webhook_timeout_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -155,6 +179,8 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "bulk_max_body_bytes",
             "bulk_max_rows",
             "bulk_batch_size",
+            "notify_batch_size",
+            "expiry_notice_days",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
@@ -171,6 +197,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             raise SettingsError("STATUS_LIST_SIZE must be a multiple of 8 and at least 64 (131072 in production)")
         _check_staff_password_memory(self.staff_password_memory_kib, self.staff_password_parallelism)
         _check_trusted_proxies(self.trusted_proxies)
+        _check_positive(self)
         parts = urlsplit(self.public_base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
             raise SettingsError(
@@ -186,6 +213,24 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     @property
     def base_url(self) -> str:
         return self.public_base_url.rstrip("/")
+
+
+_POSITIVE = (
+    "notify_poll_seconds",
+    "notify_scan_seconds",
+    "notify_lease_seconds",
+    "notify_retry_hours",
+    "notify_retry_base_seconds",
+    "notify_retry_max_seconds",
+    "smtp_timeout_seconds",
+    "webhook_timeout_seconds",
+)
+
+
+def _check_positive(settings: Settings) -> None:
+    for name in _POSITIVE:
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{name.upper()} must be positive")
 
 
 @functools.cache

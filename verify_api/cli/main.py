@@ -17,6 +17,7 @@ from verify_api.cli.keys import add_key_commands
 from verify_api.cli.rules import add_rules_commands
 from verify_api.cli.server import add_openapi_command, add_server_commands
 from verify_api.cli.staff import add_staff_commands
+from verify_api.cli.webhooks import add_webhook_commands
 from verify_api.errors import SigningKeyError, VerifyApiError
 from verify_api.settings import SettingsError
 
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_key_commands(sub)
     add_api_key_commands(sub)
     add_staff_commands(sub)
+    add_webhook_commands(sub)
     add_audit_commands(sub)
     add_rules_commands(sub)
     add_backup_commands(sub)

@@ -60,6 +60,14 @@ class _Metrics:
         self.verifications = Counter(
             "verify_api_verifications", "Presented credentials checked, by verdict", ["verdict"]
         )
+        # The outbox (services.outbox): every dispatcher reads the same database-wide depth, so the largest is it.
+        self.outbox_depth = Gauge(
+            "verify_api_outbox_depth", "Deliveries not yet sent (pending or being sent), by channel", ["channel"],
+            multiprocess_mode="livemax",
+        )  # fmt: skip
+        self.deliveries = Counter(
+            "verify_api_notification_deliveries", "Delivery attempts, by channel and outcome", ["channel", "outcome"]
+        )
         # Each worker samples its own pool; over several workers the live ones are summed.
         pool_gauges = {
             "size": "Open database connections",
@@ -129,6 +137,16 @@ def sample_pool(stats: Callable[[], tuple[int, int, int]], pool: str = "primary"
     gauges["idle"].labels(pool).set(idle)
     gauges["in_use"].labels(pool).set(size - idle)
     gauges["max"].labels(pool).set(maximum)
+
+
+def set_outbox_depth(depths: dict[str, int]) -> None:
+    gauge = _get().outbox_depth
+    for channel in ("email", "webhook"):
+        gauge.labels(channel).set(depths.get(channel, 0))
+
+
+def count_delivery_attempt(channel: str, outcome: str) -> None:
+    _get().deliveries.labels(channel, outcome).inc()
 
 
 def render_metrics() -> bytes:
