@@ -79,7 +79,7 @@ async def test_a_status_written_by_hand_reaches_a_cached_list_through_its_own_no
 ) -> None:
     credential = await make_aida(client, admin_headers)
     await cached_list(second, credential, "suspension")
-    # No command, so no version bump: only the register row's note (migration 0010) names the list.
+    # No command, so no version bump: only the register row's note (migration 0013) names the list.
     await conn.execute("UPDATE credentials SET status = 'suspended', status_reason = 'under_investigation', "
                        "status_changed_at = now() WHERE id = $1", credential["id"])  # fmt: skip
     assert await seconds_until_bit(second, credential, "suspension", 1) < 1.0

@@ -1,5 +1,5 @@
 """Bulk issuance jobs (`issuance_jobs`), their rows (`issuance_job_rows`) and the row keys that issued
-(`issuance_row_keys`); migrations/0010. Rows go in and come out in chunks: one statement per chunk, not per row."""
+(`issuance_row_keys`); migrations/0012. Rows go in and come out in chunks: one statement per chunk, not per row."""
 
 from __future__ import annotations
 

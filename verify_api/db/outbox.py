@@ -1,4 +1,4 @@
-"""The outbox (migration 0010): notifications made from the event log and from scans, one delivery row per
+"""The outbox (migration 0014): notifications made from the event log and from scans, one delivery row per
 (notification, target), and the holders' e-mail opt-out.
 
 `lock_cursor` serialises the translators of every worker and instance (SKIP LOCKED: a busy one is skipped, not

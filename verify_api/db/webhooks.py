@@ -1,5 +1,5 @@
 """Webhook subscriptions (`webhook_subscriptions`) and the log of their deliveries (`deliveries`,
-`delivery_attempts`, migration 0010). A subscription is never deleted, only disabled, so its log stays readable."""
+`delivery_attempts`, migration 0014). A subscription is never deleted, only disabled, so its log stays readable."""
 
 from __future__ import annotations
 

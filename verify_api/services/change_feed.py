@@ -37,7 +37,7 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 LISTENER_ERRORS: tuple[type[BaseException], ...] = (*CONNECTION_ERRORS, TimeoutError)
 
 
-# Note field -> the tag it names: a register row names its subject and (migration 0010) the status lists holding
+# Note field -> the tag it names: a register row names its subject and (migration 0013) the status lists holding
 # its slots; a status list's version bump names the list (0009).
 _NOTE_FIELDS = (
     ("credential_id", "credential"),

@@ -4,7 +4,7 @@ SMTP_HOST, into MAIL_DIR as an .eml file.
 
 Each delivery has one Message-ID (`<delivery id@host of PUBLIC_BASE_URL>`), the same on every attempt, so a message
 sent again after a crash between the server's acceptance and our record of it can be recognised as the same one.
-The unsubscribe link carries HMAC-SHA256(key, holder id) with a key kept in the database (migration 0010); the
+The unsubscribe link carries HMAC-SHA256(key, holder id) with a key kept in the database (migration 0014); the
 messages also carry `List-Unsubscribe` and `List-Unsubscribe-Post` (RFC 8058 one-click).
 """
 

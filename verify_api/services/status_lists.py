@@ -3,7 +3,7 @@
 A list is rebuilt from the credentials table (or, for `?timestamp=`, from the event history) and its signed bytes
 cached in process by (id, version[, time], derived bits, key). The current list is served from memory
 (`ServiceContext.current_lists`, a TaggedCache) while the change feed is subscribed: every write that can flip one
-of its bits sends a note naming it (migration 0009 and 0010's triggers: a status change, a list version bump; a
+of its bits sends a note naming it (migrations 0009 and 0013's triggers: a status change, a list version bump; a
 key's change flushes everything), and an entry also ends at the first instant at which the organisation rules
 could flip a bit by time alone, so a reply is never stale once the API has answered a change, and no later than
 1 s on another worker or instance.

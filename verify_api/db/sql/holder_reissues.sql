@@ -1,4 +1,4 @@
--- Idempotency-Key replays of POST /v1/holders/{id}/reissue (migration 0010_find); holder_reissues.py loads these.
+-- Idempotency-Key replays of POST /v1/holders/{id}/reissue (migration 0011_find); holder_reissues.py loads these.
 
 -- name: insert --
 INSERT INTO holder_reissues (client_id, key, request_hash, holder_id, outcome, created_at)

@@ -23,7 +23,7 @@ ORDER BY h.created_at DESC, h.id DESC
 LIMIT $5
 
 -- name: search --
--- Tolerant name search over the folded name (registry_fold: lower case, no accents; migration 0010_find), as the
+-- Tolerant name search over the folded name (registry_fold: lower case, no accents; migration 0011_find), as the
 -- registry searches organisations: every query word must occur in the name, as a substring (a partial word) or a
 -- close trigram match (`<%`, word_similarity above pg_trgm.word_similarity_threshold, 0.6 by default: one typo), in
 -- any order. The trigram index finds the candidates from the whole phrase (`<%` or a substring); `rank` (0..1000)

@@ -1,4 +1,4 @@
--- Bulk issuance jobs, their rows and the row keys that issued (migrations/0010); issuance_jobs.py loads these.
+-- Bulk issuance jobs, their rows and the row keys that issued (migrations/0012); issuance_jobs.py loads these.
 
 -- name: insert_job --
 -- A job may be leased from the start ($6, $7: the CLI runs the job it submits, no server worker takes it).

@@ -1,4 +1,4 @@
--- The outbox (migration 0010): notifications translated from the event log and scans, their deliveries, and the
+-- The outbox (migration 0014): notifications translated from the event log and scans, their deliveries, and the
 -- holders' e-mail opt-out; outbox.py loads these at import.
 
 -- name: lock_cursor --

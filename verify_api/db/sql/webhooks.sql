@@ -1,4 +1,4 @@
--- Webhook subscriptions and their delivery log (migration 0010); webhooks.py loads these at import.
+-- Webhook subscriptions and their delivery log (migration 0014); webhooks.py loads these at import.
 
 -- name: insert_subscription --
 INSERT INTO webhook_subscriptions (id, url, event_types, secret, description, created_at, created_by)
