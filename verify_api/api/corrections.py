@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 
 from verify_api.api.admin import IdempotencyKey
 from verify_api.api.deps import Call, Conn
-from verify_api.api.routes import scoped
+from verify_api.api.routes import example, scoped
 from verify_api.services import corrections
 from verify_api.staff_schemas import HolderChangeRequest, HolderReissueView, ReissueRequest, StaffHolderView
 
@@ -27,6 +27,10 @@ from verify_api.staff_schemas import HolderChangeRequest, HolderReissueView, Rei
     "values (never in a public answer). An e-mail another holder has is a 409. Credentials keep the name they were "
     "signed with: `POST /v1/holders/{id}/reissue` puts the new name on newly signed ones.",
     problems=[409],
+    body_examples=[
+        example("Correct a misspelt name", HolderChangeRequest(display_name="Ada King Lovelace")),
+        example("Change the e-mail", HolderChangeRequest(email="ada.lovelace@example.org")),
+    ],
 )
 async def correct_holder(
     conn: Conn, call: Call, holder_id: FromPath[UUID], data: JSONBody[HolderChangeRequest]
@@ -49,6 +53,7 @@ async def correct_holder(
     "re-issues nothing more; with an Idempotency-Key a retry answers the first call's results (the same key with "
     "another body is a 409).",
     problems=[409],
+    body_examples=[example("After a name correction", ReissueRequest(note="name misspelt at the exam session"))],
 )
 async def reissue_holder(
     conn: Conn,

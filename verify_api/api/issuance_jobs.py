@@ -23,7 +23,7 @@ from verify_api import errors
 from verify_api.api.auth import require_scope
 from verify_api.api.deps import Call, Conn, RuntimeDep
 from verify_api.api.problems import problem_for_type
-from verify_api.api.routes import binary_body, scoped
+from verify_api.api.routes import binary_body, example, scoped
 from verify_api.domain.credential import credential_url
 from verify_api.issuance_job_schemas import IssuanceJobView, JobState, RowOutcome, RowProblem, RowResult
 from verify_api.problem_types import pai_problem
@@ -127,6 +127,25 @@ def csv_line(result: RowResult) -> bytes:
     "others.",
     problems=[415],
     raw_body=binary_body(MEDIA_TYPES),
+    body_examples=[
+        example(
+            "An exam session as CSV",
+            "key,displayName,email,score,maxScore,assessedAt\n"
+            "session-42-001,Ada Lovelace,ada@example.org,42,50,2026-11-30T10:00:00Z\n"
+            "session-42-002,Grace Hopper,grace@example.org,47,50,2026-11-30T10:00:00Z\n",
+            media_type="text/csv",
+        )
+    ]
+    + [
+        example(
+            "An exam session as JSON Lines",
+            '{"key": "session-42-001", "displayName": "Ada Lovelace", "email": "ada@example.org", "score": 42, '
+            '"maxScore": 50, "assessedAt": "2026-11-30T10:00:00Z"}\n',
+            media_type=media,
+        )
+        for media in MEDIA_TYPES
+        if media != "text/csv"
+    ],
 )
 async def create_issuance_job(request: Request[Any, Any, Any], conn: Conn, call: Call) -> Response[IssuanceJobView]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -178,6 +178,8 @@ def _sent_by_a_client(value: Any) -> Any:
         sent: dict[str, Any] = {info.tag_field: info.tag} if info.tag_field is not None else {}
         for member in info.fields:
             chosen = getattr(value, member.name)
+            if chosen is msgspec.UNSET:
+                continue  # a member left out (a merge patch's), as the client would leave it out
             if member.default is msgspec.NODEFAULT or chosen != member.default:
                 sent[member.encode_name] = _sent_by_a_client(chosen)
         return sent

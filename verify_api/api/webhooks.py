@@ -14,7 +14,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from verify_api.api.deps import Call, Conn, Now, SettingsDep
-from verify_api.api.routes import public, scoped
+from verify_api.api.routes import example, public, scoped
 from verify_api.errors import InvalidInputError
 from verify_api.services import mail, webhooks
 from verify_api.webhook_schemas import (
@@ -54,6 +54,16 @@ def webhook_view(record: webhooks.Subscription) -> WebhookView:
     description="Events of the chosen types are POSTed to the URL, signed as the Standard Webhooks specification "
     "says (`webhook-id`, `webhook-timestamp`, `webhook-signature`). The URL must resolve to public addresses only "
     "(422 otherwise). The answer holds the signing secret, shown this once.",
+    body_examples=[
+        example(
+            "The CRM, told of every change of standing",
+            CreateWebhookRequest(
+                url="https://crm.example.org/hooks/pai-verify",
+                event_types=["credential.issued", "credential.revoked", "credential.suspended"],
+                description="CRM sync",
+            ),
+        )
+    ],
 )
 async def create_webhook(conn: Conn, call: Call, data: JSONBody[CreateWebhookRequest]) -> CreatedWebhookView:
     made = await webhooks.create_subscription(
@@ -172,6 +182,7 @@ async def redeliver(conn: Conn, now: Now, delivery_id: FromPath[UUID]) -> None:
     operation_id="SetHolderEmailPreferences",
     summary="Opt a holder out of (or back into) e-mail",
     description="While opted out, the holder is sent no e-mail about their credentials (webhooks are unaffected).",
+    body_examples=[example("Opt out", EmailPreferencesRequest(opted_out=True))],
 )
 async def set_email_preferences(
     conn: Conn, now: Now, holder_id: FromPath[UUID], data: JSONBody[EmailPreferencesRequest]
