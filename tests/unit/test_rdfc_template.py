@@ -31,6 +31,8 @@ from verify_api.proofs.cryptosuite import proof_config_steps
 from verify_api.proofs.data_integrity import proof_options
 from verify_api.proofs.eddsa import EDDSA_RDFC_2022
 from verify_api.proofs.rdfc_template import TemplateStore, document_shape
+from verify_api.services.rdfc_self_check import check_rdfc_templates_sync, sample_documents
+from verify_api.settings import load_settings
 
 BASE_URL = "https://verify.example.org"
 MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
@@ -380,3 +382,25 @@ def test_random_string_values_are_not_confused_with_the_sentinel_alphabet() -> N
     document = make_document(subject_name="rdfct" + string.hexdigits + "x0x")
     assert uses_template(document)
     assert_same_as_pyld(document)
+
+
+def test_start_up_check_proves_every_builder_shape_and_the_proof_configuration() -> None:
+    settings = load_settings({}, public_base_url="https://start-up.example.org")
+    method = "did:web:start-up.example.org#key-1"
+    samples = sample_documents(settings, method, MOMENT)
+    assert check_rdfc_templates_sync(settings, method, MOMENT) == []
+    assert len(samples) == len(TIERS) * 4 + 1
+    assert all(uses_template(sample) for sample in samples)
+    # what signing then canonicalises for a real credential and its proof configuration: template, pyld's bytes
+    document = build_unsigned_credential(
+        make_draft(tier="CAE", subject_name='Ünïcödé "Holder"'), base_url=settings.base_url, issuer_name="Other"
+    )
+    config = proof_config_steps(
+        proof_options(cryptosuite=EDDSA_RDFC_2022, verification_method=method, created="2030-02-03T04:05:06Z"),
+        document,
+        (EDDSA_RDFC_2022,),
+    )
+    assert uses_template(document)
+    assert uses_template(config)
+    assert_same_as_pyld(document)
+    assert_same_as_pyld(config)
