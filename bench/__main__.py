@@ -25,6 +25,7 @@ from bench import (
     outage,
     poison,
     qr_size,
+    rdfc_sign,
     registry_search,
     signing,
     status_lists,
@@ -52,6 +53,7 @@ _REGISTERED = (
     registry_search,
     outage,
     lookup_scale,
+    rdfc_sign,
 )
 _STARTED = time.monotonic()
 

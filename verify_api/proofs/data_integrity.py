@@ -12,7 +12,6 @@ did:key offline (Ed25519, P-256, P-384) and can serve as a fallback.
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -29,6 +28,7 @@ from verify_api.proofs.cryptosuite import (
     JsonObject,
     PublicKeyResolver,
     SignedData,
+    copy_json,
     format_created,
     require_string,
 )
@@ -124,9 +124,9 @@ def add_proof(  # noqa: PLR0913
         proof_id=proof_id,
         previous_proof=previous_proof,
     )
-    secured = copy.deepcopy(unsecured)
+    secured = copy_json(unsecured)
     existing = _proof_list(secured.pop("proof")) if "proof" in secured else []
-    input_document = copy.deepcopy(secured)
+    input_document = copy_json(secured)
     if previous_proof is not None:
         input_document["proof"] = _matching_proofs(previous_proof, existing)
     proof = create(input_document, options, signer)

@@ -11,7 +11,6 @@ chains, proof purposes and challenges are handled one level up, in `data_integri
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from verify_api.proofs.cryptosuite import (
     SignedData,
     Suite,
     check_suite,
+    copy_json,
     proof_config_steps,
     verify_proof_with_suite,
 )
@@ -53,7 +53,7 @@ def _with_proof_value(proof: JsonObject, transformed_data: bytes, proof_config: 
 
 def create_proof_rdfc(unsecured_document: JsonObject, options: JsonObject, signer: Signer) -> JsonObject:
     """Create Proof (eddsa-rdfc-2022), §3.2.1, https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-rdfc-2022."""
-    proof = copy.deepcopy(options)
+    proof = copy_json(options)
     proof_config = proof_configuration_rdfc(proof, unsecured_document, learn=True)
     transformed = transformation_rdfc(unsecured_document, options, learn=True)
     return _with_proof_value(proof, transformed, proof_config, signer)
@@ -95,9 +95,9 @@ def create_proof_jcs(unsecured_document: JsonObject, options: JsonObject, signer
 
     Unlike rdfc, step 2 copies the document's ``@context`` into the proof itself.
     """
-    proof = copy.deepcopy(options)
+    proof = copy_json(options)
     if "@context" in unsecured_document:
-        proof["@context"] = copy.deepcopy(unsecured_document["@context"])
+        proof["@context"] = copy_json(unsecured_document["@context"])
     proof_config = proof_configuration_jcs(proof, unsecured_document)
     return _with_proof_value(proof, transformation_jcs(unsecured_document, options), proof_config, signer)
 
