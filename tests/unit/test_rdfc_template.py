@@ -404,3 +404,15 @@ def test_start_up_check_proves_every_builder_shape_and_the_proof_configuration()
     assert uses_template(config)
     assert_same_as_pyld(document)
     assert_same_as_pyld(config)
+
+
+@pytest.mark.parametrize(("learned", "other"), [(False, 0), (0.0, -0.0), (1, 1.0), (1, True), ("1", 1)])
+def test_non_string_values_are_part_of_the_shape(learned: object, other: object) -> None:
+    """A number or boolean is structure, not a variable: 0.0 and -0.0 (equal floats), 1 and True (equal in Python)
+    still give different shapes, so each document gets its own RDF literal."""
+    first, second = make_document(), make_document()
+    first["credentialSubject"]["identifier"][0]["hashed"] = learned
+    second["credentialSubject"]["identifier"][0]["hashed"] = other
+    learn(first)
+    assert document_shape(first) != document_shape(second)
+    assert_same_as_pyld(second)

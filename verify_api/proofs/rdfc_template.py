@@ -126,55 +126,60 @@ def document_shape(document: Mapping[str, Any]) -> DocumentShape | None:
         return None
     values: list[str] = []
     try:
-        key = _shape_of_object(document, values, 0, top=True)
+        key = _shape_of_object(document, values, 0, _keyword_aliases(), top=True)
     except _UntemplatableError:
         return None
     return DocumentShape(key, values)
 
 
-def _shape_of_object(node: Mapping[str, Any], values: list[str], depth: int, *, top: bool = False) -> tuple[Any, ...]:
+def _shape_of_object(
+    node: Mapping[str, Any], values: list[str], depth: int, aliases: dict[str, str], *, top: bool = False
+) -> tuple[Any, ...]:
     if depth > MAX_DEPTH:
         raise _UntemplatableError
-    aliases = _keyword_aliases()
-    members: list[Any] = []
+    members: list[Any] = ["{"]
     for name, value in node.items():
-        if not isinstance(name, str):
+        if type(name) is not str:
             raise _UntemplatableError
         keyword = name if name.startswith("@") else aliases.get(name)
-        if name == "@context":
-            if not top:
-                raise _UntemplatableError
-            members.append((name, _frozen(value)))
-        elif keyword is not None and keyword not in _VARIABLE_KEYWORDS:
+        if name == "@context" and not top:
+            raise _UntemplatableError
+        if keyword is not None and keyword not in _VARIABLE_KEYWORDS:  # @context, type, @language, ...
             members.append((name, _frozen(value)))
         else:
-            members.append((name, _shape_of(value, values, depth + 1)))
-    return ("{", *members)
+            members.append((name, _shape_of(value, values, depth + 1, aliases)))
+    return tuple(members)
 
 
-def _shape_of(value: Any, values: list[str], depth: int) -> Any:
-    if isinstance(value, str):
+def _shape_of(value: Any, values: list[str], depth: int, aliases: dict[str, str]) -> Any:
+    kind = type(value)
+    if kind is str:
         if len(values) >= MAX_STRINGS:
             raise _UntemplatableError
         values.append(value)
         return "$"
-    if isinstance(value, dict):
-        return _shape_of_object(value, values, depth)
-    if isinstance(value, list):
+    if kind is dict:
+        return _shape_of_object(value, values, depth, aliases)
+    if kind is list:
         if depth > MAX_DEPTH:
             raise _UntemplatableError
-        return ("[", *(_shape_of(item, values, depth + 1) for item in value))
+        return ("[", *(_shape_of(item, values, depth + 1, aliases) for item in value))
     return _frozen(value)
 
 
 def _frozen(value: Any) -> Any:
-    """A hashable constant standing for a JSON value (types kept apart: True is not 1, 1 is not 1.0)."""
-    if isinstance(value, dict):
-        return ("{=", *((key, _frozen(item)) for key, item in value.items()))
-    if isinstance(value, list):
+    """A hashable constant standing for a JSON value, equal only for the same JSON value: the type is kept (True is
+    not 1, 1 is not 1.0) and floats by their repr (0.0 and -0.0 are equal floats but different RDF literals).
+    Anything but exact JSON types (a str subclass, say) has no shape."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return (kind, value)
+    if kind is float:
+        return (kind, repr(value))
+    if kind is list:
         return ("[=", *(_frozen(item) for item in value))
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return (type(value).__name__, repr(value))
+    if kind is dict:
+        return ("{=", *((key, _frozen(item)) for key, item in value.items()))
     raise _UntemplatableError
 
 
