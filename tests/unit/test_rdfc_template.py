@@ -33,7 +33,12 @@ from verify_api.proofs.cryptosuite import proof_config_steps
 from verify_api.proofs.data_integrity import proof_options
 from verify_api.proofs.eddsa import EDDSA_RDFC_2022
 from verify_api.proofs.rdfc_template import TemplateStore, document_shape
-from verify_api.services.rdfc_self_check import check_rdfc_templates_sync, sample_documents
+from verify_api.services.rdfc_self_check import (
+    MAX_SAMPLE_EVIDENCE,
+    check_rdfc_templates_sync,
+    sample_documents,
+    start_rdfc_self_check,
+)
 from verify_api.settings import load_settings
 
 BASE_URL = "https://verify.example.org"
@@ -391,7 +396,7 @@ def test_start_up_check_proves_every_builder_shape_and_the_proof_configuration()
     method = "did:web:start-up.example.org#key-1"
     samples = sample_documents(settings, method, MOMENT)
     assert check_rdfc_templates_sync(settings, method, MOMENT) == []
-    assert len(samples) == len(TIERS) * 4 + 1
+    assert len(samples) == len(TIERS) * (MAX_SAMPLE_EVIDENCE + 1) + 1
     assert all(uses_template(sample) for sample in samples)
     # what signing then canonicalises for a real credential and its proof configuration: template, pyld's bytes
     document = build_unsigned_credential(
@@ -418,3 +423,14 @@ def test_non_string_values_are_part_of_the_shape(learned: object, other: object)
     learn(first)
     assert document_shape(first) != document_shape(second)
     assert_same_as_pyld(second)
+
+
+def test_start_up_check_runs_once_per_process_in_a_thread() -> None:
+    settings = load_settings({}, public_base_url="https://threaded.example.org")
+    method = "did:web:threaded.example.org#key-1"
+    thread = start_rdfc_self_check(settings, method, MOMENT)
+    assert thread is not None
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert start_rdfc_self_check(settings, method, MOMENT) is None  # a second app in the process: already done
+    assert all(uses_template(sample) for sample in sample_documents(settings, method, MOMENT))

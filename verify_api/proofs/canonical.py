@@ -1,7 +1,7 @@
 """Canonical forms that proofs sign: RFC 8785 JCS and RDFC-1.0 (URDNA2015) N-Quads.
 
 RDFC-1.0 runs pyld with the offline loader in `document_loader.py`; pyld's default (network) loader
-and its process-wide context cache are never used. Three things here go beyond calling pyld:
+and its process-wide context cache are never used. Five things here go beyond calling pyld:
 
 1. **Context cache, per thread.** The loader tags bundled contexts as "static", and every call gets a fresh
    `ContextResolver` over a bounded LRU cache, so a bundled context is resolved and processed once per
@@ -22,6 +22,9 @@ and its process-wide context cache are never used. Three things here go beyond c
 4. **Control characters.** RDFC-1.0 writes U+0000-U+001F and U+007F in literals as ECHAR/UCHAR escapes;
    pyld 3.3 escapes only TAB, LF, CR, quote and backslash, so its output would differ from other
    implementations'. Such characters (other than TAB, LF, CR) are therefore rejected in any string.
+5. **Shape templates.** In strict mode, a document of a shape in `RDFC_TEMPLATES` (rdfc_template.py: learned from
+   our own documents as they are signed, proven against pyld) gets its dataset and expanded form from the
+   template instead of JSON-LD expansion and toRdf; the RDFC-1.0 step below runs on it all the same.
 """
 
 from __future__ import annotations
