@@ -1,7 +1,7 @@
 """The start-up check of the RDFC-1.0 template path (proofs/rdfc_template.py), once per process.
 
 At start-up, one sample document of each shape our builder makes (every tier, with 0 to `MAX_SAMPLE_EVIDENCE`
-evidence entries, the most any tier rule cites) and the proof configuration of an eddsa-rdfc-2022 proof are
+evidence entries; a tier rule cites at most one) and the proof configuration of an eddsa-rdfc-2022 proof are
 canonicalised both ways, through the template and through pyld alone. If any pair differs (a pyld upgrade that
 changed its output, say), the template path is switched off for the process with a warning, and every document is
 canonicalised by pyld as before. It runs in a thread beside the starting server (about 0.2 s of CPU), so start-up
