@@ -26,6 +26,7 @@ from bench import (
     outage,
     poison,
     qr_size,
+    rdfc_sign,
     registry_search,
     signing,
     status_lists,
@@ -54,6 +55,7 @@ _REGISTERED = (
     registry_search,
     outage,
     lookup_scale,
+    rdfc_sign,
 )
 _STARTED = time.monotonic()
 

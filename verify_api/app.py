@@ -62,6 +62,7 @@ from verify_api.services.key_files import key_passphrase, read_key_file
 from verify_api.services.key_rotation import ensure_signing_key_usable
 from verify_api.services.outbox import Dispatcher
 from verify_api.services.p256_keys import publish_p256_key
+from verify_api.services.rdfc_self_check import start_rdfc_self_check
 from verify_api.services.signing_keys import register_origin, register_signing_key
 from verify_api.settings import Settings, load_settings
 
@@ -140,6 +141,8 @@ def create_app(
                 await register_origin(conn, settings.base_url, now=clock())
                 await publish_p256_key(conn, settings, now=clock())  # the ES256 key, when its file exists
                 await ensure_signing_key_usable(conn, runtime.issuer_key)
+            # RDFC-1.0 templates proven against pyld, in a thread beside start-up (services.rdfc_self_check).
+            start_rdfc_self_check(settings, runtime.issuer_key.verification_method, clock())
             # Lookups are answered from memory only while the change feed listens (services.change_feed).
             feed = (
                 ChangeFeed(

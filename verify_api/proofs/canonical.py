@@ -1,7 +1,7 @@
 """Canonical forms that proofs sign: RFC 8785 JCS and RDFC-1.0 (URDNA2015) N-Quads.
 
 RDFC-1.0 runs pyld with the offline loader in `document_loader.py`; pyld's default (network) loader
-and its process-wide context cache are never used. Three things here go beyond calling pyld:
+and its process-wide context cache are never used. Five things here go beyond calling pyld:
 
 1. **Context cache, per thread.** The loader tags bundled contexts as "static", and every call gets a fresh
    `ContextResolver` over a bounded LRU cache, so a bundled context is resolved and processed once per
@@ -22,6 +22,9 @@ and its process-wide context cache are never used. Three things here go beyond c
 4. **Control characters.** RDFC-1.0 writes U+0000-U+001F and U+007F in literals as ECHAR/UCHAR escapes;
    pyld 3.3 escapes only TAB, LF, CR, quote and backslash, so its output would differ from other
    implementations'. Such characters (other than TAB, LF, CR) are therefore rejected in any string.
+5. **Shape templates.** In strict mode, a document of a shape in `RDFC_TEMPLATES` (rdfc_template.py: learned from
+   our own documents as they are signed, proven against pyld) gets its dataset and expanded form from the
+   template instead of JSON-LD expansion and toRdf; the RDFC-1.0 step below runs on it all the same.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from verify_api.caching import BoundedCache
 from verify_api.errors import DataLossError, ProofError, VerifyApiError
 from verify_api.proofs.document_loader import document_loader
 from verify_api.proofs.rdfc import BoundedUrdna2015
+from verify_api.proofs.rdfc_template import Conversion, ShapeTemplate, TemplateStore, document_shape
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -108,6 +112,8 @@ class CanonicalRdf(NamedTuple):
 
 
 _THREAD_STATE = threading.local()
+# The shape templates of this process (rdfc_template): learned from our own documents as they are signed.
+RDFC_TEMPLATES = TemplateStore()
 _UNESCAPED_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What pyld raises besides JsonLdError on hostile input ({"@vocab": null}: KeyError; a huge integer: OverflowError).
 _PYLD_FAILURES = (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError, ArithmeticError)
@@ -140,13 +146,18 @@ def canonicalize_jcs(value: JsonValue) -> bytes:
         raise ProofError(f"value cannot be canonicalised with JCS (RFC 8785): {exc}") from exc
 
 
-def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = True) -> str:
+def canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = True, learn: bool = False) -> str:
     """Canonicalise a JSON-LD document with RDFC-1.0 (URDNA2015) to canonical N-Quads.
 
     Contexts come only from the bundled set (any other URL raises `UnknownContextError`). With
     `strict` (the default), a property that expands to nothing raises `ProofError` naming it instead of
-    being silently left out of what is signed. See the module docstring for what else is checked.
+    being silently left out of what is signed. With `learn`, a document of a shape not seen before teaches the
+    shape's template (only our own documents, on the signing path, do). See the module docstring.
     """
+    if strict:
+        fast = _canonical_from_template(document, learn=learn, with_expanded=False)
+        if fast is not None:
+            return fast.nquads
     return expand_and_canonicalize_rdfc(document, strict=strict).nquads
 
 
@@ -163,13 +174,26 @@ def expand_document(document: Mapping[str, Any], *, strict: bool = True) -> list
     return expanded
 
 
-def expand_and_canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = True) -> CanonicalRdf:
+def expand_and_canonicalize_rdfc(
+    document: Mapping[str, Any], *, strict: bool = True, learn: bool = False
+) -> CanonicalRdf:
     """RDFC-1.0 canonical N-Quads of `document`, plus its expanded form (for reading what was signed).
 
     The steps pyld's ``normalize`` runs, kept apart so the expansion is not thrown away: JSON-LD expansion,
     Deserialize JSON-LD to RDF (https://www.w3.org/TR/json-ld11-api/#deserialize-json-ld-to-rdf-algorithm), then
-    RDFC-1.0 §4.4 with the poison-graph safeguard (`rdfc.BoundedUrdna2015`).
+    RDFC-1.0 §4.4 with the poison-graph safeguard (`rdfc.BoundedUrdna2015`). In strict mode, a document of a shape
+    with a template (`rdfc_template`) skips the first two: its dataset and expanded form come from the template.
     """
+    if strict:
+        fast = _canonical_from_template(document, learn=learn)
+        if fast is not None:
+            return fast
+    expanded, dataset = deserialize_to_rdf(document, strict=strict)
+    return CanonicalRdf(canonicalize_dataset(dataset), expanded)
+
+
+def deserialize_to_rdf(document: Mapping[str, Any], *, strict: bool = True) -> Conversion:
+    """JSON-LD expansion then Deserialize JSON-LD to RDF (pyld's toRdf steps): the expanded form and the dataset."""
     expanded = expand_document(document, strict=strict)
     processor = _processor(strict)
     options = _options()
@@ -182,6 +206,20 @@ def expand_and_canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = 
             for name, graph in sorted(node_map.items())
             if name == "@default" or _is_absolute_iri(name)
         }
+    except JsonLdError as exc:
+        _raise_from_jsonld_error(exc)
+    except _PYLD_FAILURES as exc:
+        raise ProofError(
+            f"JSON-LD processing failed: the document cannot be turned into RDF ({type(exc).__name__})"
+        ) from exc
+    return expanded, dataset
+
+
+def canonicalize_dataset(dataset: dict[str, list[dict[str, Any]]]) -> str:
+    """RDFC-1.0 §4.4 "Canonicalization Algorithm" (https://www.w3.org/TR/rdf-canon/#canon-algorithm) over an RDF
+    dataset, serialised as canonical N-Quads (§4.4 step 7; escaping as pyld writes literals, see the module
+    docstring, point 4), with the poison-graph safeguard (`rdfc.BoundedUrdna2015`)."""
+    try:
         result = BoundedUrdna2015().main(dataset, {"format": "application/n-quads"})
     except JsonLdError as exc:
         _raise_from_jsonld_error(exc)
@@ -191,7 +229,73 @@ def expand_and_canonicalize_rdfc(document: Mapping[str, Any], *, strict: bool = 
         ) from exc
     if not isinstance(result, str):  # pragma: no cover - pyld returns a string when "format" is given
         raise ProofError("RDF canonicalisation did not produce N-Quads")
-    return CanonicalRdf(result, expanded)
+    return result
+
+
+def _canonical_from_template(
+    document: Mapping[str, Any], *, learn: bool, with_expanded: bool = True
+) -> CanonicalRdf | None:
+    """The canonical form of `document` through its shape's template, or None when it has none (then pyld runs).
+    Without `with_expanded`, the expanded form is left empty (signing reads only the N-Quads).
+
+    With `learn`, an unknown shape is learned: pyld canonicalises the document, the template is built, and it is
+    kept only if it gives the same N-Quads and expanded form for this document.
+    """
+    if not RDFC_TEMPLATES.enabled or not isinstance(document, dict):
+        return None
+    shape = document_shape(document)
+    if shape is None:
+        return None
+    template = RDFC_TEMPLATES.lookup(shape)
+    if template is not None:
+        # Keys and constants passed pyld's refusal of control characters when the template was learned; the
+        # variable strings are checked here (on a hit, the walk names the path, as on the pyld path).
+        if _UNESCAPED_CONTROL.search("".join(shape.values)):
+            _reject_control_characters(document)
+        return _canonical_from(template, shape.values, with_expanded=with_expanded)
+    if not learn or RDFC_TEMPLATES.knows(shape):
+        return None
+    expanded, dataset = deserialize_to_rdf(document)
+    slow = CanonicalRdf(canonicalize_dataset(dataset), expanded)
+
+    def agrees(candidate: ShapeTemplate) -> bool | None:
+        fast = _canonical_from(candidate, shape.values)
+        return None if fast is None else fast == slow
+
+    RDFC_TEMPLATES.learn(document, shape, deserialize_to_rdf, agrees)
+    return slow
+
+
+def _canonical_from(template: ShapeTemplate, values: list[str], *, with_expanded: bool = True) -> CanonicalRdf | None:
+    dataset = template.instantiate(values)
+    if dataset is None:
+        return None
+    return CanonicalRdf(canonicalize_dataset(dataset), template.expanded_with(values) if with_expanded else [])
+
+
+def self_check_rdfc_templates(samples: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Start-up check of the template path: learn each sample's shape and compare its canonical form and expanded
+    form with pyld's. Returns what disagreed (empty when all agree); on any disagreement, the template path is
+    switched off for the process, so everything goes through pyld."""
+    problems: list[str] = []
+    for number, sample in enumerate(samples):
+        shape = document_shape(sample)
+        if shape is None:
+            problems.append(f"sample {number} has no template shape")
+            continue
+        expanded, dataset = deserialize_to_rdf(sample)
+        slow = CanonicalRdf(canonicalize_dataset(dataset), expanded)
+        template = RDFC_TEMPLATES.lookup(shape) or RDFC_TEMPLATES.learn(
+            sample, shape, deserialize_to_rdf, lambda candidate: True
+        )
+        fast = None if template is None else _canonical_from(template, shape.values)
+        if fast is None:
+            problems.append(f"sample {number}: no template could be learned for its shape")
+        elif fast != slow:
+            problems.append(f"sample {number}: the template's canonical form differs from pyld's")
+    if problems:
+        RDFC_TEMPLATES.enabled = False
+    return problems
 
 
 def _processor(strict: bool) -> JsonLdProcessor:

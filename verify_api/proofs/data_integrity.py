@@ -12,7 +12,6 @@ did:key offline (Ed25519, P-256, P-384) and can serve as a fallback.
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -29,6 +28,7 @@ from verify_api.proofs.cryptosuite import (
     JsonObject,
     PublicKeyResolver,
     SignedData,
+    copy_json,
     format_created,
     require_string,
 )
@@ -113,6 +113,42 @@ def add_proof(  # noqa: PLR0913
         raise ProofError(
             f"unsupported cryptosuite {cryptosuite!r} for signing; supported: {', '.join(SIGNING_CRYPTOSUITES)}"
         )
+    options = proof_options(
+        cryptosuite=cryptosuite,
+        verification_method=verification_method,
+        created=created,
+        proof_purpose=proof_purpose,
+        challenge=challenge,
+        domain=domain,
+        expires=expires,
+        proof_id=proof_id,
+        previous_proof=previous_proof,
+    )
+    secured = copy_json(unsecured)
+    existing = _proof_list(secured.pop("proof")) if "proof" in secured else []
+    input_document = copy_json(secured)
+    if previous_proof is not None:
+        input_document["proof"] = _matching_proofs(previous_proof, existing)
+    proof = create(input_document, options, signer)
+    secured["proof"] = [*existing, proof] if existing else proof
+    return secured
+
+
+# PLR0913: the proof options of VC Data Integrity §4.1 Add Proof, keyword-only
+def proof_options(  # noqa: PLR0913
+    *,
+    cryptosuite: str,
+    verification_method: str,
+    created: datetime | str,
+    proof_purpose: str = "assertionMethod",
+    challenge: str | None = None,
+    domain: str | None = None,
+    expires: datetime | str | None = None,
+    proof_id: str | None = None,
+    previous_proof: str | list[str] | None = None,
+) -> JsonObject:
+    """The proof options `add_proof` signs with, members in its order (a start-up check of the RDFC templates
+    builds the same proof configurations from them)."""
     options: JsonObject = {"type": DATA_INTEGRITY_PROOF}
     if proof_id is not None:
         options["id"] = proof_id
@@ -124,15 +160,7 @@ def add_proof(  # noqa: PLR0913
     options["proofPurpose"] = proof_purpose
     optional = {"challenge": challenge, "domain": domain, "previousProof": previous_proof}
     options.update({name: value for name, value in optional.items() if value is not None})
-
-    secured = copy.deepcopy(unsecured)
-    existing = _proof_list(secured.pop("proof")) if "proof" in secured else []
-    input_document = copy.deepcopy(secured)
-    if previous_proof is not None:
-        input_document["proof"] = _matching_proofs(previous_proof, existing)
-    proof = create(input_document, options, signer)
-    secured["proof"] = [*existing, proof] if existing else proof
-    return secured
+    return options
 
 
 def verify_proof(

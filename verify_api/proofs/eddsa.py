@@ -11,7 +11,6 @@ chains, proof purposes and challenges are handled one level up, in `data_integri
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +21,7 @@ from verify_api.proofs.cryptosuite import (
     SignedData,
     Suite,
     check_suite,
+    copy_json,
     proof_config_steps,
     verify_proof_with_suite,
 )
@@ -53,18 +53,20 @@ def _with_proof_value(proof: JsonObject, transformed_data: bytes, proof_config: 
 
 def create_proof_rdfc(unsecured_document: JsonObject, options: JsonObject, signer: Signer) -> JsonObject:
     """Create Proof (eddsa-rdfc-2022), §3.2.1, https://www.w3.org/TR/vc-di-eddsa/#create-proof-eddsa-rdfc-2022."""
-    proof = copy.deepcopy(options)
-    proof_config = proof_configuration_rdfc(proof, unsecured_document)
-    return _with_proof_value(proof, transformation_rdfc(unsecured_document, options), proof_config, signer)
+    proof = copy_json(options)
+    proof_config = proof_configuration_rdfc(proof, unsecured_document, learn=True)
+    transformed = transformation_rdfc(unsecured_document, options, learn=True)
+    return _with_proof_value(proof, transformed, proof_config, signer)
 
 
-def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject) -> bytes:
+def transformation_rdfc(unsecured_document: JsonObject, options: JsonObject, *, learn: bool = False) -> bytes:
     """Transformation (eddsa-rdfc-2022), §3.2.3, https://www.w3.org/TR/vc-di-eddsa/#transformation-eddsa-rdfc-2022.
 
-    Returns the RDFC-1.0 canonical N-Quads of the document, UTF-8 encoded.
+    Returns the RDFC-1.0 canonical N-Quads of the document, UTF-8 encoded. Signing passes `learn`: a document of a
+    new shape teaches its template (canonical.py, rdfc_template.py), so the next one skips JSON-LD expansion.
     """
     check_suite(options, _RDFC_NAMES)
-    return canonicalize_rdfc(unsecured_document).encode("utf-8")
+    return canonicalize_rdfc(unsecured_document, learn=learn).encode("utf-8")
 
 
 def _transformation_rdfc_expanded(unsecured_document: JsonObject, options: JsonObject) -> tuple[bytes, list[Any]]:
@@ -74,14 +76,15 @@ def _transformation_rdfc_expanded(unsecured_document: JsonObject, options: JsonO
     return canonical.nquads.encode("utf-8"), canonical.expanded
 
 
-def proof_configuration_rdfc(options: JsonObject, unsecured_document: JsonObject) -> bytes:
+def proof_configuration_rdfc(options: JsonObject, unsecured_document: JsonObject, *, learn: bool = False) -> bytes:
     """Proof Configuration (eddsa-rdfc-2022), §3.2.5,
     https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-rdfc-2022.
 
-    The proof options get the document's ``@context`` and are canonicalised with RDFC-1.0.
+    The proof options get the document's ``@context`` and are canonicalised with RDFC-1.0 (`learn` as in
+    `transformation_rdfc`).
     """
     proof_config = proof_config_steps(options, unsecured_document, _RDFC_NAMES)
-    return canonicalize_rdfc(proof_config).encode("utf-8")
+    return canonicalize_rdfc(proof_config, learn=learn).encode("utf-8")
 
 
 # --- eddsa-jcs-2022 (§3.3) --------------------------------------------------------------------
@@ -92,9 +95,9 @@ def create_proof_jcs(unsecured_document: JsonObject, options: JsonObject, signer
 
     Unlike rdfc, step 2 copies the document's ``@context`` into the proof itself.
     """
-    proof = copy.deepcopy(options)
+    proof = copy_json(options)
     if "@context" in unsecured_document:
-        proof["@context"] = copy.deepcopy(unsecured_document["@context"])
+        proof["@context"] = copy_json(unsecured_document["@context"])
     proof_config = proof_configuration_jcs(proof, unsecured_document)
     return _with_proof_value(proof, transformation_jcs(unsecured_document, options), proof_config, signer)
 

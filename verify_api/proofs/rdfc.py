@@ -131,6 +131,14 @@ class BoundedUrdna2015(URDNA2015):  # type: ignore[misc]  # pyld is untyped
             _yield_to_other_threads()
         return super().hash_first_degree_quads(id_)
 
+    def modify_first_degree_component(self, id_: str, component: dict[str, Any], key: str) -> dict[str, Any]:
+        """RDFC-1.0 §4.6.3 step 3.1.1: a blank node is serialised as ``_:a`` when it is the reference node, else
+        ``_:z``. pyld deep-copies the component to do so (a third of the time of canonicalising a credential); a
+        blank node component is a flat dict of strings, so a shallow copy is the same copy."""
+        if component["type"] != "blank node":
+            return component
+        return {**component, "value": "_:a" if component["value"] == id_ else "_:z"}
+
     def hash_n_degree_quads(self, id_: str, issuer: IdentifierIssuer) -> Any:
         """RDFC-1.0 §4.8 "Hash N-Degree Quads": every call, and every permutation it tries, spends budget."""
         self._budget.spend()
