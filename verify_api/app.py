@@ -190,8 +190,6 @@ def create_app(
                     *BADGE_HANDLERS,
                     *STAFF_READ_HANDLERS,
                     *CORRECTION_HANDLERS,
-
-
                     *WEBHOOK_HANDLERS,
                     *EVENT_FEED_HANDLERS,
                 ],
