@@ -75,7 +75,6 @@ class Holders(RepositoryBase):
             RankedHolder, SQL.search, name, like_escaped(name), email, code, rank, last, limit, words
         )
 
-
     async def insert_many(self, holders: list[HolderRecord]) -> set[UUID]:
         """Write the holders in one statement; the ids written (one whose e-mail is taken is skipped)."""
         if not holders:
