@@ -210,7 +210,7 @@ def create_app(
             *page_routes(settings),
             *FRAMEWORK_ROUTES,
             certificate,
-            console_router(),  # the staff console (api/console.py)
+            console_router(settings),  # the staff console (api/console.py)
             *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),

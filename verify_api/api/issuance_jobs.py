@@ -33,6 +33,7 @@ from verify_api.services.issuance_jobs import JobProgress, get_job, job_results,
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from verify_api.api.deps import Runtime
     from verify_api.db.issuance_jobs import ResultRecord
     from verify_api.settings import Settings
 
@@ -192,24 +193,26 @@ async def get_issuance_job_results(
     await get_job(conn, job_id)  # a 404 before anything is streamed
     wanted = request.accept.best_match([JSONL, CSV, "application/x-ndjson"], default=JSONL)
     as_csv = wanted == CSV
-    base_url = runtime.settings.base_url
-    pool = runtime.pool
-    assert pool is not None
-
-    async def lines() -> AsyncIterator[bytes]:
-        if as_csv:
-            yield csv_line_header()
-        async with pool.acquire() as stream_conn:  # the request's connection is released when the handler returns
-            async for record in job_results(stream_conn, job_id):
-                result = row_result(record, base_url)
-                yield csv_line(result) if as_csv else msgspec.json.encode(result) + b"\n"
-
     media_type = "text/csv; charset=utf-8" if as_csv else JSONL
-    return Stream(lines(), media_type=media_type, headers={"Vary": "Accept"})
+    return Stream(result_lines(runtime, job_id, as_csv=as_csv), media_type=media_type, headers={"Vary": "Accept"})
 
 
 def csv_line_header() -> bytes:
     return (",".join(CSV_COLUMNS) + "\r\n").encode()
+
+
+async def result_lines(runtime: Runtime, job_id: UUID, *, as_csv: bool) -> AsyncIterator[bytes]:
+    """The job's results as CSV (with its header) or JSON Lines, read on a connection of its own: a streamed
+    response outlives its handler, and so the request's connection."""
+    base_url = runtime.settings.base_url
+    pool = runtime.pool
+    assert pool is not None
+    if as_csv:
+        yield csv_line_header()
+    async with pool.acquire() as stream_conn:
+        async for record in job_results(stream_conn, job_id):
+            result = row_result(record, base_url)
+            yield csv_line(result) if as_csv else msgspec.json.encode(result) + b"\n"
 
 
 def issuance_jobs_router(settings: Settings) -> Router:

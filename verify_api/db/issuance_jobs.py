@@ -150,3 +150,9 @@ class IssuanceJobs(RepositoryBase):
 
     async def result_page(self, job_id: UUID, after: int, limit: int) -> list[ResultRecord]:
         return await self._all(ResultRecord, SQL.result_page, job_id, after, limit)
+
+    async def recent_jobs(self, limit: int) -> list[IssuanceJobRecord]:
+        return await self._all(IssuanceJobRecord, SQL.recent_jobs, limit)
+
+    async def failed_result_page(self, job_id: UUID, limit: int) -> list[ResultRecord]:
+        return await self._all(ResultRecord, SQL.failed_result_page, job_id, limit)

@@ -221,3 +221,20 @@ class IssuanceJobWorker:
                 job.duplicates,
             )
             return True
+
+
+async def recent_jobs(conn: Connection, limit: int) -> list[JobProgress]:
+    """The newest jobs first (the staff console's list)."""
+    return [JobProgress(job) for job in await IssuanceJobs(conn).recent_jobs(limit)]
+
+
+async def failed_results(conn: Connection, job_id: UUID, limit: int) -> list[ResultRecord]:
+    """The first `limit` rows of the job that failed, in file order."""
+    await get_job(conn, job_id)
+    return await IssuanceJobs(conn).failed_result_page(job_id, limit)
+
+
+async def first_results(conn: Connection, job_id: UUID, limit: int) -> list[ResultRecord]:
+    """The results of the job's first `limit` rows, in file order (pending rows included, as pending)."""
+    await get_job(conn, job_id)
+    return await IssuanceJobs(conn).result_page(job_id, 0, limit)

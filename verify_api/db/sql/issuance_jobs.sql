@@ -65,3 +65,15 @@ WHERE id = $1
 SELECT r.row_number, r.line, r.row_key, r.outcome, r.credential_id, c.verification_code, r.problem, r.duplicate_of
 FROM issuance_job_rows r LEFT JOIN credentials c ON c.id = r.credential_id
 WHERE r.job_id = $1 AND r.row_number > $2 ORDER BY r.row_number LIMIT $3
+
+-- name: recent_jobs --
+-- The staff console's list: the newest jobs first (a job is one file, so this table stays small).
+SELECT id, state, total, issued, failed, duplicates, created_at, started_at, finished_at FROM issuance_jobs
+ORDER BY created_at DESC, id DESC LIMIT $1
+
+-- name: failed_result_page --
+-- The rows of a job that failed, in file order (the console shows them beside the first rows).
+SELECT r.row_number, r.line, r.row_key, r.outcome, r.credential_id, NULL::text AS verification_code, r.problem,
+       r.duplicate_of
+FROM issuance_job_rows r
+WHERE r.job_id = $1 AND r.outcome = 'failed' ORDER BY r.row_number LIMIT $2
