@@ -1,7 +1,8 @@
 """The console's Holders pages in a real headless Chromium against the served app: the search finds "Ada Lovelace"
 from "lovelace ada" and from "Adà", her page lists her credential, correcting her name with the re-issue box ticked
 shows the per-credential results, the old credential's public page then points to the new one, which carries the new
-name; no sideways scrolling at phone width, and axe-core's WCAG 2.2 AA check over the new pages. Screenshots under
+name; no sideways scrolling at phone width, and axe-core's WCAG 2.2 AA check over the new pages (the organisations
+and pending pages too). Screenshots under
 test-artifacts/e2e/console/.
 
 One served app for the module (test_console_browser's fixture: the staff accounts made by `verify-api staff create`).
@@ -26,7 +27,7 @@ from tests.e2e.test_console_browser import (  # the served app and its staff acc
     text_of,
 )
 from tests.e2e.test_faces_browser import WIDTHS
-from tests.e2e.test_pages_browser import issue_aida, verdict
+from tests.e2e.test_pages_browser import issue_aida, issue_cae, verdict
 
 if TYPE_CHECKING:
     from tests.e2e.cdp import Page
@@ -136,4 +137,17 @@ async def test_console_holder_pages_have_no_wcag_violations(
     await page.submit("#correct-submit")
     assert await text_of(page, "[role=alert]") != ""
     await audit("holder-refused")
+    async with httpx.AsyncClient(base_url=served, headers=admin_auth, timeout=30) as http:
+        waiting = (await http.post("/v1/holders", json={"displayName": "Hedy Lamarr"})).json()
+        exam = {"kind": "exam", "holderId": waiting["id"], "score": 45, "maxScore": 50}
+        assert (await http.post("/v1/assessments", json=exam)).status_code == 201
+    await page.goto(f"{served}/console/pending")
+    assert "Hedy Lamarr" in await text_of(page, "#pending-list")
+    await audit("pending")
+    await no_sideways_scroll(page, "pending")
+    await issue_cae(served, admin_auth, "Contoso Enterprise")
+    await page.goto(f"{served}/console/organisations")
+    assert "Contoso Enterprise" in await text_of(page, "#organisation-list")
+    await audit("organisations")
+    await no_sideways_scroll(page, "organisations")
     assert not failures, "axe-core WCAG 2.2 AA violations:\n" + "\n".join(failures)

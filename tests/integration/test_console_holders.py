@@ -1,14 +1,14 @@
 """The console's Holders pages against the real app and PostgreSQL: the search (tolerant name, e-mail, code, cursor
 paging through the "next" link), a holder's page, and the correction: saved and re-issued as the staff member, the
 results shown after the redirect, a form sent twice re-issuing once, bad input shown on the page, and a role without
-the `manage` scope seeing no form and refused the POST."""
+the `manage` scope seeing no form and refused the POST; the organisations by standing and the pending queue."""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
 
-from tests.factories import make_aida
+from tests.factories import make_aida, make_cai, make_exam, make_holder
 from tests.integration.test_console_auth import (  # the console's own fixtures: cheap argon2id, no redirects followed
     client,
     console_token,
@@ -139,3 +139,36 @@ async def test_console_assessor_sees_no_correction_form_and_cannot_post_one(
     name = await conn.fetchval("SELECT display_name FROM holders WHERE id = $1", credential["holderId"])
     assert name == "Ada Lovelase"
     assert await conn.fetchval("SELECT count(*) FROM events WHERE kind = 'holder_changed'") == 0
+
+
+async def test_console_lists_organisations_by_standing_and_the_pending_queue(
+    client: Client, conn: asyncpg.Connection, settings: Settings, admin_headers: dict[str, str]
+) -> None:
+    cai = await make_cai(client, admin_headers, name="Fabrikam Integrators")
+    waiting = await make_holder(client, admin_headers, displayName="Hedy Lamarr")
+    await make_exam(client, admin_headers, waiting["id"])
+    await sign_in(client, await make_staff(conn, settings, "queues@pai.example", role="assessor"))
+    home = await client.get("/console")
+    assert 'href="/console/organisations"' in home.text
+    assert 'href="/console/pending"' in home.text
+
+    listed = await client.get("/console/organisations")
+    assert listed.status_code == 200
+    assert "Fabrikam Integrators" in listed.text
+    assert f"/console/credentials/{cai['credential']['id']}" in listed.text
+    assert "standing-good" in listed.text
+    at_risk = await client.get("/console/organisations", params={"standing": "at_risk"})
+    assert "Fabrikam Integrators" not in at_risk.text
+    assert 'id="no-organisations"' in at_risk.text
+    bad = await client.get("/console/organisations", params={"standing": "sinking"}, headers=HTML)
+    assert bad.status_code == 422
+    assert "standing must be one of good, at_risk, suspended" in bad.text
+
+    pending = await client.get("/console/pending")
+    assert pending.status_code == 200
+    assert f'href="/console/holders/{waiting["id"]}">Hedy Lamarr</a>' in pending.text
+    assert "Fabrikam Integrators staff 0" not in pending.text  # holds its AIDA already
+    other_tier = await client.get("/console/pending", params={"tier": "CPAP"})
+    assert "Hedy Lamarr" not in other_tier.text
+    forged = await client.get("/console/pending", params={"cursor": "forged"}, headers=HTML)
+    assert forged.status_code == 422

@@ -13,8 +13,9 @@ from verify_api.api.console_api_keys import API_KEY_HANDLERS
 from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
 from verify_api.api.console_holders import HOLDER_HANDLERS
 from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
+from verify_api.api.console_work_queues import WORK_QUEUE_HANDLERS
 
-CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS, *HOLDER_HANDLERS]
+CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS, *HOLDER_HANDLERS, *WORK_QUEUE_HANDLERS]
 
 
 def console_router() -> Router:
