@@ -105,6 +105,13 @@ async def test_console_corrects_a_name_and_reissues_as_the_staff_member(
         ("credential_superseded", staff_id),
     }
 
+    history = shown.text.split('id="holder-history"', 1)[1]
+    assert "holder changed" in history
+    assert "name: Ada Lovelase → Ada Lovelace" in history
+    assert "e-mail: none → ada@example.org" in history
+    assert "superseded</span> · details corrected" in history
+    assert f"by staff {email}" in history
+
     again = await client.post(f"{path}/correct", data=form)  # the same form sent twice: the first answer, once
     assert again.status_code == 303
     assert await conn.fetchval("SELECT count(*) FROM credentials WHERE holder_id = $1", holder_id) == 2

@@ -1,5 +1,6 @@
 """The console's Holders pages: find a holder (name tolerant of accents, case and word order; e-mail; a verification
-code), a holder's page (credentials as the one judgement has them now, assessments), and correcting a name or e-mail.
+code), a holder's page (credentials as the one judgement has them now, assessments, history), and correcting a name or
+e-mail.
 
 Reads are services.staff_reads (`search_holders`, `holder_overview`, scope `assess`), the same functions as GET
 /v1/holders; the correction is services.corrections (`change_holder`, then `reissue_holder` when asked), scope
@@ -24,6 +25,7 @@ from verify_api.api.deps import Call, Conn, RuntimeDep
 from verify_api.api.problems import problem_for
 from verify_api.errors import HolderNotFoundError, InvalidInputError, NotFoundError, VerifyApiError
 from verify_api.services import corrections, staff_reads
+from verify_api.services.console_holders import holder_history
 from verify_api.staff_schemas import HolderChangeRequest
 
 MAX_SEARCH_CHARS = {"name": staff_reads.MAX_NAME_QUERY, "email": 320, "code": 40, "cursor": 1000}
@@ -97,6 +99,7 @@ async def holder_page(
         status_code=status_code,
         section="holders",
         overview=overview,
+        history=await holder_history(conn, holder_id),
         may_correct="manage" in actor_of(request).scopes,
         idempotency_key=str(uuid4()),  # a form sent twice re-issues once
         **(defaults | context),
