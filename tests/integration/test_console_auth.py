@@ -215,6 +215,7 @@ async def test_every_console_form_refuses_a_post_without_its_csrf_token(
     for template in paths:
         path = template.replace("{credential_id:str}", "urn-x").replace("{action:str}", "revoke")
         path = path.replace("{key_id:str}", "00000000-0000-4000-8000-000000000000")
+        path = path.replace("{holder_id:str}", "00000000-0000-4000-8000-000000000000")
         response = await client.post(path, data={"reason": "administrative"}, headers={"accept": "text/html"})
         if path.endswith("/revoke") and "credentials" in path:
             assert response.status_code in (403, 404), (path, response.status_code)

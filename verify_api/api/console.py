@@ -61,8 +61,11 @@ class NavItem:
 
 NAV: tuple[NavItem, ...] = (
     NavItem("Credentials", CONSOLE_PATH, "assess", "credentials"),
-    NavItem("API keys", f"{CONSOLE_PATH}/api-keys", "manage", "api-keys"),
+    NavItem("Holders", f"{CONSOLE_PATH}/holders", "assess", "holders"),
+    NavItem("Organisations", f"{CONSOLE_PATH}/organisations", "assess", "organisations"),
+    NavItem("Pending", f"{CONSOLE_PATH}/pending", "assess", "pending"),
     NavItem("Bulk issuance", f"{CONSOLE_PATH}/issuance-jobs", "issue", "issuance-jobs"),
+    NavItem("API keys", f"{CONSOLE_PATH}/api-keys", "manage", "api-keys"),
 )
 
 

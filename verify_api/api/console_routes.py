@@ -13,13 +13,22 @@ from verify_api.api.auth import require_console_scope
 from verify_api.api.console import CONSOLE_EXCEPTION_HANDLERS, CONSOLE_PATH
 from verify_api.api.console_api_keys import API_KEY_HANDLERS
 from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
+from verify_api.api.console_holders import HOLDER_HANDLERS
 from verify_api.api.console_issuance_jobs import ISSUANCE_JOB_HANDLERS, issuance_job_upload_router
 from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
+from verify_api.api.console_work_queues import WORK_QUEUE_HANDLERS
 
 if TYPE_CHECKING:
     from verify_api.settings import Settings
 
-CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS, *ISSUANCE_JOB_HANDLERS]
+CONSOLE_HANDLERS = [
+    *SIGN_IN_HANDLERS,
+    *CREDENTIAL_HANDLERS,
+    *API_KEY_HANDLERS,
+    *HOLDER_HANDLERS,
+    *WORK_QUEUE_HANDLERS,
+    *ISSUANCE_JOB_HANDLERS,
+]
 
 
 def console_router(settings: Settings) -> Router:

@@ -130,6 +130,13 @@ async def _replay(conn: Connection, origin: ReissueOrigin, request_hash: bytes) 
     return msgspec.convert(outcome, HolderReissueView)
 
 
+async def recorded_reissue(conn: Connection, actor: UUID, idempotency_key: str) -> HolderReissueView | None:
+    """What the re-issue `actor` asked for with this Idempotency-Key answered (None when there was none): the
+    console shows it on the page its form redirects to, without re-issuing anything."""
+    found = await HolderReissues(conn).get(actor, idempotency_key)
+    return msgspec.convert(found[1], HolderReissueView) if found is not None else None
+
+
 async def _reissue_one(
     conn: Connection, ctx: ServiceContext, record: CredentialRecord, origin: ReissueOrigin, *, now: datetime
 ) -> ReissueResult:
