@@ -62,6 +62,7 @@ class NavItem:
 NAV: tuple[NavItem, ...] = (
     NavItem("Credentials", CONSOLE_PATH, "assess", "credentials"),
     NavItem("API keys", f"{CONSOLE_PATH}/api-keys", "manage", "api-keys"),
+    NavItem("Webhooks", f"{CONSOLE_PATH}/webhooks", "manage", "webhooks"),
 )
 
 

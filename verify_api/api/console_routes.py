@@ -12,8 +12,9 @@ from verify_api.api.console import CONSOLE_EXCEPTION_HANDLERS, CONSOLE_PATH
 from verify_api.api.console_api_keys import API_KEY_HANDLERS
 from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
 from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
+from verify_api.api.console_webhooks import WEBHOOK_PAGE_HANDLERS
 
-CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS]
+CONSOLE_HANDLERS = [*SIGN_IN_HANDLERS, *CREDENTIAL_HANDLERS, *API_KEY_HANDLERS, *WEBHOOK_PAGE_HANDLERS]
 
 
 def console_router() -> Router:
