@@ -66,6 +66,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Pending", f"{CONSOLE_PATH}/pending", "assess", "pending"),
     NavItem("Bulk issuance", f"{CONSOLE_PATH}/issuance-jobs", "issue", "issuance-jobs"),
     NavItem("API keys", f"{CONSOLE_PATH}/api-keys", "manage", "api-keys"),
+    NavItem("Webhooks", f"{CONSOLE_PATH}/webhooks", "manage", "webhooks"),
 )
 
 

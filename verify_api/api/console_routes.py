@@ -16,6 +16,7 @@ from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
 from verify_api.api.console_holders import HOLDER_HANDLERS
 from verify_api.api.console_issuance_jobs import ISSUANCE_JOB_HANDLERS, issuance_job_upload_router
 from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
+from verify_api.api.console_webhooks import WEBHOOK_PAGE_HANDLERS
 from verify_api.api.console_work_queues import WORK_QUEUE_HANDLERS
 
 if TYPE_CHECKING:
@@ -28,6 +29,7 @@ CONSOLE_HANDLERS = [
     *HOLDER_HANDLERS,
     *WORK_QUEUE_HANDLERS,
     *ISSUANCE_JOB_HANDLERS,
+    *WEBHOOK_PAGE_HANDLERS,
 ]
 
 
