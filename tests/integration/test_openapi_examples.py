@@ -39,6 +39,8 @@ REFUSED: dict[tuple[str, str], tuple[int, str | bool]] = {
     # The example's proof value is illustrative, so the VC API answers with its verdict: well-formed, not verified.
     ("VcApiVerifyCredential", "a-credential"): (422, False),
     ("VcApiVerifyPresentation", "a-presentation-with-challenge-and-domain"): (422, False),
+    # The example's host is a public name, and the tests reach nothing beyond 127.0.0.1: its target check refuses it.
+    ("CreateWebhook", "the-crm-told-of-every-change-of-standing"): (422, PAI + "invalid-input"),
 }
 
 

@@ -19,6 +19,7 @@ from verify_api.webhook_schemas import EventFeed
     "/events",
     scope="manage",
     operation_id="ListEvents",
+    problems=[422],  # a cursor or token that is not one of ours
     summary="The events, in order, after a cursor",
     description="The same events webhooks carry (same `type`, `timestamp`, `data`; `id` is their `webhook-id`), "
     "oldest first. Pass the answer's `nextCursor` as `after` to read on; an event that commits late still comes "

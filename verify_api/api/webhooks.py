@@ -129,6 +129,7 @@ def _before(cursor: str | None) -> tuple[datetime, UUID] | None:
     "/webhooks/{subscription_id:uuid}/deliveries",
     scope="manage",
     operation_id="ListWebhookDeliveries",
+    problems=[422],  # a cursor or token that is not one of ours
     summary="The delivery log of a subscription",
     description="Newest first: each delivery's state and every attempt (time, latency, HTTP status, the start of "
     "the response or the error).",
@@ -195,6 +196,7 @@ async def set_email_preferences(
     get,
     "/holders/{holder_id:uuid}/unsubscribe",
     operation_id="UnsubscribePage",
+    problems=[422],  # a cursor or token that is not one of ours
     summary="The unsubscribe link of an e-mail",
     description="A page asking the holder to confirm (a GET changes nothing: mail scanners open links); its button "
     "POSTs to the same URL.",

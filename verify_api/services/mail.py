@@ -93,7 +93,9 @@ def unsubscribe_token(key: bytes, holder_id: UUID) -> str:
 
 
 def check_unsubscribe_token(key: bytes, holder_id: UUID, token: str) -> None:
-    if not hmac.compare_digest(unsubscribe_token(key, holder_id), token):
+    # Bytes, not str: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500 for a mangled link).
+    presented = token.encode("utf-8", "surrogateescape")
+    if not hmac.compare_digest(unsubscribe_token(key, holder_id).encode(), presented):
         raise InvalidUnsubscribeTokenError("the unsubscribe link is not valid (was it copied whole?)")
 
 
