@@ -518,3 +518,34 @@ async def test_each_attempt_checks_the_target_again_and_follows_no_redirect(hook
         redirected = await post_webhook(client, **message, allow_private=True)  # type: ignore[arg-type]
         assert (redirected.outcome, redirected.status_code) == ("retry", 302)
         assert len(hooks.received) == 1
+
+
+async def test_a_holder_correction_is_one_holder_changed_webhook_naming_the_fields_not_their_values(
+    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    smtp: SmtpReceiver, hooks: WebhookReceiver,
+) -> None:  # fmt: skip
+    """PATCH /v1/holders/{id} (services/corrections.py) records `holder_changed` with the old and new values; the
+    webhook and the feed carry the holder and the names of the changed fields only."""
+    settings = notify_settings(database_url, smtp)
+    async with serving(settings, issuer_key, clock) as client:
+        await subscribe(client, admin_headers, hooks.url, "holder.changed")
+        credential = await make_aida(client, admin_headers, email="old.name@example.org")
+        holder = credential["holderId"]
+        response = await client.patch(
+            f"/v1/holders/{holder}",
+            json={"displayName": "Ada King", "email": "new.name@example.org"},
+            headers=admin_headers,
+        )
+        assert response.status_code == 200, response.text
+        await eventually(lambda: len(hooks.received) == 1)
+        body = hooks.received[0].json
+        assert body["type"] == "holder.changed"
+        assert body["data"]["holderId"] == holder
+        assert body["data"]["changed"] == ["displayName", "email"]
+        raw = hooks.received[0].body.decode()
+        assert "example.org" not in raw
+        assert "Ada King" not in raw
+        feed = await client.get("/v1/events", headers=admin_headers)
+        assert feed.status_code == 200, feed.text
+        changed = [e for e in feed.json()["events"] if e["type"] == "holder.changed"]
+        assert [e["data"]["holderId"] for e in changed] == [holder]
