@@ -71,10 +71,9 @@ test: install lint typecheck ## lint and typecheck, then the whole suite against
 	  command -v apt-get >/dev/null 2>&1 && { echo "installing redis-server for the rate-limit tests (apt-get)"; \
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >/dev/null 2>&1 \
 	    || echo "could not install redis-server: the Redis rate-limit tests will be skipped"; }; } || true
-	@# Three workers (pytest-xdist; many tests wait on a served app or a browser, so a 2-core machine runs three
-	@# without idling a core), each with its own throwaway cluster; the 15 slowest tests are listed at the end so
+	@# Two workers (pytest-xdist), each with its own throwaway cluster; the 15 slowest tests are listed at the end so
 	@# a slow new one shows. PYTEST_ARGS="-n 0" runs in one process.
-	$(BIN)/python -m pytest -n 3 --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
 
 lint: install ## ruff: lint (incl. complexity C90 and PLR0913) and format check
 	$(BIN)/ruff check .
