@@ -19,7 +19,7 @@ from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator
 
     import asyncpg
     from litestar import Litestar
@@ -30,18 +30,6 @@ if TYPE_CHECKING:
 
 SECRET = re.compile(r'id="secret" readonly value="(whsec_[^"]+)"')
 REDELIVER = re.compile(r'action="(/console/webhooks/[0-9a-f-]{36}/deliveries/[0-9a-f-]{36}/redeliver)"')
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as server:
-        yield server
-
-
-@pytest.fixture
-def hooks() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.factories import make_aida, make_cai
@@ -29,9 +28,10 @@ from verify_api.services.webhooks import post_webhook, webhook_client
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator
     from pathlib import Path
 
+    import pytest
     from litestar import Litestar
 
     from tests.conftest import FakeClock
@@ -39,18 +39,6 @@ if TYPE_CHECKING:
     from verify_api.settings import Settings
 
 BASE_URL = "http://testserver.local"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with SmtpReceiver() as server:
-        yield server
-
-
-@pytest.fixture
-def hooks() -> Iterator[WebhookReceiver]:
-    with WebhookReceiver() as server:
-        yield server
 
 
 def notify_settings(database_url: str, smtp: SmtpReceiver, **overrides: Any) -> Settings:
