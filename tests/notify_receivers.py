@@ -20,6 +20,27 @@ from tests.served_app import free_port
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from verify_api.settings import Settings
+
+
+def receiver_settings(database_url: str, smtp: SmtpReceiver, base_url: str, **overrides: Any) -> Settings:
+    """Settings whose outbox reaches the receivers here: SMTP on `smtp`, loopback webhook targets allowed, a fast
+    dispatcher poll."""
+    from verify_api.settings import load_settings
+
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "public_base_url": base_url,
+        "pool_min": 1,
+        "pool_max": 4,
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp.port,
+        "smtp_security": "none",
+        "webhook_allow_private_targets": True,
+        "notify_poll_seconds": 0.05,
+    }
+    return load_settings({}, **(values | overrides))
+
 
 class _Recorder:
     def __init__(self) -> None:

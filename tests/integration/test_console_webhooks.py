@@ -15,8 +15,7 @@ from tests.conftest import BASE_URL
 from tests.factories import make_aida
 from tests.integration.test_console_auth import console_token, make_staff, sign_in
 from tests.integration.test_notifications import verify_signature
-from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually
-from verify_api.settings import load_settings
+from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually, receiver_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -35,21 +34,14 @@ REDELIVER = re.compile(r'action="(/console/webhooks/[0-9a-f-]{36}/deliveries/[0-
 @pytest.fixture
 def settings(database_url: str, smtp: SmtpReceiver) -> Settings:
     """The dispatcher on (conftest's settings turn it off), loopback targets allowed, cheap argon2id parameters."""
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "public_base_url": BASE_URL,
-        "pool_min": 1,
-        "pool_max": 4,
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port,
-        "smtp_security": "none",
-        "webhook_allow_private_targets": True,
-        "notify_poll_seconds": 0.05,
-        "staff_password_time_cost": 1,
-        "staff_password_memory_kib": 8192,
-        "staff_password_parallelism": 1,
-    }
-    return load_settings({}, **values)
+    return receiver_settings(
+        database_url,
+        smtp,
+        BASE_URL,
+        staff_password_time_cost=1,
+        staff_password_memory_kib=8192,
+        staff_password_parallelism=1,
+    )
 
 
 @pytest.fixture

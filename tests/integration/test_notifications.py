@@ -19,7 +19,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.factories import make_aida, make_cai
 from tests.lifecycle_helpers import transition
-from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually
+from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually, receiver_settings
 from verify_api.app import create_app
 from verify_api.db.pool import connect, create_pool
 from verify_api.services.context import ServiceContext
@@ -42,18 +42,7 @@ BASE_URL = "http://testserver.local"
 
 
 def notify_settings(database_url: str, smtp: SmtpReceiver, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "database_url": database_url,
-        "public_base_url": BASE_URL,
-        "pool_min": 1,
-        "pool_max": 4,
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp.port,
-        "smtp_security": "none",
-        "webhook_allow_private_targets": True,
-        "notify_poll_seconds": 0.05,
-    }
-    return load_settings({}, **(values | overrides))
+    return receiver_settings(database_url, smtp, BASE_URL, **overrides)
 
 
 @contextlib.asynccontextmanager
