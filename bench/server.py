@@ -44,6 +44,21 @@ class RunningServer:
         """User+system CPU time used so far by every live process of the server (master and workers)."""
         return process_group_cpu_seconds(self.process_group)
 
+    def wait_until_quiet(self, *, busy_share: float = 0.05, settle: float = 0.5, timeout: float = 30.0) -> float:
+        """Wait until the server's start-up work is done (seconds waited): its processes used under `busy_share` of
+        one core over `settle` seconds. A served app does work of its own after answering /health (the RDFC
+        template self-check thread, the outbox dispatcher's first scan, the change feed subscription): measured
+        inside a load's window it would be charged to the requests, which a long-running server never pays."""
+        started = time.monotonic()
+        before = self.cpu_seconds()
+        while time.monotonic() - started < timeout:
+            time.sleep(settle)
+            now = self.cpu_seconds()
+            if now - before < busy_share * settle:
+                break
+            before = now
+        return time.monotonic() - started
+
 
 def process_group_cpu_seconds(pgid: int) -> float:
     ticks = 0
