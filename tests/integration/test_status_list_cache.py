@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.factories import make_aida, make_certified_cae
 from tests.lifecycle_helpers import bit, decode_status_list, status_entry, transition
+from verify_api.services.outbox import scan_time_changes, translate_events
 
 if TYPE_CHECKING:
     import asyncpg
@@ -131,3 +132,28 @@ async def test_a_list_served_from_memory_is_the_list_built_afresh_byte_for_byte(
         assert from_memory.headers["etag"] == afresh.headers["etag"]
         assert from_memory.headers["last-modified"] == afresh.headers["last-modified"]
         assert (await second.get(path, headers={"If-None-Match": afresh.headers["etag"]})).status_code == 304
+
+
+async def test_the_outbox_dispatchers_own_commits_keep_what_this_process_has_cached(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    """The outbox dispatcher commits its bookkeeping every NOTIFY_POLL_SECONDS in every served process (translating
+    new events into notifications, the time scans, delivery records). Those writes touch nothing a cached answer is
+    built from, so they must not empty the process's caches: with a flush on each, no lookup or status list stayed
+    cached for longer than one poll (issue 10's hot lookups and lists from memory, undone by issue 11's outbox)."""
+    runtime = client.app.state.runtime
+    credential = await make_aida(client, admin_headers)
+    await cached_list(client, credential, "revocation")
+    list_id = list_path(client, credential, "revocation").rsplit("/", 1)[-1]
+    assert (await client.get(f"/v1/credentials/{credential['id']}")).status_code == 200
+    cached_lookups = len(runtime.lookup_cache)
+    assert cached_lookups > 0
+    # The dispatcher's own commands, on a connection of this test's loop (the app serves from another).
+    assert await translate_events(conn, runtime) > 0  # the issuance's events became notifications: a real write
+    await scan_time_changes(conn, runtime)
+    assert current_lists(client).get(list_id) is not None
+    assert len(runtime.lookup_cache) == cached_lookups
+    # A command that does change the register still empties them at once (the change is visible here before its
+    # note comes back through the feed).
+    await transition(client, admin_headers, credential["id"], "suspend", "holder_request")
+    assert current_lists(client).get(list_id) is None

@@ -158,7 +158,7 @@ async def translate_events(conn: Connection, ctx: ServiceContext, *, limit: int 
             await outbox.advance_cursor(events[-1].seq)
         return len(events)
 
-    return await run_in_transaction(conn, command)
+    return await run_in_transaction(conn, command, keeps_cached_answers=True)  # writes only the outbox
 
 
 def _due_notification(base_url: str, kind: str, due: CredentialDue, now: datetime) -> NewNotification:
@@ -202,7 +202,7 @@ async def scan_time_changes(conn: Connection, ctx: ServiceContext) -> int:
             made += await enqueue(outbox, new, now)
         return made
 
-    return await run_in_transaction(conn, command)
+    return await run_in_transaction(conn, command, keeps_cached_answers=True)  # writes only the outbox
 
 
 # --- retries ----------------------------------------------------------------------------------------------------
@@ -383,5 +383,5 @@ class Dispatcher:
             return recorded
 
         async with self.pool.acquire() as conn:
-            if not await run_in_transaction(conn, command):
+            if not await run_in_transaction(conn, command, keeps_cached_answers=True):
                 log.warning("delivery %s: its lease ran out before this attempt was recorded", work.id)

@@ -52,11 +52,18 @@ COMMAND_ATTEMPTS = 4
 MAX_PAUSE_SECONDS = 0.05
 
 
-async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]]) -> T:
+async def run_in_transaction(
+    conn: Connection, body: Callable[[], Awaitable[T]], *, keeps_cached_answers: bool = False
+) -> T:
     """`body()` inside one transaction, run again from the start when the database rolled it back for a conflict.
 
     Inside a transaction already (a command that is a step of a larger one), `body` runs in a savepoint and a
     conflict goes up to the outermost command, which alone can run everything again.
+
+    A command that commits empties every answer cached in this process (`forget_after_local_write`), unless it says
+    `keeps_cached_answers=True`: only for commands that write nothing a cached answer is built from (the outbox's
+    own bookkeeping: notifications, deliveries, its cursor). The outbox dispatcher commits every NOTIFY_POLL_SECONDS
+    in every process; flushing on each of those would keep no lookup or status list cached for longer than that.
     """
     if conn.is_in_transaction():
         async with transaction(conn):
@@ -76,7 +83,8 @@ async def run_in_transaction(conn: Connection, body: Callable[[], Awaitable[T]])
                 COMMAND_ATTEMPTS,
             )
         else:
-            forget_after_local_write()  # committed: no answer cached in this process may predate it
+            if not keeps_cached_answers:
+                forget_after_local_write()  # committed: no answer cached in this process may predate it
             for action in pending:
                 action()
             return result
