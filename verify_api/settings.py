@@ -113,6 +113,10 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     console_lockout_minutes: int = 15
     console_session_idle_minutes: int = 30
     console_session_absolute_hours: int = 12
+    # Sign-in attempts (right or wrong) the console takes from one client address per minute (sliding window, shared
+    # by every worker and instance like the verification routes' budget), beside the per-account lockout: one
+    # address cannot spray passwords over many accounts. Beyond it, the same "not accepted" answer.
+    console_sign_in_per_minute: int = 30
     # argon2id cost of staff passwords (RFC 9106 section 4, its second recommended option: t=3, 64 MiB, p=4, which
     # argon2-cffi also defaults to). A change is picked up by each account at its next sign-in (rehash).
     staff_password_time_cost: int = 3
@@ -174,6 +178,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "console_lockout_minutes",
             "console_session_idle_minutes",
             "console_session_absolute_hours",
+            "console_sign_in_per_minute",
             "staff_password_time_cost",
             "staff_password_parallelism",
             "bulk_max_body_bytes",
