@@ -23,6 +23,7 @@ from verify_api.api.audit import AUDIT_HANDLERS
 from verify_api.api.auth import require_scope
 from verify_api.api.badges import BADGE_HANDLERS
 from verify_api.api.console_routes import console_router
+from verify_api.api.console_sign_in import start_sign_in_limiter
 from verify_api.api.corrections import CORRECTION_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
@@ -134,6 +135,7 @@ def create_app(
         assert runtime.pool is not None
         sampler = asyncio.create_task(_sample_pool_every_second(runtime.pool))
         app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
+        app.state.sign_in_limiter = start_sign_in_limiter(settings, runtime.pool)  # the console's, per address
         runtime.replica = await open_replica_router(settings, runtime.pool)
         try:
             async with runtime.pool.acquire() as conn:
@@ -171,6 +173,7 @@ def create_app(
                 await sampler
             forget_this_process()
             await app.state.rate_limiter.close()
+            await app.state.sign_in_limiter.close()
             if runtime.replica is not None:
                 await runtime.replica.close()
                 runtime.replica = None

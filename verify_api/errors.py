@@ -242,3 +242,10 @@ class DeliveryNotFoundError(NotFoundError):
 
 class InvalidUnsubscribeTokenError(InvalidInputError):
     """The unsubscribe link is not valid."""
+
+
+class IssuanceBatchFailedError(VerifyApiError):
+    """The row was not issued: its batch failed with an unexpected error each time it was tried."""
+
+    # A bulk job's rows whose batch kept failing (services.batch_faults): the job goes on with its other rows; the
+    # error itself is in the server's log, never in the row's problem.

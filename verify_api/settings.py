@@ -113,6 +113,10 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     console_lockout_minutes: int = 15
     console_session_idle_minutes: int = 30
     console_session_absolute_hours: int = 12
+    # Sign-in attempts (right or wrong) the console takes from one client address per minute (sliding window, shared
+    # by every worker and instance like the verification routes' budget), beside the per-account lockout: one
+    # address cannot spray passwords over many accounts. Beyond it, the same "not accepted" answer.
+    console_sign_in_per_minute: int = 30
     # argon2id cost of staff passwords (RFC 9106 section 4, its second recommended option: t=3, 64 MiB, p=4, which
     # argon2-cffi also defaults to). A change is picked up by each account at its next sign-in (rehash).
     staff_password_time_cost: int = 3
@@ -129,6 +133,11 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     bulk_job_lease_seconds: float = 30.0
     bulk_poll_seconds: float = 1.0
     bulk_worker: bool = True
+    # A batch that fails with an unexpected error (not a row's own refusal) is tried this many times in all, waiting
+    # BULK_BATCH_RETRY_SECONDS before the second try and twice as long before each next; then its rows are marked
+    # failed and the job goes on (services.batch_faults).
+    bulk_batch_attempts: int = 3
+    bulk_batch_retry_seconds: float = 2.0
     # Notifications and webhooks (README "Notifications and webhooks"). Each worker and instance may run the outbox
     # dispatcher (deliveries are claimed with SKIP LOCKED under a lease); NOTIFY_DISPATCH=false runs none here.
     notify_dispatch: bool = True
@@ -174,11 +183,13 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "console_lockout_minutes",
             "console_session_idle_minutes",
             "console_session_absolute_hours",
+            "console_sign_in_per_minute",
             "staff_password_time_cost",
             "staff_password_parallelism",
             "bulk_max_body_bytes",
             "bulk_max_rows",
             "bulk_batch_size",
+            "bulk_batch_attempts",
             "notify_batch_size",
             "expiry_notice_days",
         ):
@@ -209,6 +220,8 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             raise SettingsError("BULK_SIGNING_PROCESSES must not be negative (0: one per CPU core)")
         if self.bulk_job_lease_seconds <= 0 or self.bulk_poll_seconds <= 0:
             raise SettingsError("BULK_JOB_LEASE_SECONDS and BULK_POLL_SECONDS must be positive")
+        if self.bulk_batch_retry_seconds < 0:
+            raise SettingsError("BULK_BATCH_RETRY_SECONDS must not be negative")
 
     @property
     def base_url(self) -> str:

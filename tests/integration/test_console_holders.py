@@ -118,6 +118,12 @@ async def test_console_corrects_a_name_and_reissues_as_the_staff_member(
     assert "e-mail: none → ada@example.org" in history
     assert "superseded</span> · details corrected" in history
     assert f"by staff {email}" in history
+    # The note typed with the re-issue is on its renewal event: in the holder's history and the old credential's.
+    assert history.count('<span class="history-note">typo in the exam form</span>') == 1
+    renewal = await conn.fetchval("SELECT data FROM events WHERE kind = 'credential_superseded'")
+    assert renewal["note"] == "typo in the exam form"
+    old_page = await client.get(f"/console/credentials/{credential['id']}")
+    assert '<span class="history-note">typo in the exam form</span>' in old_page.text
 
     again = await client.post(f"{path}/correct", data=form)  # the same form sent twice: the first answer, once
     assert again.status_code == 303

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     Client = AsyncTestClient[Litestar]
 
 SECRET = re.compile(r'id="secret" readonly value="(whsec_[^"]+)"')
+DELIVERY = re.compile(r'id="delivery-([0-9a-f-]{36})"')
+OLDER = re.compile(r'href="(/console/webhooks/[0-9a-f-]{36}\?before=[^"]+)" id="log-older"')
 REDELIVER = re.compile(r'action="(/console/webhooks/[0-9a-f-]{36}/deliveries/[0-9a-f-]{36}/redeliver)"')
 
 
@@ -115,7 +118,11 @@ async def test_console_subscription_receives_a_signed_delivery_and_redeliver_sen
     off = await client.post(f"{log_path}/disable", data={"csrf_token": token})
     assert off.status_code == 303
     assert await conn.fetchval("SELECT disabled_at IS NOT NULL FROM webhook_subscriptions") is True
-    assert hooks.url not in (await client.get("/console/webhooks")).text
+    listed = (await client.get("/console/webhooks")).text  # still listed, marked disabled, with no Disable form
+    entry = listed.split(f'id="webhook-{subscription_id}"', 1)[1].split("</li>", 1)[0]
+    assert hooks.url in entry
+    assert '<span class="status-word status-revoked">disabled</span>' in entry
+    assert "/disable" not in entry
     assert "disabled" in (await client.get(log_path)).text  # its log stays readable
 
 
@@ -154,3 +161,82 @@ async def test_console_webhooks_page_is_refused_to_an_assessor(
     assert refused.status_code == 403
     assert "&#39;manage&#39; scope" in refused.text
     assert await conn.fetchval("SELECT count(*) FROM webhook_subscriptions") == 0
+
+
+async def add_subscription(conn: asyncpg.Connection, url: str, *, disabled: bool = False) -> UUID:
+    subscription_id = uuid4()
+    await conn.execute(
+        "INSERT INTO webhook_subscriptions (id, url, event_types, secret, created_at, disabled_at)"
+        " VALUES ($1, $2, '{credential.issued}', 'whsec_dGVzdA==', now(), CASE WHEN $3 THEN now() END)",
+        subscription_id,
+        url,
+        disabled,
+    )
+    return subscription_id
+
+
+async def test_console_delivery_log_pages_by_cursor_and_disabled_subscriptions_are_listed(
+    client: Client, conn: asyncpg.Connection, settings: Settings
+) -> None:
+    await sign_in(client, await make_staff(conn, settings, "ops@pai.example"))
+    busy = await add_subscription(conn, "https://crm.example.org/hooks")
+    other = await add_subscription(conn, "https://lms.example.org/hooks")
+    gone = await add_subscription(conn, "https://old.example.org/hooks", disabled=True)
+    # 120 finished deliveries, ten at a time at one instant (as a translation batch stamps them): more than two pages,
+    # with ties on created_at that only the id orders.
+    await conn.execute(
+        "WITH made AS (INSERT INTO notifications (type, occurred_at, data, derived_key)"
+        "  SELECT 'credential.issued', now(), '{}'::jsonb, 'test:' || g FROM generate_series(1, 120) AS g"
+        "  RETURNING seq)"
+        " INSERT INTO deliveries (id, notification_seq, channel, subscription_id, state, attempts, created_at,"
+        "  retry_since, next_attempt_at, finished_at)"
+        " SELECT gen_random_uuid(), seq, 'webhook', $1, 'sent', 1, at, at, at, at"
+        " FROM (SELECT seq, timestamptz '2026-11-27 09:00Z' + (seq / 10) * interval '1 second' AS at FROM made) m",
+        busy,
+    )
+    expected = [
+        str(r["id"])
+        for r in await conn.fetch(
+            "SELECT id FROM deliveries WHERE subscription_id = $1 ORDER BY created_at DESC, id DESC", busy
+        )
+    ]
+    seen: list[str] = []
+    sizes: list[int] = []
+    page = await client.get(f"/console/webhooks/{busy}")
+    assert 'id="log-newest"' not in page.text
+    while True:
+        assert page.status_code == 200, page.text
+        found = DELIVERY.findall(page.text)
+        seen += found
+        sizes.append(len(found))
+        older = OLDER.search(page.text)
+        if older is None:
+            break
+        page = await client.get(older.group(1).replace("&amp;", "&"))
+        assert 'id="log-newest"' in page.text
+    assert sizes == [50, 50, 20]
+    assert seen == expected  # newest first, each delivery once, none skipped
+
+    first = await client.get(f"/console/webhooks/{busy}")
+    cursor = OLDER.search(first.text)
+    assert cursor is not None
+    borrowed = cursor.group(1).replace("&amp;", "&").replace(str(busy), str(other))
+    refused = await client.get(borrowed, headers={"accept": "text/html"})
+    assert refused.status_code == 422  # a cursor of another subscription's log
+    assert "start again" in refused.text
+    mangled = await client.get(
+        f"/console/webhooks/{busy}", params={"before": "x" * 40}, headers={"accept": "text/html"}
+    )
+    assert mangled.status_code == 422
+    empty = await client.get(f"/console/webhooks/{other}")
+    assert "Nothing delivered yet." in empty.text
+    assert 'id="log-older"' not in empty.text
+
+    listing = (await client.get("/console/webhooks")).text
+    order = [m.group(1) for m in re.finditer(r'id="webhook-([0-9a-f-]{36})"', listing)]
+    assert order == [str(busy), str(other), str(gone)]  # the active first, then the disabled
+    entry = listing.split(f'id="webhook-{gone}"', 1)[1].split("</li>", 1)[0]
+    assert "https://old.example.org/hooks" in entry
+    assert '<span class="status-word status-revoked">disabled</span>' in entry
+    assert f"/console/webhooks/{gone}/disable" not in entry
+    assert f'href="/console/webhooks/{gone}"' in entry  # its log stays readable

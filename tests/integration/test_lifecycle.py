@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from litestar import Litestar
@@ -11,6 +11,9 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import FakeClock, api_key
 from tests.factories import make_aida, make_cpap, make_exam
 from tests.lifecycle_helpers import transition
+
+if TYPE_CHECKING:
+    import asyncpg
 
 Client = AsyncTestClient[Litestar]
 
@@ -106,7 +109,7 @@ async def test_status_change_rejects_unknown_fields(client: Client, admin_header
 
 
 async def test_renew_links_successor_and_keeps_links_resolving(
-    client: Client, admin_headers: dict[str, str], clock: FakeClock
+    client: Client, admin_headers: dict[str, str], clock: FakeClock, conn: asyncpg.Connection
 ) -> None:
     credential = await make_aida(client, admin_headers)
     clock.advance(days=600)
@@ -124,8 +127,15 @@ async def test_renew_links_successor_and_keeps_links_resolving(
     assert found.json()["id"] == renewed["id"]
     # Renewing again chains on; the first code still resolves to the newest.
     clock.advance(days=1)
-    third = (await transition(client, admin_headers, renewed["id"], "renew", "details_corrected")).json()
+    note = "name misspelt on the exam sheet"
+    third = (await transition(client, admin_headers, renewed["id"], "renew", "details_corrected", note=note)).json()
     assert (await _view(client, credential["id"]))["current"] == third["id"]
+    # The renewal's note is kept (privately) on its event, as a status change's is; the public view does not show it.
+    renewal = await conn.fetchval(
+        "SELECT data FROM events WHERE kind = 'credential_superseded' AND credential_id = $1", renewed["id"]
+    )
+    assert (renewal["reason"], renewal["note"], renewal["successor"]) == ("details_corrected", note, third["id"])
+    assert note not in (await client.get(f"/v1/credentials/{renewed['id']}")).text
     assert (await client.get("/v1/lookup", params={"code": credential["verificationCode"]})).json()["id"] == third["id"]
 
 

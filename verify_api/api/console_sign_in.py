@@ -4,12 +4,19 @@ The session cookie is HttpOnly, SameSite=Strict, Path=/console, Secure when PUBL
 Max-Age (it ends with the browser; the server ends it earlier by the idle and absolute limits). The sign-in form,
 posted before any session exists, is protected by a pre-session token: a random value in a cookie of the same flags
 and in the form, which must match (a double-submit token), on top of the same-origin check of every console form.
+
+Beside the per-account lockout (services.staff_accounts), every sign-in attempt draws on its client address's budget
+of CONSOLE_SIGN_IN_PER_MINUTE (services.rate_limits, the verification routes' machinery: counters shared by every
+worker and instance; the client found through TRUSTED_PROXIES only, an IPv6 client by its /64), so one address
+cannot spray passwords over many accounts. An attempt beyond it is refused before any password is checked (so it
+counts against no account's lockout), with the answer every refusal gets.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
@@ -27,12 +34,44 @@ from verify_api.api.console import (
     safe_next,
 )
 from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.rate_limit import rate_limit_bucket
+from verify_api.client_address import client_address
+from verify_api.db.rate_limits import PostgresRateLimitStore, RedisRateLimitStore
 from verify_api.errors import SignInRefusedError
 from verify_api.services.console_sessions import end_session, open_session
+from verify_api.services.rate_limits import RateLimiter
 from verify_api.services.staff_accounts import sign_in
+
+if TYPE_CHECKING:
+    from verify_api.db.pool import Pool
+    from verify_api.settings import Settings
+
+log = logging.getLogger("verify_api")
 
 SIGN_IN_COOKIE = "console_sign_in"
 SIGN_IN_TOKEN_SECONDS = 3600
+SIGN_IN_ROUTE_CLASS = "console-sign-in"  # its budgets' bucket prefix, apart from the verification routes'
+
+
+def start_sign_in_limiter(settings: Settings, pool: Pool) -> RateLimiter:
+    """The sign-in attempts' limiter (built by the lifespan, kept on app.state), on the verification routes' store.
+    Leases of one token: a small budget is counted exactly across workers."""
+    store = (
+        RedisRateLimitStore(settings.redis_url, window_seconds=60)
+        if settings.redis_url
+        else PostgresRateLimitStore(pool)
+    )
+    return RateLimiter(store, limit=settings.console_sign_in_per_minute, window_seconds=60, lease_max=1)
+
+
+async def sign_in_admitted(request: Request[Any, Any, Any], settings: Settings) -> bool:
+    """Whether this attempt fits its client address's budget (it is counted either way)."""
+    limiter: RateLimiter = request.app.state.sign_in_limiter
+    client = client_address(request.scope, settings)
+    if await limiter.admit(rate_limit_bucket(SIGN_IN_ROUTE_CLASS, client)) is None:
+        return True
+    log.warning("console sign-in: attempts from %s beyond CONSOLE_SIGN_IN_PER_MINUTE refused", client)
+    return False
 
 
 def console_cookie(request: Request[Any, Any, Any], key: str, value: str, *, max_age: int | None = None) -> Cookie:
@@ -76,6 +115,8 @@ async def sign_in_submission(request: Request[Any, Any, Any], conn: Conn, runtim
     password = form.get("password")
     now = runtime.clock()
     try:
+        if not await sign_in_admitted(request, runtime.settings):
+            raise SignInRefusedError  # the answer of every refusal; no password is checked
         principal = await sign_in(conn, runtime.settings, email, password if isinstance(password, str) else "", now=now)
     except SignInRefusedError as exc:
         return sign_in_form(request, next_path=next_path, status_code=401, error=exc.detail, email=email[:254])

@@ -2,11 +2,18 @@
 delivery log with a Redeliver button per delivery, through services.webhooks, as the API's /v1/webhooks and
 /v1/deliveries/{id}/redeliver routes. A new subscription's signing secret is shown once, on the page that answers
 the creating POST (as a new API key's is), with Cache-Control: no-store; the forms that change something answer with
-a redirect (POST-redirect-GET)."""
+a redirect (POST-redirect-GET).
+
+The subscriptions page lists every subscription, the disabled ones (an API DELETE disables) after the active, each
+marked with its state. The delivery log is read a page at a time, newest first, with an "Older deliveries" link
+carrying a keyset cursor (services.paging: the last delivery's created_at and id, bound to its subscription), so a
+page never repeats or skips a delivery however many are added meanwhile."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from litestar import Request, Response, get, post
@@ -17,10 +24,12 @@ from verify_api.api.console import CONSOLE_PATH, actor_of, console_form, console
 from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.errors import DeliveryNotFoundError, InvalidInputError, SubscriptionNotFoundError, VerifyApiError
 from verify_api.services import webhooks
+from verify_api.services.paging import cursor_key, decode_cursor, encode_cursor, query_fingerprint
 
 WEBHOOKS_PATH = f"{CONSOLE_PATH}/webhooks"
 MAX_DESCRIPTION = 200  # as the API's CreateWebhookRequest
-LOG_LIMIT = 100
+LOG_PAGE = 50  # deliveries per page of the log
+MAX_CURSOR = 300
 DONE = {
     "disabled": "The subscription was disabled: nothing more is sent to it; its delivery log stays readable.",
     "redelivered": "The delivery is queued to be sent again now, with the same webhook-id.",
@@ -43,7 +52,7 @@ async def webhooks_page(
         "console/webhooks.html",
         status_code=status_code,
         section="webhooks",
-        subscriptions=await webhooks.list_subscriptions(conn),
+        subscriptions=await webhooks.all_subscriptions(conn),
         **(defaults | context),
     )
 
@@ -86,20 +95,51 @@ async def console_disable_webhook(
     return Redirect(f"{WEBHOOKS_PATH}?done=disabled", status_code=303)
 
 
+def _aware(text: str) -> datetime:
+    at = datetime.fromisoformat(text)
+    if at.tzinfo is None:
+        raise ValueError("a cursor's time has its offset")
+    return at
+
+
+def _log_fingerprint(subscription_id: UUID) -> str:
+    """A log cursor belongs to its subscription's log: given to another one's, it is refused."""
+    return query_fingerprint("console-webhook-log", str(subscription_id))
+
+
+def _log_position(subscription_id: UUID, before: str) -> tuple[datetime, UUID] | None:
+    if len(before) > MAX_CURSOR:
+        raise InvalidInputError("`before` is not a cursor this page gave; start again from the newest deliveries")
+    key = cursor_key(decode_cursor(before or None, _log_fingerprint(subscription_id)), (_aware, UUID))
+    return None if key is None else (key[0], key[1])
+
+
 @console_route(get, "/webhooks/{subscription_id:str}", scope="manage")
 async def console_webhook_log(
-    request: Request[Any, Any, Any], conn: Conn, subscription_id: FromPath[str], done: FromQuery[str] = ""
+    request: Request[Any, Any, Any],
+    conn: Conn,
+    subscription_id: FromPath[str],
+    done: FromQuery[str] = "",
+    before: FromQuery[str] = "",
 ) -> Template:
+    """A page of the log, newest first, from `before` (a cursor of the previous page; the newest without one)."""
     found = _uuid(subscription_id, SubscriptionNotFoundError, "webhook subscription")
     subscription = await webhooks.get_subscription(conn, found)
-    log = await webhooks.delivery_log(conn, found, before=None, limit=LOG_LIMIT)
+    log = await webhooks.delivery_log(conn, found, before=_log_position(found, before), limit=LOG_PAGE + 1)
+    older_url = None
+    if len(log) > LOG_PAGE:  # one more than a page: older deliveries follow
+        log = log[:LOG_PAGE]
+        last = log[-1].delivery
+        cursor = encode_cursor(_log_fingerprint(found), [last.created_at.isoformat(), str(last.id)])
+        older_url = f"{WEBHOOKS_PATH}/{found}?{urlencode({'before': cursor})}"
     return console_page(
         request,
         "console/webhook_log.html",
         section="webhooks",
         subscription=subscription,
         log=log,
-        limit=LOG_LIMIT,
+        older_url=older_url,
+        newest_url=f"{WEBHOOKS_PATH}/{found}" if before else None,
         notice=DONE.get(done),
     )
 

@@ -68,6 +68,9 @@ class Webhooks(RepositoryBase):
     async def list_subscriptions(self) -> list[SubscriptionRecord]:
         return await self._all(SubscriptionRecord, SQL.list_subscriptions)
 
+    async def all_subscriptions(self) -> list[SubscriptionRecord]:
+        return await self._all(SubscriptionRecord, SQL.all_subscriptions)
+
     async def get_subscription(self, subscription_id: UUID) -> SubscriptionRecord | None:
         return await self._one(SubscriptionRecord, SQL.get_subscription, subscription_id)
 

@@ -71,6 +71,7 @@ class IssueOrigin:
     idempotency_key: str | None = None
     renewing: str | None = None
     renewal_reason: str = "recertified"
+    renewal_note: str | None = None  # the operator's private note on the renewal, kept on its event
 
 
 async def issue_credential(
@@ -235,6 +236,8 @@ async def issue_in_transaction(
     if predecessor is not None:
         reason = origin.renewal_reason if renewing else "lapsed_reissued"
         superseded: dict[str, object] = {"reason": reason, "successor": credential_id}
+        if renewing and origin.renewal_note is not None:
+            superseded["note"] = origin.renewal_note  # private, as a status change's (the history shows it to staff)
         events.insert(0, ("credential_superseded", predecessor, superseded))
     for kind, subject_id, data in events:  # the predecessor's supersession first, as the history reads
         await Events(conn).append(

@@ -24,6 +24,7 @@ import msgspec
 
 from verify_api.db.issuance_jobs import IssuanceJobRecord, IssuanceJobs, NewJobRow, ResultRecord
 from verify_api.errors import DatabaseUnavailableError, IssuanceJobNotFoundError, SigningKeyError, VerifyApiError
+from verify_api.services.batch_faults import WAIT_ERRORS, BatchFaults
 from verify_api.services.bulk_file import BulkFormat, read_bulk_file
 from verify_api.services.bulk_issuance import JobLease, LeaseLostError, issue_existing_row, issue_new_holder_batch
 from verify_api.services.signing_pool import SigningPool, signing_processes
@@ -131,6 +132,20 @@ class JobRunner:
         return JobLease(job.id, self.owner, None, self.ctx.settings.bulk_job_lease_seconds)
 
     async def run_job(
+        self, conn: Connection, lease: JobLease, *, on_progress: Callable[[int], None] | None = None
+    ) -> IssuanceJobRecord:
+        """`run_batches`, with a batch that fails with an unexpected error tried again a bounded number of times and
+        then its rows marked failed, so the job still ends (services.batch_faults)."""
+        faults = BatchFaults(self.ctx, lease)
+        while True:
+            try:
+                return await self.run_batches(conn, lease, on_progress=on_progress)
+            except WAIT_ERRORS:
+                raise
+            except Exception as exc:  # noqa: BLE001 - logged with its traceback by BatchFaults, the job goes on
+                await faults.settle(conn, exc, on_progress=on_progress)
+
+    async def run_batches(
         self, conn: Connection, lease: JobLease, *, on_progress: Callable[[int], None] | None = None
     ) -> IssuanceJobRecord:
         """Settle every pending row of the job, batch by batch, then mark it completed. `on_progress(rows)` is told

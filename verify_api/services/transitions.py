@@ -104,7 +104,9 @@ async def renew_in_transaction(
         organization_id=old.organization_id,
         cryptosuite=old.cryptosuite,
     )
-    origin = IssueOrigin(client_id=change.actor, renewing=credential_id, renewal_reason=change.reason)
+    origin = IssueOrigin(
+        client_id=change.actor, renewing=credential_id, renewal_reason=change.reason, renewal_note=change.note
+    )
     successor = await issue_in_transaction(conn, ctx, request, now=now, origin=origin)
     await StatusLists(conn).bump_versions([changed.revocation_list, changed.suspension_list], now)  # after the events
     return successor

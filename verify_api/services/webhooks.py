@@ -245,6 +245,11 @@ async def list_subscriptions(conn: Connection) -> list[SubscriptionRecord]:
     return await Webhooks(conn).list_subscriptions()
 
 
+async def all_subscriptions(conn: Connection) -> list[SubscriptionRecord]:
+    """Every subscription, active or disabled (active first): the console lists both, marked."""
+    return await Webhooks(conn).all_subscriptions()
+
+
 async def get_subscription(conn: Connection, subscription_id: UUID) -> SubscriptionRecord:
     found = await Webhooks(conn).get_subscription(subscription_id)
     if found is None:

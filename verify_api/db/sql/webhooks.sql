@@ -34,3 +34,9 @@ RETURNING id
 
 -- name: delivery_state --
 SELECT state FROM deliveries WHERE id = $1
+
+-- name: all_subscriptions --
+-- The console's list: every subscription, the active ones first, then the disabled (an API DELETE disables), each
+-- group oldest first. Subscriptions are never deleted, so their logs stay readable.
+SELECT id, url, event_types, description, created_at, disabled_at FROM webhook_subscriptions
+ORDER BY disabled_at IS NOT NULL, created_at, id
