@@ -110,10 +110,12 @@ class ProcessedSdJwt:
 
 @dataclass(frozen=True)
 class KeyBindingAsk:
-    """What the verifier asked of the Key Binding JWT (RFC 9901 §7.3 step 5.6): its nonce and audience, if any."""
+    """What the verifier asks of a Key Binding JWT (RFC 9901 §7.3 step 5.5-5.6): its nonce and audience, when it
+    names them, and how old its `iat` may be."""
 
     nonce: str | None = None
     aud: str | None = None
+    max_age: timedelta = timedelta(minutes=5)
 
     @property
     def asked(self) -> bool:
