@@ -354,3 +354,25 @@ def test_key_binding_jwt_of_a_fresh_holder_key() -> None:
             now=now,
             max_age=ONE_DAY * 3,
         )
+
+
+def test_vc_jose_cose_suite_sd_jwt_of_another_implementation_processes() -> None:
+    """An SD-JWT another implementation issued (the VC-JOSE-COSE suite's nested case): every Disclosure matches a
+    digest it signed, in a nested object and an array; the wrong-typ one is refused by its typing."""
+    vectors = Path(__file__).parent.parent / "vectors/sd_jwt"
+    sd_jwt = split_sd_jwt((vectors / "vc-jose-cose-suite-credential-sdjwt-nested.txt").read_text("utf-8"))
+    jws = split_compact_jws(sd_jwt.issuer_jwt)
+    check_sd_jwt_typing(jws.header, jws.payload)
+    processed = process_disclosures(jws.payload, sd_jwt.disclosures)
+    subject = processed.claims["credentialSubject"]
+    assert subject["address"] == {"street": "123 Main St", "city": "Anytown", "country": "USA", "postalCode": "12345"}
+    assert subject["phoneNumbers"][0] == {"number": "+1-555-123-4567", "type": "work"}
+    assert [d.pointer for d in processed.disclosed] == [
+        "/credentialSubject/address/street",
+        "/credentialSubject/address/city",
+        "/credentialSubject/phoneNumbers/0",
+    ]
+    bad = split_sd_jwt((vectors / "vc-jose-cose-suite-credential-sdjwt-bad-media-type.txt").read_text("utf-8"))
+    bad_jws = split_compact_jws(bad.issuer_jwt)
+    with pytest.raises(ProofError, match="bad\\+typ"):
+        check_sd_jwt_typing(bad_jws.header, bad_jws.payload)
