@@ -112,6 +112,9 @@ async def test_sd_jwt_name_is_hidden_until_disclosed_and_the_entry_has_its_own_s
     assert "disclosed: /credentialSubject/name" in proof["detail"], proof
     register = next(c for c in body["checks"] if c["name"] == "register")
     assert register["result"] == "passed", body
+    page = await client.post("/verify", data={"credential": without_disclosures(token)})  # the verify page's paste box
+    assert page.status_code == 200
+    assert "SD-JWT Disclosures verified, disclosed: none" in page.text
 
     revoke = {
         "credentialId": jws.payload["id"],

@@ -376,3 +376,15 @@ def test_vc_jose_cose_suite_sd_jwt_of_another_implementation_processes() -> None
     bad_jws = split_compact_jws(bad.issuer_jwt)
     with pytest.raises(ProofError, match="bad\\+typ"):
         check_sd_jwt_typing(bad_jws.header, bad_jws.payload)
+
+
+def test_process_disclosures_bounds_the_depth_of_recursive_disclosures() -> None:
+    """Each Disclosure may hold the digest of the next: a chain of 200 would recurse 200 levels deep."""
+    disclosures: list[str] = []
+    value: dict[str, Any] = {"a": "leaf"}
+    for _ in range(200):
+        disclosure = create_object_disclosure("a", value)
+        disclosures.append(disclosure)
+        value = {"_sd": [hash_disclosure(disclosure)]}
+    with pytest.raises(ProofError, match="nest deeper than 64"):
+        process_disclosures(value, disclosures)

@@ -40,6 +40,7 @@ DEFAULT_SD_ALG = "sha-256"
 SD, ELLIPSIS, SD_ALG = "_sd", "...", "_sd_alg"
 SALT_BYTES = 16  # RFC 9901 §9.3: 128 bits of cryptographically secure random data
 MAX_DISCLOSURES = 512
+MAX_DEPTH = 64  # levels of objects and arrays in the processed payload, as strict_json bounds a JSON document
 KB_JWT_TYP = "kb+jwt"
 # Never selectively disclosable at the top level of a credential, nor anything inside them: the claims that decide
 # whether the SD-JWT is valid (RFC 9901 §9.7: iss, aud, exp, nbf, cnf) and the members VC-JOSE-COSE §3.2.1 says are
@@ -381,6 +382,8 @@ class _Walk:
         self.disclosed: list[DisclosedClaim] = []
 
     def value(self, value: Any, pointer: str) -> Any:
+        if pointer.count("/") > MAX_DEPTH:  # Disclosures inside Disclosures nest as deep as their chain is long
+            raise ProofError(f"the SD-JWT's claims nest deeper than {MAX_DEPTH} levels")
         if isinstance(value, dict):
             return self.object(value, pointer)
         if isinstance(value, list):
