@@ -118,10 +118,6 @@ class KeyBindingAsk:
     aud: str | None = None
     max_age: timedelta = timedelta(minutes=5)
 
-    @property
-    def asked(self) -> bool:
-        return self.nonce is not None or self.aud is not None
-
 
 @dataclass(frozen=True)
 class KeyBinding:
