@@ -13,13 +13,18 @@ service rather than inventing an answer:
 - issuing a credential: POST /credentials/issue with `options.format: application/vc+jwt`, the credential's
   `issuer` set to the service's own (the only one it signs as) and the suite's key unused;
 - issuing a presentation is holder-side signing, which the service does not offer: `indeterminate`;
-- SD-JWT and COSE are not claimed (their features are off in localConfig, so the suite skips them).
+- issuing an SD-JWT credential: POST /credentials/issue with `options.format: application/vc+sd-jwt` and the
+  suite's `--sd` disclosure paths (`credentialSubject.address.street`, `credentialSubject.phoneNumbers[0]`) as
+  `options.selectivelyDisclosable` JSON Pointers; verifying one: an EnvelopedVerifiableCredential
+  `data:application/vc+sd-jwt,...` to POST /credentials/verify;
+- SD-JWT presentations and COSE are not claimed (their features are off in localConfig, so the suite skips them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import ssl
 import sys
 import urllib.error
@@ -30,7 +35,7 @@ from typing import Any
 CLAIMED_FEATURES = {
     "credential_jose": True,
     "presentation_jose": True,
-    "credential_sdjwt": False,
+    "credential_sdjwt": True,
     "presentation_sdjwt": False,
     "credential_cose": False,
     "presentation_cose": False,
@@ -91,12 +96,28 @@ def _post(path: str, body: dict[str, Any], *, auth: bool = False) -> tuple[int, 
         return exc.code, json.loads(exc.read() or b"null")
 
 
+def disclosure_pointer(path: str) -> str:
+    """The suite's disclosure path (`credentialSubject.phoneNumbers[0]`) as a JSON Pointer (RFC 6901)."""
+    tokens = re.findall(r"[^.\[\]]+", path)
+    return "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in tokens)
+
+
+def issue_request(call: dict[str, str], credential: dict[str, Any], issuer: str) -> dict[str, Any]:
+    """The POST /credentials/issue body for a credential issuance call: vc+jwt, or vc+sd-jwt with `--sd` paths."""
+    credential = {**credential, "issuer": issuer}
+    if call["feature"] == "credential_sdjwt":
+        options: dict[str, Any] = {"format": "application/vc+sd-jwt"}
+        if call.get("sd"):
+            options["selectivelyDisclosable"] = [disclosure_pointer(p) for p in json.loads(call["sd"])]
+        return {"credential": credential, "options": options}
+    return {"credential": credential, "options": {"format": "application/vc+jwt"}}
+
+
 def issue(call: dict[str, str]) -> dict[str, Any]:
-    if call["feature"] != "credential_jose":
+    if call["feature"] not in ("credential_jose", "credential_sdjwt"):
         return {"result": "indeterminate", "reason": "the service does not sign presentations (holder-side signing)"}
     credential = json.loads(_suite_path(call["input"]).read_text(encoding="utf-8"))
-    credential["issuer"] = os.environ["PAI_ISSUER_DID"]
-    body = {"credential": credential, "options": {"format": "application/vc+jwt"}}
+    body = issue_request(call, credential, os.environ["PAI_ISSUER_DID"])
     status, answer = _post("/credentials/issue", body, auth=True)
     if status == 201:
         return {"result": "success", "data": answer["verifiableCredential"]["id"].split(",", 1)[1]}
@@ -110,7 +131,8 @@ def verify(call: dict[str, str]) -> dict[str, Any]:
         value: Any = json.loads(text)
     else:
         envelope = "EnvelopedVerifiablePresentation" if kind == "vp" else "EnvelopedVerifiableCredential"
-        value = {"@context": [_V2], "type": envelope, "id": f"data:application/{kind}+jwt,{text}"}
+        media = f"{kind}+sd-jwt" if call["feature"].endswith("sdjwt") else f"{kind}+jwt"
+        value = {"@context": [_V2], "type": envelope, "id": f"data:application/{media},{text}"}
     if kind == "vp":
         status, answer = _post("/presentations/verify", {"verifiablePresentation": value})
     else:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 Cryptosuite = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022"]
 # How a VC-JOSE-COSE (`application/vc+jwt`) credential of POST /credentials/issue is secured: its JWS alg.
-JoseSecuring = Literal["jose-EdDSA", "jose-ES256"]
+JoseSecuring = Literal["jose-EdDSA", "jose-ES256", "sd-jwt-EdDSA", "sd-jwt-ES256"]
 
 
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -73,6 +73,11 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # The issuer identity of POST /credentials/issue (W3C VC API): the PAI's did:web, or the did:key of the
     # signing key (for interoperability test suites that expect a did:key issuer).
     vc_api_issuer: Literal["did:web", "did:key"] = "did:web"
+    # SD-JWT (VC-JOSE-COSE §3.2.1, RFC 9901): decoy digests added to every `_sd` array an issued SD-JWT has (RFC 9901
+    # §4.2.5: they hide how many claims are selectively disclosable), and how old a presented Key Binding JWT's
+    # `iat` may be (RFC 9901 §7.3 step 5.5), in seconds.
+    sd_jwt_decoy_digests: int = 2
+    kb_jwt_max_age_seconds: int = 300
     pool_min: int = 2
     pool_max: int = 10
     workers: int = 1
@@ -195,7 +200,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
-        for name in ("cae_governance_grace_days", "cai_staff_grace_days"):
+        for name in ("cae_governance_grace_days", "cai_staff_grace_days", "sd_jwt_decoy_digests"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name.upper()} must not be negative")
         if self.verify_rate_limit_per_minute < 1 or self.verify_max_body_bytes < 1:
@@ -237,6 +242,7 @@ _POSITIVE = (
     "notify_retry_max_seconds",
     "smtp_timeout_seconds",
     "webhook_timeout_seconds",
+    "kb_jwt_max_age_seconds",
 )
 
 

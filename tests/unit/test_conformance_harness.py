@@ -131,7 +131,8 @@ def test_local_config_claims_jose_for_the_vc_jose_cose_suite_and_tags_envelopes(
     features = implementation["jose-cose"]["features"]
     assert features["credential_jose"] is True
     assert features["presentation_jose"] is True
-    assert not any(features[f] for f in features if "sdjwt" in f or "cose" in f)
+    assert features["credential_sdjwt"] is True  # SD-JWT credentials are issued and verified; presentations not
+    assert not any(features[f] for f in features if f == "presentation_sdjwt" or "cose" in f)
     envelope_issuer = next(i for i in implementation["issuers"] if "EnvelopingProof" in i["tags"])
     assert envelope_issuer["options"] == {"format": "application/vc+jwt"}
     assert "EnvelopingProof" in implementation["vpVerifiers"][0]["tags"]
@@ -141,23 +142,41 @@ def test_the_docker_stand_in_reads_the_suite_call_and_answers_indeterminate_for_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """vc-jose-cose runs `docker compose ... run --rm NAME FN --input ... --output ...`; the stand-in parses it and
-    writes the suite's output file (an SD-JWT call never reaches the service: its feature is not claimed)."""
+    writes the suite's output file (a COSE call never reaches the service: its feature is not claimed)."""
     argv = [
         *("compose", "-f", "./implementations/compose.yml", "run", "--rm", "PAI-Verify", "verify"),
-        *("--input", "/tests/input/credential-sdjwt-selective.txt", "--key", "/tests/input/vm-p256.json"),
-        *("--feature", "credential_sdjwt", "--output", "/tests/output/20-PAI-Verify.json"),
+        *("--input", "/tests/input/credential-cose-minimal.txt", "--key", "/tests/input/vm-p256.json"),
+        *("--feature", "credential_cose", "--output", "/tests/output/30-PAI-Verify.json"),
     ]
     assert jose_cose.parse_call(argv) == {
         "name": "PAI-Verify",
         "fn": "verify",
-        "input": "/tests/input/credential-sdjwt-selective.txt",
+        "input": "/tests/input/credential-cose-minimal.txt",
         "key": "/tests/input/vm-p256.json",
-        "feature": "credential_sdjwt",
-        "output": "/tests/output/20-PAI-Verify.json",
+        "feature": "credential_cose",
+        "output": "/tests/output/30-PAI-Verify.json",
     }
     monkeypatch.chdir(tmp_path)
     assert jose_cose.main(["call", *argv]) == 0
-    written = json.loads((tmp_path / "tests" / "output" / "20-PAI-Verify.json").read_text())
+    written = json.loads((tmp_path / "tests" / "output" / "30-PAI-Verify.json").read_text())
     assert written["result"] == "indeterminate"
     shim = jose_cose.write_docker_stand_in(tmp_path)
     assert (shim / "docker").read_text().endswith('-m bench.jose_cose call "$@"\n')
+
+
+def test_the_docker_stand_in_issues_sd_jwt_with_the_suites_disclosure_paths_as_json_pointers() -> None:
+    """The suite's `--sd '["credentialSubject.address.street", "credentialSubject.phoneNumbers[0]"]'` (test 18)."""
+    call = {
+        "feature": "credential_sdjwt",
+        "sd": '["credentialSubject.address.street", "credentialSubject.phoneNumbers[0]"]',
+    }
+    body = jose_cose.issue_request(call, {"issuer": "https://example.issuer/vc-jose-cose"}, "did:web:pai")
+    assert body == {
+        "credential": {"issuer": "did:web:pai"},
+        "options": {
+            "format": "application/vc+sd-jwt",
+            "selectivelyDisclosable": ["/credentialSubject/address/street", "/credentialSubject/phoneNumbers/0"],
+        },
+    }
+    jose = jose_cose.issue_request({"feature": "credential_jose"}, {}, "did:web:pai")
+    assert jose["options"] == {"format": "application/vc+jwt"}

@@ -47,8 +47,14 @@ class IssueOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", k
     credential_status: IssueCredentialStatusOption | None = None
     # VC-JOSE-COSE (services/jose_issuance.py): `format` application/vc+jwt (or `Accept: application/vc+jwt`) secures
     # the credential as a JWT, signed with `alg` EdDSA (the Ed25519 key, the default) or ES256 (the P-256 key).
-    format: Literal["application/vc", "application/vc+jwt"] | None = None
+    format: Literal["application/vc", "application/vc+jwt", "application/vc+sd-jwt"] | None = None
     alg: Literal["EdDSA", "ES256"] | None = None
+    # SD-JWT (`format` application/vc+sd-jwt, VC-JOSE-COSE §3.2.1): the claims made selectively disclosable, as JSON
+    # Pointers (RFC 6901; default: the subject's name), and the holder's public JWK to bind it to (`cnf`, RFC 7800).
+    selectively_disclosable: (
+        Annotated[list[Annotated[str, msgspec.Meta(min_length=2, max_length=500)]], msgspec.Meta(max_length=64)] | None
+    ) = None
+    holder_jwk: dict[str, Any] | None = None
 
 
 class VcApiIssueCredentialRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -89,7 +95,10 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
     "entered in the register with revocation and suspension BitstringStatusListEntry entries, so POST "
     "/credentials/status can change its status. `options.format` application/vc+jwt, or `Accept: "
     "application/vc+jwt`, secures it as a VC-JOSE-COSE JWT (`options.alg` EdDSA or ES256): answered as an "
-    "EnvelopedVerifiableCredential, or as the bare JWT when that is what Accept asks for.",
+    "EnvelopedVerifiableCredential, or as the bare JWT when that is what Accept asks for. `options.format` "
+    "application/vc+sd-jwt (or that Accept) secures it as an SD-JWT (VC-JOSE-COSE §3.2.1, RFC 9901): the subject's "
+    "name, or the claims `options.selectivelyDisclosable` points to, selectively disclosable, bound to "
+    "`options.holderJwk` when given.",
     responses={
         201: ResponseSpec(
             IssueCredentialResponse, generate_examples=False, description="Credential successfully issued"
@@ -104,13 +113,31 @@ class VerifyPresentationRequest(msgspec.Struct, rename="camel", kw_only=True):
             "A VC-JOSE-COSE JWT",
             {"credential": vc_api_credential(), "options": {"format": "application/vc+jwt", "alg": "EdDSA"}},
         ),
+        example(
+            "An SD-JWT with the subject's name selectively disclosable",
+            {
+                "credential": vc_api_credential(
+                    credentialSubject={"id": "did:example:ebfeb1f712ebc6f1c276e12ec21", "name": "Jane Doe"}
+                ),
+                "options": {"format": "application/vc+sd-jwt", "alg": "EdDSA"},
+            },
+        ),
     ],
 )
 async def issue_credential(
     request: Request[Any, Any, Any], data: JSONBody[VcApiIssueCredentialRequest], conn: Conn, call: Call
 ) -> Response[Any]:
     options = data.options or IssueOptions()
-    wants_jwt_body = request.accept.best_match([_JSON, jose_issuance.VC_JWT_MEDIA_TYPE]) == _VC_JWT
+    best = request.accept.best_match([_JSON, _VC_JWT, _VC_SD_JWT])
+    if best == _VC_SD_JWT or options.format == _VC_SD_JWT:
+        return await _issue_sd_jwt(data.credential, options, conn, call, bare=best == _VC_SD_JWT)
+    if options.selectively_disclosable is not None or options.holder_jwk is not None:
+        raise InvalidCredentialError(
+            "options.selectivelyDisclosable and options.holderJwk apply to an SD-JWT (options.format "
+            "application/vc+sd-jwt)",
+            path="options.format",
+        )
+    wants_jwt_body = best == _VC_JWT
     if wants_jwt_body or options.format == jose_issuance.VC_JWT_MEDIA_TYPE or options.alg is not None:
         if options.format == "application/vc":
             raise InvalidCredentialError(
@@ -138,7 +165,28 @@ async def issue_credential(
     return Response(IssueCredentialResponse(verifiable_credential=signed), status_code=201)
 
 
-_JSON, _VC_JWT = "application/json", jose_issuance.VC_JWT_MEDIA_TYPE
+_JSON, _VC_JWT, _VC_SD_JWT = "application/json", jose_issuance.VC_JWT_MEDIA_TYPE, jose_issuance.VC_SD_JWT_MEDIA_TYPE
+
+
+async def _issue_sd_jwt(
+    credential: dict[str, Any], options: IssueOptions, conn: Conn, call: Call, *, bare: bool
+) -> Response[Any]:
+    """VC-JOSE-COSE §3.2.1: an SD-JWT, answered as an EnvelopedVerifiableCredential (`data:application/vc+sd-jwt,`)
+    or, when Accept asks for application/vc+sd-jwt, as the bare SD-JWT."""
+    if options.cryptosuite is not None:
+        raise InvalidCredentialError(
+            "options.cryptosuite names a Data Integrity proof; an SD-JWT is secured by options.alg", path="options"
+        )
+    wanted = vc_api.IssueOptions(None, _credential_id(credential, options), call.actor, options.alg)
+    asked = jose_issuance.SelectiveDisclosure(
+        tuple(options.selectively_disclosable) if options.selectively_disclosable is not None else None,
+        options.holder_jwk,
+    )
+    token = await jose_issuance.issue_sd_jwt_credential(conn, call.ctx, credential, wanted, asked, now=call.now)
+    if bare:
+        return Response(token, media_type=_VC_SD_JWT, status_code=201)
+    envelope = jose_issuance.enveloped_credential(token, _VC_SD_JWT)
+    return Response(IssueCredentialResponse(verifiable_credential=envelope), status_code=201)
 
 
 def _credential_id(credential: dict[str, Any], options: IssueOptions) -> str | None:
@@ -177,7 +225,9 @@ def _verdict_responses(body: type[Any]) -> dict[int, ResponseSpec]:
 async def verify_credential(
     data: JSONBody[VerifyCredentialRequest], conn: Conn, runtime: RuntimeDep, now: Now
 ) -> Response[CredentialVerification]:
-    outcome = await vc_api_verification.verify_credential(conn, runtime, data.verifiable_credential, now=now)
+    outcome = await vc_api_verification.verify_credential(
+        conn, runtime, data.verifiable_credential, now=now, options=data.options
+    )
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 

@@ -20,7 +20,13 @@ if TYPE_CHECKING:
 
     from verify_api.proofs.jws import CompactJws
 
-_P256_PUB_HEADER = b"\x80\x24"  # multicodec 0x1200 (p256-pub) as an unsigned varint
+# did:key ECDSA keys: multicodec p256-pub (0x1200), p384-pub (0x1201), p521-pub (0x1202) as unsigned varints, each
+# followed by the compressed point; the JWK curve name and coordinate length (RFC 7518 §6.2.1).
+_EC_DID_KEYS: dict[bytes, tuple[ec.EllipticCurve, str, int]] = {
+    b"\x80\x24": (ec.SECP256R1(), "P-256", 32),
+    b"\x81\x24": (ec.SECP384R1(), "P-384", 48),
+    b"\x82\x24": (ec.SECP521R1(), "P-521", 66),
+}
 # VC-JOSE-COSE §3.1.1 and §3.1.2 (https://www.w3.org/TR/vc-jose-cose/#securing-vcs-with-jose): a credential's `typ`
 # SHOULD be vc+jwt and its `cty`, when present, vc; a presentation's vp+jwt and vp. The VC-JWT 1.1 / Open Badges 3.0
 # form carries the credential in a `vc` claim, which VC-JOSE-COSE §3.1.3 forbids; its `typ` is JWT.
@@ -79,10 +85,11 @@ def is_presentation_jwt(jws: CompactJws) -> bool:
 
 
 def jwk_for_did_key(did_url: str) -> dict[str, str]:
-    """The public JWK of a did:key DID URL: Ed25519 (``z6Mk...``) or P-256 (``zDn...``), resolved offline.
+    """The public JWK of a did:key DID URL: Ed25519 (``z6Mk...``), P-256 (``zDn...``), P-384 (``z82L...``) or
+    P-521 (``z2J9...``), resolved offline, so ES256, ES384 and ES512 JWTs of did:key issuers verify.
 
-    did:key method §3.1.2 (https://w3c-ccg.github.io/did-key-spec/#document-creation-algorithm); P-256 keys are
-    the 33-byte compressed point after multicodec 0x1200.
+    did:key method §3.1.2 (https://w3c-ccg.github.io/did-key-spec/#document-creation-algorithm); ECDSA keys are
+    the compressed point after multicodec 0x1200, 0x1201 or 0x1202.
     """
     if not did_url.startswith(DID_KEY_PREFIX):
         raise ProofError(f"{did_url!r} is not a did:key")
@@ -90,16 +97,17 @@ def jwk_for_did_key(did_url: str) -> dict[str, str]:
     if fragment and fragment != identifier:
         raise ProofError(f"did:key verification method {did_url!r}: the fragment does not match the key")
     data = decode_multibase_base58btc(identifier)
-    if data[:2] == _P256_PUB_HEADER:
+    if data[:2] in _EC_DID_KEYS:
+        curve, name, size = _EC_DID_KEYS[data[:2]]
         try:
-            point = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), data[2:])
+            point = ec.EllipticCurvePublicKey.from_encoded_point(curve, data[2:])
         except ValueError:
-            raise ProofError(f"{did_url!r} does not hold a valid P-256 point") from None
+            raise ProofError(f"{did_url!r} does not hold a valid {name} point") from None
         numbers = point.public_numbers()
         return {
             "kty": "EC",
-            "crv": "P-256",
-            "x": encode_base64url(numbers.x.to_bytes(32, "big")),
-            "y": encode_base64url(numbers.y.to_bytes(32, "big")),
+            "crv": name,
+            "x": encode_base64url(numbers.x.to_bytes(size, "big")),
+            "y": encode_base64url(numbers.y.to_bytes(size, "big")),
         }
     return public_jwk(resolve_did_key(did_url), did_url)

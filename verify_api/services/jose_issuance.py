@@ -7,6 +7,10 @@ Model 1.1 credential has no VC-JOSE-COSE form; it is secured as VC Data Model 1.
 credential in a `vc` claim, with `iss`, `jti`, `nbf`, `exp`, `sub`, typ JWT). VC Data Model 2.0 §4.13 /
 VC-JOSE-COSE §3.1.1 give the `EnvelopedVerifiableCredential` form a response (and a presentation) carries it in.
 
+SD-JWT (§3.2.1, https://www.w3.org/TR/vc-jose-cose/#securing-with-sd-jwt): `application/vc+sd-jwt`, the credential
+as the input JWT Claims Set of RFC 9901 §4, the subject's name (or the claims `selectively_disclosable` points to)
+made selectively disclosable, typ vc+sd-jwt, cty vc, optionally bound to the holder's key (`cnf.jwk`, RFC 7800).
+
 The credential is checked, given status entries and entered in the register exactly as a Data Integrity one
 (services/vc_api.py): its row holds the signed payload and its key, so POST /credentials/status changes its status
 and every verification judges it with `judge_vc_api_entry`, as for the other VC API credentials.
@@ -20,7 +24,9 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.proofs.jws import sign_compact_jws
+from verify_api.errors import InvalidCredentialError
+from verify_api.proofs.jws import ALGORITHMS, sign_compact_jws
+from verify_api.proofs.sd_jwt import make_selectively_disclosable, parse_pointer
 from verify_api.services.context import usable_signing_key
 from verify_api.services.p256_keys import usable_p256_key
 from verify_api.services.vc_api import IssueOptions, JwsAlg, Securing, issue_secured, vc_api_identity
@@ -33,6 +39,10 @@ if TYPE_CHECKING:
     from verify_api.settings import JoseSecuring
 
 VC_JWT_MEDIA_TYPE = "application/vc+jwt"
+VC_SD_JWT_MEDIA_TYPE = "application/vc+sd-jwt"
+# The subject's name, as the VC 2.0 examples and schema.org write it: what an SD-JWT credential lets its holder
+# withhold unless the request names other claims (options.selectivelyDisclosable).
+SUBJECT_NAME_CLAIMS = ("name", "givenName", "familyName")
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 _DID_KEY_P256 = "did:key:"
 
@@ -45,13 +55,79 @@ class JoseSigningKey:
     register_kid: str  # the key's row in the register of keys (its validity window and compromise)
 
 
-def enveloped_credential(token: str) -> dict[str, Any]:
-    """VC Data Model 2.0 §4.13 EnvelopedVerifiableCredential: the JWT as a `data:` URL (RFC 2397)."""
+def enveloped_credential(token: str, media_type: str = VC_JWT_MEDIA_TYPE) -> dict[str, Any]:
+    """VC Data Model 2.0 §4.13 EnvelopedVerifiableCredential: the JWT (or SD-JWT) as a `data:` URL (RFC 2397)."""
     return {
         "@context": [VC_V2_CONTEXT],
-        "id": f"data:{VC_JWT_MEDIA_TYPE},{token}",
+        "id": f"data:{media_type},{token}",
         "type": "EnvelopedVerifiableCredential",
     }
+
+
+@dataclass(frozen=True)
+class SelectiveDisclosure:
+    """What an SD-JWT issuance makes selectively disclosable (JSON Pointers, RFC 6901; None: the subject's name) and
+    the holder's public key to bind it to (`cnf.jwk`, RFC 9901 §4.1.2), if any."""
+
+    pointers: tuple[str, ...] | None = None
+    holder_jwk: dict[str, Any] | None = None
+
+
+def check_selective_disclosure(asked: SelectiveDisclosure) -> None:
+    """Refuse, before anything is written, pointers that are not JSON Pointers and a holder key that is not a public
+    JWK of a key type JWS verifies (RFC 7517; RFC 7800 §3.2)."""
+    for pointer in asked.pointers or ():
+        parse_pointer(pointer)
+    jwk = asked.holder_jwk
+    if jwk is None:
+        return
+    if {"d", "p", "q", "dp", "dq", "qi", "k"} & set(jwk):
+        raise InvalidCredentialError(
+            "options.holderJwk holds private key material; send the holder's public key only", path="options.holderJwk"
+        )
+    key_types = {(kty, crv) for kty, crv in ALGORITHMS.values() if kty != "RSA"}
+    if (jwk.get("kty"), jwk.get("crv")) not in key_types or not isinstance(jwk.get("x"), str):
+        raise InvalidCredentialError(
+            "options.holderJwk must be a public EC (P-256, P-384, P-521) or OKP (Ed25519) JWK",
+            path="options.holderJwk",
+        )
+
+
+def subject_name_pointers(document: dict[str, Any]) -> list[str]:
+    """The subject's name claims present in the credential (every subject's, when there are several)."""
+    subjects = document.get("credentialSubject")
+    found: list[str] = []
+    for index, subject in enumerate(subjects if isinstance(subjects, list) else [subjects]):
+        prefix = f"/credentialSubject/{index}" if isinstance(subjects, list) else "/credentialSubject"
+        if isinstance(subject, dict):
+            found.extend(f"{prefix}/{name}" for name in SUBJECT_NAME_CLAIMS if name in subject)
+    return found
+
+
+def sign_sd_jwt_credential_sync(
+    document: dict[str, Any], key: JoseSigningKey, alg: JwsAlg, asked: SelectiveDisclosure, *, decoys: int
+) -> tuple[dict[str, Any], str]:
+    """VC-JOSE-COSE §3.2.1: the credential -> (the SD-JWT payload the issuer signs, the SD-JWT with every Disclosure,
+    `<JWT>~<D1>~...~<DN>~`, RFC 9901 §4). Only for VC 2.0 credentials (VC-JOSE-COSE secures VC 2.0 only)."""
+    context = document.get("@context")
+    if isinstance(context, list) and context and context[0] == VC_V1_CONTEXT:
+        raise InvalidCredentialError(
+            "an SD-JWT credential is a VC Data Model 2.0 credential (VC-JOSE-COSE §3.2.1); this one is VC 1.1",
+            path="credential.@context",
+        )
+    pointers = list(asked.pointers) if asked.pointers is not None else subject_name_pointers(document)
+    if not pointers:
+        raise InvalidCredentialError(
+            "nothing to make selectively disclosable: the credential's subject has no name (name, givenName, "
+            "familyName); name the claims with options.selectivelyDisclosable",
+            path="options.selectivelyDisclosable",
+        )
+    payload, disclosures = make_selectively_disclosable(document, pointers, decoys=decoys)
+    if asked.holder_jwk is not None:
+        payload["cnf"] = {"jwk": asked.holder_jwk}
+    header = {"alg": alg, "kid": key.kid, "typ": "vc+sd-jwt", "cty": "vc"}
+    issuer_jwt = sign_compact_jws(header, payload, key.signer)
+    return payload, "".join(f"{part}~" for part in (issuer_jwt, *disclosures))
 
 
 def jwt_claims_v11(document: dict[str, Any]) -> dict[str, Any]:
@@ -110,6 +186,36 @@ async def issue_jwt_credential(
 
         def secure_sync(document: dict[str, Any]) -> tuple[bytes, Any]:
             return msgspec.json.encode(document), sign_jwt_credential_sync(document, signing, alg)
+
+        return Securing(signing.issuer_id, signing.register_kid, label, secure_sync)
+
+    token: str = await issue_secured(conn, ctx, (credential, options), securing, now=now)
+    return token
+
+
+async def issue_sd_jwt_credential(  # noqa: PLR0913 - the SD-JWT's choices beside issue_jwt_credential's arguments
+    conn: Connection,
+    ctx: ServiceContext,
+    credential: dict[str, Any],
+    options: IssueOptions,
+    asked: SelectiveDisclosure,
+    *,
+    now: datetime,
+) -> str:
+    """Secure an unsecured VC 2.0 credential that is not a PAI certification as an SD-JWT (VC-JOSE-COSE §3.2.1). The
+    register keeps the signed SD-JWT payload (with its digests: what every presentation of it carries) and the key's
+    row, so POST /credentials/status changes its status and every verification judges it like a vc+jwt one."""
+    check_selective_disclosure(asked)
+    alg: JwsAlg = options.alg or "EdDSA"
+    label: JoseSecuring = "sd-jwt-EdDSA" if alg == "EdDSA" else "sd-jwt-ES256"
+    decoys = ctx.settings.sd_jwt_decoy_digests
+
+    async def securing() -> Securing:
+        signing = await jose_signing_key(conn, ctx, alg, now=now)
+
+        def secure_sync(document: dict[str, Any]) -> tuple[bytes, Any]:
+            payload, sd_jwt = sign_sd_jwt_credential_sync(document, signing, alg, asked, decoys=decoys)
+            return msgspec.json.encode(payload), sd_jwt
 
         return Securing(signing.issuer_id, signing.register_kid, label, secure_sync)
 

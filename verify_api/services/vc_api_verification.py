@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import msgspec
 
 from verify_api import problem_types
+from verify_api.proofs.sd_jwt import KeyBindingAsk
 from verify_api.schemas import VerificationProblemType
 from verify_api.services.verification import load_keyring, verify_credential_value
 from verify_api.verification.presentation import check_presentation_sync
@@ -31,6 +32,7 @@ from verify_api.verification.report import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from verify_api.db.pool import Connection
@@ -66,10 +68,12 @@ class ProblemDetail(msgspec.Struct, omit_defaults=True):
     detail: str
 
 
-class CredentialVerification(msgspec.Struct, rename="camel"):
+class CredentialVerification(msgspec.Struct, rename="camel", omit_defaults=True):
     verified: bool
     problem_details: list[ProblemDetail]
     warnings: list[ProblemDetail]
+    # An SD-JWT whose signature and Disclosures verified: the claims the holder disclosed (RFC 6901 JSON Pointers).
+    disclosed_claims: list[str] | None = None
 
 
 class PresentationVerification(msgspec.Struct, rename="camel", omit_defaults=True):
@@ -113,7 +117,9 @@ def vc_api_outcome(report: VerificationReport) -> Verification[CredentialVerific
         warning = check.result == "could not check" and check.name in _WARNING_WHEN_UNCHECKED
         (warnings if warning else problems).append(problem)
     malformed = any(c.name == FORMAT and c.result == "failed" for c in report.checks)
-    body = CredentialVerification(verified=not problems, problem_details=problems, warnings=warnings)
+    body = CredentialVerification(
+        verified=not problems, problem_details=problems, warnings=warnings, disclosed_claims=report.disclosed_claims
+    )
     return Verification(body, malformed=malformed and bool(problems))
 
 
@@ -138,13 +144,23 @@ def parsing_error(path: str, value: object) -> ProblemDetail:
 
 
 async def verify_credential(
-    conn: Connection, ctx: ServiceContext, value: object, *, now: datetime
+    conn: Connection, ctx: ServiceContext, value: object, *, now: datetime, options: Mapping[str, Any] | None = None
 ) -> Verification[CredentialVerification]:
+    """`options.challenge` and `options.domain`, when given, are the nonce and audience an SD-JWT's Key Binding JWT
+    must carry (RFC 9901 §7.3 step 5.6: the verifier's transaction and identity); a credential without key binding
+    then does not verify."""
     if not isinstance(value, dict):
         problem = parsing_error("verifiableCredential", value)
         return Verification(CredentialVerification(verified=False, problem_details=[problem], warnings=[]), True)
-    report = await verify_credential_value(conn, value, settings=ctx.settings, now=now)
+    asked = KeyBindingAsk(nonce=_option(options, "challenge"), aud=_option(options, "domain"))
+    key_binding = asked if asked.nonce is not None or asked.aud is not None else None
+    report = await verify_credential_value(conn, value, settings=ctx.settings, now=now, key_binding=key_binding)
     return vc_api_outcome(report)
+
+
+def _option(options: Mapping[str, Any] | None, name: str) -> str | None:
+    value = (options or {}).get(name)
+    return value if isinstance(value, str) else None
 
 
 async def verify_presentation(

@@ -10,6 +10,8 @@ window by the register's `issued_at`) and the tier prerequisite, judged the same
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from verify_api.badges.png_baking import PNG_SIGNATURE
@@ -25,6 +27,7 @@ from verify_api.domain.verdict import judge_credential, judge_vc_api_entry
 from verify_api.errors import InvalidCredentialError
 from verify_api.observability.metrics import count_verification
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
+from verify_api.proofs.sd_jwt import KeyBindingAsk
 from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
 from verify_api.services.qr_image import verify_by_qr_code
@@ -102,11 +105,23 @@ async def _verify_by_qr(
     return await verify_by_qr_code(conn, image, container, settings=settings, now=now, verify_decoded=verify)
 
 
-async def verify_credential_value(
-    conn: Connection, value: object, *, settings: Settings, now: datetime, keyring: KeyRing | None = None
+# PLR0913: the credential, and what the verifier asks of an SD-JWT's key binding, beside the usual connection,
+# settings, clock and the presentation's key ring
+async def verify_credential_value(  # noqa: PLR0913
+    conn: Connection,
+    value: object,
+    *,
+    settings: Settings,
+    now: datetime,
+    keyring: KeyRing | None = None,
+    key_binding: KeyBindingAsk | None = None,
 ) -> VerificationReport:
-    """Verify a credential already decoded from JSON (an object, an enveloped JWT, or a JWT string)."""
-    report = await verify_decoded(conn, decode_credential_object(value), settings=settings, now=now, keyring=keyring)
+    """Verify a credential already decoded from JSON (an object, an enveloped JWT, or a JWT string); `key_binding`
+    is the nonce and audience an SD-JWT's Key Binding JWT must carry (RFC 9901 §7.3), when the verifier names them."""
+    presented = decode_credential_object(value)
+    if key_binding is not None:
+        presented = replace(presented, key_binding=key_binding)
+    report = await verify_decoded(conn, presented, settings=settings, now=now, keyring=keyring)
     count_verification(report.verified)
     return report
 
@@ -120,12 +135,15 @@ async def verify_decoded(
 ) -> VerificationReport:
     if presented.presentation is not None:
         return unreadable_report(presented, "a presentation, not a credential: POST /presentations/verify checks it")
-    if presented.error is not None or presented.document is None:
+    document = presented.document
+    if presented.error is not None or document is None:
         return unreadable_report(presented, presented.error or "no credential was found")
     try:
-        check_structure_limits(presented.document)  # before canonicalisation, whose cost grows with the size
+        check_structure_limits(document)  # before canonicalisation, whose cost grows with the size
     except InvalidCredentialError as exc:
         return unreadable_report(presented, exc.detail)
+    if presented.sd_jwt is not None:
+        presented = replace(presented, key_binding=key_binding_ask(presented.key_binding, settings))
     keyring = keyring or await load_keyring(conn, settings)
     securing = await check_securing(presented, keyring, now=now)
     # Any proof made with a PAI key (a set or a chain: every proof's key is in `securing.keys`) makes it a PAI
@@ -134,15 +152,18 @@ async def verify_decoded(
     if securing.format_problem is not None:  # the JSON is not what was signed: read nothing from it
         return _not_what_was_signed(presented, securing, signed_by_pai_key=signed_by_pai_key)
     try:
-        shape = read_credential_shape(presented.document)
+        shape = read_credential_shape(document)
     except InvalidCredentialError as exc:
         return unreadable_report(presented, f"not a well-formed verifiable credential: {exc.detail}", securing)
     register = None
+    # The register keeps what the Issuer signed: for an SD-JWT, the payload with its digests, not the claims the
+    # holder chose to disclose.
+    signed = presented.sd_jwt.signed_payload if presented.sd_jwt is not None else document
     if signed_by_pai_key or shape.issuer_id == keyring.pai_did:
         register = await _register(
-            conn, shape, presented.document, settings=settings, now=now, signed_at=_pai_signing_time(securing)
+            conn, shape, signed, settings=settings, now=now, signed_at=_pai_signing_time(securing)
         )
-    return build_report(
+    report = build_report(
         presented,
         shape,
         securing,
@@ -151,6 +172,16 @@ async def verify_decoded(
         now=now,
         register=register,
     )
+    if presented.sd_jwt is not None and securing.check.result == "passed":
+        report.disclosed_claims = [claim.pointer for claim in presented.sd_jwt.disclosed]
+    return report
+
+
+def key_binding_ask(asked: KeyBindingAsk | None, settings: Settings) -> KeyBindingAsk:
+    """What an SD-JWT's Key Binding JWT must satisfy: the nonce and audience the verifier named, and an `iat` no
+    older than KB_JWT_MAX_AGE_SECONDS."""
+    max_age = timedelta(seconds=settings.kb_jwt_max_age_seconds)
+    return replace(asked, max_age=max_age) if asked is not None else KeyBindingAsk(max_age=max_age)
 
 
 async def verify_presentation_report(

@@ -5,8 +5,9 @@ VC Data Model 2.0 §4.13.1 Enveloped Verifiable Credentials and §4.13.2 Envelop
 https://www.w3.org/TR/vc-data-model-2.0/#enveloped-verifiable-presentations): `@context` MUST be present and
 include a context defining the envelope's terms (the base context), `id` MUST be a `data:` URL (RFC 2397) holding
 the secured document, `type` MUST be EnvelopedVerifiableCredential (EnvelopedVerifiablePresentation).
-VC-JOSE-COSE §3.1 names the media types `application/vc+jwt` and `application/vp+jwt`; the VC Data Model suite
-writes `data:application/jwt,...`, which names the same compact JWT (its `typ` header says which kind it is).
+VC-JOSE-COSE §3.1 names the media types `application/vc+jwt` and `application/vp+jwt`, §3.2.1
+`application/vc+sd-jwt`; the VC Data Model suite writes `data:application/jwt,...`, which names the same compact JWT
+(its `typ` header says which kind it is).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from verify_api.errors import InvalidCredentialError
 
 Kind = Literal["vc", "vp"]
 ENVELOPE_TYPE: dict[Kind, str] = {"vc": "EnvelopedVerifiableCredential", "vp": "EnvelopedVerifiablePresentation"}
-# The data: URL prefixes each kind's JWT may come under.
+SD_JWT_DATA_URL_PREFIX = "data:application/vc+sd-jwt,"
+# The data: URL prefixes each kind's JWT (or SD-JWT) may come under.
 DATA_URL_PREFIXES: dict[Kind, tuple[str, ...]] = {
-    "vc": ("data:application/vc+jwt,", "data:application/jwt,"),
+    "vc": ("data:application/vc+jwt,", "data:application/jwt,", SD_JWT_DATA_URL_PREFIX),
     "vp": ("data:application/vp+jwt,", "data:application/jwt,"),
 }
 _ENVELOPE_MEMBERS = frozenset({"@context", "id", "type"})

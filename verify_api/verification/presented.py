@@ -1,9 +1,10 @@
 """What was presented, and how to read it: the one place that turns request bytes into a credential to check.
 
 Input kinds, by Content-Type: JSON with an embedded proof; a compact JWT (VC-JOSE `vc+jwt`, or the Open Badges
-3.0 / VC-JWT 1.1 form whose payload has a `vc` claim); a baked badge image (PNG or SVG, Open Badges 3.0 §5.3
-"Baking"); or a form upload (`multipart/form-data` with a `file` part or a `credential` text field). A new
-input kind is one more branch in `decode_presented` (binary) or `_from_text` (text).
+3.0 / VC-JWT 1.1 form whose payload has a `vc` claim); an SD-JWT (`vc+sd-jwt`, VC-JOSE-COSE §3.2.1: its Disclosures
+processed as RFC 9901 §7.1 says, the result being the credential the checks read); a baked badge image (PNG or
+SVG, Open Badges 3.0 §5.3 "Baking"); or a form upload (`multipart/form-data` with a `file` part or a `credential`
+text field). A new input kind is one more branch in `decode_presented` (binary) or `_from_text` (text).
 """
 
 from __future__ import annotations
@@ -25,14 +26,29 @@ from verify_api.errors import (
 )
 from verify_api.proofs.jose import check_typ_and_cty, is_presentation_jwt
 from verify_api.proofs.jws import CompactJws, split_compact_jws
+from verify_api.proofs.sd_jwt import (
+    check_sd_jwt_typing,
+    is_sd_jwt,
+    process_disclosures,
+    split_sd_jwt,
+)
 from verify_api.strict_json import parse_strict_json
-from verify_api.verification.envelope import enveloped, is_envelope, open_envelope
+from verify_api.verification.envelope import SD_JWT_DATA_URL_PREFIX, enveloped, is_envelope, open_envelope
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks  # a TypedDict defined for type checkers only
 
+    from verify_api.proofs.sd_jwt import DisclosedClaim, KeyBindingAsk, SdJwt
+
 JSON_TYPES = ("application/json", "application/vc", "application/ld+json", "application/vc+ld+json")
-JWT_TYPES = ("application/vc+jwt", "application/vp+jwt", "application/jwt", "text/plain")
+JWT_TYPES = (
+    "application/vc+jwt",
+    "application/vp+jwt",
+    "application/jwt",
+    "application/vc+sd-jwt",
+    "application/sd-jwt",
+    "text/plain",
+)
 IMAGE_TYPES = ("image/png", "image/svg+xml")
 FORM_TYPE = "multipart/form-data"
 # Images that never carry a baked credential: read only for their QR code (services/qr_image).
@@ -42,6 +58,19 @@ ACCEPTED_MEDIA_TYPES = (*JSON_TYPES, *JWT_TYPES, *IMAGE_TYPES, *PHOTO_TYPES, FOR
 PHOTO_SIGNATURES = (b"\xff\xd8\xff", b"GIF8", b"RIFF")
 MAX_CREDENTIAL_BYTES = DEFAULT_LIMITS.max_credential_bytes
 _MAX_FORM_PARTS = 8
+
+
+@dataclass(frozen=True)
+class PresentedSdJwt:
+    """An SD-JWT as presented (RFC 9901 §4): its parts, the payload the Issuer signed (what the register keeps), the
+    Disclosures that rebuilt the credential, or `problem`: why RFC 9901 §7.1 rejects them, reported as a failed
+    proof once the Issuer's signature has been checked (`verification.securing`)."""
+
+    parts: SdJwt
+    signed_payload: dict[str, Any]
+    sd_alg: str
+    disclosed: tuple[DisclosedClaim, ...] = ()
+    problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,6 +86,10 @@ class Presented:
     presentation: dict[str, Any] | None = None
     # An uploaded image with no credential inside (a plain PNG, a photo): services/qr_image reads its QR code.
     image: bytes | None = None
+    # An SD-JWT (`jws` is its Issuer-signed JWT, `document` the Processed SD-JWT Payload), and what the verifier asks
+    # of its Key Binding JWT.
+    sd_jwt: PresentedSdJwt | None = None
+    key_binding: KeyBindingAsk | None = None
 
 
 def media_type_of(content_type: str) -> str:
@@ -98,7 +131,13 @@ def decode_credential_object(value: object, container: str = "JSON") -> Presente
             token = open_envelope(value, "vc")
         except InvalidCredentialError as exc:
             return Presented(container, error=exc.detail)
-        return _from_jwt(token, "enveloped JWT")
+        sd_url = str(value.get("id")).startswith(SD_JWT_DATA_URL_PREFIX)
+        if sd_url != is_sd_jwt(token):
+            wanted = (
+                "an SD-JWT ('<JWT>~<Disclosure>~...~')" if sd_url else "a JWT (an SD-JWT's media type is vc+sd-jwt)"
+            )
+            return Presented(container, error=f"the EnvelopedVerifiableCredential's data: URL must hold {wanted}")
+        return _from_sd_jwt(token, "enveloped SD-JWT") if sd_url else _from_jwt(token, "enveloped JWT")
     return Presented(container, document=value)
 
 
@@ -114,6 +153,8 @@ def _from_text(text: str | None, container: str) -> Presented:
         except MalformedJsonError as exc:
             return Presented(container, error=exc.detail)
         return decode_credential_object(value, container)
+    if is_sd_jwt(text) and " " not in text:  # <Issuer-signed JWT>~<Disclosure>~...~[<KB-JWT>]
+        return _from_sd_jwt(text, "SD-JWT" if container == "JWT" else f"{container} (SD-JWT)")
     if text.count(".") == 2 and " " not in text:  # header.payload.signature
         return _from_jwt(text, container, allow_presentation=True)
     return Presented(container, error="the body is neither a JSON credential nor a compact JWT")
@@ -134,14 +175,34 @@ def _from_jwt(token: str, container: str, *, allow_presentation: bool = False) -
     return Presented(container, document=document, jws=jws)
 
 
+def _from_sd_jwt(text: str, container: str) -> Presented:
+    """An SD-JWT securing a credential (VC-JOSE-COSE §3.2.1): split (RFC 9901 §7.1 step 1), typed, and its
+    Disclosures processed (steps 2.5 to 5). When they are refused, the credential the checks read is the payload
+    processed with none of them, and the refusal waits for the signature check, which reports it."""
+    try:
+        parts = split_sd_jwt(text)
+        jws = split_compact_jws(parts.issuer_jwt)
+        check_sd_jwt_typing(jws.header, jws.payload)
+        withheld = process_disclosures(jws.payload, [])
+    except ProofError as exc:
+        return Presented(container, error=f"the SD-JWT cannot be read: {exc.detail}")
+    try:
+        processed = process_disclosures(jws.payload, parts.disclosures)
+    except ProofError as exc:
+        sd_jwt = PresentedSdJwt(parts, jws.payload, withheld.sd_alg, problem=exc.detail)
+        return Presented(container, document=withheld.claims, jws=jws, sd_jwt=sd_jwt)
+    sd_jwt = PresentedSdJwt(parts, jws.payload, processed.sd_alg, processed.disclosed)
+    return Presented(container, document=processed.claims, jws=jws, sd_jwt=sd_jwt)
+
+
 def _from_badge(data: bytes, container: str) -> Presented:
     try:
         baked = unbake_badge(data)
     except VerifyApiError as exc:
         return Presented(container, error=exc.detail)
     inner = _from_text(baked, container)
-    if inner.jws is not None:
-        return Presented(f"{container} (JWT)", document=inner.document, jws=inner.jws, error=inner.error)
+    if inner.jws is not None and inner.sd_jwt is None:
+        return replace(inner, container=f"{container} (JWT)")
     return inner
 
 

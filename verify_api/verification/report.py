@@ -68,6 +68,9 @@ class VerificationReport(msgspec.Struct, rename="camel", kw_only=True):
     # How the credential was found: None when presented itself; "qr-code" when read from the QR code of an image
     # that carried no credential (the register entry the code points to is what was checked).
     read_from: str | None = None
+    # An SD-JWT (VC-JOSE-COSE §3.2.1): the claims the holder disclosed, as JSON Pointers (RFC 6901) into the credential,
+    # once its Issuer signature and Disclosures verified; empty when none were. None for every other kind.
+    disclosed_claims: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.verdict is None:

@@ -7,6 +7,9 @@ check in `SecuringOutcome.format_problem` otherwise). With several proofs (§4.5
 judges the first key that is not the issuer's, so every proof's key must belong to the issuer.
 JOSE: RFC 7515 §5.2 via `proofs.jws.verify_jws`, then the JWT claims that must agree with the credential
 (VC Data Model 1.1 §6.3.1 "JWT decoding", https://www.w3.org/TR/vc-data-model-1.1/#jwt-decoding).
+SD-JWT (VC-JOSE-COSE §3.2.1, RFC 9901 §7.1 and §7.3): the Issuer-signed JWT as JOSE, then the Disclosures' refusal
+when `verification.presented` found one, then the Key Binding JWT when there is one (or when the verifier asked
+for a nonce or audience, which only a Key Binding JWT can answer).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from verify_api.errors import (
 from verify_api.problem_types import DATA_LOSS_DETECTION_ERROR
 from verify_api.proofs.data_integrity import verify_proofs_with_signed_data
 from verify_api.proofs.jws import check_header, verify_jws
+from verify_api.proofs.sd_jwt import KeyBindingAsk, check_key_binding
 from verify_api.verification.document import OB_TYPES, parse_date_time_stamp
 from verify_api.verification.isolation import DEFAULT_DEADLINE_SECONDS, run_isolated
 from verify_api.verification.report import FORMAT, PROOF, failed, passed, unchecked
@@ -78,7 +82,7 @@ def check_securing_sync(presented: Presented, keyring: KeyRing, *, now: datetime
     assert presented.document is not None
     try:
         if presented.jws is not None:
-            return _check_jose(presented, keyring)
+            return _check_jose(presented, keyring, now)
         return _check_data_integrity(presented.document, keyring, now)
     except UnresolvableKeyError as exc:
         return SecuringOutcome(unchecked(PROOF, exc.detail), _mechanism_of(presented))
@@ -152,14 +156,14 @@ def _issuer_key(keys: tuple[ResolvedKey, ...], issuer: object) -> ResolvedKey:
     return next((key for key in keys if key.controller == issuer_id), keys[0])
 
 
-def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
+def _check_jose(presented: Presented, keyring: KeyRing, now: datetime) -> SecuringOutcome:
     jws = presented.jws
     document = presented.document
     assert jws is not None
     assert document is not None
     check_header(jws.header)
-    ob = bool(OB_TYPES & set(_types(document)))
-    mechanism = f"JWS {jws.alg}" + (" (Open Badges 3.0 JWT)" if ob else " (VC-JOSE)")
+    ob = bool(OB_TYPES & set(_types(document))) and presented.sd_jwt is None
+    mechanism = _jose_mechanism(presented, ob=ob)
     jwk, key = keyring.jwk_for_header(jws.header, allow_embedded_jwk=ob)
     verify_jws(jws, jwk)
     claims = jws.payload
@@ -170,6 +174,8 @@ def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
     if "jti" in claims and "id" in document and claims["jti"] != document["id"]:
         raise ProofError(f"the JWT jti {claims['jti']!r} does not match the credential id {document['id']!r}")
     detail = f"{jws.alg} signature verified with {key.verification_method}"
+    if presented.sd_jwt is not None:
+        detail += _check_sd_jwt(presented, claims=document, now=now)
     return SecuringOutcome(
         passed(PROOF, detail),
         mechanism,
@@ -178,6 +184,34 @@ def _check_jose(presented: Presented, keyring: KeyRing) -> SecuringOutcome:
         not_before=_numeric_date(claims, "nbf"),
         expires=_numeric_date(claims, "exp"),
     )
+
+
+def _check_sd_jwt(presented: Presented, *, claims: dict[str, Any], now: datetime) -> str:
+    """After the Issuer's signature: RFC 9901 §7.1's refusal of the Disclosures (found when they were processed),
+    then §7.3 step 5, the Key Binding JWT, when present or when the verifier asked what only it can answer.
+    Returns what the proof check adds to its detail: which claims were disclosed, and the key binding."""
+    sd_jwt = presented.sd_jwt
+    assert sd_jwt is not None
+    if sd_jwt.problem is not None:
+        raise ProofError(sd_jwt.problem)
+    ask = presented.key_binding or KeyBindingAsk()
+    disclosed = ", ".join(claim.pointer for claim in sd_jwt.disclosed) or "none"
+    detail = f"; SD-JWT Disclosures verified, disclosed: {disclosed}"
+    if sd_jwt.parts.kb_jwt is None:
+        if ask.nonce is not None or ask.aud is not None:
+            raise ProofError(
+                "the verifier asked for key binding (a nonce or audience) but the SD-JWT has no Key Binding JWT"
+            )
+        return detail + "; no Key Binding JWT (holder binding not shown)"
+    binding = check_key_binding(sd_jwt.parts, claims, sd_jwt.sd_alg, ask=ask, now=now, max_age=ask.max_age)
+    return detail + f"; Key Binding JWT ({binding.alg}) verified with the holder key (cnf.jwk), aud {binding.aud!r}"
+
+
+def _jose_mechanism(presented: Presented, *, ob: bool) -> str:
+    assert presented.jws is not None
+    if presented.sd_jwt is not None:
+        return f"SD-JWT {presented.jws.alg} (VC-JOSE-COSE)"
+    return f"JWS {presented.jws.alg}" + (" (Open Badges 3.0 JWT)" if ob else " (VC-JOSE)")
 
 
 def _numeric_date(claims: dict[str, Any], name: str) -> datetime | None:
@@ -195,7 +229,8 @@ def _numeric_date(claims: dict[str, Any], name: str) -> datetime | None:
 
 def _mechanism_of(presented: Presented) -> str:
     if presented.jws is not None:
-        return f"JWS {presented.jws.header.get('alg')}"
+        kind = "SD-JWT" if presented.sd_jwt is not None else "JWS"
+        return f"{kind} {presented.jws.header.get('alg')}"
     proof = (presented.document or {}).get("proof")
     proof_object = proof[0] if isinstance(proof, list) and proof else proof
     if isinstance(proof_object, dict):
