@@ -339,3 +339,14 @@ async def test_no_holder_key_without_a_key_directory(database_url: str, prover: 
         )
     assert response.status_code == 503
     assert response.json()["type"].endswith("/signing-key-unavailable")
+
+
+async def test_a_key_directory_that_cannot_be_written_signs_nothing_and_leaves_no_key(
+    client: Client, prover: Prover, holder_dir: Path, conn: Any
+) -> None:
+    """The holder key directory's place is taken by a file: 503 (the reason in the log), and no holder key row."""
+    holder_dir.write_text("not a directory")
+    response = await client.post("/presentations/prove", json={"presentation": presentation()}, headers=prover.headers)
+    assert response.status_code == 503, response.text
+    assert response.json()["type"].endswith("/signing-key-unavailable")
+    assert await conn.fetchval("SELECT count(*) FROM holder_keys") == 0

@@ -76,9 +76,13 @@ def holder_key_file(directory: Path, public_key_multibase: str) -> Path:
 
 
 def write_holder_key_file(path: Path, signer: Signer, passphrase: bytes | None) -> None:
-    """A new key file, 0600 from the start, in a 0700 directory; an existing file is an error, never overwritten."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    """A new key file, 0600 from the start, in a 0700 directory; an existing file is an error, never overwritten.
+    A directory that cannot be written is a `SigningKeyError` (503, the reason in the operator's log)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise SigningKeyError(f"cannot write the holder key file {path.name} in {path.parent}: {exc.strerror}") from exc
     with os.fdopen(fd, "wb") as fh:
         fh.write(private_key_pem(signer, passphrase))
 
