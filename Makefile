@@ -97,7 +97,7 @@ bench: install ## run the benchmarks under bench/ and print the figures (see ben
 
 conformance: install ## run the W3C / CCG suites under SUITES=<dir> against the service over https (README: Conformance suites)
 	@test -n "$(SUITES)" || { echo "usage: make conformance SUITES=<directory of checked-out, npm-installed suites>" >&2; exit 2; }
-	$(BIN)/python -m bench.conformance "$(SUITES)"
+	$(BIN)/python -m bench.conformance $(SUITES)
 
 lock: ## rewrite the hashed locks (requirements/*.txt) from pyproject.toml at the versions of requirements.lock (UPGRADE=1: newest)
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

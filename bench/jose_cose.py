@@ -12,7 +12,9 @@ service rather than inventing an answer:
   (the service says it cannot resolve the key), never a pass or a fail;
 - issuing a credential: POST /credentials/issue with `options.format: application/vc+jwt`, the credential's
   `issuer` set to the service's own (the only one it signs as) and the suite's key unused;
-- issuing a presentation is holder-side signing, which the service does not offer: `indeterminate`;
+- issuing a presentation: POST /presentations/prove with `options.format: application/vp+jwt`, signed by the API
+  client's own holder key (its did:key becomes the `holder`, as the service's own DID becomes a credential's
+  `issuer`; the suite's key unused);
 - issuing an SD-JWT credential: POST /credentials/issue with `options.format: application/vc+sd-jwt` and the
   suite's `--sd` disclosure paths (`credentialSubject.address.street`, `credentialSubject.phoneNumbers[0]`) as
   `options.selectivelyDisclosable` JSON Pointers; verifying one: an EnvelopedVerifiableCredential
@@ -114,13 +116,26 @@ def issue_request(call: dict[str, str], credential: dict[str, Any], issuer: str)
 
 
 def issue(call: dict[str, str]) -> dict[str, Any]:
+    document = json.loads(_suite_path(call["input"]).read_text(encoding="utf-8"))
+    if call["feature"] == "presentation_jose":
+        return issue_presentation(document)
     if call["feature"] not in ("credential_jose", "credential_sdjwt"):
-        return {"result": "indeterminate", "reason": "the service does not sign presentations (holder-side signing)"}
-    credential = json.loads(_suite_path(call["input"]).read_text(encoding="utf-8"))
-    body = issue_request(call, credential, os.environ["PAI_ISSUER_DID"])
+        return {"result": "indeterminate", "reason": f"{call['feature']} is not claimed"}
+    body = issue_request(call, document, os.environ["PAI_ISSUER_DID"])
     status, answer = _post("/credentials/issue", body, auth=True)
     if status == 201:
         return {"result": "success", "data": answer["verifiableCredential"]["id"].split(",", 1)[1]}
+    return {"result": "failure" if 400 <= status < 500 else "error", "reason": answer}
+
+
+def issue_presentation(presentation: dict[str, Any]) -> dict[str, Any]:
+    """Holder-side signing: the API client's holder key signs, and is the holder (the suite's `holder` is dropped:
+    the service signs as no one else)."""
+    presentation.pop("holder", None)
+    body = {"presentation": presentation, "options": {"format": "application/vp+jwt"}}
+    status, answer = _post("/presentations/prove", body, auth=True)
+    if status == 201:
+        return {"result": "success", "data": answer["verifiablePresentation"]["id"].split(",", 1)[1]}
     return {"result": "failure" if 400 <= status < 500 else "error", "reason": answer}
 
 

@@ -11,7 +11,7 @@ import msgspec
 
 from verify_api.schemas import Request, Response
 
-ApiKeyScope = Literal["assess", "issue", "manage"]
+ApiKeyScope = Literal["assess", "issue", "manage", "prove"]
 Expiry = Annotated[
     datetime, msgspec.Meta(tz=True, description="when the key stops working (RFC 3339 with offset); null: never")
 ]
@@ -21,7 +21,7 @@ ApiKeyStatus = Literal["active", "expired", "revoked"]
 
 class CreateApiKeyRequest(Request):
     name: KeyName
-    scopes: Annotated[list[ApiKeyScope], msgspec.Meta(min_length=1, max_length=3)]
+    scopes: Annotated[list[ApiKeyScope], msgspec.Meta(min_length=1, max_length=4)]
     expires_at: Expiry | None = None
 
 

@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import api_key
 from tests.factories import make_exam, make_holder
+from verify_api.services.api_clients import SCOPES
 
 if TYPE_CHECKING:
     import asyncpg
@@ -65,7 +66,7 @@ async def test_every_write_route_names_a_scope(app: Litestar) -> None:
         for handler in getattr(route, "route_handlers", []):
             if set(handler.http_methods) & {"POST", "PUT", "PATCH", "DELETE"}:
                 # A write route is public only when it says so (opt={"public": True}), e.g. POST /v1/verify.
-                named = handler.opt.get("scope") in {"assess", "issue", "manage"} or handler.opt.get("public") is True
+                named = handler.opt.get("scope") in SCOPES or handler.opt.get("public") is True
                 assert named, (
                     f"{route.path}: give it opt={{'scope': ...}} or, if it is truly public, opt={{'public': True}}"
                 )

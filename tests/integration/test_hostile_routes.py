@@ -18,7 +18,6 @@ from tests.conftest import BASE_URL, FakeClock
 from tests.factories import make_aida
 from tests.integration.test_jose_presented import es256_credential
 from tests.integration.test_verify_api import badge_content
-from tests.unit.test_jose import high_s
 from verify_api.app import create_app
 from verify_api.badges.baking import bake_png
 from verify_api.badges.png import render_badge_png_sync
@@ -152,7 +151,6 @@ def jwt_bodies() -> dict[str, bytes]:
     valid = es256_credential()
     header, payload, signature = valid.split(".")
     return {
-        "high-S ES256": high_s(valid).encode(),
         "typ vp+jwt": es256_credential({"typ": "vp+jwt"}).encode(),
         "duplicate alg": (
             base64.urlsafe_b64encode(b'{"alg": "ES256", "alg": "none"}').rstrip(b"=")

@@ -13,7 +13,9 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from tests.conftest import BASE_URL
+import pytest
+
+from tests.conftest import BASE_URL, api_key
 from tests.factories import make_aida, make_exam, make_holder, make_organization
 from verify_api.api.docs_page import OPENAPI_JSON
 from verify_api.api.openapi_examples import (
@@ -25,9 +27,13 @@ from verify_api.api.openapi_examples import (
 )
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.lifecycle import REASONS
+from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from tests.factories import Client
+    from verify_api.settings import Settings
 
 PROBLEM = "application/problem+json"
 PAI = "https://verify.productionai.institute/problems/"
@@ -42,6 +48,26 @@ REFUSED: dict[tuple[str, str], tuple[int, str | bool]] = {
     # The example's host is a public name, and the tests reach nothing beyond 127.0.0.1: its target check refuses it.
     ("CreateWebhook", "the-crm-told-of-every-change-of-standing"): (422, PAI + "invalid-input"),
 }
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """SIGNING_KEY_PATH set, so POST /presentations/prove has a directory for the client's holder key."""
+    return load_settings(
+        {},
+        database_url=database_url,
+        public_base_url=BASE_URL,
+        pool_min=1,
+        pool_max=4,
+        notify_dispatch=False,
+        signing_key_path=str(tmp_path / "issuer.pem"),
+    )
+
+
+@pytest.fixture
+async def admin_headers(database_url: str) -> dict[str, str]:
+    """Every scope, `prove` included (POST /presentations/prove's examples)."""
+    return {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue', 'manage', 'prove'])}"}
 
 
 class Fixtures:

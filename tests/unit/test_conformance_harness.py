@@ -92,7 +92,7 @@ def test_a_mocha_json_report_becomes_counts_and_short_failures(tmp_path: Path) -
 
     conformance.read_report(result, report)
 
-    assert result.line() == "VC Data Model 2.0: 7 passed, 2 failed, 1 skipped"
+    assert result.line() == "VC Data Model 2.0: 7 passed, 2 failed, 0 not claimed, 1 skipped"
     assert result.failures == [("Types: MUST reject it.", "Missing expected rejection"), ("S: t", "")]
 
 
@@ -111,8 +111,8 @@ def test_the_table_names_the_commit_and_the_server_errors(tmp_path: Path) -> Non
     assert errors == {"POST /credentials/issue": 2}
     assert "- date: 2026-01-02 03:04 UTC" in text
     assert "- commit: abc123" in text
-    assert "| Data Integrity EdDSA | 3 | 0 | 0 |" in text
-    assert "| Bitstring Status List | - | - | - |" in text
+    assert "| Data Integrity EdDSA | 3 | 0 | 0 | 0 |" in text
+    assert "| Bitstring Status List | - | - | - | - |" in text
     assert "- POST /credentials/issue: 2" in text
 
 
@@ -180,3 +180,57 @@ def test_the_docker_stand_in_issues_sd_jwt_with_the_suites_disclosure_paths_as_j
     }
     jose = jose_cose.issue_request({"feature": "credential_jose"}, {}, "did:web:pai")
     assert jose["options"] == {"format": "application/vc+jwt"}
+
+
+def test_listed_failures_are_not_claimed_not_failed_and_a_listed_pass_is_reported(tmp_path: Path) -> None:
+    listed = conformance.read_not_claimed(
+        "prose first\n\n```not-claimed\n# a comment\nVC-JOSE-COSE :: JOSE Tests: 5. JWT Issuance with Unknown "
+        "Extensions\nVC-JOSE-COSE :: JOSE Tests: 6. JWT   Basic Credential Verification\n\n"
+        "VC Data Model 2.0 :: Advanced Concepts: relatedResource\n```\n- not in the block :: x: y\n"
+    )
+    assert listed == {
+        "VC-JOSE-COSE": {
+            "JOSE Tests: 5. JWT Issuance with Unknown Extensions",
+            "JOSE Tests: 6. JWT Basic Credential Verification",
+        },
+        "VC Data Model 2.0": {"Advanced Concepts: relatedResource"},
+    }
+    report = tmp_path / "report.json"
+
+    def test(title: str) -> dict[str, object]:
+        return {"title": title, "fullTitle": f"JOSE Tests PAI-Verify {title}", "err": {"message": "expected x"}}
+
+    report.write_text(
+        json.dumps(
+            {
+                "stats": {"passes": 2, "failures": 2, "pending": 3},
+                "passes": [test("6. JWT Basic Credential Verification"), test("1. JWT Basic Credential Issuance")],
+                "failures": [
+                    test("5. JWT Issuance with Unknown Extensions"),
+                    test("12. JWT Credential with an Invalid"),
+                ],
+            }
+        )
+    )
+    result = conformance.SuiteResult(conformance.KNOWN_SUITES[5])
+    conformance.read_report(result, report)
+    result.set_apart(listed["VC-JOSE-COSE"])
+
+    assert result.line() == "VC-JOSE-COSE: 2 passed, 1 failed, 1 not claimed, 3 skipped"
+    assert result.failures == [("JOSE Tests: 12. JWT Credential with an Invalid", "expected x")]
+    assert result.not_claimed == [("JOSE Tests: 5. JWT Issuance with Unknown Extensions", "expected x")]
+    assert result.listed_but_passed == ["JOSE Tests: 6. JWT Basic Credential Verification"]
+    text = conformance.markdown([result], {}, dt.datetime(2026, 1, 2, tzinfo=dt.UTC), "abc")
+    assert "| VC-JOSE-COSE | 2 | 1 | 1 | 3 |" in text
+    failures = text.index("## VC-JOSE-COSE: failures")
+    assert "12. JWT Credential" in text[failures : text.index("## Listed as not claimed")]
+    assert "- VC-JOSE-COSE: JOSE Tests: 6. JWT Basic Credential Verification" in text
+    assert "5. JWT Issuance" in text[text.index("## VC-JOSE-COSE: not claimed") :]
+
+
+def test_the_not_claimed_list_is_well_formed_and_names_known_suites() -> None:
+    listed = conformance.read_not_claimed(conformance.NOT_CLAIMED.read_text(encoding="utf-8"))
+    assert listed, "bench/CONFORMANCE-NOT-CLAIMED.md has a not-claimed block"
+    assert set(listed) <= {suite.label for suite in conformance.KNOWN_SUITES}
+    with pytest.raises(SystemExit, match="line 2"):
+        conformance.read_not_claimed("```not-claimed\nno separator\n```\n")

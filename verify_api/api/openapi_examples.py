@@ -98,6 +98,15 @@ def signed_presentation() -> dict[str, Any]:
     }
 
 
+def unsigned_presentation() -> dict[str, Any]:
+    """A presentation for POST /presentations/prove: unsecured, no holder (the API client's holder key is set)."""
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": [signed_credential()],
+    }
+
+
 _CHECKS = [
     Check(name="format", result="passed", detail="a W3C VC 2.0 / Open Badges 3.0 credential"),
     Check(name="proof", result="passed", detail="eddsa-rdfc-2022 signature by did:web:verify.productionai.institute"),

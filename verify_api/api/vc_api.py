@@ -1,10 +1,13 @@
-"""W3C VC API (VCALM) endpoints: POST /credentials/issue, /credentials/verify, /presentations/verify.
+"""W3C VC API (VCALM) endpoints: POST /credentials/issue, /credentials/verify, /presentations/prove and
+/presentations/verify.
 
 Shapes and status codes follow https://w3c-ccg.github.io/vc-api/ (issuer.yml, verifier.yml): issue answers 201
 `{verifiableCredential}`, a malformed credential 422 (a body that does not decode, 400); credential verify answers
 200 `{verified: true, ...}`, 400 when the credential is malformed and 422 when it is well-formed but does not
 verify, each with `problemDetails`; presentation verify answers the same way, for the presentation and every
 credential inside it.
+POST /presentations/prove (the VC API holder service, holder.yml) answers 201 `{verifiablePresentation}`, signed with
+the calling API client's own holder key (services/holder_keys.py), never the PAI's.
 POST /credentials/status belongs to the status lifecycle (issue 4).
 """
 
@@ -24,12 +27,13 @@ from verify_api.api.openapi_examples import (
     VC_API_VERIFIED,
     signed_credential,
     signed_presentation,
+    unsigned_presentation,
     vc_api_credential,
 )
 from verify_api.api.routes import example, public, scoped
 from verify_api.api.verify import verification_rate_limit
 from verify_api.errors import InvalidCredentialError
-from verify_api.services import jose_issuance, vc_api, vc_api_verification
+from verify_api.services import jose_issuance, vc_api, vc_api_prove, vc_api_verification
 from verify_api.services.vc_api_verification import CredentialVerification, PresentationVerification
 from verify_api.settings import Cryptosuite, Settings
 
@@ -268,6 +272,91 @@ async def verify_presentation(
     return Response(outcome.body, status_code=_status_of(outcome.body.verified, malformed=outcome.malformed))
 
 
+class ProvePresentationOptions(msgspec.Struct, forbid_unknown_fields=True, rename="camel", kw_only=True):
+    """VC API PresentCredentialOptions (holder.yml), as far as this holder service offers them: a Data Integrity
+    proof (type DataIntegrityProof, eddsa-rdfc-2022 by default or eddsa-jcs-2022, proofPurpose authentication,
+    verificationMethod the client's own) or, with `format` application/vp+jwt, a VC-JOSE-COSE vp+jwt; `challenge`
+    and `domain` bind it to one verifier's request."""
+
+    type: Literal["DataIntegrityProof"] | None = None
+    cryptosuite: vc_api_prove.PresentationCryptosuite | None = None
+    proof_purpose: Literal["authentication"] | None = None
+    verification_method: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)] | None = None
+    challenge: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+    domain: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)] | None = None
+    format: Literal["application/vp", "application/vp+jwt"] | None = None
+
+
+class ProvePresentationRequest(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    presentation: dict[str, Any]
+    options: ProvePresentationOptions | None = None
+
+
+class ProvePresentationResponse(msgspec.Struct, rename="camel"):
+    verifiable_presentation: dict[str, Any]
+
+
+@scoped(
+    post,
+    "/presentations/prove",
+    scope="prove",
+    operation_id="VcApiProvePresentation",
+    tags=["vc-api"],
+    status_code=201,
+    summary="Sign a presentation as its holder (VC API)",
+    description="VC API holder service `POST /presentations/prove`: sign an unsecured presentation with the calling "
+    "API client's own holder key (an Ed25519 did:key made on its first presentation, retired when the API key is "
+    "rotated or revoked; never the PAI's key), which becomes the presentation's `holder`. A Data Integrity proof "
+    "(eddsa-rdfc-2022, or `options.cryptosuite` eddsa-jcs-2022) with proofPurpose `authentication` and "
+    "`options.challenge` / `options.domain`; with `options.format` application/vp+jwt a VC-JOSE-COSE vp+jwt "
+    "(challenge in `nonce`, domain in `aud`) answered as an EnvelopedVerifiablePresentation. Needs scope `prove`.",
+    responses={
+        201: ResponseSpec(
+            ProvePresentationResponse, generate_examples=False, description="Presentation successfully signed"
+        )
+    },
+    body_examples=[
+        example(
+            "A Data Integrity proof for a verifier's challenge and domain",
+            {
+                "presentation": unsigned_presentation(),
+                "options": {"challenge": "1f44d55f-f161-4938-a659-f8026467f126", "domain": "hiring.example.com"},
+            },
+        ),
+        example(
+            "A vp+jwt",
+            {
+                "presentation": unsigned_presentation(),
+                "options": {"format": "application/vp+jwt", "challenge": "1f44d55f-f161-4938-a659-f8026467f126"},
+            },
+        ),
+    ],
+)
+async def prove_presentation(
+    data: JSONBody[ProvePresentationRequest], conn: Conn, call: Call
+) -> Response[ProvePresentationResponse]:
+    options = data.options or ProvePresentationOptions()
+    jwt = options.format == vc_api_prove.VP_JWT_MEDIA_TYPE
+    if jwt and (options.cryptosuite is not None or options.type is not None):
+        raise InvalidCredentialError(
+            "options.format application/vp+jwt secures the presentation as a JWT; options.type and "
+            "options.cryptosuite name a Data Integrity proof",
+            path="options",
+        )
+    assert call.actor is not None, "a scoped route has an API client"
+    wanted = vc_api_prove.ProveOptions(
+        challenge=options.challenge,
+        domain=options.domain,
+        cryptosuite=options.cryptosuite or "eddsa-rdfc-2022",
+        jwt=jwt,
+        verification_method=options.verification_method,
+    )
+    signed = await vc_api_prove.prove_presentation(
+        conn, call.ctx, data.presentation, wanted, client_id=call.actor, now=call.now
+    )
+    return Response(ProvePresentationResponse(verifiable_presentation=signed), status_code=201)
+
+
 def _status_of(verified: bool, *, malformed: bool) -> int:
     """200 verified; 400 malformed input (a failed format check, a credential sent as a string); 422 well-formed
     input that does not verify (proof, issuer, dates, status, register). The W3C suites require 4xx for both."""
@@ -277,8 +366,9 @@ def _status_of(verified: bool, *, malformed: bool) -> int:
 
 
 def vc_api_routers(settings: Settings) -> list[Router]:
-    """Issue needs an API key with scope `issue`; the verify routes are public and share the verify rate limit."""
-    issuing = Router(path="/", guards=[require_scope], route_handlers=[issue_credential])
+    """Issue needs an API key with scope `issue`, prove one with scope `prove`; the verify routes are public and
+    share the verify rate limit."""
+    issuing = Router(path="/", guards=[require_scope], route_handlers=[issue_credential, prove_presentation])
     verifying = Router(
         path="/",
         route_handlers=[verify_credential, verify_presentation],

@@ -132,7 +132,7 @@ def add_api_key_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     api_keys = sub.add_parser("api-keys", help="admin API keys").add_subparsers(dest="api_keys_command", required=True)
     create = api_keys.add_parser("create", help="create an API key; prints the secret alone on the last line")
     create.add_argument("--name", required=True)
-    create.add_argument("--scopes", required=True, help="comma-separated: assess,issue,manage")
+    create.add_argument("--scopes", required=True, help="comma-separated: assess,issue,manage,prove")
     _add_expiry_options(create, "omitted: never expires")
     create.set_defaults(func=cmd_api_keys_create)
     api_keys.add_parser(

@@ -2,7 +2,7 @@
 
 Specs: RFC 7515 (JWS) §5.1 "Message Signature or MAC Computation", §5.2 "Message Signature or MAC Validation",
 §7.1 compact serialisation; RFC 7518 (JWA) §3.1 "alg" values; RFC 8037 (EdDSA with OKP keys). ECDSA's R || S form
-and its low-S rule are in `jws_ecdsa`; what a JWT securing a credential must say about itself is in `jose`.
+and its low-S form are in `jws_ecdsa`; what a JWT securing a credential must say about itself is in `jose`.
 
 Written on `cryptography` directly rather than joserfc: the accepted algorithms are a closed table of public-key
 algorithms, each bound to exactly one key type, so `alg: none`, HMAC "signed" with a public key (algorithm

@@ -1,4 +1,4 @@
-"""ECDSA in JWS (RFC 7518 §3.4): ES256, ES384 and ES512, the R || S signature form, and the canonical low-S rule.
+"""ECDSA in JWS (RFC 7518 §3.4): ES256, ES384 and ES512, the R || S signature form, and the canonical low-S form.
 
 The orders of the groups are SEC 2 v2 §2.4.2, §2.5.1 and §2.6.1.
 """
@@ -48,11 +48,16 @@ ECDSA: dict[str, EcdsaAlgorithm] = {
 
 def verify_ecdsa(alg: str, signature: bytes, signing_input: bytes, jwk: Mapping[str, Any]) -> None:
     """ES256 / ES384 / ES512: the signature is R || S, each as long as a coordinate (32, 48, 66 bytes; RFC 7518
-    §3.4), not DER, and S must be canonical (low).
+    §3.4), not DER, with R and S in 1 .. n - 1.
 
-    ECDSA is malleable: whoever sees (R, S) can write (R, n - S), a different token that verifies as well, so one
-    credential would have two encodings (and two ids to anything keyed by its bytes). Only the low form,
-    S <= n/2 (as Bitcoin's BIP 62 and Ethereum's EIP-2 require), is accepted.
+    ECDSA is malleable: whoever sees (R, S) can write (R, n - S), a different token that verifies as well. RFC 7518
+    does not ask for the low form, and other issuers' signers (OpenSSL, so joserfc; the W3C suites' fixtures; RFC
+    7515 A.3 itself) leave S high half the time, so both forms are accepted. That lets nobody pass off anything: the
+    payload, which is all that was signed and all that is read, is the same, and nothing here is keyed by a JWT's
+    bytes. A JWT the PAI issued is found in the register by its payload's status entry and compared by its decoded
+    payload (services/verification.py `find_vc_api_register_entry`, verification/register.py `same_content`), so
+    its high-S twin is the same register entry with the same status (tests/integration/test_high_s.py). The PAI's
+    own signers still write the low form only (`with_low_s`, proofs/p256.py).
     """
     algorithm = ECDSA[alg]
     size = algorithm.coordinate_bytes
@@ -61,17 +66,13 @@ def verify_ecdsa(alg: str, signature: bytes, signing_input: bytes, jwk: Mapping[
     r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
     if not (0 < r < algorithm.order and 0 < s < algorithm.order):
         raise ProofError(f"the {alg} signature's R or S is outside 1 .. n - 1")
-    if s > algorithm.order // 2:
-        raise ProofError(
-            f"the {alg} signature is in the malleable high-S form (S > n/2); only the canonical low-S form is accepted"
-        )
     ec_key(jwk, algorithm).verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(algorithm.hash))
 
 
 def with_low_s_es256(token: str) -> str:
-    """The same ES256 compact JWS with S in its canonical low form (S <= n/2): what a signer must send, since
-    `jws.verify_jws` refuses the malleable high form. OpenSSL-based signers (joserfc among them) leave S high about half
-    the time; S and n - S are both valid ECDSA signatures of the same message, so this changes no meaning."""
+    """The same ES256 compact JWS with S in its canonical low form (S <= n/2), the one form the PAI's signers write.
+    OpenSSL-based signers (joserfc among them) leave S high about half the time; S and n - S are both valid ECDSA
+    signatures of the same message, so this changes no meaning."""
     return with_low_s(token, "ES256")
 
 

@@ -22,6 +22,7 @@ from uuid import UUID, uuid4
 from verify_api.db.api_clients import ApiClients
 from verify_api.db.events import Events
 from verify_api.errors import ApiKeyNotFoundError, ApiKeyStateError, AuthenticationError, InvalidInputError
+from verify_api.services.holder_keys import retire_holder_keys
 from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ if TYPE_CHECKING:
     from verify_api.db.pool import Connection
     from verify_api.db.records import ApiKeyRecord
 
-SCOPES = ("assess", "issue", "manage")
+# `prove`: POST /presentations/prove, signing presentations with the client's own holder key (services/holder_keys.py);
+# no other scope implies it.
+SCOPES = ("assess", "issue", "manage", "prove")
 _SECRET_PREFIX = "paiv"  # noqa: S105 - a public label that marks PAI Verify keys, not a secret
 # How stale `last_used_at` may be: one write per key per this interval at most, whatever the request rate.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -120,6 +123,7 @@ async def revoke_api_key(conn: Connection, key_id: UUID, *, now: datetime, actor
         if revoked is None:
             raise _missing_or_revoked(await store.get(key_id), key_id, "revoke")
         await Events(conn).append(kind="api_key_revoked", occurred_at=now, actor=actor, data={"apiKeyId": key_id})
+        await retire_holder_keys(conn, key_id, now=now)  # its holder key goes with it
         return revoked
 
     return await run_in_transaction(conn, command)
@@ -155,6 +159,7 @@ async def rotate_api_key(
             raise _missing_or_revoked(await store.get(key_id), key_id, "rotate")
         data = {"apiKeyId": key_id, "expiresAt": rotated.expires_at}
         await Events(conn).append(kind="api_key_rotated", occurred_at=now, actor=actor, data=data)
+        await retire_holder_keys(conn, key_id, now=now)  # a new holder key on its next presentation
         return rotated
 
     return IssuedApiKey(key=await run_in_transaction(conn, command), secret=secret)

@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 ROLES: dict[str, frozenset[str]] = {
     "assessor": frozenset({"assess"}),
     "issuer": frozenset({"assess", "issue"}),
-    "admin": frozenset(SCOPES),
+    "admin": frozenset(SCOPES) - {"prove"},  # `prove` signs with an API client's own holder key; staff have none
 }
 MIN_PASSWORD_CHARS = 12
 MAX_PASSWORD_CHARS = 1024  # argon2 takes any length; this bounds the work one request can ask for

@@ -16,6 +16,7 @@ import msgspec
 from verify_api import problem_types
 from verify_api.proofs.sd_jwt import KeyBindingAsk
 from verify_api.schemas import VerificationProblemType
+from verify_api.services.holder_keys import retired_holder_key_refusal
 from verify_api.services.verification import load_keyring, verify_credential_value
 from verify_api.verification.presentation import check_presentation_sync
 from verify_api.verification.report import (
@@ -179,6 +180,15 @@ async def verify_presentation(
         require_proof=checks.require_proof,
         now=now,
     )
+    retired = await retired_holder_key_refusal(conn, outcome.signed_with)
+    if retired is not None:
+        outcome.problems.append(
+            (
+                problem_types.PROOF_VERIFICATION_ERROR,
+                problem_types.w3c_title(problem_types.PROOF_VERIFICATION_ERROR),
+                retired,
+            )
+        )
     problems = [ProblemDetail(type=t, title=title, detail=d) for t, title, d in outcome.problems]
     malformed = outcome.malformed
     for index, credential in enumerate(outcome.credentials):

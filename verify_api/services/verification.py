@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from verify_api import problem_types
 from verify_api.badges.png_baking import PNG_SIGNATURE
 from verify_api.db.credentials import Credentials
 from verify_api.db.events import Events
@@ -28,6 +29,7 @@ from verify_api.errors import InvalidCredentialError
 from verify_api.observability.metrics import count_verification
 from verify_api.proofs.offline_qr import PREFIX as OFFLINE_QR_PREFIX
 from verify_api.proofs.sd_jwt import KeyBindingAsk
+from verify_api.services.holder_keys import retired_holder_key_refusal
 from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
 from verify_api.services.qr_image import verify_by_qr_code
@@ -203,6 +205,9 @@ async def verify_presentation_report(
         require_proof=True,
         now=now,
     )
+    retired = await retired_holder_key_refusal(conn, outcome.signed_with)
+    if retired is not None:
+        outcome.problems.append((problem_types.PROOF_VERIFICATION_ERROR, "PROOF_VERIFICATION_ERROR", retired))
     container = f"{presented.container} presentation"
     if outcome.malformed:
         return unreadable_report(Presented(container), "; ".join(detail for _, _, detail in outcome.problems))

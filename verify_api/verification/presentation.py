@@ -51,6 +51,9 @@ class PresentationOutcome:
     # held, with which key; for the report of POST /v1/verify.
     mechanism: str = "no proof"
     detail: str = ""
+    # The verification methods of the presentation's verified proofs: the caller refuses a retired holder key of
+    # one of the service's own API clients (services/holder_keys.py), which only the database knows.
+    signed_with: list[str] = field(default_factory=list)
 
 
 # PLR0913: the presentation, the keys, and the verifier's own expectations of it (challenge, domain, a proof) and
@@ -108,7 +111,8 @@ def check_presentation_sync(  # noqa: PLR0913
     proof_object = proof[0] if isinstance(proof, list) and proof else proof
     suite = proof_object.get("cryptosuite") if isinstance(proof_object, dict) else None
     outcome.mechanism = f"Data Integrity {suite}"
-    methods = ", ".join(key.verification_method for key in keyring.resolved)
+    outcome.signed_with = [key.verification_method for key in keyring.resolved]
+    methods = ", ".join(outcome.signed_with)
     outcome.detail = f"the presentation's {suite} proof verified with {methods}"
     _check_holder(outcome, holder, {key.controller for key in keyring.resolved})
     return outcome
@@ -170,6 +174,7 @@ def check_enveloped_presentation_sync(
         if value is not None:
             outcome.results[name] = {"valid": True, "input": value}
     outcome.detail = f"the presentation's {jws.alg} signature verified with {key.verification_method}"
+    outcome.signed_with = [key.verification_method]
     issuer = jws.payload.get("iss")
     if issuer is not None and issuer != (holder or key.controller):
         detail = f"the presentation JWT's iss {issuer!r} is not its holder {holder or key.controller!r}"
