@@ -172,6 +172,7 @@ class Wallet:
     key: WalletKey = field(default_factory=lambda: WalletKey("ed25519"))
     metadata: dict[str, Any] = field(default_factory=dict)
     as_metadata: dict[str, Any] = field(default_factory=dict)
+    offered: str = ""  # the register id of the credential offered (the tests' bookkeeping, not the protocol's)
 
     async def discover(self, offer: dict[str, Any]) -> None:
         """§12.2.2: the metadata of the offer's issuer, whose `credential_issuer` must equal it exactly; then the

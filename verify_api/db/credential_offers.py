@@ -56,8 +56,8 @@ class CredentialOffers(RepositoryBase):
     async def redeem(self, offer_id: UUID, now: datetime, token_hash: bytes, token_expires_at: datetime) -> bool:
         return await self._fetchval(SQL.redeem, offer_id, now, token_hash, token_expires_at) is not None
 
-    async def count_tx_code_failure(self, offer_id: UUID, now: datetime, max_failures: int) -> int:
-        failures: int = await self._fetchval(SQL.count_tx_code_failure, offer_id, now, max_failures)
+    async def count_tx_code_failure(self, offer_id: UUID) -> int:
+        failures: int = await self._fetchval(SQL.count_tx_code_failure, offer_id)
         return failures
 
     async def revoke_token(self, offer_id: UUID, now: datetime) -> None:

@@ -202,7 +202,11 @@ async def exchange_pre_authorized_code(
             return WalletRequestError("invalid_grant", "the pre-authorized code was already used")
         if offer.expires_at <= now:
             return WalletRequestError("invalid_grant", "the pre-authorized code has expired")
-        refused = await _check_tx_code(offers, offer, form.get("tx_code"), settings, now=now)
+        if offer.tx_code_failures >= settings.oid4vci_tx_code_max_attempts:
+            return WalletRequestError(
+                "invalid_grant", "the offer is spent (too many wrong tx_codes); ask for a new one"
+            )
+        refused = await _check_tx_code(offers, offer, form.get("tx_code"), settings)
         if refused is not None:
             return refused
         token = secrets.token_urlsafe(32)
@@ -218,7 +222,7 @@ async def exchange_pre_authorized_code(
 
 
 async def _check_tx_code(
-    offers: CredentialOffers, offer: OfferAtToken, tx_code: str | None, settings: Settings, *, now: datetime
+    offers: CredentialOffers, offer: OfferAtToken, tx_code: str | None, settings: Settings
 ) -> WalletRequestError | None:
     """§6.1 `tx_code` and §6.3: present exactly when the offer asked for one, and right; a wrong one is counted."""
     if offer.tx_code_hash is None:
@@ -227,7 +231,7 @@ async def _check_tx_code(
         return WalletRequestError("invalid_request", "this offer requires the tx_code the holder was given")
     if secrets.compare_digest(token_hash(tx_code), offer.tx_code_hash):
         return None
-    failures = await offers.count_tx_code_failure(offer.id, now, settings.oid4vci_tx_code_max_attempts)
+    failures = await offers.count_tx_code_failure(offer.id)
     spent = "; the offer is spent, ask for a new one" if failures >= settings.oid4vci_tx_code_max_attempts else ""
     return WalletRequestError("invalid_grant", f"the tx_code is wrong{spent}")
 

@@ -19,12 +19,8 @@ WHERE id = $1 AND redeemed_at IS NULL AND expires_at > $2
 RETURNING id
 
 -- name: count_tx_code_failure --
--- A wrong transaction code; the code is spent (expired now) once the failures reach $3.
-UPDATE credential_offers
-SET tx_code_failures = tx_code_failures + 1,
-    expires_at = CASE WHEN tx_code_failures + 1 >= $3 THEN greatest(created_at + interval '1 microsecond', $2)
-                      ELSE expires_at END
-WHERE id = $1
+-- A wrong transaction code; once they reach OID4VCI_TX_CODE_MAX_ATTEMPTS the code is spent (credential_offers.py).
+UPDATE credential_offers SET tx_code_failures = tx_code_failures + 1 WHERE id = $1
 RETURNING tx_code_failures
 
 -- name: revoke_token --
