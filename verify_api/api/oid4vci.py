@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from litestar import Request, Response, Router, get, post
 from litestar.openapi import ResponseSpec
@@ -24,7 +24,11 @@ from verify_api.api.cors import allow_any_origin
 from verify_api.api.deps import Call, Conn, Now, RuntimeDep
 from verify_api.api.routes import binary_body, example, public, scoped
 from verify_api.errors import WalletRequestError
-from verify_api.services.credential_offers import create_credential_offer, exchange_pre_authorized_code
+from verify_api.services.credential_offers import (
+    PRE_AUTHORIZED_GRANT,
+    create_credential_offer,
+    exchange_pre_authorized_code,
+)
 from verify_api.services.oid4vci import (
     authorization_server_metadata,
     deliver_wallet_credential,
@@ -115,6 +119,14 @@ async def wallet_authorization_server_metadata(runtime: RuntimeDep) -> Response[
     "(an unknown, expired or already used code, a wrong tx_code), `unsupported_grant_type`.",
     raw_body=binary_body([FORM_TYPE]),
     responses=_wallet_errors(400),
+    body_examples=[
+        example(
+            "A pre-authorized code",
+            f"grant_type={quote(PRE_AUTHORIZED_GRANT)}&pre-authorized_code=SplxlOBeZQQYbYS6WxSbIA&tx_code=493536",
+            media_type=FORM_TYPE,
+            description="OID4VCI §6.1's example; tx_code only when the offer asked for one.",
+        )
+    ],
 )
 async def wallet_token(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now) -> Response[Any]:
     body = await request.body()
@@ -170,6 +182,16 @@ async def wallet_nonce(conn: Conn, runtime: RuntimeDep, now: Now) -> Response[di
     raw_body=binary_body(["application/json"]),
     responses=_wallet_errors(400, 401, 403),
     problems=[401, 403],
+    body_examples=[
+        example(
+            "An ldp_vc for a did:key wallet",
+            {
+                "credential_configuration_id": "AIDA_ldp_vc",
+                "proofs": {"jwt": ["eyJ0eXAiOiJvcGVuaWQ0dmNpLXByb29mK2p3dCIsImFsZyI6IkVkRFNBIiwia2lkIjoi..."]},
+            },
+            description="Sent with `Authorization: Bearer <access token>` from the Token Endpoint.",
+        )
+    ],
 )
 async def wallet_credential(
     request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, now: Now
