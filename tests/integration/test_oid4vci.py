@@ -3,10 +3,13 @@ refusal the spec names is asked for once (§6.3 token errors, §8.3.1 credential
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from litestar.testing import AsyncTestClient
 
+from tests.conftest import BASE_URL
 from tests.factories import make_aida, make_cai
 from tests.wallet import (
     PRE_AUTHORIZED_GRANT,
@@ -18,10 +21,16 @@ from tests.wallet import (
     verify_data_integrity,
     verify_vc_jwt,
 )
+from verify_api.app import create_app
+from verify_api.db.pool import connect
+from verify_api.proofs.keys import generate_signer
+from verify_api.services.context import IssuerKey
+from verify_api.services.key_rotation import declare_key_compromised
 
 if TYPE_CHECKING:
     from tests.conftest import FakeClock
     from tests.factories import Client
+    from verify_api.settings import Settings
 
 pytestmark = pytest.mark.asyncio
 
@@ -288,3 +297,26 @@ async def test_a_credential_revoked_after_the_offer_is_not_delivered(
     assert response.status_code == 200, response.text
     proof = wallet.key_proof(await wallet.nonce())
     refused(await wallet.credential_request(token, "AIDA_ldp_vc", proof), 400, "credential_request_denied")
+
+
+async def test_a_copy_signed_inside_a_compromised_key_window_is_key_compromised(
+    client: Client, admin_headers: dict[str, str], clock: FakeClock, database_url: str, settings: Settings
+) -> None:
+    """The copy's own signing facts enter the one judgement: its key window is judged by the copy's issued_at, so a
+    compromise declared from between the original's issuance and the copy's fails the copy and spares the original
+    (and `keys compromise` runs with wallet copies in the register)."""
+    aida = await make_aida(client, admin_headers)
+    clock.advance(hours=1)
+    received = await Wallet(client, clock).receive((await offer_for(client, admin_headers, aida["id"]))["offerUri"])
+    kid = received["AIDA_ldp_vc"]["proof"]["verificationMethod"]
+    conn = await connect(database_url)
+    try:
+        await declare_key_compromised(conn, kid, since=clock.now - timedelta(minutes=30), now=clock.now)
+    finally:
+        await conn.close()
+    serving = IssuerKey.for_settings(generate_signer(), settings)  # the server restarted on the rotated key
+    async with AsyncTestClient(app=create_app(settings, issuer_key=serving, clock=clock), base_url=BASE_URL) as c:
+        for held in received.values():
+            report = await verify(c, held)
+            assert (report["verdict"], report["state"]) == ("not_valid", "key_compromised"), report
+        assert (await c.get(f"/v1/credentials/{aida['id']}")).json()["status"] == "active"
