@@ -22,6 +22,7 @@ from tests.wallet import (
     verify_vc_jwt,
 )
 from verify_api.app import create_app
+from verify_api.db.credentials import Credentials
 from verify_api.db.pool import connect
 from verify_api.proofs.keys import generate_signer
 from verify_api.services.context import IssuerKey
@@ -312,6 +313,8 @@ async def test_a_copy_signed_inside_a_compromised_key_window_is_key_compromised(
     conn = await connect(database_url)
     try:
         await declare_key_compromised(conn, kid, since=clock.now - timedelta(minutes=30), now=clock.now)
+        # `keys reissue` re-issues certifications only: the copies (no tier) are not its to re-issue.
+        assert await Credentials(conn).compromised_without_successor() == []
     finally:
         await conn.close()
     serving = IssuerKey.for_settings(generate_signer(), settings)  # the server restarted on the rotated key

@@ -182,7 +182,7 @@ def read_credential_request(body: bytes, settings: Settings) -> tuple[str, str]:
     if not isinstance(wanted, str):
         raise WalletRequestError("invalid_credential_request", "credential_configuration_id (a string) is missing")
     if wanted not in credential_configurations(settings):
-        raise WalletRequestError("unknown_credential_configuration", f"no credential configuration {wanted!r}")
+        raise WalletRequestError("unknown_credential_configuration", f"no credential configuration {wanted[:80]!r}")
     return wanted, _one_jwt_proof(request)
 
 
