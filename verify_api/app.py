@@ -33,6 +33,7 @@ from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.metrics import metrics
+from verify_api.api.oid4vci import OID4VCI_STAFF_HANDLERS, oid4vci_router
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -104,6 +105,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="admin", description="Scoped API keys (assess, issue, manage)."),
             Tag(name="keys", description="Published verification keys."),
             Tag(name="vc-api", description="W3C VC API (VCALM): issue, verify credentials and presentations."),
+            Tag(name="wallets", description="OpenID for Verifiable Credential Issuance 1.0: delivery into wallets."),
         ],
         use_handler_docstrings=False,
     )
@@ -195,6 +197,7 @@ def create_app(
                     *CORRECTION_HANDLERS,
                     *WEBHOOK_HANDLERS,
                     *EVENT_FEED_HANDLERS,
+                    *OID4VCI_STAFF_HANDLERS,
                 ],
             ),
             Router(
@@ -208,6 +211,7 @@ def create_app(
             *vc_api_routers(settings),
             Router(path="/", guards=[require_scope], route_handlers=[update_credential_status]),
             well_known_router,
+            oid4vci_router,  # wallet delivery (api/oid4vci.py)
             *DOCS_HANDLERS,
             health,
             *page_routes(settings),

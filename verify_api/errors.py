@@ -249,3 +249,19 @@ class IssuanceBatchFailedError(VerifyApiError):
 
     # A bulk job's rows whose batch kept failing (services.batch_faults): the job goes on with its other rows; the
     # error itself is in the server's log, never in the row's problem.
+
+
+class WalletRequestError(VerifyApiError):
+    """A wallet's OID4VCI request was refused.
+
+    `error` is the code the spec names (OAuth 2.0 RFC 6749 §5.2 and RFC 6750 §3.1 codes, OID4VCI §6.3 and §8.3.1.2:
+    `invalid_grant`, `invalid_proof`, `invalid_nonce`, ...); the Token and Credential Endpoints answer with it as the
+    spec's JSON (`error`, `error_description`), not as a problem."""
+
+    def __init__(self, error: str, detail: str) -> None:
+        super().__init__(detail, error=error)
+        self.error = error
+
+
+class CredentialNotOfferableError(ConflictError):
+    """This credential cannot be offered to a wallet."""

@@ -167,6 +167,12 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # Webhook targets must resolve to public addresses only, unless this is set (local receivers, tests).
     webhook_allow_private_targets: bool = False
     webhook_timeout_seconds: float = 10.0
+    # Wallet delivery by OID4VCI (README "For wallets"): how long a credential offer's pre-authorized code, the
+    # access token it is exchanged for and a c_nonce live, and the wrong transaction codes an offer survives.
+    oid4vci_offer_minutes: int = 10
+    oid4vci_access_token_seconds: int = 300
+    oid4vci_nonce_seconds: int = 300
+    oid4vci_tx_code_max_attempts: int = 5
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -197,6 +203,10 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "bulk_batch_attempts",
             "notify_batch_size",
             "expiry_notice_days",
+            "oid4vci_offer_minutes",
+            "oid4vci_access_token_seconds",
+            "oid4vci_nonce_seconds",
+            "oid4vci_tx_code_max_attempts",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")

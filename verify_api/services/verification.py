@@ -34,6 +34,7 @@ from verify_api.services.judgement import judge_stored
 from verify_api.services.offline_qr import verify_offline_text
 from verify_api.services.qr_image import verify_by_qr_code
 from verify_api.services.status_lists import status_list_register_findings
+from verify_api.services.wallet_copies import wallet_copy_record
 from verify_api.verification.assessment import RegisterFindings, build_report, unreadable_report
 from verify_api.verification.document import check_structure_limits, read_credential_shape
 from verify_api.verification.keyring import KeyRing
@@ -270,6 +271,8 @@ async def _register(  # noqa: PLR0913
 ) -> RegisterFindings:
     credential_id = await _register_id(conn, shape.credential_id, settings.base_url)
     record = await Credentials(conn).get(credential_id) if credential_id and is_credential_id(credential_id) else None
+    if record is None:  # a copy delivered to a wallet (OID4VCI): judged as the certification whose status it shares
+        record = await wallet_copy_record(conn, shape.credential_id)
     if record is None:
         entry = await find_vc_api_register_entry(conn, document, base_url=settings.base_url)
         if entry is not None:  # signed by POST /credentials/issue: in the register, with its own status

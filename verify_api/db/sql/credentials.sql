@@ -130,10 +130,11 @@ ORDER BY issued_at, id
 FOR UPDATE
 
 -- name: compromised_without_successor --
--- Credentials revoked for a key compromise that `keys reissue` has not yet replaced.
+-- Certifications revoked for a key compromise that `keys reissue` has not yet replaced (VC API entries and wallet
+-- copies are the client's or the wallet's to ask for again: they have no tier rule to re-issue under).
 SELECT c.id, c.tier, c.holder_id, c.organization_id, c.cryptosuite, c.issued_at
 FROM credentials c
-WHERE c.status = 'revoked' AND c.status_reason = 'key_compromise'
+WHERE c.status = 'revoked' AND c.status_reason = 'key_compromise' AND c.kind = 'certification'
   AND NOT EXISTS (SELECT 1 FROM credentials n WHERE n.predecessor_id = c.id)
 ORDER BY CASE c.tier WHEN 'AIDA' THEN 0 WHEN 'CPAP' THEN 1 WHEN 'CPAA' THEN 2 WHEN 'CAI' THEN 3 ELSE 4 END,
          c.issued_at, c.id
