@@ -29,6 +29,7 @@ from verify_api.api.directory import directory_page
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.events_feed import EVENT_FEED_HANDLERS
 from verify_api.api.framework import FRAMEWORK_ROUTES
+from verify_api.api.holder_privacy import HOLDER_PRIVACY_HANDLERS
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
@@ -192,6 +193,7 @@ def create_app(
                     *BADGE_HANDLERS,
                     *STAFF_READ_HANDLERS,
                     *CORRECTION_HANDLERS,
+                    *HOLDER_PRIVACY_HANDLERS,
                     *WEBHOOK_HANDLERS,
                     *EVENT_FEED_HANDLERS,
                 ],
