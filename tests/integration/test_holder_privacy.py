@@ -85,6 +85,13 @@ async def test_listing_and_indexing_are_the_holders_choices_and_the_directory_fo
     assert (await client.post(f"/me/credentials/{credential['id']}/privacy", data=hide)).status_code == 303
     assert "Ada Lovelace" not in await directory_names(client)
     assert ROBOTS in (await client.get(f"/c/{credential['id']}")).text
+    # A renewal keeps the choices made for the credential it replaces.
+    renewed = await transition(client, admin_headers, credential["id"], "renew", "recertified")
+    assert renewed.status_code in (200, 201), renewed.text
+    successor = renewed.json()["id"]
+    assert successor != credential["id"]
+    assert "Ada Lovelace" not in await directory_names(client)
+    assert ROBOTS in (await client.get(f"/c/{successor}")).text
     # The holder sees each change of theirs in the history on their page.
     home = (await client.get("/me?saved=privacy")).text
     assert "Your choices are saved." in home
