@@ -26,12 +26,15 @@ from verify_api.api.console_routes import console_router
 from verify_api.api.console_sign_in import start_sign_in_limiter
 from verify_api.api.corrections import CORRECTION_HANDLERS
 from verify_api.api.deps import DEPENDENCIES, Runtime
+from verify_api.api.directory import directory_page
 from verify_api.api.docs_page import DOCS_HANDLERS, OPENAPI_JSON
 from verify_api.api.events_feed import EVENT_FEED_HANDLERS
 from verify_api.api.framework import FRAMEWORK_ROUTES
+from verify_api.api.holder_privacy import HOLDER_PRIVACY_HANDLERS
 from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
+from verify_api.api.me_routes import me_router
 from verify_api.api.metrics import metrics
 from verify_api.api.oid4vci import OID4VCI_STAFF_HANDLERS, oid4vci_router
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
@@ -195,6 +198,7 @@ def create_app(
                     *BADGE_HANDLERS,
                     *STAFF_READ_HANDLERS,
                     *CORRECTION_HANDLERS,
+                    *HOLDER_PRIVACY_HANDLERS,
                     *WEBHOOK_HANDLERS,
                     *EVENT_FEED_HANDLERS,
                     *OID4VCI_STAFF_HANDLERS,
@@ -218,6 +222,8 @@ def create_app(
             *FRAMEWORK_ROUTES,
             certificate,
             console_router(settings),  # the staff console (api/console.py)
+            me_router(),  # holders' own pages (api/me.py, api/holder_sign_in.py)
+            directory_page,  # the public directory of holders (api/directory.py)
             *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),

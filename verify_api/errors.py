@@ -265,3 +265,19 @@ class WalletRequestError(VerifyApiError):
 
 class CredentialNotOfferableError(ConflictError):
     """This credential cannot be offered to a wallet."""
+
+
+class HolderLinkInvalidError(VerifyApiError):
+    """This link is not valid any more: it was used already, it expired, or it was not copied whole."""
+
+
+class SignInRateLimitedError(RateLimitExceededError):
+    """Too many sign-in links were asked for, for this address or from this network."""
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        VerifyApiError.__init__(
+            self,
+            f"too many sign-in links were asked for this address or from this network; try again in "
+            f"{max(1, -(-retry_after_seconds // 60))} minute(s)",
+        )
+        self.retry_after_seconds = retry_after_seconds

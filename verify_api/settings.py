@@ -173,6 +173,16 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     oid4vci_access_token_seconds: int = 300
     oid4vci_nonce_seconds: int = 300
     oid4vci_tx_code_max_attempts: int = 5
+    # Holders (README "For holders"): their sessions end this long after the last request and after sign-in.
+    holder_session_idle_minutes: int = 60
+    holder_session_absolute_hours: int = 24
+    # A sign-in link works once, within this many minutes; at most this many are asked for per address and per
+    # client (IP address, an IPv6 client by its /64) within the window.
+    holder_sign_in_link_minutes: int = 15
+    holder_sign_in_per_address: int = 5
+    holder_sign_in_per_client: int = 20
+    holder_sign_in_window_minutes: int = 60
+    holder_email_change_link_hours: int = 24  # both links of an address change work once, within this long
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -207,6 +217,13 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "oid4vci_access_token_seconds",
             "oid4vci_nonce_seconds",
             "oid4vci_tx_code_max_attempts",
+            "holder_session_idle_minutes",
+            "holder_session_absolute_hours",
+            "holder_sign_in_link_minutes",
+            "holder_sign_in_per_address",
+            "holder_sign_in_per_client",
+            "holder_sign_in_window_minutes",
+            "holder_email_change_link_hours",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")

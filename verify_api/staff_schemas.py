@@ -13,6 +13,7 @@ import msgspec
 
 from verify_api.domain.tiers import OrganizationKind, Tier
 from verify_api.domain.verdict import PublicStatus
+from verify_api.holder_privacy_schemas import HolderPrivacyView
 from verify_api.schemas import Email, Name, Request, Response
 
 Cursor = Annotated[str | None, msgspec.Meta(description="pass as `cursor` to read the next page; null on the last")]
@@ -80,6 +81,7 @@ class HolderOverview(Response):
     credentials: list[StaffCredentialView]
     assessments: list[StaffAssessmentView]
     outdated_names: list[str]
+    privacy: HolderPrivacyView | None = None  # the holder's own choices (issue 13; always set by GET /v1/holders/{id})
 
 
 class PendingCredentialView(Response):

@@ -13,6 +13,7 @@ from verify_api.api.auth import require_console_scope
 from verify_api.api.console import CONSOLE_EXCEPTION_HANDLERS, CONSOLE_PATH
 from verify_api.api.console_api_keys import API_KEY_HANDLERS
 from verify_api.api.console_credentials import CREDENTIAL_HANDLERS
+from verify_api.api.console_holder_privacy import HOLDER_PRIVACY_PAGE_HANDLERS
 from verify_api.api.console_holders import HOLDER_HANDLERS
 from verify_api.api.console_issuance_jobs import ISSUANCE_JOB_HANDLERS, issuance_job_upload_router
 from verify_api.api.console_sign_in import SIGN_IN_HANDLERS
@@ -27,6 +28,7 @@ CONSOLE_HANDLERS = [
     *CREDENTIAL_HANDLERS,
     *API_KEY_HANDLERS,
     *HOLDER_HANDLERS,
+    *HOLDER_PRIVACY_PAGE_HANDLERS,
     *WORK_QUEUE_HANDLERS,
     *ISSUANCE_JOB_HANDLERS,
     *WEBHOOK_PAGE_HANDLERS,

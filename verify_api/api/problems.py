@@ -66,6 +66,7 @@ PROBLEM_TABLE: dict[type[errors.VerifyApiError], tuple[int, str, str]] = {
     errors.ConcurrentWriteError: (503, "concurrent-write", "Concurrent write"),
     errors.DatabaseUnavailableError: (503, "database-unavailable", "Database unavailable"),
     errors.RateLimitExceededError: (429, "too-many-requests", "Too many requests"),
+    errors.HolderLinkInvalidError: (410, "link-not-valid", "Link not valid"),  # holders' e-mailed links (api/me*.py)
 }
 
 

@@ -31,6 +31,7 @@ from verify_api.db.outbox import AttemptRecord, DeliveryWork, NewNotification, O
 from verify_api.domain.credential import credential_url
 from verify_api.domain.lifecycle import RENEWAL_REASONS
 from verify_api.observability.metrics import count_delivery_attempt, set_outbox_depth
+from verify_api.services.holder_mail import send_holder_mail_due
 from verify_api.services.mail import EMAIL_TYPES, build_message, mail_dir, send_message
 from verify_api.services.organization_rules import standing_of
 from verify_api.services.transaction import run_in_transaction
@@ -303,6 +304,7 @@ class Dispatcher:
                 await scan_time_changes(conn, self.ctx)
                 self._next_scan = loop.time() + self.settings.notify_scan_seconds
         sent = await self.send_due()
+        sent += await send_holder_mail_due(self.pool, self.ctx)  # holders' sign-in links (services/holder_mail.py)
         async with self.pool.acquire() as conn:
             set_outbox_depth(await Outbox(conn).depth())
         return translated >= _TRANSLATE_BATCH or sent >= self.settings.notify_batch_size

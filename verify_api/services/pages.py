@@ -2,7 +2,8 @@
 page's report of a presented credential is services/report_pages.py).
 
 Only data the JSON lookup already makes public reaches a page (name, tier, dates, code, status, checks): no
-email, no holder or organisation id. Person pages are `noindex` unless the holder opted in to public listing.
+email, no holder or organisation id. Person pages are `noindex` unless the holder lets search engines index them
+(services.holder_privacy: the account's choice and the credential's).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from urllib.parse import urlencode
 import msgspec
 
 from verify_api.badges.content import cache_key
-from verify_api.db.holders import Holders
 from verify_api.domain.codes import is_credential_id
 from verify_api.domain.dates import long_date
 from verify_api.domain.public_wording import public_reason, public_status_phrase
@@ -22,6 +22,7 @@ from verify_api.domain.tiers import PSF_NAME, PSF_VERSION, TIERS
 from verify_api.schemas import CredentialView
 from verify_api.services import lookup
 from verify_api.services.badges import PNG_SCALE, badge_content_sync, get_record, page_url
+from verify_api.services.holder_privacy import page_indexable
 from verify_api.services.judgement import judge_stored
 from verify_api.services.sharing import ShareLinks, share_links
 
@@ -116,8 +117,7 @@ async def badge_page(conn: Connection, ctx: ServiceContext, credential_id: str, 
     badge_path = f"/v1/credentials/{view.id}/badge"
     indexable = view.subject.kind == "organization"
     if record.holder_id is not None:
-        holder = await Holders(conn).get(record.holder_id)
-        indexable = holder is not None and holder.public_listing
+        indexable = await page_indexable(conn, record.id)  # the holder's choice and the credential's (issue 13)
     url = page_url(settings, view.id)
     info = TIERS[view.tier]
     return BadgePage(

@@ -24,6 +24,7 @@ from verify_api.domain.instant import utc_instant
 from verify_api.domain.tiers import Tier
 from verify_api.domain.verdict import PublicStatus
 from verify_api.errors import HolderNotFoundError, InvalidInputError
+from verify_api.services.holder_privacy import holder_privacy
 from verify_api.services.judgement import judge_stored
 from verify_api.services.paging import (
     DEFAULT_LIMIT,
@@ -187,6 +188,7 @@ async def holder_overview(conn: Connection, ctx: ServiceContext, holder_id: UUID
         credentials=[staff_credential_view(r, v, ctx.settings.base_url) for r, v in judged],
         assessments=assessments,
         outdated_names=[r.id for r, v in judged if v.valid and r.subject_name != holder.display_name],
+        privacy=await holder_privacy(conn, holder_id),
     )
 
 

@@ -1,0 +1,83 @@
+"""Holders' sign-in and sign-out pages (services.holder_sign_in, services.holder_sessions).
+
+GET /me/sign-in shows the form; POST /me/sign-in asks for a link and always answers the same page ("if an account
+uses that address, a link is on its way"), known address or not. The e-mailed link is GET /me/sign-in/link?token=...,
+which only shows a Sign in button (a mail scanner that fetches it uses nothing up); its POST uses the link and sets
+the session cookie (api.me_session). POST /me/sign-out ends the session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect
+
+from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.me_frame import (
+    ME_PATH,
+    SIGN_IN_PATH,
+    form_text,
+    me_form,
+    me_page,
+    pre_session_cookie,
+    require_holder,
+    with_pre_session_token,
+)
+from verify_api.api.me_session import expired_holder_cookie, holder_cookie, signed_in_holder
+from verify_api.client_address import client_address
+from verify_api.errors import HolderLinkInvalidError
+from verify_api.services.holder_sessions import end_holder_session
+from verify_api.services.holder_sign_in import check_link, request_sign_in_link, sign_in_with_link
+
+MAX_TOKEN_CHARS = 100
+
+
+@get("/sign-in", include_in_schema=False)
+async def sign_in_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The form (also when signed in already: a new link opens a new session)."""
+    await signed_in_holder(request)
+    return with_pre_session_token(request, me_page(request, "me/sign_in.html", email=""))
+
+
+@post("/sign-in", include_in_schema=False, status_code=200)
+async def sign_in_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
+    form = await me_form(request, pre_session=True)
+    email = form_text(form, "email")
+    client = client_address(request.scope, runtime.settings)
+    await request_sign_in_link(conn, runtime, email, client=client, now=runtime.clock())
+    page = me_page(request, "me/sign_in_sent.html", minutes=runtime.settings.holder_sign_in_link_minutes)
+    return with_pre_session_token(request, page)
+
+
+@get("/sign-in/link", include_in_schema=False)
+async def sign_in_link_page(
+    request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, token: FromQuery[str] = ""
+) -> Response[Any]:
+    """The e-mailed link: the link is read, not used (so a prefetch burns nothing); a button posts it."""
+    token = token[: MAX_TOKEN_CHARS + 1]
+    await check_link(conn, token, "sign_in", now=runtime.clock())
+    return with_pre_session_token(request, me_page(request, "me/sign_in_link.html", token=token))
+
+
+@post("/sign-in/link", include_in_schema=False, status_code=200)
+async def sign_in_link_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
+    form = await me_form(request, pre_session=True)
+    token = form_text(form, "token")
+    if not token:
+        raise HolderLinkInvalidError()
+    opened = await sign_in_with_link(conn, runtime, token, now=runtime.clock())
+    cookies = [holder_cookie(request, opened.token), pre_session_cookie(request, "", max_age=0)]
+    return Redirect(ME_PATH, status_code=303, cookies=cookies)
+
+
+@post("/sign-out", include_in_schema=False, status_code=200)
+async def sign_out(request: Request[Any, Any, Any], conn: Conn) -> Response[Any]:
+    session = await require_holder(request)
+    await me_form(request)
+    await end_holder_session(conn, session)
+    return Redirect(SIGN_IN_PATH, status_code=303, cookies=[expired_holder_cookie(request)])
+
+
+SIGN_IN_HANDLERS = [sign_in_page, sign_in_submission, sign_in_link_page, sign_in_link_submission, sign_out]
