@@ -153,6 +153,16 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # Webhook targets must resolve to public addresses only, unless this is set (local receivers, tests).
     webhook_allow_private_targets: bool = False
     webhook_timeout_seconds: float = 10.0
+    # Holders (README "For holders"): their sessions end this long after the last request and after sign-in.
+    holder_session_idle_minutes: int = 60
+    holder_session_absolute_hours: int = 24
+    # A sign-in link works once, within this many minutes; at most this many are asked for per address and per
+    # client (IP address, an IPv6 client by its /64) within the window.
+    holder_sign_in_link_minutes: int = 15
+    holder_sign_in_per_address: int = 5
+    holder_sign_in_per_client: int = 20
+    holder_sign_in_window_minutes: int = 60
+    holder_email_change_link_hours: int = 24  # both links of an address change work once, within this long
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -181,6 +191,13 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
             "bulk_batch_size",
             "notify_batch_size",
             "expiry_notice_days",
+            "holder_session_idle_minutes",
+            "holder_session_absolute_hours",
+            "holder_sign_in_link_minutes",
+            "holder_sign_in_per_address",
+            "holder_sign_in_per_client",
+            "holder_sign_in_window_minutes",
+            "holder_email_change_link_hours",
         ):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name.upper()} must be at least 1")
