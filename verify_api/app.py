@@ -32,6 +32,7 @@ from verify_api.api.home import HomePage, home_page_headers
 from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.metrics import metrics
+from verify_api.api.ob_api import ob_api_router
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.pages import page_routes, page_template_config
 from verify_api.api.problems import EXCEPTION_HANDLERS
@@ -211,6 +212,7 @@ def create_app(
             *FRAMEWORK_ROUTES,
             certificate,
             console_router(settings),  # the staff console (api/console.py)
+            ob_api_router(settings),  # the 1EdTech Open Badges API 3.0 (api/ob_api.py)
             *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),
