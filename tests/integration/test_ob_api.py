@@ -224,6 +224,8 @@ async def test_wallet_flow_end_to_end(client: Client, holder: Any) -> None:
     assert "Example Wallet" in page.text
     assert "wallet.example" in page.text
     assert "form-action 'self' https://wallet.example" in page.headers["content-security-policy"]
+    assert "img-src 'self' data: https://wallet.example" in page.headers["content-security-policy"]
+    assert 'src="https://wallet.example/logo.png"' in page.text
 
     answer = await wallet.approve(holder["session"])
     assert answer["state"] == [wallet.state]
@@ -435,23 +437,33 @@ async def test_consent_form_refuses_another_site_and_a_missing_token(
     assert "Sign in" in signed_out.text
 
 
-@pytest.mark.parametrize(
-    ("overrides", "error"),
-    [
-        ({"redirect_uris": ["http://wallet.example/callback"]}, "invalid_redirect_uri"),
-        ({"redirect_uris": ["https://wallet.example/callback#frag"]}, "invalid_redirect_uri"),
-        ({"redirect_uris": ["http://localhost:8123/callback"]}, "invalid_redirect_uri"),
-        ({"redirect_uris": []}, "invalid_redirect_uri"),
-        ({"client_uri": "https://elsewhere.example/"}, "invalid_client_metadata"),
-        ({"grant_types": ["client_credentials"]}, "invalid_client_metadata"),
-        ({"scope": "openid"}, "invalid_client_metadata"),
-        ({"client_name": None}, "invalid_client_metadata"),
-    ],
-)
-async def test_registration_refusals(client: Client, overrides: dict[str, Any], error: str) -> None:
-    body = {k: v for k, v in registration(**overrides).items() if v is not None}
-    response = await client.post(f"{OB}/register", json=body)
-    assert_oauth_error(response, 400, error)
+REGISTRATION_REFUSALS: list[tuple[dict[str, Any], str]] = [
+    ({"redirect_uris": ["http://wallet.example/callback"]}, "invalid_redirect_uri"),
+    ({"redirect_uris": ["https://wallet.example/callback#frag"]}, "invalid_redirect_uri"),
+    ({"redirect_uris": ["http://localhost:8123/callback"]}, "invalid_redirect_uri"),
+    ({"redirect_uris": []}, "invalid_redirect_uri"),
+    ({"client_uri": "https://elsewhere.example/"}, "invalid_client_metadata"),
+    ({"grant_types": ["client_credentials"]}, "invalid_client_metadata"),
+    ({"response_types": ["token"]}, "invalid_client_metadata"),
+    ({"token_endpoint_auth_method": "none"}, "invalid_client_metadata"),
+    ({"scope": "openid"}, "invalid_client_metadata"),
+    ({"client_name": None}, "invalid_client_metadata"),
+    ({"redirect_uris": "https://wallet.example/callback"}, "invalid_client_metadata"),
+]
+
+
+async def test_registration_refusals(client: Client) -> None:
+    """RFC 7591 §3.2.2 and OB 3.0's rules, one case each (one app for all: each case is one request)."""
+    failures = []
+    for overrides, error in REGISTRATION_REFUSALS:
+        body = {k: v for k, v in registration(**overrides).items() if v is not None}
+        response = await client.post(f"{OB}/register", json=body)
+        answer = response.json()
+        if response.status_code != 400 or answer.get("error") != error or not answer.get("error_description"):
+            failures.append((overrides, response.status_code, answer))
+    assert failures == []
+    malformed = await client.post(f"{OB}/register", content=b'{"client_name": "a", "client_name": "b"}')
+    assert_oauth_error(malformed, 400, "invalid_client_metadata")
 
 
 async def test_loopback_redirect_matches_any_port(client: Client, holder: Any) -> None:

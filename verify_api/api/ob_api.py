@@ -78,7 +78,7 @@ _FORM = "application/x-www-form-urlencoded"
 AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge")
 AUTHORIZE_FIELDS = (*AUTHORIZE_PARAMS, "code_challenge_method")
 MAX_FIELD_CHARS = 2000
-HOLDER_SIGN_IN_PATH = "/me"  # the holder pages (the `holders` helper's /me), which sign the holder in
+HOLDER_SIGN_IN_PATH = "/me/sign-in"  # the holder sign-in page (api/holder_sign_in.py of the `holders` helper)
 
 
 # --- the errors of each standard ---------------------------------------------------------------------------------
@@ -215,11 +215,16 @@ def error_redirect(redirect_uri: str, exc: OAuthError, state: str | None) -> Red
     return Redirect(with_query(redirect_uri, params), status_code=302, headers=NO_STORE)
 
 
-def page(name: str, *, status_code: int = 200, form_target: str | None = None, **context: Any) -> Template:
-    """An authorization page; its form may be sent on to the client's origin (CSP form-action follows redirects)."""
+def page(
+    name: str, *, status_code: int = 200, form_target: str | None = None, image: str | None = None, **context: Any
+) -> Template:
+    """An authorization page; its form may be sent on to the client's origin (CSP form-action follows redirects),
+    and it may show the client's logo (OB 3.0: the server SHOULD display logo_uri)."""
     csp = PAGE_HEADERS["Content-Security-Policy"]
     if form_target is not None:
         csp = csp.replace("form-action 'self'", f"form-action 'self' {origin_of(form_target)}")
+    if image is not None:
+        csp = csp.replace("img-src 'self' data:", f"img-src 'self' data: {origin_of(image)}")
     headers = {**PAGE_HEADERS, "Content-Security-Policy": csp, "Cache-Control": "no-store"}
     return Template(
         template_name=name,
@@ -286,6 +291,7 @@ def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
     return page(
         "ob_api/consent.html",
         form_target=checked.redirect_uri,
+        image=str(metadata.get("logo_uri", "")) or None,
         client=metadata,
         client_host=urlsplit(str(metadata.get("client_uri", ""))).hostname or "",
         scopes=scopes,
