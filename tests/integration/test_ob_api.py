@@ -474,3 +474,35 @@ async def test_loopback_redirect_matches_any_port(client: Client, holder: Any) -
     assert response.status_code == 200, response.text
     other_path = await wallet.consent_page(holder["session"], redirect_uri="http://127.0.0.1:51234/other")
     assert other_path.status_code == 400
+
+
+async def test_hostile_input_is_refused_in_each_standards_shape(client: Client, wallet: Wallet) -> None:
+    """Malformed and oversized input at every endpoint: a 4xx in the endpoint's own error shape, never a 5xx."""
+    failures: list[tuple[Any, ...]] = []
+    token_cases: list[tuple[dict[str, str], bytes]] = [
+        ({"Content-Type": "application/json"}, b'{"grant_type": "authorization_code"}'),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"grant_type=authorization_code&grant_type=x"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"\xff\xfe=\xff"),
+        ({"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Basic %%%"}, b"grant_type=x"),
+        ({"Content-Type": "application/x-www-form-urlencoded", "Authorization": "Bearer x"}, b"grant_type=x"),
+        ({"Content-Type": "application/x-www-form-urlencoded", **basic("x" * 5000, "y")}, b"grant_type=x"),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"code=" + b"A" * 100_000),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded", **basic(wallet.client_id, wallet.secret)},
+            b"grant_type=password",
+        ),
+    ]
+    for headers, body in token_cases:
+        for path in ("/token", "/revoke"):
+            response = await client.post(f"{OB}{path}", content=body, headers=headers)
+            if not 400 <= response.status_code < 500 or "error" not in response.json():
+                failures.append((path, headers, body[:40], response.status_code))
+    for query in ("limit=-1", "limit=1&limit=2", "offset=x", "limit=" + "9" * 20, "since=2026-01-01T00:00:00"):
+        response = await client.get(f"{OB}/credentials?{query}", headers={"Authorization": "Bearer " + "x" * 5000})
+        if response.status_code != 401 or "imsx_codeMajor" not in response.json():
+            failures.append(("/credentials", query, response.status_code))
+    for query in ("client_id=a&client_id=b", "client_id=" + "x" * 5000, "redirect_uri=javascript:alert(1)", ""):
+        response = await client.get(f"{OB}/authorize?{query}", follow_redirects=False)
+        if response.status_code != 400 or "location" in response.headers:
+            failures.append(("/authorize", query[:40], response.status_code))
+    assert failures == []

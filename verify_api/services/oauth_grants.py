@@ -314,8 +314,10 @@ async def refresh_access_token(
 async def revoke_token(conn: Connection, client: OAuthClientRecord, token: str, *, now: datetime) -> None:
     """RFC 7009 §2.1: a refresh token revokes its grant (and so every access token of it); an access token only
     itself. A token that is unknown, or another client's, is left alone and answered alike (§2.2)."""
-    if not token or len(token) > MAX_TOKEN_CHARS:
-        return
+    if not token:
+        raise OAuthError("invalid_request", "token is required (RFC 7009 §2.1)")
+    if len(token) > MAX_TOKEN_CHARS:
+        return  # not one of ours
     grants = OAuthGrants(conn)
     hashed = token_hash(token)
 
