@@ -6,6 +6,7 @@ refusal with the error its standard names (RFC 6749 §4.1.2.1 and §5.2, RFC 759
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
@@ -345,9 +346,21 @@ async def test_replayed_code_is_refused_and_revokes_its_tokens(holder: Any, wall
 
 
 async def test_expired_code_is_invalid_grant(holder: Any, wallet: Wallet, clock: FakeClock) -> None:
+    tokens = await wallet.tokens(holder["session"])
     code = await wallet.code(holder["session"])
-    clock.advance(seconds=601)
+    clock.advance(seconds=601)  # OB_CODE_SECONDS is 600
     assert "expired" in assert_oauth_error(await wallet.exchange(code), 400, "invalid_grant")
+    clock.advance(seconds=3000)  # the access token's 3600 seconds are over too
+    response = await wallet.get("/credentials", tokens["access_token"])
+    assert_imsx(response, 401, "unauthorizedrequest")
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    assert (await wallet.refresh(tokens["refresh_token"])).status_code == 200  # the refresh token lives on
+
+
+async def test_concurrent_exchanges_of_one_code_grant_once(holder: Any, wallet: Wallet) -> None:
+    code = await wallet.code(holder["session"])
+    answers = await asyncio.gather(*(wallet.exchange(code) for _ in range(4)))
+    assert sorted(a.status_code for a in answers) == [200, 400, 400, 400]
 
 
 async def test_wrong_redirect_uri_is_refused(client: Client, holder: Any, wallet: Wallet) -> None:
