@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import msgspec
@@ -36,8 +36,17 @@ from litestar.types import ExceptionHandlersMap
 from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.api.me_session import signed_in_holder
 from verify_api.api.pages import PAGE_HEADERS, cross_site_reason, origin_of
+from verify_api.api.problems import handle_domain_error
 from verify_api.api.rate_limit import rate_limited
-from verify_api.errors import AuthorizationRequestError, OAuthError, VerifyApiError
+from verify_api.errors import (
+    AuthorizationRequestError,
+    ConcurrentWriteError,
+    DatabaseUnavailableError,
+    NotFoundError,
+    OAuthError,
+    SigningKeyError,
+    VerifyApiError,
+)
 from verify_api.ob_api_schemas import (
     CREDENTIAL_READONLY,
     OB_SCOPES,
@@ -86,12 +95,19 @@ HOLDER_SIGN_IN_PATH = "/me/sign-in"  # the holder sign-in page (api/holder_sign_
 
 def oauth_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """RFC 6749 §5.2 (and RFC 7591 §3.2.2, RFC 7009 §2.2.1): `error` and `error_description`, 400, or 401 with a
-    Basic challenge for a client that did not authenticate."""
+    Basic challenge for a client that did not authenticate. The service being unavailable is the service's 503."""
+    if unavailable(exc):
+        return handle_domain_error(request, cast("VerifyApiError", exc))
     error, description = _oauth_terms(exc)
     status = 401 if error == "invalid_client" else 400
     headers = {**NO_STORE, **({"WWW-Authenticate": 'Basic realm="pai-verify"'} if status == 401 else {})}
     body = {"error": error, "error_description": _ascii(description)}
     return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def unavailable(exc: Exception) -> bool:
+    """Database or signing key unavailable, or busy: not the client's fault, answered as every route answers it."""
+    return isinstance(exc, DatabaseUnavailableError | SigningKeyError | ConcurrentWriteError)
 
 
 def _oauth_terms(exc: Exception) -> tuple[str, str]:
@@ -111,7 +127,7 @@ def _ascii(text: str) -> str:
 
 def registration_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """RFC 7591 §3.2.2: a body that is not acceptable client metadata is `invalid_client_metadata`."""
-    if isinstance(exc, OAuthError) or not isinstance(exc, VerifyApiError | HTTPException):
+    if unavailable(exc) or isinstance(exc, OAuthError) or not isinstance(exc, VerifyApiError | HTTPException):
         return oauth_error_response(request, exc)
     if isinstance(exc, HTTPException) and exc.status_code >= 500:
         return oauth_error_response(request, exc)
@@ -137,7 +153,10 @@ _IMSX_MINOR: dict[int, CodeMinorValue] = {
 
 
 def imsx_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """OB 3.0 resource errors: Imsx_StatusInfo, with RFC 6750 §3 `WWW-Authenticate: Bearer` on 401 and 403."""
+    """OB 3.0 resource errors: Imsx_StatusInfo, with RFC 6750 §3 `WWW-Authenticate: Bearer` on 401 and 403. The
+    service being unavailable is the service's 503 (with Retry-After)."""
+    if unavailable(exc):
+        return handle_domain_error(request, cast("VerifyApiError", exc))
     status, description, headers = 500, "the service hit an unexpected error", {}
     if isinstance(exc, OAuthError):
         status = _OAUTH_STATUS.get(exc.error, 400)
@@ -149,7 +168,7 @@ def imsx_error_response(request: Request[Any, Any, Any], exc: Exception) -> Resp
             challenge += f', scope="{request.route_handler.opt["ob_scope"]}"'
         headers["WWW-Authenticate"] = challenge
     elif isinstance(exc, VerifyApiError):
-        status = 404 if exc.__class__.__name__.endswith("NotFoundError") else 400
+        status = 404 if isinstance(exc, NotFoundError) else 400
         description = exc.detail
     elif isinstance(exc, HTTPException):
         status, description = exc.status_code, str(exc.detail)
