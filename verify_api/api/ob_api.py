@@ -23,28 +23,28 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 import msgspec
 from litestar import Request, Response, Router, get, post
-from litestar.exceptions import HTTPException
 from litestar.params import JSONBody
 from litestar.response import Redirect, Template
-from litestar.types import ExceptionHandlersMap
 
 from verify_api.api.deps import Conn, RuntimeDep
 from verify_api.api.me_session import signed_in_holder
+from verify_api.api.ob_api_errors import (
+    IMSX_ERRORS,
+    NO_STORE,
+    OAUTH_ERRORS,
+    REGISTRATION_ERRORS,
+    ascii_description,
+)
 from verify_api.api.pages import PAGE_HEADERS, cross_site_reason, origin_of
-from verify_api.api.problems import handle_domain_error
 from verify_api.api.rate_limit import rate_limited
 from verify_api.errors import (
     AuthorizationRequestError,
-    ConcurrentWriteError,
-    DatabaseUnavailableError,
-    NotFoundError,
     OAuthError,
-    SigningKeyError,
     VerifyApiError,
 )
 from verify_api.ob_api_schemas import (
@@ -53,8 +53,6 @@ from verify_api.ob_api_schemas import (
     PROFILE_READONLY,
     SCOPE_WORDS,
     ClientMetadata,
-    CodeMinorValue,
-    status_info,
 )
 from verify_api.services.holder_sessions import check_holder_csrf_token
 from verify_api.services.oauth_clients import authenticate_client, register_client
@@ -80,109 +78,11 @@ from verify_api.services.ob_api import (
 )
 from verify_api.settings import Settings
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}  # RFC 6749 §5.1
-# `missing_token` is this module's own: RFC 6750 §3.1 gives a request without credentials no error code.
-_OAUTH_STATUS = {"invalid_client": 401, "invalid_token": 401, "missing_token": 401, "insufficient_scope": 403}
 _FORM = "application/x-www-form-urlencoded"
 AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge")
 AUTHORIZE_FIELDS = (*AUTHORIZE_PARAMS, "code_challenge_method")
 MAX_FIELD_CHARS = 2000
 HOLDER_SIGN_IN_PATH = "/me/sign-in"  # the holder sign-in page (api/holder_sign_in.py of the `holders` helper)
-
-
-# --- the errors of each standard ---------------------------------------------------------------------------------
-
-
-def oauth_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """RFC 6749 §5.2 (and RFC 7591 §3.2.2, RFC 7009 §2.2.1): `error` and `error_description`, 400, or 401 with a
-    Basic challenge for a client that did not authenticate. The service being unavailable is the service's 503."""
-    if unavailable(exc):
-        return handle_domain_error(request, cast("VerifyApiError", exc))
-    error, description = _oauth_terms(exc)
-    status = 401 if error == "invalid_client" else 400
-    headers = {**NO_STORE, **({"WWW-Authenticate": 'Basic realm="pai-verify"'} if status == 401 else {})}
-    body = {"error": error, "error_description": _ascii(description)}
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-def unavailable(exc: Exception) -> bool:
-    """Database or signing key unavailable, or busy: not the client's fault, answered as every route answers it."""
-    return isinstance(exc, DatabaseUnavailableError | SigningKeyError | ConcurrentWriteError)
-
-
-def _oauth_terms(exc: Exception) -> tuple[str, str]:
-    if isinstance(exc, OAuthError):
-        return exc.error, exc.detail
-    if isinstance(exc, VerifyApiError):
-        return "invalid_request", exc.detail
-    if isinstance(exc, HTTPException) and exc.status_code < 500:
-        return "invalid_request", str(exc.detail)
-    return "server_error", "the service hit an unexpected error; it has been logged"
-
-
-def _ascii(text: str) -> str:
-    """RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no quote, no backslash)."""
-    return "".join(c if 0x20 <= ord(c) <= 0x7E and c not in '"\\' else "'" if c == '"' else "?" for c in text)[:500]
-
-
-def registration_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """RFC 7591 §3.2.2: a body that is not acceptable client metadata is `invalid_client_metadata`."""
-    if unavailable(exc) or isinstance(exc, OAuthError) or not isinstance(exc, VerifyApiError | HTTPException):
-        return oauth_error_response(request, exc)
-    if isinstance(exc, HTTPException) and exc.status_code >= 500:
-        return oauth_error_response(request, exc)
-    detail = exc.detail if isinstance(exc, VerifyApiError) else _validation_detail(exc)
-    return oauth_error_response(request, OAuthError("invalid_client_metadata", detail))
-
-
-def _validation_detail(exc: HTTPException) -> str:
-    extra = exc.extra if isinstance(exc.extra, list) else []
-    parts = [f"{e.get('key', '')}: {e.get('message', '')}" for e in extra if isinstance(e, dict)]
-    return "; ".join(parts)[:400] or str(exc.detail)
-
-
-_IMSX_MINOR: dict[int, CodeMinorValue] = {
-    400: "invalid_query_parameter",
-    401: "unauthorizedrequest",
-    403: "forbidden",
-    404: "not_found",
-    405: "not_allowed",
-    406: "not_acceptable",
-    503: "server_busy",
-}
-
-
-def imsx_error_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """OB 3.0 resource errors: Imsx_StatusInfo, with RFC 6750 §3 `WWW-Authenticate: Bearer` on 401 and 403. The
-    service being unavailable is the service's 503 (with Retry-After)."""
-    if unavailable(exc):
-        return handle_domain_error(request, cast("VerifyApiError", exc))
-    status, description, headers = 500, "the service hit an unexpected error", {}
-    if isinstance(exc, OAuthError):
-        status = _OAUTH_STATUS.get(exc.error, 400)
-        description = exc.detail
-        challenge = 'Bearer realm="pai-verify"'
-        if exc.error in ("invalid_token", "insufficient_scope"):
-            challenge += f', error="{exc.error}"'
-        if exc.error == "insufficient_scope" and request.route_handler.opt.get("ob_scope"):
-            challenge += f', scope="{request.route_handler.opt["ob_scope"]}"'
-        headers["WWW-Authenticate"] = challenge
-    elif isinstance(exc, VerifyApiError):
-        status = 404 if isinstance(exc, NotFoundError) else 400
-        description = exc.detail
-    elif isinstance(exc, HTTPException):
-        status, description = exc.status_code, str(exc.detail)
-    minor = _IMSX_MINOR.get(status, "internal_server_error" if status >= 500 else "invalid_data")
-    body = status_info(minor, description)
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
-
-
-IMSX_ERRORS: ExceptionHandlersMap = {VerifyApiError: imsx_error_response, HTTPException: imsx_error_response}
-OAUTH_ERRORS: ExceptionHandlersMap = {VerifyApiError: oauth_error_response, HTTPException: oauth_error_response}
-REGISTRATION_ERRORS: ExceptionHandlersMap = {
-    VerifyApiError: registration_error_response,
-    HTTPException: registration_error_response,
-}
 
 
 # --- discovery and registration -------------------------------------------------------------------------------
@@ -228,7 +128,7 @@ def with_query(uri: str, params: dict[str, str]) -> str:
 
 def error_redirect(redirect_uri: str, exc: OAuthError, state: str | None) -> Redirect:
     """RFC 6749 §4.1.2.1: the error back at the client's redirection endpoint, with its state."""
-    params = {"error": exc.error, "error_description": _ascii(exc.detail)}
+    params = {"error": exc.error, "error_description": ascii_description(exc.detail)}
     if state:
         params["state"] = state
     return Redirect(with_query(redirect_uri, params), status_code=302, headers=NO_STORE)
