@@ -36,6 +36,7 @@ from verify_api.api.issuance_jobs import issuance_jobs_router
 from verify_api.api.lifecycle import LIFECYCLE_HANDLERS
 from verify_api.api.me_routes import me_router
 from verify_api.api.metrics import metrics
+from verify_api.api.ob_api import ob_api_router
 from verify_api.api.oid4vci import OID4VCI_STAFF_HANDLERS, oid4vci_router
 from verify_api.api.openapi_schema import StrictStructSchemaPlugin
 from verify_api.api.pages import page_routes, page_template_config
@@ -224,6 +225,7 @@ def create_app(
             console_router(settings),  # the staff console (api/console.py)
             me_router(),  # holders' own pages (api/me.py, api/holder_sign_in.py)
             directory_page,  # the public directory of holders (api/directory.py)
+            ob_api_router(settings),  # the 1EdTech Open Badges API 3.0 (api/ob_api.py)
             *([metrics] if settings.metrics_enabled else []),
         ],
         template_config=page_template_config(),

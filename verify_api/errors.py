@@ -263,6 +263,16 @@ class WalletRequestError(VerifyApiError):
         self.error = error
 
 
+class OAuthError(VerifyApiError):
+    """The OAuth 2.0 request was refused."""
+
+    def __init__(self, error: str, detail: str) -> None:
+        """`error` is the code of the protocol's own vocabulary: RFC 6749 §4.1.2.1 and §5.2, RFC 7591 §3.2.2, RFC 6750
+        §3.1 (`invalid_grant`, `invalid_client`, `invalid_redirect_uri`, `insufficient_scope`, ...)."""
+        super().__init__(detail, error=error)
+        self.error = error
+
+
 class CredentialNotOfferableError(ConflictError):
     """This credential cannot be offered to a wallet."""
 
@@ -281,3 +291,8 @@ class SignInRateLimitedError(RateLimitExceededError):
             f"{max(1, -(-retry_after_seconds // 60))} minute(s)",
         )
         self.retry_after_seconds = retry_after_seconds
+
+
+class AuthorizationRequestError(OAuthError):
+    """The authorization request names no registered client or redirection URI, so the browser is not sent back
+    (RFC 6749 §4.1.2.1: the user is told instead)."""

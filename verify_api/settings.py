@@ -183,6 +183,15 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     holder_sign_in_per_client: int = 20
     holder_sign_in_window_minutes: int = 60
     holder_email_change_link_hours: int = 24  # both links of an address change work once, within this long
+    # The 1EdTech Open Badges API (README "For wallets"): authorization codes live OB_CODE_SECONDS (the spec
+    # recommends 600), access tokens OB_ACCESS_TOKEN_SECONDS (it recommends 3600), refresh tokens OB_REFRESH_TOKEN_DAYS
+    # (each use rotates it). The discovery document names the privacy policy and terms of service (required there);
+    # unset, it names this service's home page, which says what the service is and keeps.
+    ob_code_seconds: int = 600
+    ob_access_token_seconds: int = 3600
+    ob_refresh_token_days: int = 180
+    ob_privacy_policy_url: str | None = None
+    ob_terms_of_service_url: str | None = None
 
     def __post_init__(self) -> None:
         if self.aida_pass_mark_percent < 1 or self.aida_pass_mark_percent > 100:
@@ -270,6 +279,9 @@ _POSITIVE = (
     "smtp_timeout_seconds",
     "webhook_timeout_seconds",
     "kb_jwt_max_age_seconds",
+    "ob_code_seconds",
+    "ob_access_token_seconds",
+    "ob_refresh_token_days",
 )
 
 

@@ -1,4 +1,4 @@
--- Credential offers of OID4VCI (migration 0016_oid4vci): the SHA-256 of each pre-authorized code, transaction code
+-- Credential offers of OID4VCI (migration 0021_oid4vci): the SHA-256 of each pre-authorized code, transaction code
 -- and access token, never the values; credential_offers.py.
 
 -- name: insert --

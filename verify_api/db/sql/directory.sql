@@ -1,4 +1,4 @@
--- The public directory of holders (issue 13; migration 0016_holders_privacy): candidates only. Listed holders with
+-- The public directory of holders (issue 13; migration 0017_holders_privacy): candidates only. Listed holders with
 -- at least one listed PAI certification stored active (of tier $1 when given); the one judgement then decides which
 -- are valid now (services/directory.py), so SQL only narrows.
 

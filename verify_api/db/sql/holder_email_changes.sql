@@ -1,4 +1,4 @@
--- Changes of a holder's e-mail address (migration 0016_holders_sign_in): applied once both addresses confirmed;
+-- Changes of a holder's e-mail address (migration 0018_holders_sign_in): applied once both addresses confirmed;
 -- holder_email_changes.py.
 
 -- name: cancel_open --

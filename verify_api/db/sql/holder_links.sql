@@ -1,4 +1,4 @@
--- Single-use links of holders (migration 0016_holders_sign_in): the SHA-256 of each token; holder_links.py.
+-- Single-use links of holders (migration 0018_holders_sign_in): the SHA-256 of each token; holder_links.py.
 
 -- name: insert --
 INSERT INTO holder_links (token_hash, holder_id, purpose, email_change_id, created_at, expires_at)

@@ -1,4 +1,4 @@
--- Holders' account messages (migration 0016_holders_sign_in): sign-in links and address confirmations, queued in
+-- Holders' account messages (migration 0018_holders_sign_in): sign-in links and address confirmations, queued in
 -- the sign-in's transaction and sent by the outbox dispatcher; holder_mail.py.
 
 -- name: enqueue --

@@ -1,4 +1,4 @@
--- Holders' privacy choices (migration 0016_holders_privacy); holder_privacy.py.
+-- Holders' privacy choices (migration 0017_holders_privacy); holder_privacy.py.
 
 -- name: account --
 SELECT public_listing, indexable FROM holders WHERE id = $1

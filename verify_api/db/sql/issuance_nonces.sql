@@ -1,4 +1,4 @@
--- c_nonce values of the OID4VCI Nonce Endpoint (migration 0016_oid4vci), by SHA-256; issuance_nonces.py.
+-- c_nonce values of the OID4VCI Nonce Endpoint (migration 0021_oid4vci), by SHA-256; issuance_nonces.py.
 
 -- name: insert --
 INSERT INTO issuance_nonces (nonce_hash, expires_at) VALUES ($1, $2)

@@ -1,4 +1,4 @@
--- Wallet copies in the register (credentials rows of kind 'wallet_copy', migration 0016_oid4vci); wallet_copies.py.
+-- Wallet copies in the register (credentials rows of kind 'wallet_copy', migration 0021_oid4vci); wallet_copies.py.
 
 -- name: insert --
 INSERT INTO credentials (
