@@ -1,4 +1,4 @@
--- The Open Badges API authorization server's codes, grants and tokens (migration 0016; oauth_grants.py), each
+-- The Open Badges API authorization server's codes, grants and tokens (migration 0022_obapi; oauth_grants.py), each
 -- secret found by its SHA-256.
 
 -- name: insert_code --
