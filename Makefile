@@ -72,9 +72,8 @@ test: install lint typecheck ## lint and typecheck, then the whole suite against
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >/dev/null 2>&1 \
 	    || echo "could not install redis-server: the Redis rate-limit tests will be skipped"; }; } || true
 	@# Two workers (pytest-xdist), each with its own throwaway cluster; the 15 slowest tests are listed at the end so
-	@# a slow new one shows. PYTEST_ARGS="-n 0" runs in one process. loadgroup: tests marked xdist_group (a browser
-	@# module, which shares one served app) go to one worker, largest groups first; every other test as `load`.
-	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=15 $(PYTEST_ARGS)
+	@# a slow new one shows. PYTEST_ARGS="-n 0" runs in one process.
+	$(BIN)/python -m pytest -n 2 --durations=15 $(PYTEST_ARGS)
 
 lint: install ## ruff: lint (incl. complexity C90 and PLR0913) and format check
 	$(BIN)/ruff check .

@@ -29,15 +29,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `--dist loadgroup` (`make test`) a browser module's tests run on one worker, so its served app starts
-    once, not once on each worker."""
-    here = Path(__file__).parent
-    for item in items:
-        if item.path.parent == here:
-            item.add_marker(pytest.mark.xdist_group(f"e2e-{item.path.stem}"))
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
     found = find_chromium()

@@ -19,9 +19,6 @@ if TYPE_CHECKING:
 
     from tests.conftest import DatabasePool
 
-# One worker for the module's tests under `--dist loadgroup` (`make test`): they share one served app.
-pytestmark = pytest.mark.xdist_group("readme-walkthrough")
-
 
 def walkthrough_script() -> str:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
