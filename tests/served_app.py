@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from verify_api.cli.main import main
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -43,11 +45,9 @@ def serve_app(database_url: str, work_dir: Path, **settings: str) -> Iterator[Se
     """Generate a key, start `verify-api serve`, wait for /health, and stop it afterwards."""
     port = free_port()
     key_path = work_dir / "key.pem"
-    subprocess.run(
-        [sys.executable, "-m", "verify_api", "keys", "generate", "--path", str(key_path)],
-        check=True,
-        capture_output=True,
-    )
+    # `keys generate` in this process (as tests/integration/test_key_history_cli.py runs it): the same command,
+    # without starting another interpreter to import the package once more.
+    assert main(["keys", "generate", "--path", str(key_path)]) == 0
     origin = f"http://127.0.0.1:{port}"
     env = {**os.environ, "DATABASE_URL": database_url, "SIGNING_KEY_PATH": str(key_path), "PORT": str(port)}
     env |= {"PUBLIC_BASE_URL": origin, "NOTIFY_DISPATCH": "false", **settings}  # as tests/conftest.py: no outbox
@@ -58,7 +58,8 @@ def serve_app(database_url: str, work_dir: Path, **settings: str) -> Iterator[Se
             [sys.executable, "-m", "verify_api", "serve"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT
         )
         try:
-            deadline = time.monotonic() + 30
+            # Generous: on a shared 2-core machine under load, importing and starting can take half a minute.
+            deadline = time.monotonic() + 90
             while True:
                 try:
                     with urllib.request.urlopen(f"{origin}/health", timeout=1) as response:

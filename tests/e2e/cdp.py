@@ -3,6 +3,10 @@
 No browser-downloading library: Debian's `chromium` is started with `--remote-debugging-port=0`, the port it
 picked is read from `DevToolsActivePort` in its profile directory, and the page target is driven over its
 WebSocket (https://chromedevtools.github.io/devtools-protocol/).
+
+One Chromium serves a whole test session (`Browser`): each test gets a tab in a browser context of its own
+(`Target.createBrowserContext`: cookies, storage and cache of its own, as a fresh profile has), so a test pays for a
+new tab, not for starting a browser.
 """
 
 from __future__ import annotations
@@ -143,16 +147,22 @@ class Page:
         await self._socket.close()
 
 
-def _devtools_port(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+def _devtools_endpoint(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> tuple[int, str]:
+    """The DevTools port and the browser target's WebSocket path, as Chromium writes them in its profile."""
     marker = profile / "DevToolsActivePort"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if marker.exists() and marker.read_text().strip():
-            return int(marker.read_text().splitlines()[0])
+        lines = marker.read_text().splitlines() if marker.exists() else []
+        if len(lines) >= 2:  # the port, then the browser target's path
+            return int(lines[0]), lines[1]
         if process.poll() is not None:
             raise RuntimeError(f"chromium exited with status {process.returncode}")
         time.sleep(0.05)
     raise RuntimeError("chromium did not open its DevTools port")
+
+
+def _devtools_port(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> int:
+    return _devtools_endpoint(profile, process, timeout)[0]
 
 
 def _page_websocket(port: int) -> str:
@@ -198,3 +208,53 @@ async def browser_page(chromium: str, profile: Path, log_path: Path) -> AsyncIte
                 await page.close()
         finally:
             await asyncio.to_thread(_stop_chromium, process)
+
+
+class Browser:
+    """One headless Chromium for many tests; `new_page` opens a tab in a browser context of its own."""
+
+    def __init__(self, process: subprocess.Popen[bytes], port: int, browser_path: str) -> None:
+        self.process = process
+        self.port = port
+        self.browser_url = f"ws://127.0.0.1:{port}{browser_path}"
+
+    @classmethod
+    def start(cls, chromium: str, profile: Path, log: IO[bytes]) -> Browser:
+        """Start Chromium in its own session (blocking: call it from a thread or a sync fixture)."""
+        process = _start_chromium(chromium, profile, log)
+        try:
+            port, path = _devtools_endpoint(profile, process)
+        except BaseException:
+            _stop_chromium(process)
+            raise
+        return cls(process, port, path)
+
+    def stop(self) -> None:
+        _stop_chromium(self.process)
+
+    @contextlib.asynccontextmanager
+    async def new_page(self, width: int = 1280, height: int = 900) -> AsyncIterator[Page]:
+        """A tab in a new browser context (no cookies, storage or cache shared with any other tab), closed with its
+        context afterwards. Its own connection, on the running event loop."""
+        if self.process.poll() is not None:
+            raise RuntimeError(f"chromium exited with status {self.process.returncode}")
+        control = Page(await connect(self.browser_url, max_size=None))
+        try:
+            context = (await control.send("Target.createBrowserContext", disposeOnDetach=True))["browserContextId"]
+            try:
+                target = await control.send(
+                    "Target.createTarget", url="about:blank", browserContextId=context, width=width, height=height
+                )
+                socket = await connect(f"ws://127.0.0.1:{self.port}/devtools/page/{target['targetId']}", max_size=None)
+                page = Page(socket)
+                try:
+                    for domain in ("Page", "Runtime", "Log", "DOM"):
+                        await page.send(f"{domain}.enable")
+                    yield page
+                finally:
+                    await page.close()
+            finally:
+                with contextlib.suppress(RuntimeError, OSError, TimeoutError):
+                    await control.send("Target.disposeBrowserContext", browserContextId=context)
+        finally:
+            await control.close()

@@ -76,10 +76,11 @@ async def test_registry_by_keyboard_at_phone_width(page: Page, served: str, admi
 
 
 async def test_registry_check_page_at_phone_width(page: Page, served: str, admin_auth: dict[str, str]) -> None:
-    await issue_cae(served, admin_auth, "Contoso Robotics plc")
+    # Not the other test's Contoso: the module's tests share one served app and database (tests/e2e/conftest.py).
+    await issue_cae(served, admin_auth, "Northwind Traders plc")
     await page.viewport(390, 844, mobile=True, scale=2)
     await page.goto(f"{served}/registry/check")
-    await page.evaluate("document.querySelector('#centries').value = 'contoso\\nNobody Ltd'")
+    await page.evaluate("document.querySelector('#centries').value = 'northwind\\nNobody Ltd'")
     await page.submit("button[value=html]")
     rows = await page.evaluate(
         "[...document.querySelectorAll('.check-results tbody tr')].map(r => r.lastElementChild.textContent.trim())"

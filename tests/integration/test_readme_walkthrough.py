@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.conftest import with_database
 from tests.served_app import ROOT, serve_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+
+    from tests.conftest import DatabasePool
 
 
 def walkthrough_script() -> str:
@@ -25,8 +28,19 @@ def walkthrough_script() -> str:
     return match.group(1)
 
 
-@pytest.fixture
-def served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+@pytest.fixture(scope="module")
+def served(
+    database_server_url: str, database_pool: DatabasePool, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """One server for the module's tests (its own database): starting granian costs seconds."""
+    name = database_pool.take()
+    try:
+        yield from _served(with_database(database_server_url, name), tmp_path_factory.mktemp("walkthrough"))
+    finally:
+        database_pool.drop_later(name)
+
+
+def _served(database_url: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     with serve_app(database_url, tmp_path) as app:
         yield app.origin, app.env
     # Secrets stay secret: the server's own log never shows key material.
@@ -53,13 +67,13 @@ def test_readme_walkthrough_runs_unchanged(served: tuple[str, dict[str, str]]) -
 
 def test_served_app_has_interactive_docs(served: tuple[str, dict[str, str]]) -> None:
     base, _ = served
-    with urllib.request.urlopen(f"{base}/docs", timeout=5) as response:
+    with urllib.request.urlopen(f"{base}/docs", timeout=30) as response:
         assert response.status == 200
         page = response.read().decode()
     assert "swagger" in page.lower()
     # Served locally: the docs work with no network (no CDN).
     assert "https://" not in page
-    with urllib.request.urlopen(f"{base}/docs-assets/swagger-ui-bundle.js", timeout=5) as response:
+    with urllib.request.urlopen(f"{base}/docs-assets/swagger-ui-bundle.js", timeout=30) as response:
         assert response.status == 200
-    with urllib.request.urlopen(f"{base}/openapi.json", timeout=5) as response:
+    with urllib.request.urlopen(f"{base}/openapi.json", timeout=30) as response:
         assert json.loads(response.read())["info"]["title"] == "PAI Verify"
