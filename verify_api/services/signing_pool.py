@@ -219,14 +219,24 @@ class SigningPool:
 
     async def sign(self, key: IssuerKey, tasks: list[SignTask]) -> list[bytes]:
         """The stored bytes of each task's credential, in order, signed with `key` on every worker."""
+        share = -(-len(tasks) // (self.processes * 2))  # two chunks per process evens out uneven documents
+        chunks = self.sign_in_chunks(key, tasks, share)
+        results = await asyncio.gather(*(future for _, future in chunks))
+        return [document for chunk in results for document in chunk]
+
+    def sign_in_chunks(
+        self, key: IssuerKey, tasks: list[SignTask], chunk_size: int
+    ) -> list[tuple[int, asyncio.Future[list[bytes]]]]:
+        """Hand `tasks` to the workers in chunks of `chunk_size`, at once, and return each chunk's offset in `tasks`
+        and the future of its documents, in order: a caller can store a chunk while the workers sign the next."""
         if not tasks:
             return []
         executor = self._executor_for(key)
-        share = -(-len(tasks) // (self.processes * 2))  # two chunks per process evens out uneven documents
-        chunks = [tasks[i : i + share] for i in range(0, len(tasks), share)]
         loop = asyncio.get_running_loop()
-        results = await asyncio.gather(*(loop.run_in_executor(executor, sign_drafts_sync, c) for c in chunks))
-        return [document for chunk in results for document in chunk]
+        return [
+            (start, loop.run_in_executor(executor, sign_drafts_sync, tasks[start : start + chunk_size]))
+            for start in range(0, len(tasks), max(1, chunk_size))
+        ]
 
     def close(self) -> None:
         if self._executor is not None:
