@@ -91,3 +91,16 @@ def test_same_json_tells_types_and_key_order_apart() -> None:
     assert not same_json({"a": True}, {"a": 1})
     assert not same_json({"a": 1, "b": 2}, {"b": 2, "a": 1})
     assert not same_json([1, 2], [1, 2, 3])
+
+
+def test_documents_signed_in_turn_with_other_proof_options_each_verify(key: IssuerKey) -> None:
+    # Signing keeps canonical proof configurations for the next document (proofs/eddsa.py): one of another time,
+    # key id or context must not be given the kept one.
+    other = IssuerKey(key.signer, key.verification_method.replace("verify.example.org", "other.example.org"))
+    for signing_key, created in ((key, NOW), (key, NOW + timedelta(seconds=1)), (other, NOW), (key, NOW)):
+        task = SignTask(make_task().draft, "eddsa-rdfc-2022", created)
+        document = sign_draft_sync(task, signing_key, BASE_URL, "PAI", full_check=False)
+        check = check_stored_proof_sync(
+            document, signing_key_id=signing_key.verification_method, key_multibase=key.signer.public_key_multibase
+        )
+        assert check.result == "passed", check.detail
