@@ -4,11 +4,11 @@ Each row is judged on its own by the functions the single path uses: `subjects.h
 `subjects.assessment_record` check the holder and the exam result as POST /v1/holders and POST /v1/assessments do,
 and `domain.tier_rules.check_tier_rule` judges the tier on the facts the single path would read back (the new
 holder's one assessment, no credentials). A row that fails writes nothing and gets the problem the single path
-would answer; the others carry on. What passes is then written in bulk: holders, assessments, status slots drawn
-for the whole batch before anything is signed (services.status_slots), documents signed on every core
-(services.signing_pool), register rows, evidence links and the batch's events chained in one statement, the row
-keys, outcomes and counts; then the audit checkpoint that falls due. A crash loses at most the open batch, whose
-rows are still pending.
+would answer; the others carry on. What passes is then written in bulk: status slots drawn for the whole batch
+before anything is signed (services.status_slots), documents signed on every core (services.signing_pool) while
+the holders, assessments and each signed chunk's register rows are stored, then evidence links, the batch's events
+chained in one statement, the row keys, outcomes and counts, and the audit checkpoints that fall due. A crash
+loses at most the open batch, whose rows are still pending.
 
 Rows naming an existing holder or organisation (any tier, evidence on record) go through the single path itself,
 `issuance.issue_in_transaction`, one transaction each (`issue_existing_row`).
