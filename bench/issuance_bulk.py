@@ -16,6 +16,7 @@ import asyncio
 import csv
 import io
 import os
+import random
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
@@ -29,12 +30,13 @@ from verify_api.db.pool import connect
 from verify_api.domain.codes import new_credential_id
 from verify_api.domain.credential import CredentialDraft, StatusSlot
 from verify_api.errors import CanonicalizationLimitError
+from verify_api.proofs.keys import WitnessedSigner
 from verify_api.schemas import CreateHolderRequest, IssueCredentialRequest
 from verify_api.services.context import IssuerKey, ServiceContext
 from verify_api.services.issuance import issue_credential
 from verify_api.services.issuance_jobs import JobRunner, submit_job
 from verify_api.services.key_files import read_key_file
-from verify_api.services.signing_pool import SignTask, sign_draft_sync, signing_processes
+from verify_api.services.signing_pool import FULL_CHECK_ONE_IN, SignTask, sign_draft_sync, signing_processes
 from verify_api.services.status_slots import draw_status_slots, new_status_list_id
 from verify_api.services.subjects import create_holder, record_assessment
 
@@ -51,7 +53,7 @@ def _load_bound_key(key_path: str, settings: Settings) -> None:
     from pathlib import Path
 
     signer = read_key_file(Path(key_path), None)
-    _BOUND = (IssuerKey.for_settings(signer, settings), settings.base_url, settings.issuer_name)
+    _BOUND = (IssuerKey.for_settings(WitnessedSigner(signer), settings), settings.base_url, settings.issuer_name)
 
 
 def _draft_task(now: datetime) -> SignTask:
@@ -86,11 +88,13 @@ def _sign_only(count: int) -> int:
 
 
 def _sign_and_check(count: int) -> int:
+    """As the job's workers: every document checked cheaply, the first and one in FULL_CHECK_ONE_IN fully."""
     assert _BOUND is not None
     key, base_url, issuer_name = _BOUND
     now = datetime.now(UTC).replace(microsecond=0)
-    for _ in range(count):
-        sign_draft_sync(_draft_task(now), key, base_url, issuer_name)
+    for number in range(count):
+        full = number == 0 or random.random() < 1 / FULL_CHECK_ONE_IN
+        sign_draft_sync(_draft_task(now), key, base_url, issuer_name, full_check=full)
     return count
 
 
@@ -297,7 +301,8 @@ def run(ctx: BenchContext) -> PartResult:
         ],
         notes=[
             "Bounds: the same AIDA drafts built and signed on the same number of processes in this run (sign only: "
-            "`IssuerKey.sign_sync`; sign + check: also the stored-proof verification every issuance runs).",
+            "`IssuerKey.sign_sync`; sign + check: also the check the job's workers run, `check_signed_bytes_sync` on "
+            f"every document and the full stored-proof check on one in {FULL_CHECK_ONE_IN}).",
             "BENCH_BULK_ROWS=10000,100000 adds the 100k job (not in `make bench` by default: minutes).",
             "Lists filled by direct inserts (random slots) and marked allocated; a list closes at half full, so the "
             "last fill is just under 50 %.",

@@ -133,7 +133,7 @@ class Settings(msgspec.Struct, frozen=True, rename="upper", forbid_unknown_field
     # whether the server runs a worker at all.
     bulk_max_body_bytes: int = 67_108_864
     bulk_max_rows: int = 200_000
-    bulk_batch_size: int = 250
+    bulk_batch_size: int = 2000
     bulk_signing_processes: int = 0
     bulk_job_lease_seconds: float = 30.0
     bulk_poll_seconds: float = 1.0

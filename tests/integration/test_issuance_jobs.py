@@ -122,6 +122,9 @@ async def test_bulk_job_gives_each_row_its_result_and_a_resubmission_issues_noth
     try:
         assert await conn.fetchval("SELECT count(*) FROM credentials") == 57
         assert await conn.fetchval("SELECT count(*) FROM holders") == 57  # a failed row writes nothing
+        # The row refused for its e-mail was signed with the others (storing overlaps signing) but counts no slot.
+        allocated = await conn.fetch("SELECT purpose, sum(allocated) AS n FROM status_lists GROUP BY purpose")
+        assert {r["purpose"]: r["n"] for r in allocated} == {"revocation": 57, "suspension": 57}
         kinds = await conn.fetch("SELECT kind, count(*) AS n FROM events WHERE kind <> 'api_key_created' GROUP BY kind")
         assert {r["kind"]: r["n"] for r in kinds} == {"assessment_recorded": 57, "credential_issued": 57}
         # The batch's events were chained in one statement: the chain and its checkpoints still verify.

@@ -7,6 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import msgspec
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from verify_api.db.event_chain import (
     GENESIS,
@@ -15,6 +18,8 @@ from verify_api.db.event_chain import (
     event_hash_input,
     legacy_event_hash_input,
     normalise_event_data,
+    numbered_hash_input,
+    unnumbered_hash_input,
 )
 
 ACTOR = UUID("0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978")
@@ -71,3 +76,29 @@ def test_legacy_input_is_migration_0002s_concatenation() -> None:
         b"7\x1f2026-11-27T09:00:00.000120Z\x1fcredential_revoked\x1fdmhyx5tqr2tmnrpq6fwzy3yhsm\x1f\x1f"
         b'0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978\x1f{"a": 1}'
     )
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seq=st.integers(0, 2**53 - 1),
+    kind=st.text(min_size=1),
+    credential_id=st.none() | st.text(),
+    data=st.dictionaries(st.text(max_size=12), _JSON, max_size=5),
+)
+def test_an_event_numbered_after_hashing_its_prefix_has_the_same_input(
+    seq: int, kind: str, credential_id: str | None, data: dict[str, object]
+) -> None:
+    event = msgspec.structs.replace(EVENT, seq=seq, kind=kind, credential_id=credential_id, data=data)
+    assert numbered_hash_input(unnumbered_hash_input(event), seq) == event_hash_input(event)
+
+
+def test_an_event_number_beyond_what_jcs_writes_as_digits_is_refused() -> None:
+    with pytest.raises(ValueError, match="2\\*\\*53"):
+        numbered_hash_input(unnumbered_hash_input(EVENT), 2**53)

@@ -75,6 +75,27 @@ def event_hash_input(event: EventColumns) -> bytes:
     )
 
 
+def unnumbered_hash_input(event: EventColumns) -> bytes:
+    """`event_hash_input` up to its `seq`, for an event not yet numbered (`event.seq` is ignored).
+
+    JCS sorts members by their names' UTF-16 code units, and "seq" sorts after every other name the input has
+    ("actor", "credentialId", "data", "kind", "occurredAt", "organizationId"), so `seq` is always the last member:
+    the input is this prefix, then `,"seq":N}` (`numbered_hash_input`). A batch writer computes the prefixes before it
+    holds the chain head and only numbers and hashes them under its lock."""
+    whole = event_hash_input(msgspec.structs.replace(event, seq=0))
+    suffix = b',"seq":0}'
+    assert whole.endswith(suffix), "seq is the last member under JCS"
+    return whole[: -len(suffix)]
+
+
+def numbered_hash_input(unnumbered: bytes, seq: int) -> bytes:
+    """The version-2 hash input of an event numbered `seq` from its `unnumbered_hash_input` (an integer below 2**53
+    is written by JCS in plain decimal digits)."""
+    if not 0 <= seq < 2**53:
+        raise ValueError("an event number must be below 2**53")
+    return b'%b,"seq":%d}' % (unnumbered, seq)
+
+
 def legacy_event_hash_input(event: EventColumns, data_text: str) -> bytes:
     """Version 1 (migration 0002's `event_hash_input`): concat_ws(U+001F, ...) with jsonb's own text of `data`."""
     fields = [

@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from verify_api.db.event_chain import CHAIN_VERSION, EventColumns, entry_hash, event_hash_input, normalise_event_data
+from verify_api.db.event_chain import (
+    CHAIN_VERSION,
+    EventColumns,
+    entry_hash,
+    event_hash_input,
+    normalise_event_data,
+    numbered_hash_input,
+    unnumbered_hash_input,
+)
 from verify_api.db.queries import NamedSql, RepositoryBase
 
 if TYPE_CHECKING:
@@ -50,6 +58,19 @@ class Checkpoint(msgspec.Struct, frozen=True):
     key_id: str
     signature: bytes
     version: int
+
+
+class PreparedEvent(msgspec.Struct, frozen=True):
+    """An event not yet numbered, its data as jsonb gives it back, and its hash input up to its number."""
+
+    event: EventColumns
+    hash_prefix: bytes
+
+
+def prepare_event(event: EventColumns) -> PreparedEvent:
+    """What `Events.append_prepared` needs of an event, computed outside the chain head's lock."""
+    normalised = msgspec.structs.replace(event, seq=0, data=normalise_event_data(event.data))
+    return PreparedEvent(normalised, unnumbered_hash_input(normalised))
 
 
 def _audit_row(row: Any) -> AuditRow:
@@ -116,15 +137,17 @@ class Events(RepositoryBase):
     async def append_many(self, events: list[EventColumns]) -> ChainHead:
         """Chain `events` (their `seq` is ignored) after the head in one statement, in list order, under the same lock
         as `append`; the caller's transaction must be open. Return the new head."""
+        return await self.append_prepared([prepare_event(e) for e in events])
+
+    async def append_prepared(self, events: list[PreparedEvent]) -> ChainHead:
+        """`append_many` for events whose hash inputs were computed before the head was locked (`prepare_event`):
+        under the lock only their numbers and the chain's SHA-256 links are computed."""
         head = await self.lock_chain_head()
         numbered, prev_hashes, hashes = [], [], []
         prev = head.entry_hash
-        for offset, unnumbered in enumerate(events, start=1):
-            event = msgspec.structs.replace(
-                unnumbered, seq=head.seq + offset, data=normalise_event_data(unnumbered.data)
-            )
-            new_hash = entry_hash(prev, event_hash_input(event))
-            numbered.append(event)
+        for seq, prepared in enumerate(events, start=head.seq + 1):
+            new_hash = entry_hash(prev, numbered_hash_input(prepared.hash_prefix, seq))
+            numbered.append(msgspec.structs.replace(prepared.event, seq=seq))
             prev_hashes.append(prev)
             hashes.append(new_hash)
             prev = new_hash

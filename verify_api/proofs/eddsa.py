@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Any
 
+import msgspec
+
 from verify_api.proofs.canonical import canonicalize_jcs, canonicalize_rdfc, expand_and_canonicalize_rdfc
 from verify_api.proofs.cryptosuite import (
     JsonObject,
@@ -81,10 +83,29 @@ def proof_configuration_rdfc(options: JsonObject, unsecured_document: JsonObject
     https://www.w3.org/TR/vc-di-eddsa/#proof-configuration-eddsa-rdfc-2022.
 
     The proof options get the document's ``@context`` and are canonicalised with RDFC-1.0 (`learn` as in
-    `transformation_rdfc`).
+    `transformation_rdfc`). When signing (`learn`), the canonical form is kept for the next document: a batch of
+    credentials is signed with one proof configuration (the same key, time and contexts), and canonicalisation is
+    a function of the JSON value, which the cache key spells exactly (msgspec's JSON, types and key order kept).
     """
     proof_config = proof_config_steps(options, unsecured_document, _RDFC_NAMES)
-    return canonicalize_rdfc(proof_config, learn=learn).encode("utf-8")
+    if not learn:
+        return canonicalize_rdfc(proof_config).encode("utf-8")
+    try:
+        spelled = msgspec.json.encode(proof_config)
+    except (TypeError, msgspec.EncodeError):
+        return canonicalize_rdfc(proof_config, learn=True).encode("utf-8")
+    canonical = _SIGNING_PROOF_CONFIGS.get(spelled)
+    if canonical is None:
+        canonical = canonicalize_rdfc(proof_config, learn=True).encode("utf-8")
+        if len(_SIGNING_PROOF_CONFIGS) >= _SIGNING_PROOF_CONFIGS_KEPT:
+            _SIGNING_PROOF_CONFIGS.clear()
+        _SIGNING_PROOF_CONFIGS[spelled] = canonical
+    return canonical
+
+
+# Canonical proof configurations of recent signings, by their exact JSON (see proof_configuration_rdfc).
+_SIGNING_PROOF_CONFIGS: dict[bytes, bytes] = {}
+_SIGNING_PROOF_CONFIGS_KEPT = 32
 
 
 # --- eddsa-jcs-2022 (§3.3) --------------------------------------------------------------------

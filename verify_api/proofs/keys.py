@@ -232,3 +232,20 @@ def verify_ed25519(public_key: bytes, signature: bytes, message: bytes) -> None:
         key.verify(signature, message)
     except InvalidSignature:
         raise ProofError("signature does not verify") from None
+
+
+class WitnessedSigner(Signer):
+    """A Signer that keeps the last message it signed and the signature it gave, so a caller that had a document
+    signed can check that signature against a published public key without recomputing what was signed (the bulk
+    signing pool's per-document check, services/signing_pool.py). It signs exactly as the Signer it wraps."""
+
+    __slots__ = ("last_signed",)
+
+    def __init__(self, signer: Signer) -> None:
+        super().__init__(signer._private_key)
+        self.last_signed: tuple[bytes, bytes] | None = None  # (message, signature)
+
+    def sign(self, data: bytes) -> bytes:
+        signature = super().sign(data)
+        self.last_signed = (data, signature)
+        return signature

@@ -4,11 +4,11 @@ Each row is judged on its own by the functions the single path uses: `subjects.h
 `subjects.assessment_record` check the holder and the exam result as POST /v1/holders and POST /v1/assessments do,
 and `domain.tier_rules.check_tier_rule` judges the tier on the facts the single path would read back (the new
 holder's one assessment, no credentials). A row that fails writes nothing and gets the problem the single path
-would answer; the others carry on. What passes is then written in bulk: holders, assessments, status slots drawn
-for the whole batch before anything is signed (services.status_slots), documents signed on every core
-(services.signing_pool), register rows, evidence links and the batch's events chained in one statement, the row
-keys, outcomes and counts; then the audit checkpoint that falls due. A crash loses at most the open batch, whose
-rows are still pending.
+would answer; the others carry on. What passes is then written in bulk: status slots drawn for the whole batch
+before anything is signed (services.status_slots), documents signed on every core (services.signing_pool) while
+the holders, assessments and each signed chunk's register rows are stored, then evidence links, the batch's events
+chained in one statement, the row keys, outcomes and counts, and the audit checkpoints that fall due. A crash
+loses at most the open batch, whose rows are still pending.
 
 Rows naming an existing holder or organisation (any tier, evidence on record) go through the single path itself,
 `issuance.issue_in_transaction`, one transaction each (`issue_existing_row`).
@@ -29,14 +29,14 @@ from verify_api.assessment_schemas import ExamResult
 from verify_api.db.assessments import Assessments
 from verify_api.db.credentials import Credentials
 from verify_api.db.event_chain import EventColumns
-from verify_api.db.events import Events
+from verify_api.db.events import Events, PreparedEvent, prepare_event
 from verify_api.db.holders import Holders
 from verify_api.db.issuance_jobs import IssuanceJobs, IssuedKey, PendingRow, RowOutcomeRecord
 from verify_api.db.queries import transaction
 from verify_api.db.records import AssessmentRecord, HolderRecord, NewCredential
 from verify_api.domain.assessment_details import AssessmentFact
 from verify_api.domain.codes import new_credential_id, new_verification_code
-from verify_api.domain.credential import CredentialDraft
+from verify_api.domain.credential import CredentialDraft, StatusSlot
 from verify_api.domain.tier_rules import check_tier_rule
 from verify_api.domain.tiers import Qualification, SubjectFacts
 from verify_api.issuance_job_schemas import BulkRow
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from verify_api.db.pool import Connection
-    from verify_api.domain.credential import StatusSlot
     from verify_api.services.context import ServiceContext
     from verify_api.services.signing_pool import SigningPool
     from verify_api.settings import Cryptosuite
@@ -234,9 +233,7 @@ async def issue_new_holder_batch(  # noqa: PLR0913 - the batch, its job and the 
             ready.append(_Ready(row, holder, exam, qualification, cryptosuite))
         room = await status_slot_room(conn, ctx.settings.status_list_size, now)
         ready, deferred = ready[:room], ready[room:]
-        ready = await _write_holders(conn, ready, counts, now)
-        await _issue_ready(conn, ctx, lease, ready, pool, now)
-        for item in ready:
+        for item in await _issue_ready(conn, ctx, lease, ready, pool, now, counts):
             counts.issue(item.row, item.credential_id)
         deferred_numbers = {d.row.row_number for d in deferred}
         settle_repeats(lease.job_id, [r for r in rows if r.row_number not in deferred_numbers], counts)
@@ -260,11 +257,22 @@ async def _write_holders(conn: Connection, ready: list[_Ready], counts: BatchCou
     return kept
 
 
-async def _issue_ready(  # noqa: PLR0913 - the batch, its job and the pool it signs on
-    conn: Connection, ctx: ServiceContext, lease: JobLease, ready: list[_Ready], pool: SigningPool, now: datetime
-) -> None:
+async def _issue_ready(  # noqa: PLR0913 - the batch, its job, the pool it signs on and its counts
+    conn: Connection,
+    ctx: ServiceContext,
+    lease: JobLease,
+    ready: list[_Ready],
+    pool: SigningPool,
+    now: datetime,
+    counts: BatchCounts,
+) -> list[_Ready]:
+    """Sign and store `ready`; return the rows issued (a row whose e-mail another holder has fails instead).
+
+    Storing overlaps signing: the drafts go to the workers in chunks at once, the holders and exams are inserted
+    while the first chunks are signed, and each chunk's register rows while the workers sign the next ones. The
+    events are chained last, in row order, so the chain head is held only from then to the commit."""
     if not ready:
-        return
+        return []
     settings = ctx.settings
     key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
     # Slots for the whole batch are claimed before anything is signed: no document is ever signed twice.
@@ -272,30 +280,59 @@ async def _issue_ready(  # noqa: PLR0913 - the batch, its job and the pool it si
     tasks = [
         SignTask(_draft(item, item_slots), item.cryptosuite, now) for item, item_slots in zip(ready, slots, strict=True)
     ]
-    documents = await pool.sign(key, tasks)
-    records = [
-        _new_credential(item, document, key.verification_method, item_slots, lease.submitted_by, now)
-        for item, document, item_slots in zip(ready, documents, slots, strict=True)
-    ]
-    await _insert_with_fresh_codes(conn, records)
+    chunks = pool.sign_in_chunks(key, tasks, _chunk_size(len(tasks), pool.processes))
+    try:
+        kept = {id(item) for item in await _write_holders(conn, ready, counts, now)}
+        issued: list[_Ready] = []
+        events: list[PreparedEvent] = []
+        used_slots: list[list[StatusSlot]] = []
+        for start, signing in chunks:
+            documents = await signing
+            records = []
+            for offset, document in enumerate(documents, start=start):
+                item = ready[offset]
+                if id(item) not in kept:
+                    continue  # its holder was refused: the document is dropped, its slots stay free
+                records.append(
+                    _new_credential(item, document, key.verification_method, slots[offset], lease.submitted_by, now)
+                )
+                issued.append(item)
+                used_slots.append(slots[offset])
+                events.extend(_issue_events(item, lease, now))
+            await _insert_with_fresh_codes(conn, records)
+    finally:
+        for _, signing in chunks:
+            signing.cancel()  # after a failure: the rest are not waited for (a no-op on those already done)
     await Assessments(conn).link_many(
-        [(item.credential_id, UUID(a)) for item in ready for a in item.qualification.assessment_ids]
+        [(item.credential_id, UUID(a)) for item in issued for a in item.qualification.assessment_ids]
     )
-    events: list[EventColumns] = []
-    for item in ready:
-        exam, qualification = item.exam, item.qualification
-        recorded = {"assessment": str(exam.id), "kind": exam.kind, "outcome": exam.outcome}
-        issued = {
-            "tier": qualification.tier,
-            "cryptosuite": item.cryptosuite,
-            "assessments": qualification.assessment_ids,
-            "predecessor": None,
-        }
-        events.append(_event("assessment_recorded", now, None, None, recorded))
-        events.append(_event("credential_issued", now, item.credential_id, lease.submitted_by, issued))
-        after_commit(partial(count_issuance, qualification.tier))
-    await Events(conn).append_many(events)
-    await record_status_slot_batch(conn, slots)
+    for item in issued:
+        after_commit(partial(count_issuance, item.qualification.tier))
+    await Events(conn).append_prepared(events)
+    await record_status_slot_batch(conn, used_slots)
+    return issued
+
+
+def _chunk_size(tasks: int, processes: int) -> int:
+    """Eight chunks per worker process, of 16 to 250 drafts: small enough that storing one overlaps signing the
+    next, large enough that handing one over costs little."""
+    return max(16, min(250, -(-tasks // (processes * 8))))
+
+
+def _issue_events(item: _Ready, lease: JobLease, now: datetime) -> list[PreparedEvent]:
+    """The row's two events, as the single path writes them: its exam recorded, its credential issued."""
+    exam, qualification = item.exam, item.qualification
+    recorded = {"assessment": str(exam.id), "kind": exam.kind, "outcome": exam.outcome}
+    issued = {
+        "tier": qualification.tier,
+        "cryptosuite": item.cryptosuite,
+        "assessments": qualification.assessment_ids,
+        "predecessor": None,
+    }
+    return [
+        prepare_event(_event("assessment_recorded", now, None, None, recorded)),
+        prepare_event(_event("credential_issued", now, item.credential_id, lease.submitted_by, issued)),
+    ]
 
 
 def _event(

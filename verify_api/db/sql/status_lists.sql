@@ -11,10 +11,12 @@ ORDER BY (allocated * 2 < size) DESC, created_at DESC, id LIMIT 1
 SELECT pg_advisory_xact_lock(hashtext('pai-verify status list opening'), hashtext($1))
 
 -- name: free_indexes --
--- Which of the candidate indexes ($3) no credential holds in list $1: one index probe per candidate, no count.
+-- Which of the candidate indexes ($3) no credential holds in list $1: one index probe per candidate, no count. The
+-- CASE runs only the probe of purpose $2 (with two NOT EXISTS, a generic plan probed both indexes per candidate).
 SELECT i AS idx FROM unnest($3::int[]) WITH ORDINALITY AS candidate (i, n)
-WHERE NOT EXISTS (SELECT 1 FROM credentials WHERE $2 = 'revocation' AND revocation_list = $1 AND revocation_index = i)
-  AND NOT EXISTS (SELECT 1 FROM credentials WHERE $2 = 'suspension' AND suspension_list = $1 AND suspension_index = i)
+WHERE CASE WHEN $2 = 'revocation'
+           THEN NOT EXISTS (SELECT 1 FROM credentials WHERE revocation_list = $1 AND revocation_index = i)
+           ELSE NOT EXISTS (SELECT 1 FROM credentials WHERE suspension_list = $1 AND suspension_index = i) END
 ORDER BY n
 
 -- name: lock_slot --
