@@ -91,6 +91,13 @@ async def test_the_holder_offers_their_own_credential_and_the_wallet_redeems_the
     again = await wallet.token_request(read_offer_uri(uri)["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"])
     assert again.status_code == 400  # single use: the page's offer is spent
     assert "You asked for a wallet offer" in (await client.get("/me")).text  # in the holder's history
+    recorded = await conn.fetchrow(
+        "SELECT data FROM events WHERE kind = 'wallet_offer_requested' AND credential_id = $1", credential["id"]
+    )
+    assert recorded is not None
+    code = read_offer_uri(uri)["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
+    assert "offer" in str(recorded["data"])
+    assert code not in str(recorded["data"])  # the event names the offer, never its code
 
 
 async def test_the_transaction_code_is_shown_when_asked_for_and_the_wallet_needs_it(

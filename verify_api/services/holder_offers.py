@@ -2,8 +2,8 @@
 from /me (services.credential_offers does the offer; this checks it is the holder's and records that they asked).
 
 Another holder's credential id gets the same answer as an unknown one (`CredentialNotFoundError`), so /me never
-tells one holder which ids exist. The request is a `credential_offered` event on the credential (in the holder's
-history, beside its issuance and status changes); the event holds the offer's id, never its codes.
+tells one holder which ids exist. The request is a `wallet_offer_requested` event on the credential (in the
+holder's history, beside its issuance and status changes); the event holds the offer's id, never its codes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from verify_api.services.context import ServiceContext
     from verify_api.services.credential_offers import CredentialOffer
 
-OFFERED_EVENT = "credential_offered"
+OFFERED_EVENT = "wallet_offer_requested"  # not credential_*: status replays (status_lists.sql) read those
 
 
 # PLR0913: connection, context, whose and which credential, then keyword-only: the moment and the tx_code choice

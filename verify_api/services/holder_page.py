@@ -42,7 +42,7 @@ EVENT_WORDS = {
     "credential_revoked": "Revoked",
     "credential_superseded": "Replaced by a newer credential",
     "credential_expired": "Expired",
-    "credential_offered": "You asked for a wallet offer",
+    "wallet_offer_requested": "You asked for a wallet offer",
 }
 
 
