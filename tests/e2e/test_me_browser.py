@@ -1,6 +1,8 @@
 """A holder in a real headless Chromium against the served app (granian, as deployed) with its outbox dispatcher
 sending to a real SMTP server on 127.0.0.1 (issue 13's done-when): the holder asks for a sign-in link, opens the
-link from the e-mail the SMTP server received, presses Sign in, sees their credentials with their status, lists
+link from the e-mail the SMTP server received, presses Sign in, sees their credentials with their status, adds one
+to a wallet (the QR code in the page is decoded with zxing, as a camera would, and the test wallet of
+tests/wallet.py redeems it and verifies what it received with the service's published keys), lists
 themselves, and the public directory follows (and stops showing them once they take the listing back); at phone
 width without sideways scrolling, and axe-core's WCAG 2.2 AA check over every page they saw. No JavaScript of ours
 is needed: every action is a form. Screenshots under test-artifacts/e2e/me/.
@@ -11,10 +13,12 @@ One server and one SMTP server for the module.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import time
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import pytest
@@ -24,12 +28,14 @@ from tests.e2e.axe import axe_available, axe_violations, describe
 from tests.e2e.conftest import ARTIFACTS
 from tests.notify_receivers import SmtpReceiver
 from tests.served_app import ServedApp, serve_app
+from tests.wallet import Wallet, published_keys, scan_qr_svg, verify_data_integrity, verify_vc_jwt
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tests.conftest import DatabasePool
     from tests.e2e.cdp import Page
+    from tests.factories import Client
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "me"
@@ -115,6 +121,20 @@ async def no_sideways_scroll(page: Page, name: str) -> None:
     await page.screenshot(SHOTS / f"{name}-{PHONE[0]}.png")
 
 
+async def wallet_redeems(served: str, offer_uri: str, credential_id: str) -> None:
+    """The test wallet takes the offer against the served app and checks both copies with the published keys."""
+    async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+        wallet = Wallet(cast("Client", http), lambda: datetime.now(UTC))  # the wallet only uses httpx's get/post
+        received = await wallet.receive(offer_uri)
+        did_document, jwks = await published_keys(cast("Client", http))
+        verify_data_integrity(received["AIDA_ldp_vc"], did_document)
+        payload = verify_vc_jwt(received["AIDA_jwt_vc_json"], jwks)
+        assert wallet.key.is_bound_to(payload["credentialSubject"]["id"])
+        report = (await http.post("/v1/verify", json=received["AIDA_ldp_vc"])).json()
+    assert report["verdict"] == "valid", report
+    assert report["paiCredentialId"] == credential_id
+
+
 async def directory_lists(served: str, name: str) -> bool:
     async with httpx.AsyncClient(base_url=served, timeout=30) as http:
         return name in (await http.get("/directory")).text
@@ -153,6 +173,18 @@ async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory
     assert await text_of(page, f"{card} .status-word") == "Valid"
     assert "AIDA" in await text_of(page, f"{card} h2")
     await audit("home")
+
+    await page.submit(f"#wallet-{credential['id']}")  # Add to a wallet
+    assert await page.evaluate("location.pathname") == f"/me/credentials/{credential['id']}/wallet-offer"
+    await audit("wallet-offer")
+    qr_src: str = await page.evaluate("document.querySelector('#offer-qr').src")
+    assert await page.evaluate("document.querySelector('#offer-qr').naturalWidth") > 0  # the CSP let it render
+    offer_uri: str = await page.evaluate("document.querySelector('#offer-link').getAttribute('href')")
+    svg = base64.b64decode(qr_src.removeprefix("data:image/svg+xml;base64,")).decode()
+    assert scan_qr_svg(svg) == [offer_uri]
+    await wallet_redeems(served, offer_uri, credential["id"])
+    await page.goto(f"{served}/me")
+    assert "You asked for a wallet offer" in await text_of(page, ".me-history")
 
     assert not await directory_lists(served, "Mary Jackson")
     await page.evaluate("document.querySelector('#listing-yes').checked = true")

@@ -7,6 +7,7 @@ services.holder_email's, confirmed from both addresses (GET /me/email/confirm sh
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -18,6 +19,7 @@ from verify_api.api.me_frame import ME_PATH, form_text, me_form, me_page, requir
 from verify_api.errors import InvalidInputError
 from verify_api.holder_privacy_schemas import CredentialPrivacyChange, HolderPrivacyChange
 from verify_api.services.holder_email import check_confirmation_link, confirm_email_change, request_email_change
+from verify_api.services.holder_offers import offer_own_credential
 from verify_api.services.holder_page import holder_home
 from verify_api.services.holder_privacy import change_privacy
 
@@ -72,6 +74,28 @@ async def credential_privacy(
     return Redirect(f"{ME_PATH}?saved=privacy#credential-{credential_id[:40]}", status_code=303)
 
 
+@post("/credentials/{credential_id:str}/wallet-offer", include_in_schema=False, status_code=200)
+async def wallet_offer(
+    request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, credential_id: FromPath[str]
+) -> Response[Any]:
+    """Add the holder's own credential to a wallet: an OID4VCI offer, shown once on the page this answers (its QR
+    code, its link, its expiry and the transaction code when asked for). Not a redirect: the offer's secrets are
+    never put in a URL, and the page is no-store."""
+    session = await require_holder(request)
+    form = await me_form(request)
+    offer = await offer_own_credential(
+        conn,
+        runtime,
+        session.holder_id,
+        credential_id[:40],
+        now=runtime.clock(),
+        with_tx_code=form_text(form, "tx_code") == "yes",
+    )
+    # The QR as an image's data: URI, as the badge pages embed images: the strict CSP allows `img-src data:`.
+    qr_src = "data:image/svg+xml;base64," + base64.b64encode(offer.qr_svg.encode()).decode()
+    return me_page(request, "me/wallet_offer.html", offer=offer, qr_src=qr_src, credential_id=credential_id[:40])
+
+
 @post("/email", include_in_schema=False, status_code=200)
 async def email_change(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     session = await require_holder(request)
@@ -96,4 +120,12 @@ async def email_confirm_submission(request: Request[Any, Any, Any], conn: Conn, 
     return me_page(request, "me/email_confirmed.html", outcome=outcome)
 
 
-ME_HANDLERS = [me_home, account_privacy, credential_privacy, email_change, email_confirm_page, email_confirm_submission]
+ME_HANDLERS = [
+    me_home,
+    account_privacy,
+    credential_privacy,
+    wallet_offer,
+    email_change,
+    email_confirm_page,
+    email_confirm_submission,
+]

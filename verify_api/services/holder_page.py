@@ -42,6 +42,7 @@ EVENT_WORDS = {
     "credential_revoked": "Revoked",
     "credential_superseded": "Replaced by a newer credential",
     "credential_expired": "Expired",
+    "wallet_offer_requested": "You asked for a wallet offer",
 }
 
 
@@ -49,6 +50,16 @@ EVENT_WORDS = {
 class HolderCredential:
     page: BadgePage
     choices: CredentialChoices
+
+    @property
+    def wallet_refusal(self) -> str | None:
+        """Why this credential cannot be added to a wallet (None: it can): only one valid now goes to a wallet, as
+        services.credential_offers decides (the badge page's status is the same one judgement's)."""
+        view = self.page.view
+        if view.status == "active" and view.verified:
+            return None
+        word = self.page.status.word.lower()
+        return f"It cannot be added to a wallet: it is {word}, and only a valid credential can."
 
 
 @dataclass(frozen=True)
