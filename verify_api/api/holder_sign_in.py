@@ -41,7 +41,7 @@ async def sign_in_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return with_pre_session_token(request, me_page(request, "me/sign_in.html", email=""))
 
 
-@post("/sign-in", include_in_schema=False, status_code=200)
+@post("/sign-in", include_in_schema=False, status_code=200, opt={"public": True})
 async def sign_in_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     form = await me_form(request, pre_session=True)
     email = form_text(form, "email")
@@ -61,7 +61,7 @@ async def sign_in_link_page(
     return with_pre_session_token(request, me_page(request, "me/sign_in_link.html", token=token))
 
 
-@post("/sign-in/link", include_in_schema=False, status_code=200)
+@post("/sign-in/link", include_in_schema=False, status_code=200, opt={"public": True})
 async def sign_in_link_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     form = await me_form(request, pre_session=True)
     token = form_text(form, "token")
@@ -72,7 +72,7 @@ async def sign_in_link_submission(request: Request[Any, Any, Any], conn: Conn, r
     return Redirect(ME_PATH, status_code=303, cookies=cookies)
 
 
-@post("/sign-out", include_in_schema=False, status_code=200)
+@post("/sign-out", include_in_schema=False, status_code=200, opt={"holder_session": True})
 async def sign_out(request: Request[Any, Any, Any], conn: Conn) -> Response[Any]:
     session = await require_holder(request)
     await me_form(request)

@@ -44,7 +44,7 @@ async def me_home(
     return me_page(request, "me/home.html", home=home, notice=NOTICES.get(saved))
 
 
-@post("/privacy", include_in_schema=False, status_code=200)
+@post("/privacy", include_in_schema=False, status_code=200, opt={"holder_session": True})
 async def account_privacy(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     """The account's choices: listed in the directory, badge pages indexable."""
     session = await require_holder(request)
@@ -57,7 +57,9 @@ async def account_privacy(request: Request[Any, Any, Any], conn: Conn, runtime: 
     return Redirect(f"{ME_PATH}?saved=privacy", status_code=303)
 
 
-@post("/credentials/{credential_id:str}/privacy", include_in_schema=False, status_code=200)
+@post(
+    "/credentials/{credential_id:str}/privacy", include_in_schema=False, status_code=200, opt={"holder_session": True}
+)
 async def credential_privacy(
     request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, credential_id: FromPath[str]
 ) -> Response[Any]:
@@ -74,7 +76,12 @@ async def credential_privacy(
     return Redirect(f"{ME_PATH}?saved=privacy#credential-{credential_id[:40]}", status_code=303)
 
 
-@post("/credentials/{credential_id:str}/wallet-offer", include_in_schema=False, status_code=200)
+@post(
+    "/credentials/{credential_id:str}/wallet-offer",
+    include_in_schema=False,
+    status_code=200,
+    opt={"holder_session": True},
+)
 async def wallet_offer(
     request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep, credential_id: FromPath[str]
 ) -> Response[Any]:
@@ -96,7 +103,7 @@ async def wallet_offer(
     return me_page(request, "me/wallet_offer.html", offer=offer, qr_src=qr_src, credential_id=credential_id[:40])
 
 
-@post("/email", include_in_schema=False, status_code=200)
+@post("/email", include_in_schema=False, status_code=200, opt={"holder_session": True})
 async def email_change(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     session = await require_holder(request)
     form = await me_form(request)
@@ -113,7 +120,7 @@ async def email_confirm_page(
     return with_pre_session_token(request, page)
 
 
-@post("/email/confirm", include_in_schema=False, status_code=200)
+@post("/email/confirm", include_in_schema=False, status_code=200, opt={"public": True})
 async def email_confirm_submission(request: Request[Any, Any, Any], conn: Conn, runtime: RuntimeDep) -> Response[Any]:
     form = await me_form(request, pre_session=True)
     outcome = await confirm_email_change(conn, runtime, form_text(form, "token"), now=runtime.clock())
