@@ -19,8 +19,8 @@ from verify_api.services.holder_sessions import (
     end_holder_sessions,
     open_holder_session,
     resume_holder_session,
-    token_hash,
 )
+from verify_api.services.session_tokens import token_hash
 
 if TYPE_CHECKING:
     import asyncpg

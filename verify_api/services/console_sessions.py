@@ -12,16 +12,20 @@ Each session has its own CSRF secret: every form of the console carries it as a 
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from verify_api.db.console_sessions import ConsoleSessions
-from verify_api.errors import CsrfRefusedError
+from verify_api.services.session_tokens import (
+    LAST_SEEN_RESOLUTION,
+    MAX_TOKEN_CHARS,
+    csrf_token_of,
+    new_csrf_secret,
+    new_session_token,
+    token_hash,
+)
+from verify_api.services.session_tokens import check_csrf_token as check_session_csrf_secret
 from verify_api.services.staff_accounts import StaffPrincipal
 
 if TYPE_CHECKING:
@@ -29,9 +33,6 @@ if TYPE_CHECKING:
 
     from verify_api.db.pool import Connection
     from verify_api.settings import Settings
-
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-MAX_TOKEN_CHARS = 100  # token_urlsafe(32) is 43 characters; anything much longer is not one of ours
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,7 @@ class ConsoleSession:
 
     @property
     def csrf_token(self) -> str:
-        return base64.urlsafe_b64encode(self.csrf_secret).decode().rstrip("=")
-
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+        return csrf_token_of(self.csrf_secret)
 
 
 def idle_limit(settings: Settings) -> timedelta:
@@ -68,9 +65,9 @@ async def open_session(
     """A new session (a new token at every sign-in, so no token chosen before it can be fixed on a browser)."""
     store = ConsoleSessions(conn)
     await store.delete_expired(now, idle_limit(settings).total_seconds())  # housekeeping, one statement
-    token = secrets.token_urlsafe(32)
+    token = new_session_token()
     expires_at = now + timedelta(hours=settings.console_session_absolute_hours)
-    await store.insert(token_hash(token), principal.staff_id, now, expires_at, secrets.token_bytes(32))
+    await store.insert(token_hash(token), principal.staff_id, now, expires_at, new_csrf_secret())
     return OpenedSession(token=token, expires_at=expires_at)
 
 
@@ -94,6 +91,5 @@ async def end_session(conn: Connection, session: ConsoleSession) -> None:
 
 
 def check_csrf_token(session: ConsoleSession, presented: str | None) -> None:
-    """Refuse a form whose synchronizer token is not this session's (constant-time comparison)."""
-    if not presented or not hmac.compare_digest(presented.encode(), session.csrf_token.encode()):
-        raise CsrfRefusedError("the form's CSRF token is missing or not this session's; reload the page and try again")
+    """Refuse a form whose synchronizer token is not this session's (services.session_tokens)."""
+    check_session_csrf_secret(session.csrf_secret, presented)

@@ -24,8 +24,9 @@ from verify_api.db.holders import Holders
 from verify_api.errors import ConflictError, HolderLinkInvalidError, HolderNotFoundError, InvalidInputError
 from verify_api.services.checkpoints import checkpoint_after_write
 from verify_api.services.holder_mail import enqueue_holder_mail
-from verify_api.services.holder_sessions import end_holder_sessions, token_hash
+from verify_api.services.holder_sessions import end_holder_sessions
 from verify_api.services.holder_sign_in import address_bucket, checked_email, count_against_limits, new_link
+from verify_api.services.session_tokens import token_hash
 from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:

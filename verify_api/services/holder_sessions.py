@@ -13,16 +13,20 @@ POST whose token does not match its session's is refused (`check_holder_csrf_tok
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from verify_api.db.holder_sessions import HolderSessions
-from verify_api.errors import CsrfRefusedError
+from verify_api.services.session_tokens import (
+    LAST_SEEN_RESOLUTION,
+    MAX_TOKEN_CHARS,
+    check_csrf_token,
+    csrf_token_of,
+    new_csrf_secret,
+    new_session_token,
+    token_hash,
+)
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -32,8 +36,6 @@ if TYPE_CHECKING:
     from verify_api.settings import Settings
 
 HOLDER_SESSION_COOKIE = "holder_session"
-LAST_SEEN_RESOLUTION = timedelta(minutes=1)
-MAX_TOKEN_CHARS = 100  # token_urlsafe(32) is 43 characters; anything much longer is not one of ours
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,7 @@ class HolderSession:
 
     @property
     def csrf_token(self) -> str:
-        return base64.urlsafe_b64encode(self.csrf_secret).decode().rstrip("=")
-
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
+        return csrf_token_of(self.csrf_secret)
 
 
 def idle_limit(settings: Settings) -> timedelta:
@@ -70,9 +68,9 @@ async def open_holder_session(
     """A new session (a new token at every sign-in, so no token chosen before it can be fixed on a browser)."""
     store = HolderSessions(conn)
     await store.delete_expired(now, idle_limit(settings).total_seconds())  # housekeeping, one statement
-    token = secrets.token_urlsafe(32)
+    token = new_session_token()
     expires_at = now + timedelta(hours=settings.holder_session_absolute_hours)
-    await store.insert(token_hash(token), holder_id, now, expires_at, secrets.token_bytes(32))
+    await store.insert(token_hash(token), holder_id, now, expires_at, new_csrf_secret())
     return OpenedHolderSession(token=token, expires_at=expires_at)
 
 
@@ -102,6 +100,5 @@ async def end_holder_sessions(conn: Connection, holder_id: UUID) -> None:
 
 
 def check_holder_csrf_token(session: HolderSession, presented: str | None) -> None:
-    """Refuse a form whose synchronizer token is not this session's (constant-time comparison)."""
-    if not presented or not hmac.compare_digest(presented.encode(), session.csrf_token.encode()):
-        raise CsrfRefusedError("the form's CSRF token is missing or not this session's; reload the page and try again")
+    """Refuse a form whose synchronizer token is not this session's (services.session_tokens)."""
+    check_csrf_token(session.csrf_secret, presented)

@@ -29,7 +29,8 @@ from verify_api.db.holder_accounts import HolderAccounts
 from verify_api.db.holder_links import HolderLinks
 from verify_api.errors import HolderLinkInvalidError, InvalidInputError, SignInRateLimitedError
 from verify_api.services.holder_mail import enqueue_holder_mail
-from verify_api.services.holder_sessions import MAX_TOKEN_CHARS, OpenedHolderSession, open_holder_session, token_hash
+from verify_api.services.holder_sessions import OpenedHolderSession, open_holder_session
+from verify_api.services.session_tokens import MAX_TOKEN_CHARS, token_hash
 from verify_api.services.transaction import run_in_transaction
 
 if TYPE_CHECKING:
