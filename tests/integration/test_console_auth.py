@@ -15,6 +15,7 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL
 from tests.factories import make_aida
+from tests.staff_settings import console_test_settings
 from verify_api.app import create_app
 from verify_api.cli.main import main
 from verify_api.services.staff_accounts import create_staff_account, hasher_for
@@ -38,18 +39,7 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Cheap argon2id parameters (RFC 9106's minimum memory): a test signs in dozens of times on a shared machine."""
-    from verify_api.settings import load_settings
-
-    return load_settings(
-        {},
-        database_url=database_url,
-        public_base_url=BASE_URL,
-        pool_min=1,
-        pool_max=4,
-        staff_password_time_cost=1,
-        staff_password_memory_kib=8192,
-        staff_password_parallelism=1,
-    )
+    return console_test_settings(database_url)
 
 
 @pytest.fixture

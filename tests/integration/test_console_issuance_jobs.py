@@ -18,6 +18,7 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.integration.test_console_auth import csrf_of, make_staff, sign_in
 from tests.integration.test_issuance_jobs import exam_csv
+from tests.staff_settings import console_test_settings
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -36,17 +37,8 @@ BULK_MAX_BODY = 16384
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    from verify_api.settings import load_settings
-
-    return load_settings(
-        {},
-        database_url=database_url,
-        public_base_url=BASE_URL,
-        pool_min=1,
-        pool_max=4,
-        staff_password_time_cost=1,
-        staff_password_memory_kib=8192,
-        staff_password_parallelism=1,
+    return console_test_settings(
+        database_url,
         max_body_bytes=MAX_BODY,
         bulk_max_body_bytes=BULK_MAX_BODY,
         bulk_worker=False,

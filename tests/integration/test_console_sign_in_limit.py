@@ -9,12 +9,11 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from tests.conftest import BASE_URL
 from tests.integration.test_console_auth import PASSWORD, csrf_of
 from tests.integration.test_rate_limits import served
+from tests.staff_settings import console_test_settings
 from verify_api.app import create_app
 from verify_api.services.staff_accounts import create_staff_account
-from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     import asyncpg
@@ -31,15 +30,8 @@ PROXY = ("10.0.0.2", 40003)
 
 
 def limited_settings(database_url: str) -> Settings:
-    return load_settings(
-        {},
-        database_url=database_url,
-        public_base_url=BASE_URL,
-        pool_min=1,
-        pool_max=4,
-        staff_password_time_cost=1,
-        staff_password_memory_kib=8192,
-        staff_password_parallelism=1,
+    return console_test_settings(
+        database_url,
         console_sign_in_per_minute=3,
         trusted_proxies="10.0.0.0/8",
     )

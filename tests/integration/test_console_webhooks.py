@@ -17,6 +17,7 @@ from tests.factories import make_aida
 from tests.integration.test_console_auth import console_token, make_staff, sign_in
 from tests.integration.test_notifications import verify_signature
 from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually, receiver_settings
+from tests.staff_settings import CHEAP_STAFF_PASSWORDS
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -41,9 +42,7 @@ def settings(database_url: str, smtp: SmtpReceiver) -> Settings:
         database_url,
         smtp,
         BASE_URL,
-        staff_password_time_cost=1,
-        staff_password_memory_kib=8192,
-        staff_password_parallelism=1,
+        **CHEAP_STAFF_PASSWORDS,
     )
 
 
