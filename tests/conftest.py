@@ -8,7 +8,7 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -195,12 +195,18 @@ def signer() -> Signer:
     return generate_signer()
 
 
+def app_settings(database_url: str, **overrides: Any) -> Settings:
+    """The settings every test app starts from, with a module's own `overrides`. NOTIFY_DISPATCH off: the outbox
+    dispatcher runs only in the tests about it (integration/test_notifications.py)."""
+    return load_settings(
+        {}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=4,
+        **{"notify_dispatch": False, **overrides},
+    )  # fmt: skip
+
+
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    # NOTIFY_DISPATCH off: the outbox dispatcher runs only in the tests about it (integration/test_notifications.py).
-    return load_settings(
-        {}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=4, notify_dispatch=False
-    )
+    return app_settings(database_url)
 
 
 @pytest.fixture

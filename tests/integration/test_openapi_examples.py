@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import BASE_URL, api_key
+from tests.conftest import BASE_URL, api_key, app_settings
 from tests.factories import make_aida, make_exam, make_holder, make_organization
 from verify_api.api.docs_page import OPENAPI_JSON
 from verify_api.api.openapi_examples import (
@@ -27,7 +27,6 @@ from verify_api.api.openapi_examples import (
 )
 from verify_api.domain.credential import did_web_for
 from verify_api.domain.lifecycle import REASONS
-from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -58,13 +57,8 @@ REFUSED: dict[tuple[str, str], tuple[int, str | bool | None]] = {
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """SIGNING_KEY_PATH set, so POST /presentations/prove has a directory for the client's holder key."""
-    return load_settings(
-        {},
-        database_url=database_url,
-        public_base_url=BASE_URL,
-        pool_min=1,
-        pool_max=4,
-        notify_dispatch=False,
+    return app_settings(
+        database_url,
         signing_key_path=str(tmp_path / "issuer.pem"),
     )
 

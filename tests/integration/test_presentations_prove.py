@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from tests.conftest import BASE_URL, api_key
+from tests.conftest import BASE_URL, api_key, app_settings
 from tests.integration.test_vc_api import third_party_credential
 from verify_api.db.pool import connect
 from verify_api.proofs.multibase import decode_base64url, encode_base64url
@@ -45,13 +45,8 @@ PASSPHRASE = "holder keys are encrypted like the signing keys"
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The holder keys lie beside SIGNING_KEY_PATH (which need not exist here: the app is given its issuer key)."""
-    return load_settings(
-        {},
-        database_url=database_url,
-        public_base_url=BASE_URL,
-        pool_min=1,
-        pool_max=4,
-        notify_dispatch=False,
+    return app_settings(
+        database_url,
         signing_key_path=str(tmp_path / "issuer.pem"),
         signing_key_passphrase=PASSPHRASE,
     )
