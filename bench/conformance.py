@@ -62,12 +62,25 @@ IMPLEMENTATION = "PAI-Verify"  # no spaces: some suites put it into shell comman
 NOT_CLAIMED = ROOT / "bench" / "CONFORMANCE-NOT-CLAIMED.md"
 
 
+# Which issuer endpoint carries the `JWT` tag the VC API suites' JWT tests select by (see local_config).
+JWT_ON_ENVELOPE = "envelope"  # our VC-JOSE-COSE issuer (application/vc+jwt)
+JWT_ON_DATA_INTEGRITY = "data-integrity"  # our Data Integrity issuer, as the suites' own manifests tag theirs
+
+
 @dataclass(frozen=True)
 class Suite:
-    """A suite we know how to point at the service: its package name and the tags its endpoints need."""
+    """A suite we know how to point at the service: its package name, its row's label, the test files run (the
+    whole `tests/` directory unless named) and which issuer endpoint the `JWT` tag goes on."""
 
     package: str
     label: str
+    files: tuple[str, ...] = ("tests/",)
+    jwt_on: str = JWT_ON_ENVELOPE
+
+    @property
+    def report_name(self) -> str:
+        """The JSON report's and log's file name stem: one per row, so two runs of a suite never share one."""
+        return self.package if self.jwt_on == JWT_ON_ENVELOPE else f"{self.package}.jwt-on-{self.jwt_on}"
 
 
 KNOWN_SUITES = (
@@ -77,7 +90,20 @@ KNOWN_SUITES = (
     Suite("vc-api-issuer-test-suite", "VC API issuer"),
     Suite("vc-api-verifier-test-suite", "VC API verifier"),
     Suite("vc-jose-cose-test-suite", "VC-JOSE-COSE"),
-)
+    # The VC API suites' JWT-tagged tests again, with the tag where the suites' own reference configuration puts
+    # it: their assertions are written for an embedded proof (issuer: `shouldBeIssuedVc` wants `proof` and
+    # `credentialSubject` objects; verifier: it deletes `proof.*` members), and the issuer the verifier suite mints
+    # its JWT inputs with by default (`ISSUER_NAME_JWT`, SpruceID in vc-test-suite-implementations) tags its Data
+    # Integrity endpoints `JWT`. The rows above run them against our VC-JOSE-COSE issuer (CONFORMANCE-NOT-CLAIMED).
+    Suite(
+        "vc-api-issuer-test-suite", "VC API issuer, JWT tag on the DI issuer", ("tests/11-issuer-jwt.js",),
+        JWT_ON_DATA_INTEGRITY,
+    ),
+    Suite(
+        "vc-api-verifier-test-suite", "VC API verifier, JWT tag on the DI issuer",
+        ("tests/11-vc-jwt.js", "tests/13-vp-jwt.js"), JWT_ON_DATA_INTEGRITY,
+    ),
+)  # fmt: skip
 
 
 @dataclass
@@ -139,9 +165,10 @@ def read_not_claimed(text: str) -> dict[str, set[str]]:
 
 
 def find_suites(directory: Path) -> list[tuple[Suite, Path]]:
-    """The known suites among DIR's sub-directories (by package name), in the order of KNOWN_SUITES."""
-    by_package = {s.package: s for s in KNOWN_SUITES}
-    found: dict[str, tuple[Suite, Path]] = {}
+    """The known suites among DIR's sub-directories (by package name), in the order of KNOWN_SUITES (a suite run
+    twice, as two rows, is found once and listed for each)."""
+    packages = {s.package for s in KNOWN_SUITES}
+    found: dict[str, Path] = {}
     for child in sorted(directory.iterdir()):
         manifest = child / "package.json"
         if not manifest.is_file():
@@ -150,9 +177,9 @@ def find_suites(directory: Path) -> list[tuple[Suite, Path]]:
             name = json.loads(manifest.read_text(encoding="utf-8")).get("name")
         except (json.JSONDecodeError, OSError):
             continue
-        if name in by_package and name not in found:
-            found[name] = (by_package[name], child)
-    return [found[s.package] for s in KNOWN_SUITES if s.package in found]
+        if name in packages and name not in found:
+            found[name] = child
+    return [(s, found[s.package]) for s in KNOWN_SUITES if s.package in found]
 
 
 # --- certificate, database, keys ----------------------------------------------------------------------------
@@ -331,8 +358,9 @@ def check_issuer(origin: str, api_key: str, did: str) -> None:
 # --- the suites ---------------------------------------------------------------------------------------------
 
 
-def local_config(origin: str, did: str, api_key: str) -> str:
-    """One implementation, one endpoint per tag (a suite takes the first endpoint carrying its tag)."""
+def local_config(origin: str, did: str, api_key: str, *, jwt_on: str = JWT_ON_ENVELOPE) -> str:
+    """One implementation, one endpoint per tag (a suite takes the first endpoint carrying its tag). `jwt_on` says
+    which issuer the VC API suites' `JWT` tag selects: the VC-JOSE-COSE one, or the Data Integrity one."""
     auth = {"Authorization": f"Bearer {api_key}"}
     issue, verify = f"{origin}/credentials/issue", f"{origin}/credentials/verify"
     implementation: dict[str, Any] = {
@@ -344,7 +372,10 @@ def local_config(origin: str, did: str, api_key: str) -> str:
                 "endpoint": issue,
                 "headers": auth,
                 "supports": {"vc": ["1.1", "2.0"]},
-                "tags": ["vc2.0", "eddsa-rdfc-2022", "BitstringStatusList", "vc-api"],
+                "tags": [
+                    *("vc2.0", "eddsa-rdfc-2022", "BitstringStatusList", "vc-api"),
+                    *(["JWT"] if jwt_on == JWT_ON_DATA_INTEGRITY else []),
+                ],
             },
             {
                 "id": did,
@@ -361,7 +392,7 @@ def local_config(origin: str, did: str, api_key: str) -> str:
                 "endpoint": issue,
                 "headers": auth,
                 "options": {"format": "application/vc+jwt"},
-                "tags": ["vc-api", "JWT", "EnvelopingProof"],
+                "tags": ["vc-api", *(["JWT"] if jwt_on == JWT_ON_ENVELOPE else []), "EnvelopingProof"],
             },
         ],
         "verifiers": [
@@ -438,10 +469,10 @@ def run_suite(suite: Suite, suite_dir: Path, reports: Path, env: dict[str, str])
     if not mocha.exists():
         result.error = f"no {mocha.relative_to(suite_dir)}: run npm install in {suite_dir} (README)"
         return result
-    report, log = reports / f"{suite.package}.json", reports / f"{suite.package}.log"
+    report, log = reports / f"{suite.report_name}.json", reports / f"{suite.report_name}.log"
     report.unlink(missing_ok=True)
     command = [
-        str(mocha), "tests/", "--reporter", "json", "--reporter-option", f"output={report}",
+        str(mocha), *suite.files, "--reporter", "json", "--reporter-option", f"output={report}",
         "--timeout", str(MOCHA_TIMEOUT_MS), "--preserve-symlinks",
     ]  # fmt: skip
     with log.open("wb") as log_file:
@@ -552,12 +583,12 @@ def main(argv: list[str] | None = None) -> int:
     for directory in directories:
         if not directory.is_dir():
             parser.error(f"{directory} is not a directory")
-    found: dict[str, tuple[Suite, Path]] = {}
+    found: dict[str, Path] = {}
     for directory in directories:
         for suite, path in find_suites(directory):
-            found.setdefault(suite.package, (suite, path))
+            found.setdefault(suite.package, path)
     suites = [
-        found[s.package] for s in KNOWN_SUITES if s.package in found and (not args.only or s.package in args.only)
+        (s, found[s.package]) for s in KNOWN_SUITES if s.package in found and (not args.only or s.package in args.only)
     ]
     if not suites:
         looked = ", ".join(s.package for s in KNOWN_SUITES)
@@ -598,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                 node_env.update(jose_cose.stand_in_env(origin, api_key, did, shim))
                 results: list[SuiteResult] = []
                 for suite, suite_dir in suites:
-                    write_local_config(suite_dir, local_config(origin, did, api_key))
+                    write_local_config(suite_dir, local_config(origin, did, api_key, jwt_on=suite.jwt_on))
                     started = time.monotonic()
                     result = run_suite(suite, suite_dir, reports, node_env)
                     result.set_apart(listed.get(suite.label, set()))

@@ -29,10 +29,12 @@ def test_find_suites_goes_by_package_name_in_a_fixed_order_and_ignores_helpers(t
 
     found = conformance.find_suites(tmp_path)
 
-    assert [(suite.package, path.name) for suite, path in found] == [
-        ("vc-data-model-2.0-test-suite", "zz"),
-        ("vc-api-verifier-test-suite", "aa"),
+    assert [(suite.label, path.name) for suite, path in found] == [
+        ("VC Data Model 2.0", "zz"),
+        ("VC API verifier", "aa"),
+        ("VC API verifier, JWT tag on the DI issuer", "aa"),  # the same checkout, run again as its own row
     ]
+    assert len({suite.report_name for suite, _ in found}) == 3, "each row writes its own report"
 
 
 def test_local_config_gives_each_tag_exactly_one_endpoint_per_role() -> None:
@@ -123,6 +125,24 @@ def test_the_hand_kept_list_of_what_we_do_not_claim_follows_the_table() -> None:
     assert text.index("## VC Data Model 2.0: failures") < text.index("## Not claimed") < text.index("- A: b, because")
     assert "Not claimed" not in conformance.markdown([ran], {}, when, "abc")
     assert conformance.NOT_CLAIMED.is_file(), "bench/CONFORMANCE-NOT-CLAIMED.md is kept with the table"
+
+
+def _jwt_tagged_issuers(jwt_on: str) -> list[dict[str, object]]:
+    text = conformance.local_config("https://127.0.0.1:9", "did:key:z6Mkexample", "secret", jwt_on=jwt_on)
+    (implementation,) = json.loads(text.split("module.exports = ", 1)[1].rstrip().removesuffix(";"))["implementations"]
+    # What the VC API suites' JWT tests take: `issuers.find(i => i.tags.has('vc-api') && i.tags.has('JWT'))`.
+    return [i for i in implementation["issuers"] if {"vc-api", "JWT"} <= set(i["tags"])]
+
+
+def test_the_jwt_tag_goes_on_exactly_one_issuer_the_envelope_one_or_the_data_integrity_one() -> None:
+    (envelope,) = _jwt_tagged_issuers(conformance.JWT_ON_ENVELOPE)
+    assert envelope["options"] == {"format": "application/vc+jwt"}
+    (data_integrity,) = _jwt_tagged_issuers(conformance.JWT_ON_DATA_INTEGRITY)
+    assert "options" not in data_integrity
+    assert "eddsa-rdfc-2022" in data_integrity["tags"]
+    rows = [s for s in conformance.KNOWN_SUITES if s.jwt_on == conformance.JWT_ON_DATA_INTEGRITY]
+    assert {s.package for s in rows} == {"vc-api-issuer-test-suite", "vc-api-verifier-test-suite"}
+    assert all(f.startswith("tests/") and "jwt" in f for s in rows for f in s.files), "only the JWT test files"
 
 
 def test_local_config_claims_jose_for_the_vc_jose_cose_suite_and_tags_envelopes() -> None:
