@@ -229,6 +229,28 @@ async def test_reissue_after_expiry_then_code_of_old_resolves_to_new(
     assert found.json()["id"] == reissued.json()["id"]
 
 
+async def test_the_code_of_a_twice_reissued_credential_resolves_to_the_newest_and_the_newest_to_itself(
+    client: Client, admin_headers: dict[str, str], clock: FakeClock
+) -> None:
+    """db/sql/lookups.sql `by_code` walks the chain only when the coded credential has a successor: two hops are
+    followed to the end, and the newest one's own code (no successor) answers itself."""
+    first = await make_aida(client, admin_headers)
+    chain = [first]
+    for _ in range(2):
+        clock.advance(days=731)
+        await make_exam(client, admin_headers, first["holderId"])
+        reissued = await client.post(
+            "/v1/credentials", json={"tier": "AIDA", "holderId": first["holderId"]}, headers=admin_headers
+        )
+        assert reissued.status_code == 201, reissued.text
+        chain.append(reissued.json())
+    newest = chain[-1]["id"]
+    for credential in chain:
+        found = await client.get("/v1/lookup", params={"code": credential["verificationCode"]})
+        assert found.status_code == 200, found.text
+        assert found.json()["id"] == newest, credential["id"]
+
+
 async def _verify_report(client: Client, credential_id: str) -> dict[str, Any]:
     document = (await client.get(f"/v1/credentials/{credential_id}/vc")).content
     response = await client.post("/v1/verify", content=document, headers={"Content-Type": "application/vc"})
