@@ -449,6 +449,11 @@ async def test_consent_form_refuses_another_site_and_a_missing_token(
     signed_out = await wallet.consent_page("not-a-session")
     assert signed_out.status_code == 401
     assert "Sign in" in signed_out.text
+    # Its sign-in link comes back to this very request once the holder has signed in (`next=`).
+    sign_in = re.search(r'href="(/me/sign-in\?next=[^"]+)"', signed_out.text)
+    assert sign_in is not None
+    wanted = f"{urlsplit(OB).path}/authorize?{wallet.authorize_query()}"
+    assert parse_qs(urlsplit(unescape(sign_in.group(1))).query)["next"] == [wanted]
 
 
 REGISTRATION_REFUSALS: list[tuple[dict[str, Any], str]] = [

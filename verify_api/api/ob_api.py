@@ -32,6 +32,7 @@ from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
 from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.me_frame import sign_in_url
 from verify_api.api.me_session import signed_in_holder
 from verify_api.api.ob_api_errors import (
     IMSX_ERRORS,
@@ -82,7 +83,6 @@ _FORM = "application/x-www-form-urlencoded"
 AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge")
 AUTHORIZE_FIELDS = (*AUTHORIZE_PARAMS, "code_challenge_method")
 MAX_FIELD_CHARS = 2000
-HOLDER_SIGN_IN_PATH = "/me/sign-in"  # the holder sign-in page (api/holder_sign_in.py of the `holders` helper)
 
 
 # --- discovery and registration -------------------------------------------------------------------------------
@@ -188,11 +188,10 @@ async def authorize(request: Request[Any, Any, Any], conn: Conn, runtime: Runtim
 
 
 def sign_in_first(request: Request[Any, Any, Any]) -> Template:
-    """No holder session: a page asking the holder to sign in (401), then to come back to this very request, which
-    the page links to. The lead wires the holder sign-in page's own `next=` into it at merge (README "For
-    wallets")."""
+    """No holder session: a page asking the holder to sign in (401); its link carries this very request as the
+    sign-in's `next=`, so once signed in (from the e-mailed link) the holder is back here, at the consent page."""
     wanted = f"{request.url.path}?{request.url.query}"
-    return page("ob_api/sign_in_first.html", status_code=401, sign_in=HOLDER_SIGN_IN_PATH, again=wanted)
+    return page("ob_api/sign_in_first.html", status_code=401, sign_in=sign_in_url(wanted), again=wanted)
 
 
 def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
