@@ -212,6 +212,8 @@ async def test_an_address_change_is_made_once_both_addresses_confirm(
     rows = await conn.fetch("SELECT kind, to_address FROM holder_mail WHERE holder_id = $1::text::uuid", holder_id)
     to = {r["kind"]: r["to_address"] for r in rows}
     assert to == {"email_old": "ada@example.org", "email_new": "ada.lovelace@example.org"}
+    shown = await client.get(links["email_new"].removeprefix(BASE_URL))  # its page, before its button is pressed
+    assert "this new address is yours. The change is made once both" in shown.text
     first = await confirm(client, links["email_new"])
     assert first.status_code == 200
     assert "once the other address confirms" in first.text
