@@ -97,6 +97,9 @@ async def test_listing_and_indexing_are_the_holders_choices_and_the_directory_fo
     assert "Your choices are saved." in home
     assert "Your account was changed by you" in home
     assert "listed in the public directory: no → yes" in home
+    # A credential's choice is named by its title, as the page shows it, not by its id.
+    assert "listed in the public directory (AIDA: PSF Foundations): yes → no" in home
+    assert f"(credential {credential['id']})" not in home
     # Another holder's credential cannot be changed from this session.
     other = await make_aida(client, admin_headers, displayName="Alan Turing", email="alan@example.org")
     refused = await client.post(f"/me/credentials/{other['id']}/privacy", data=hide, headers={"accept": "text/html"})
