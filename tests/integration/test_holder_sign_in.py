@@ -115,6 +115,8 @@ async def test_holder_signs_in_from_the_emailed_link_once_and_within_its_time(
         # GET (a mail scanner's prefetch) reads the link without using it.
         pages = [await client.get(f"{path}?token={token}") for _ in range(2)]
         assert all(p.status_code == 200 and 'id="confirm-sign-in"' in p.text for p in pages)
+        # It says which account it signs in to: a link someone else sent (a login CSRF) shows their address.
+        assert 'id="sign-in-address">ada@example.org<' in pages[-1].text
         page = pages[-1]
         response = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token})
         assert response.status_code == 303, response.text
@@ -268,3 +270,20 @@ async def test_sign_in_never_sends_the_holder_to_another_origin(
     used = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token, "next": elsewhere})
     assert used.status_code == 303
     assert used.headers["location"] == "/me"
+
+
+async def test_signing_in_again_ends_the_browser_s_earlier_session(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    await make_aida(client, admin_headers, email="ada@example.org")
+    await make_aida(client, admin_headers, email="grace@example.org")
+    cookies = []
+    for address in ("ada@example.org", "grace@example.org"):  # two people, one shared browser
+        assert (await ask_for_link(client, address)).status_code == 200
+        link = await conn.fetchval("SELECT link FROM holder_mail WHERE to_address = $1", address)
+        path, token = link.removeprefix(BASE_URL).split("?token=")
+        assert (await follow_link(client, path, token)).status_code == 303
+        cookies.append(client.cookies.get("holder_session"))
+    assert (await client.get("/me")).status_code == 200  # Grace's session
+    client.cookies.set("holder_session", cookies[0])
+    assert (await client.get("/me")).headers["location"] == "/me/sign-in"  # Ada's ended when Grace signed in

@@ -38,10 +38,10 @@ from verify_api.errors import HolderLinkInvalidError
 from verify_api.services.holder_sessions import end_holder_session
 from verify_api.services.holder_sign_in import (
     MAX_NEXT_CHARS,
-    check_link,
     make_sign_in_link_after_answer,
     request_sign_in_link,
     same_origin_path,
+    sign_in_link_address,
     sign_in_with_link,
 )
 
@@ -86,8 +86,8 @@ async def sign_in_link_page(
 ) -> Response[Any]:
     """The e-mailed link: the link is read, not used (so a prefetch burns nothing); a button posts it."""
     token = token[: MAX_TOKEN_CHARS + 1]
-    await check_link(conn, token, "sign_in", now=runtime.clock())
-    page = me_page(request, "me/sign_in_link.html", token=token, next_path=next_of(next_path))
+    address = await sign_in_link_address(conn, token, now=runtime.clock())
+    page = me_page(request, "me/sign_in_link.html", token=token, next_path=next_of(next_path), address=address)
     return with_pre_session_token(request, page)
 
 
@@ -98,7 +98,10 @@ async def sign_in_link_submission(request: Request[Any, Any, Any], conn: Conn, r
     token = form_text(form, "token")
     if not token:
         raise HolderLinkInvalidError()
+    previous = await signed_in_holder(request)
     opened = await sign_in_with_link(conn, runtime, token, now=runtime.clock())
+    if previous is not None:  # this browser's earlier session (perhaps another holder's) ends: its cookie goes
+        await end_holder_session(conn, previous)
     cookies = [holder_cookie(request, opened.token), pre_session_cookie(request, "", max_age=0)]
     return Redirect(next_of(form_text(form, "next")) or ME_PATH, status_code=303, cookies=cookies)
 

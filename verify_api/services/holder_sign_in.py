@@ -31,6 +31,7 @@ from urllib.parse import quote, urlsplit
 
 from verify_api.db.holder_accounts import HolderAccounts
 from verify_api.db.holder_links import HolderLinks
+from verify_api.db.holders import Holders
 from verify_api.errors import HolderLinkInvalidError, InvalidInputError, SignInRateLimitedError
 from verify_api.services.holder_mail import enqueue_holder_mail
 from verify_api.services.holder_sessions import OpenedHolderSession, open_holder_session
@@ -218,6 +219,17 @@ async def check_link(conn: Connection, token: str, purpose: LinkPurpose, *, now:
     if found is None or found.purpose != purpose:
         raise HolderLinkInvalidError()
     return found
+
+
+async def sign_in_link_address(conn: Connection, token: str, *, now: datetime) -> str:
+    """The sign-in link's GET: still usable? and the address it signs in as, which its page shows, so a holder sent
+    someone else's link (to sign them in to an account not theirs, a login CSRF) sees that it is not theirs. Only the
+    link's holder, who received it at that address, can see it."""
+    link = await check_link(conn, token, "sign_in", now=now)
+    holder = await Holders(conn).get(link.holder_id)
+    if holder is None or holder.email is None:
+        raise HolderLinkInvalidError()
+    return holder.email
 
 
 async def consume_link(conn: Connection, token: str, purpose: LinkPurpose, *, now: datetime) -> HolderLinkRecord:
