@@ -317,6 +317,7 @@ async def test_a_wallet_s_request_brings_the_holder_back_to_consent_after_signin
         await page.submit("#confirm-sign-in")
         assert await page.evaluate("location.pathname + location.search") == authorize  # back at the request
         assert "Allow Loopback Backpack to read your credentials?" in await text_of(page, "h1")
+        assert "signed in as Evelyn Boyd (evelyn@example.org)" in await text_of(page, "#consent-holder")
         await no_sideways_scroll(page, "ob-consent")
         size = await page.evaluate(
             "(() => { const r = document.querySelector('button[value=approve]').getBoundingClientRect();"

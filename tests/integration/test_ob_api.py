@@ -227,6 +227,8 @@ async def test_wallet_flow_end_to_end(client: Client, holder: Any) -> None:
     assert "form-action 'self' https://wallet.example" in page.headers["content-security-policy"]
     assert "img-src 'self' data: https://wallet.example" in page.headers["content-security-policy"]
     assert 'src="https://wallet.example/logo.png"' in page.text
+    # For whom: on a shared browser the session may be someone else's.
+    assert 'You are signed in as <strong dir="auto">Grace Hopper</strong> (grace@example.org)' in page.text
 
     answer = await wallet.approve(holder["session"])
     assert answer["state"] == [wallet.state]

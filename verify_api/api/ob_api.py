@@ -184,7 +184,8 @@ async def authorize(request: Request[Any, Any, Any], conn: Conn, runtime: Runtim
     session = await signed_in_holder(request)
     if session is None:
         return sign_in_first(request)
-    return consent_page(checked, csrf_token=session.csrf_token)
+    holder = await holder_profile(conn, runtime.settings, session.holder_id)
+    return consent_page(checked, csrf_token=session.csrf_token, holder=holder)
 
 
 def sign_in_first(request: Request[Any, Any, Any]) -> Template:
@@ -194,7 +195,9 @@ def sign_in_first(request: Request[Any, Any, Any]) -> Template:
     return page("ob_api/sign_in_first.html", status_code=401, sign_in=sign_in_url(wanted), again=wanted)
 
 
-def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
+def consent_page(checked: AuthorizationRequest, *, csrf_token: str, holder: dict[str, Any]) -> Template:
+    """What the client asks for, and for whom: the signed-in holder's name and address (on a shared browser, the
+    session may be someone else's)."""
     metadata = checked.client.metadata
     scopes = [SCOPE_WORDS.get(s, OB_SCOPES.get(s, s)) for s in checked.scope if s in OB_SCOPES]
     fields = {
@@ -216,6 +219,8 @@ def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
         fields=fields,
         csrf_token=csrf_token,
         redirect_host=urlsplit(checked.redirect_uri).netloc,
+        holder_name=holder.get("name", ""),
+        holder_email=holder.get("email", ""),
     )
 
 
