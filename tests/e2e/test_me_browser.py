@@ -38,7 +38,7 @@ from verify_api.db.pool import connect
 from verify_api.ob_api_schemas import OB_SCOPES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from tests.conftest import DatabasePool
     from tests.e2e.cdp import Page
@@ -149,8 +149,11 @@ async def directory_lists(served: str, name: str) -> bool:
 
 
 async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory_follows_the_listing(
-    page: Page, served: str, admin_auth: dict[str, str], smtp_server: SmtpReceiver
+    page: Page, me_app: tuple[ServedApp, str], admin_auth: dict[str, str], smtp_server: SmtpReceiver
 ) -> None:
+    """One test for the module's served app (xdist would start one per worker for each test it splits off): the
+    holder's walk, then the wallet's request after sign-out, then the sign-in answer's timing."""
+    served = me_app[0].origin
     credential = await issue_aida_to(served, admin_auth, "Mary Jackson", "mary@example.org")
     failures: list[str] = []
 
@@ -217,10 +220,12 @@ async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory
     await page.goto(link)  # used once: the link is refused now
     assert "not valid any more" in await text_of(page, "[role=alert]")
     await audit("link-used")
+    await wallet_request_brings_the_holder_back_to_consent(page, served, admin_auth, smtp_server, audit)
     assert not failures, "axe-core WCAG 2.2 AA violations:\n" + "\n".join(failures)
+    await sign_in_answer_does_not_wait_for_the_address_lookup(me_app, admin_auth, smtp_server)
 
 
-async def test_the_sign_in_answer_does_not_wait_for_the_address_lookup(
+async def sign_in_answer_does_not_wait_for_the_address_lookup(
     me_app: tuple[ServedApp, str], admin_auth: dict[str, str], smtp_server: SmtpReceiver
 ) -> None:
     """Enumeration by timing: the answer must not depend on whether a holder has the address, so it must go out
@@ -281,8 +286,12 @@ class CallbackReceiver:
         self.server.server_close()
 
 
-async def test_a_wallet_s_request_brings_the_holder_back_to_consent_after_signing_in(
-    page: Page, served: str, admin_auth: dict[str, str], smtp_server: SmtpReceiver
+async def wallet_request_brings_the_holder_back_to_consent(
+    page: Page,
+    served: str,
+    admin_auth: dict[str, str],
+    smtp_server: SmtpReceiver,
+    audit: Callable[[str], Awaitable[None]],
 ) -> None:
     """The Open Badges API's authorization page at phone width: signed out, the holder is asked to sign in, the
     e-mailed link (carrying `next=`) brings them back to the consent page, and Allow sends the browser to the
@@ -309,7 +318,7 @@ async def test_a_wallet_s_request_brings_the_holder_back_to_consent_after_signin
         await page.viewport(*PHONE, mobile=True, scale=2)
         await page.goto(served + authorize)
         assert "Sign in to connect your wallet" in await text_of(page, "h1")
-        await no_sideways_scroll(page, "ob-sign-in-first")
+        await audit("ob-sign-in-first")
         await page.submit("a[href^='/me/sign-in']")  # a link, not a button: submit() clicks it and waits
         await fill(page, "#email", "evelyn@example.org")
         await page.submit("#send-link")
@@ -318,7 +327,7 @@ async def test_a_wallet_s_request_brings_the_holder_back_to_consent_after_signin
         assert await page.evaluate("location.pathname + location.search") == authorize  # back at the request
         assert "Allow Loopback Backpack to read your credentials?" in await text_of(page, "h1")
         assert "signed in as Evelyn Boyd (evelyn@example.org)" in await text_of(page, "#consent-holder")
-        await no_sideways_scroll(page, "ob-consent")
+        await audit("ob-consent")
         size = await page.evaluate(
             "(() => { const r = document.querySelector('button[value=approve]').getBoundingClientRect();"
             " return [r.width, r.height]; })()"
