@@ -248,6 +248,10 @@ async def test_sign_in_returns_the_holder_to_the_page_they_were_sent_from(
     used = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token, "next": wanted})
     assert used.status_code == 303
     assert used.headers["location"] == wanted
+    # Used up, the link's page still leads on: its "ask for a new link" keeps `next`.
+    spent = await client.get(f"{path}?{query}", headers={"accept": "text/html"})
+    assert spent.status_code == 410
+    assert f'href="/me/sign-in?{html.escape(urlencode({"next": wanted}))}"' in spent.text
 
 
 async def test_sign_in_never_sends_the_holder_to_another_origin(

@@ -148,7 +148,9 @@ def handle_me_error(request: Request[Any, Any, Any], exc: VerifyApiError) -> Res
     status, _, title = problem_for(exc)
     if status >= 500:
         return handle_domain_error(request, exc)
-    page = me_page(request, "me/error.html", status_code=status, title=title, detail=exc.detail)
+    # A link that failed keeps where it was leading: "ask for a new link" goes on there too.
+    again = sign_in_url(request.query_params.get("next"))
+    page = me_page(request, "me/error.html", status_code=status, title=title, detail=exc.detail, sign_in=again)
     retry = getattr(exc, "retry_after_seconds", None)
     if retry is not None:
         page.headers["Retry-After"] = str(retry)
