@@ -281,13 +281,14 @@ async def test_signing_in_again_ends_the_browser_s_earlier_session(
 ) -> None:
     await make_aida(client, admin_headers, email="ada@example.org")
     await make_aida(client, admin_headers, email="grace@example.org")
-    cookies = []
+    cookies: list[str] = []
     for address in ("ada@example.org", "grace@example.org"):  # two people, one shared browser
         assert (await ask_for_link(client, address)).status_code == 200
         link = await conn.fetchval("SELECT link FROM holder_mail WHERE to_address = $1", address)
         path, token = link.removeprefix(BASE_URL).split("?token=")
         assert (await follow_link(client, path, token)).status_code == 303
-        cookies.append(client.cookies.get("holder_session"))
+        cookies.append(client.cookies.get("holder_session") or "")
     assert (await client.get("/me")).status_code == 200  # Grace's session
+    assert all(cookies)
     client.cookies.set("holder_session", cookies[0])
     assert (await client.get("/me")).headers["location"] == "/me/sign-in"  # Ada's ended when Grace signed in
