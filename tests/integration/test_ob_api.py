@@ -451,6 +451,7 @@ async def test_consent_form_refuses_another_site_and_a_missing_token(
     signed_out = await wallet.consent_page("not-a-session")
     assert signed_out.status_code == 401
     assert "Sign in" in signed_out.text
+    assert "signing in brings you back to" in " ".join(signed_out.text.split())  # no need to find the request
     # Its sign-in link comes back to this very request once the holder has signed in (`next=`).
     sign_in = re.search(r'href="(/me/sign-in\?next=[^"]+)"', signed_out.text)
     assert sign_in is not None
