@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
+import os
 import re
+import threading
 import time
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -29,9 +34,11 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.notify_receivers import SmtpReceiver
 from tests.served_app import ServedApp, serve_app
 from tests.wallet import Wallet, published_keys, scan_qr_svg, verify_data_integrity, verify_vc_jwt
+from verify_api.db.pool import connect
+from verify_api.ob_api_schemas import OB_SCOPES
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Awaitable, Callable, Iterator
 
     from tests.conftest import DatabasePool
     from tests.e2e.cdp import Page
@@ -40,7 +47,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "me"
 PHONE = (390, 844)
-LINK = re.compile(r"(http://127\.0\.0\.1:\d+/me/sign-in/link\?token=[A-Za-z0-9_\-%]+)")
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+/me/sign-in/link\?token=[A-Za-z0-9_\-%]+(?:&next=[A-Za-z0-9_\-%.~]+)?)")
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture(scope="module")
@@ -141,8 +149,11 @@ async def directory_lists(served: str, name: str) -> bool:
 
 
 async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory_follows_the_listing(
-    page: Page, served: str, admin_auth: dict[str, str], smtp_server: SmtpReceiver
+    page: Page, me_app: tuple[ServedApp, str], admin_auth: dict[str, str], smtp_server: SmtpReceiver
 ) -> None:
+    """One test for the module's served app (xdist would start one per worker for each test it splits off): the
+    holder's walk, then the wallet's request after sign-out, then the sign-in answer's timing."""
+    served = me_app[0].origin
     credential = await issue_aida_to(served, admin_auth, "Mary Jackson", "mary@example.org")
     failures: list[str] = []
 
@@ -157,6 +168,10 @@ async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory
     await page.goto(f"{served}/me")  # not signed in: sent to the sign-in page
     assert await page.evaluate("location.pathname") == "/me/sign-in"
     await audit("sign-in")
+    widths = await page.evaluate(
+        "[document.querySelector('#email').offsetWidth, document.querySelector('form').clientWidth]"
+    )
+    assert widths[0] >= widths[1] * 0.9, widths  # the address field spans its form, as the site's other fields
     await fill(page, "#email", "mary@example.org")
     await page.submit("#send-link")
     assert "If an account uses that address" in await text_of(page, "[role=status]")
@@ -205,4 +220,124 @@ async def test_holder_signs_in_from_the_email_sees_credentials_and_the_directory
     await page.goto(link)  # used once: the link is refused now
     assert "not valid any more" in await text_of(page, "[role=alert]")
     await audit("link-used")
+    await wallet_request_brings_the_holder_back_to_consent(page, served, admin_auth, smtp_server, audit)
     assert not failures, "axe-core WCAG 2.2 AA violations:\n" + "\n".join(failures)
+    await sign_in_answer_does_not_wait_for_the_address_lookup(me_app, admin_auth, smtp_server)
+
+
+async def sign_in_answer_does_not_wait_for_the_address_lookup(
+    me_app: tuple[ServedApp, str], admin_auth: dict[str, str], smtp_server: SmtpReceiver
+) -> None:
+    """Enumeration by timing: the answer must not depend on whether a holder has the address, so it must go out
+    before the known address's link and message are written. Here those writes are held (the mail queue locked by
+    another connection): the answer still arrives, the same as an unknown address's, and the link is written after
+    it, once the lock goes."""
+    served = me_app[0].origin
+    await issue_aida_to(served, admin_auth, "Annie Easley", "annie@example.org")
+    blocker = await connect(me_app[1])
+    try:
+        async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+            form = await http.get("/me/sign-in")
+            token = TOKEN.search(form.text)
+            assert token is not None
+            answers = {}
+            async with blocker.transaction():
+                await blocker.execute("LOCK TABLE holder_mail IN EXCLUSIVE MODE")
+                for address in ("annie@example.org", "nobody-annie@example.org"):
+                    asking = http.post("/me/sign-in", data={"csrf_token": token.group(1), "email": address})
+                    answer = await asyncio.wait_for(asking, timeout=15)  # before: held until the lock goes
+                    answers[address] = (answer.status_code, answer.text)
+                waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'holder_mail'::regclass"
+                for _ in range(100):  # the known address's link, made after the answer, waits for the lock
+                    if await blocker.fetchval(waiting):
+                        break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("nothing waited to write the known address's message")
+            assert answers["annie@example.org"] == answers["nobody-annie@example.org"]
+            assert answers["annie@example.org"][0] == 200
+            assert await link_in_mail(smtp_server, "annie@example.org")  # made once the lock went
+    finally:
+        await blocker.close()
+
+
+class CallbackReceiver:
+    """A wallet's redirection endpoint on 127.0.0.1 (RFC 8252 §7.3 loopback): answers 200 to any GET."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = b"<!doctype html><title>wallet</title><p>received"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                del args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/callback"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def wallet_request_brings_the_holder_back_to_consent(
+    page: Page,
+    served: str,
+    admin_auth: dict[str, str],
+    smtp_server: SmtpReceiver,
+    audit: Callable[[str], Awaitable[None]],
+) -> None:
+    """The Open Badges API's authorization page at phone width: signed out, the holder is asked to sign in, the
+    e-mailed link (carrying `next=`) brings them back to the consent page, and Allow sends the browser to the
+    wallet with the code and its state."""
+    await issue_aida_to(served, admin_auth, "Evelyn Boyd", "evelyn@example.org")
+    callback = CallbackReceiver()
+    try:
+        async with httpx.AsyncClient(base_url=served, timeout=30) as http:
+            metadata = {
+                "client_name": "Loopback Backpack", "client_uri": "https://127.0.0.1:9/",
+                "logo_uri": "https://127.0.0.1:9/logo.png", "tos_uri": "https://127.0.0.1:9/tos",
+                "policy_uri": "https://127.0.0.1:9/policy", "software_id": "loopback-backpack", "software_version": "1",
+                "redirect_uris": [callback.url], "scope": " ".join(OB_SCOPES),
+            }  # fmt: skip
+            registered = (await http.post("/ims/ob/v3p0/register", json=metadata)).json()
+        verifier = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        query = {
+            "response_type": "code", "client_id": registered["client_id"], "redirect_uri": callback.url,
+            "scope": registered["scope"], "state": "evelyn-state", "code_challenge": challenge,
+            "code_challenge_method": "S256",
+        }  # fmt: skip
+        authorize = f"/ims/ob/v3p0/authorize?{urlencode(query)}"
+        await page.viewport(*PHONE, mobile=True, scale=2)
+        await page.goto(served + authorize)
+        assert "Sign in to connect your wallet" in await text_of(page, "h1")
+        await audit("ob-sign-in-first")
+        await page.submit("a[href^='/me/sign-in']")  # a link, not a button: submit() clicks it and waits
+        await fill(page, "#email", "evelyn@example.org")
+        await page.submit("#send-link")
+        await page.goto(await link_in_mail(smtp_server, "evelyn@example.org"))
+        await page.submit("#confirm-sign-in")
+        assert await page.evaluate("location.pathname + location.search") == authorize  # back at the request
+        assert "Allow Loopback Backpack to read your credentials?" in await text_of(page, "h1")
+        assert "signed in as Evelyn Boyd (evelyn@example.org)" in await text_of(page, "#consent-holder")
+        await audit("ob-consent")
+        size = await page.evaluate(
+            "(() => { const r = document.querySelector('button[value=approve]').getBoundingClientRect();"
+            " return [r.width, r.height]; })()"
+        )
+        assert min(size) >= 44, size  # a finger-sized target (WCAG 2.5.5), as every other button of the site
+        await page.submit("button[value=approve]")
+        landed = urlsplit(await page.evaluate("location.href"))
+        assert f"{landed.scheme}://{landed.netloc}{landed.path}" == callback.url
+        answer = parse_qs(landed.query)
+        assert answer["state"] == ["evelyn-state"]
+        assert answer["code"][0]
+    finally:
+        callback.close()

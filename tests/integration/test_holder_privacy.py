@@ -97,6 +97,9 @@ async def test_listing_and_indexing_are_the_holders_choices_and_the_directory_fo
     assert "Your choices are saved." in home
     assert "Your account was changed by you" in home
     assert "listed in the public directory: no → yes" in home
+    # A credential's choice is named by its title, as the page shows it, not by its id.
+    assert "listed in the public directory (AIDA: PSF Foundations): yes → no" in home
+    assert f"(credential {credential['id']})" not in home
     # Another holder's credential cannot be changed from this session.
     other = await make_aida(client, admin_headers, displayName="Alan Turing", email="alan@example.org")
     refused = await client.post(f"/me/credentials/{other['id']}/privacy", data=hide, headers={"accept": "text/html"})
@@ -212,6 +215,8 @@ async def test_an_address_change_is_made_once_both_addresses_confirm(
     rows = await conn.fetch("SELECT kind, to_address FROM holder_mail WHERE holder_id = $1::text::uuid", holder_id)
     to = {r["kind"]: r["to_address"] for r in rows}
     assert to == {"email_old": "ada@example.org", "email_new": "ada.lovelace@example.org"}
+    shown = await client.get(links["email_new"].removeprefix(BASE_URL))  # its page, before its button is pressed
+    assert "this new address is yours. The change is made once both" in shown.text
     first = await confirm(client, links["email_new"])
     assert first.status_code == 200
     assert "once the other address confirms" in first.text

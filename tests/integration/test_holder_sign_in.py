@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -113,6 +115,8 @@ async def test_holder_signs_in_from_the_emailed_link_once_and_within_its_time(
         # GET (a mail scanner's prefetch) reads the link without using it.
         pages = [await client.get(f"{path}?token={token}") for _ in range(2)]
         assert all(p.status_code == 200 and 'id="confirm-sign-in"' in p.text for p in pages)
+        # It says which account it signs in to: a link someone else sent (a login CSRF) shows their address.
+        assert 'id="sign-in-address">ada@example.org<' in pages[-1].text
         page = pages[-1]
         response = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token})
         assert response.status_code == 303, response.text
@@ -219,3 +223,72 @@ async def test_forms_refuse_a_wrong_token_and_another_origin(
     assert (await client.get("/me")).headers["location"] == "/me/sign-in"
     assert (await client.post("/me/privacy", data={**choice, "csrf_token": token})).status_code == 303
     assert (await client.get("/me")).status_code == 303
+
+
+async def test_sign_in_returns_the_holder_to_the_page_they_were_sent_from(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    # The dispatcher is off here: the link is read from the queue.
+    await make_aida(client, admin_headers, email="ada@example.org")
+    assert (await client.get("/me?saved=privacy")).headers["location"] == "/me/sign-in?next=%2Fme%3Fsaved%3Dprivacy"
+    wanted = "/ims/ob/v3p0/authorize?client_id=abc&state=xyz"
+    page = await client.get("/me/sign-in", params={"next": wanted})
+    assert f'name="next" value="{html.escape(wanted)}"' in page.text
+    asked = await client.post(
+        "/me/sign-in", data={"csrf_token": csrf_of(page.text), "email": "ada@example.org", "next": wanted}
+    )
+    assert asked.status_code == 200
+    assert f'href="/me/sign-in?{urlencode({"next": wanted})}"' in asked.text  # "ask for another link" keeps it
+    link = await conn.fetchval("SELECT link FROM holder_mail WHERE to_address = 'ada@example.org'")
+    path, query = link.removeprefix(BASE_URL).split("?")
+    assert parse_qs(query)["next"] == [wanted]
+    page = await client.get(f"{path}?{query}")
+    assert f'name="next" value="{html.escape(wanted)}"' in page.text
+    token = parse_qs(query)["token"][0]
+    used = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token, "next": wanted})
+    assert used.status_code == 303
+    assert used.headers["location"] == wanted
+    # Used up, the link's page still leads on: its "ask for a new link" keeps `next`.
+    spent = await client.get(f"{path}?{query}", headers={"accept": "text/html"})
+    assert spent.status_code == 410
+    assert f'href="/me/sign-in?{html.escape(urlencode({"next": wanted}))}"' in spent.text
+
+
+async def test_sign_in_never_sends_the_holder_to_another_origin(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    await make_aida(client, admin_headers, email="ada@example.org")
+    elsewhere = "https://evil.example/me"
+    page = await client.get("/me/sign-in", params={"next": elsewhere})
+    assert 'name="next"' not in page.text
+    asked = await client.post(
+        "/me/sign-in", data={"csrf_token": csrf_of(page.text), "email": "ada@example.org", "next": "//evil.example"}
+    )
+    assert asked.status_code == 200
+    link = await conn.fetchval("SELECT link FROM holder_mail WHERE to_address = 'ada@example.org'")
+    path, query = link.removeprefix(BASE_URL).split("?")
+    assert "next" not in parse_qs(query)
+    page = await client.get(f"{path}?{query}&next=%2F%5Cevil.example")
+    assert 'name="next"' not in page.text
+    token = parse_qs(query)["token"][0]
+    used = await client.post(path, data={"csrf_token": csrf_of(page.text), "token": token, "next": elsewhere})
+    assert used.status_code == 303
+    assert used.headers["location"] == "/me"
+
+
+async def test_signing_in_again_ends_the_browser_s_earlier_session(
+    client: Client, admin_headers: dict[str, str], conn: asyncpg.Connection
+) -> None:
+    await make_aida(client, admin_headers, email="ada@example.org")
+    await make_aida(client, admin_headers, email="grace@example.org")
+    cookies: list[str] = []
+    for address in ("ada@example.org", "grace@example.org"):  # two people, one shared browser
+        assert (await ask_for_link(client, address)).status_code == 200
+        link = await conn.fetchval("SELECT link FROM holder_mail WHERE to_address = $1", address)
+        path, token = link.removeprefix(BASE_URL).split("?token=")
+        assert (await follow_link(client, path, token)).status_code == 303
+        cookies.append(client.cookies.get("holder_session") or "")
+    assert (await client.get("/me")).status_code == 200  # Grace's session
+    assert all(cookies)
+    client.cookies.set("holder_session", cookies[0])
+    assert (await client.get("/me")).headers["location"] == "/me/sign-in"  # Ada's ended when Grace signed in

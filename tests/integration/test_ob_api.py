@@ -227,6 +227,8 @@ async def test_wallet_flow_end_to_end(client: Client, holder: Any) -> None:
     assert "form-action 'self' https://wallet.example" in page.headers["content-security-policy"]
     assert "img-src 'self' data: https://wallet.example" in page.headers["content-security-policy"]
     assert 'src="https://wallet.example/logo.png"' in page.text
+    # For whom: on a shared browser the session may be someone else's.
+    assert 'You are signed in as <strong dir="auto">Grace Hopper</strong> (grace@example.org)' in page.text
 
     answer = await wallet.approve(holder["session"])
     assert answer["state"] == [wallet.state]
@@ -449,6 +451,12 @@ async def test_consent_form_refuses_another_site_and_a_missing_token(
     signed_out = await wallet.consent_page("not-a-session")
     assert signed_out.status_code == 401
     assert "Sign in" in signed_out.text
+    assert "signing in brings you back to" in " ".join(signed_out.text.split())  # no need to find the request
+    # Its sign-in link comes back to this very request once the holder has signed in (`next=`).
+    sign_in = re.search(r'href="(/me/sign-in\?next=[^"]+)"', signed_out.text)
+    assert sign_in is not None
+    wanted = f"{urlsplit(OB).path}/authorize?{wallet.authorize_query()}"
+    assert parse_qs(urlsplit(unescape(sign_in.group(1))).query)["next"] == [wanted]
 
 
 REGISTRATION_REFUSALS: list[tuple[dict[str, Any], str]] = [

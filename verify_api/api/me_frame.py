@@ -12,6 +12,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -22,6 +23,7 @@ from verify_api.api.pages import PAGE_HEADERS, cross_site_reason, origin_of
 from verify_api.api.problems import handle_domain_error, problem_for
 from verify_api.errors import AuthenticationError, CsrfRefusedError, InvalidInputError, VerifyApiError
 from verify_api.services.holder_sessions import check_holder_csrf_token
+from verify_api.services.holder_sign_in import same_origin_path
 
 if TYPE_CHECKING:
     from litestar.datastructures import FormMultiDict
@@ -51,6 +53,7 @@ def me_page(request: Request[Any, Any, Any], name: str, *, status_code: int = 20
             "signed_in": session is not None,
             "notice": None,
             "error": None,
+            "next_path": None,
             **context,
         },
         status_code=status_code,
@@ -117,17 +120,37 @@ async def require_holder(request: Request[Any, Any, Any]) -> HolderSession:
     return session
 
 
+def sign_in_url(next_path: str | None) -> str:
+    """The sign-in page, sending the holder on to `next_path` (a path on this site) once signed in; /me needs no
+    `next` (it is where signing in leads)."""
+    checked = same_origin_path(next_path)
+    if checked is None or checked == ME_PATH:
+        return SIGN_IN_PATH
+    return f"{SIGN_IN_PATH}?{urlencode({'next': checked})}"
+
+
+def wanted_page(request: Request[Any, Any, Any]) -> str | None:
+    """The page a signed-out GET asked for (path and query), to come back to; a form's POST cannot be replayed."""
+    if request.method != "GET":
+        return None
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
 def handle_me_error(request: Request[Any, Any, Any], exc: VerifyApiError) -> Response[Any]:
-    """Errors of the holders' pages as pages: no session sends the browser to sign in; everything else is a page
-    with the problem's status and detail (problem+json when the client does not ask for HTML)."""
+    """Errors of the holders' pages as pages: no session sends the browser to sign in (and back to the page it
+    asked for, after); everything else is a page with the problem's status and detail (problem+json when the
+    client does not ask for HTML)."""
     if isinstance(exc, HolderSignInRequiredError):
-        return Redirect(SIGN_IN_PATH, status_code=303)
+        return Redirect(sign_in_url(wanted_page(request)), status_code=303)
     if "html" not in request.headers.get("accept", ""):
         return handle_domain_error(request, exc)
     status, _, title = problem_for(exc)
     if status >= 500:
         return handle_domain_error(request, exc)
-    page = me_page(request, "me/error.html", status_code=status, title=title, detail=exc.detail)
+    # A link that failed keeps where it was leading: "ask for a new link" goes on there too.
+    again = sign_in_url(request.query_params.get("next"))
+    page = me_page(request, "me/error.html", status_code=status, title=title, detail=exc.detail, sign_in=again)
     retry = getattr(exc, "retry_after_seconds", None)
     if retry is not None:
         page.headers["Retry-After"] = str(retry)

@@ -32,6 +32,7 @@ from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 
 from verify_api.api.deps import Conn, RuntimeDep
+from verify_api.api.me_frame import sign_in_url
 from verify_api.api.me_session import signed_in_holder
 from verify_api.api.ob_api_errors import (
     IMSX_ERRORS,
@@ -82,7 +83,6 @@ _FORM = "application/x-www-form-urlencoded"
 AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge")
 AUTHORIZE_FIELDS = (*AUTHORIZE_PARAMS, "code_challenge_method")
 MAX_FIELD_CHARS = 2000
-HOLDER_SIGN_IN_PATH = "/me/sign-in"  # the holder sign-in page (api/holder_sign_in.py of the `holders` helper)
 
 
 # --- discovery and registration -------------------------------------------------------------------------------
@@ -184,18 +184,20 @@ async def authorize(request: Request[Any, Any, Any], conn: Conn, runtime: Runtim
     session = await signed_in_holder(request)
     if session is None:
         return sign_in_first(request)
-    return consent_page(checked, csrf_token=session.csrf_token)
+    holder = await holder_profile(conn, runtime.settings, session.holder_id)
+    return consent_page(checked, csrf_token=session.csrf_token, holder=holder)
 
 
 def sign_in_first(request: Request[Any, Any, Any]) -> Template:
-    """No holder session: a page asking the holder to sign in (401), then to come back to this very request, which
-    the page links to. The lead wires the holder sign-in page's own `next=` into it at merge (README "For
-    wallets")."""
+    """No holder session: a page asking the holder to sign in (401); its link carries this very request as the
+    sign-in's `next=`, so once signed in (from the e-mailed link) the holder is back here, at the consent page."""
     wanted = f"{request.url.path}?{request.url.query}"
-    return page("ob_api/sign_in_first.html", status_code=401, sign_in=HOLDER_SIGN_IN_PATH, again=wanted)
+    return page("ob_api/sign_in_first.html", status_code=401, sign_in=sign_in_url(wanted), again=wanted)
 
 
-def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
+def consent_page(checked: AuthorizationRequest, *, csrf_token: str, holder: dict[str, Any]) -> Template:
+    """What the client asks for, and for whom: the signed-in holder's name and address (on a shared browser, the
+    session may be someone else's)."""
     metadata = checked.client.metadata
     scopes = [SCOPE_WORDS.get(s, OB_SCOPES.get(s, s)) for s in checked.scope if s in OB_SCOPES]
     fields = {
@@ -217,6 +219,8 @@ def consent_page(checked: AuthorizationRequest, *, csrf_token: str) -> Template:
         fields=fields,
         csrf_token=csrf_token,
         redirect_host=urlsplit(checked.redirect_uri).netloc,
+        holder_name=holder.get("name", ""),
+        holder_email=holder.get("email", ""),
     )
 
 

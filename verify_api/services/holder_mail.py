@@ -39,21 +39,22 @@ _DETAIL = 500
 ACCOUNT_WORDING: dict[str, tuple[str, str, str, str]] = {
     "sign_in": (
         "Your sign-in link for {site}",
-        "Follow this link to sign in to your credentials page. It works once, within {minutes} minutes.",
+        "Follow this link to sign in to your credentials page. It works once, within {lifetime}.",
         "Sign in",
         "The link opens a page with a Sign in button: press it to sign in.",
     ),
     "email_old": (
         "Confirm the change of your e-mail address on {site}",
         "Someone asked to change the e-mail address of your credentials page to {new_email}. If it was you, "
-        "confirm it with this link (it works once, within {minutes} minutes).",
+        "confirm it with this link (it works once, within {lifetime}).",
         "Confirm the change",
-        "The change is made once this address and the new one have both confirmed it.",
+        "The change is made once this address and the new one have both confirmed it. If it was not you, do not "
+        "follow the link: without this address's confirmation nothing changes.",
     ),
     "email_new": (
         "Confirm your new e-mail address on {site}",
         "Confirm that this is the new e-mail address of your credentials page with this link (it works once, "
-        "within {minutes} minutes).",
+        "within {lifetime}).",
         "Confirm this address",
         "The change is made once this address and the old one have both confirmed it.",
     ),
@@ -74,13 +75,21 @@ async def enqueue_holder_mail(  # noqa: PLR0913 (the message's parts, keyword-on
     await HolderMail(conn).enqueue(uuid.uuid4(), holder_id, kind, to_address, link, now, send_before)
 
 
+def lifetime_words(minutes: int) -> str:
+    """How long a link works, as a person says it: "15 minutes", "1 hour", "24 hours" (not "1440 minutes")."""
+    if minutes >= 60 and minutes % 60 == 0:
+        hours = minutes // 60
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
 def build_holder_message(
     settings: Settings, work: HolderMailWork, *, name: str, extra: dict[str, str] | None = None
 ) -> EmailMessage:
     """The message: multipart/alternative, plain text then HTML. One Message-ID per queued message."""
     site = urlsplit(settings.base_url).hostname or settings.base_url
     minutes = max(1, round((work.send_before - work.created_at).total_seconds() / 60))
-    values = {"site": site, "minutes": str(minutes), "new_email": "", **(extra or {})}
+    values = {"site": site, "lifetime": lifetime_words(minutes), "new_email": "", **(extra or {})}
     subject, headline, action, body = (text.format(**values) for text in ACCOUNT_WORDING[work.kind])
     message = EmailMessage()
     message["Subject"] = subject

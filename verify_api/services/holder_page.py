@@ -14,10 +14,12 @@ from verify_api.db.holder_history import HolderHistory
 from verify_api.db.holder_privacy import CredentialChoices, HolderPrivacy
 from verify_api.db.holders import Holders
 from verify_api.domain.public_wording import public_reason
+from verify_api.domain.tiers import TIERS
 from verify_api.errors import HolderNotFoundError
 from verify_api.services.pages import badge_page
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
     from uuid import UUID
 
@@ -83,27 +85,29 @@ def _yes_no(value: object) -> str:
     return "yes" if value is True else "no" if value is False else str(value or "none")
 
 
-def _change_words(field: str, change: dict[str, Any]) -> str:
+def _change_words(field: str, change: dict[str, Any], titles: Mapping[str, str]) -> str:
     if field == "email":
         return "e-mail address changed"
     if field == "displayName":
         return f"name: {change.get('old') or 'none'} → {change.get('new') or 'none'}"
     if field.startswith("credential "):
         _, credential_id, name = [*field.split(" "), "", ""][:3]
-        label = f"{CHOICE_LABELS.get(name, name)} (credential {credential_id})"
+        which = titles.get(credential_id) or f"credential {credential_id}"  # its title, as the page shows it
+        label = f"{CHOICE_LABELS.get(name, name)} ({which})"
     else:
         label = CHOICE_LABELS.get(field, field)
     return f"{label}: {_yes_no(change.get('old'))} → {_yes_no(change.get('new'))}"
 
 
-def history_line(event: HolderEvent) -> HistoryLine:
-    """An event in the holder's words: what happened, never a private note or the staff member's name."""
+def history_line(event: HolderEvent, titles: Mapping[str, str] | None = None) -> HistoryLine:
+    """An event in the holder's words: what happened, never a private note or the staff member's name; a credential
+    by its title (`titles`: id -> title), not its id."""
     if event.kind == "holder_changed":
         by = event.data.get("by")
         who = "you" if by == "holder" else "the PAI"
         changes = event.data.get("changes")
         details = (
-            [_change_words(f, c) for f, c in changes.items() if isinstance(c, dict)]
+            [_change_words(f, c, titles or {}) for f, c in changes.items() if isinstance(c, dict)]
             if isinstance(changes, dict)
             else []
         )
@@ -121,16 +125,18 @@ async def holder_home(conn: Connection, ctx: ServiceContext, holder_id: UUID, *,
     if holder is None or account is None:
         raise HolderNotFoundError(f"no holder has id {holder_id}")
     choices = {c.credential_id: c for c in await privacy.credential_choices(holder_id)}
+    records = await Credentials(conn).holder_records(holder_id)
     credentials = [
         HolderCredential(await badge_page(conn, ctx, record.id, now=now), choices[record.id])
-        for record in reversed(await Credentials(conn).holder_records(holder_id))  # newest first
+        for record in reversed(records)  # newest first
         if record.id in choices
     ]
+    titles = {record.id: TIERS[record.tier].title for record in records if record.tier in TIERS}
     events = await HolderHistory(conn).holder_events(holder_id, HISTORY_LIMIT)
     return HolderHome(
         holder=holder,
         account=account,
         credentials=credentials,
-        history=[history_line(e) for e in events],
+        history=[history_line(e, titles) for e in events],
         email_change=await HolderEmailChanges(conn).open_change(holder_id, now),
     )

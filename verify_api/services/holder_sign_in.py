@@ -1,11 +1,13 @@
 """Holder sign-in without a password (issue 13): an e-mailed link that works once, within
 HOLDER_SIGN_IN_LINK_MINUTES.
 
-`request_sign_in_link` answers the same whether or not a holder has the address (it returns nothing and raises
-nothing that depends on it), and does the same work up to the point where a link is made: the address is checked
-for shape, both rate limits are counted and recorded, and only then, for a known address, a link is stored (its
-token's SHA-256) and its message queued, in the same transaction. Nothing is sent in the request (the outbox
-dispatcher sends it, services/holder_mail.py), so the answer's timing does not wait on a mail server either.
+`request_sign_in_link` is all the answer waits on, and it does the same work whether or not a holder has the
+address: the address is checked for shape, both rate limits are counted and recorded, and that is all. The answer
+("if an account uses that address, a link is on its way") goes out, and only then `make_sign_in_link` (the
+answer's background task) looks the address up and, for a known one, stores a link (its token's SHA-256) and queues
+its message in one transaction; the outbox dispatcher sends it (services/holder_mail.py). So neither the answer nor
+its timing says whether the address is known (before, the two extra writes of a known address made its answer a
+few milliseconds slower, measurably), and it never waits on a mail server either.
 
 The rate limits: HOLDER_SIGN_IN_PER_ADDRESS requests per address and HOLDER_SIGN_IN_PER_CLIENT per client (its IP
 address; an IPv6 client by its /64) within HOLDER_SIGN_IN_WINDOW_MINUTES, counted whether or not the address is
@@ -20,13 +22,16 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from verify_api.db.holder_accounts import HolderAccounts
 from verify_api.db.holder_links import HolderLinks
+from verify_api.db.holders import Holders
 from verify_api.errors import HolderLinkInvalidError, InvalidInputError, SignInRateLimitedError
 from verify_api.services.holder_mail import enqueue_holder_mail
 from verify_api.services.holder_sessions import OpenedHolderSession, open_holder_session
@@ -38,13 +43,15 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from verify_api.db.holder_links import HolderLinkRecord, LinkPurpose
-    from verify_api.db.pool import Connection
+    from verify_api.db.pool import Connection, Pool
     from verify_api.services.context import ServiceContext
     from verify_api.settings import Settings
 
+log = logging.getLogger("verify_api")
 MAX_EMAIL_CHARS = 254  # RFC 5321 section 4.5.3.1.3 (a path of 256 octets, less the angle brackets)
 SIGN_IN_PATH = "/me/sign-in/link"
 IPV6_CLIENT_PREFIX = 64
+MAX_NEXT_CHARS = 2000  # an authorization request of the Open Badges API, with its state and challenge, fits
 
 
 def checked_email(text: str) -> str:
@@ -74,8 +81,27 @@ def client_bucket(client: str) -> bytes:
     return hashlib.sha256(b"holder-sign-in:client:" + key.encode()).digest()
 
 
-def link_url(settings: Settings, path: str, token: str) -> str:
-    return f"{settings.base_url}{path}?token={quote(token, safe='')}"
+def same_origin_path(value: str | None) -> str | None:
+    r"""`value` when it is a path on this site (with its query), where a holder may be sent after signing in; None
+    for anything else, so `next=` can never send them to another origin (an open redirect).
+
+    Only printable ASCII, starting with one "/" and never "//" or a backslash: the URL Standard's parser
+    (https://url.spec.whatwg.org/#concept-basic-url-parser) reads "//host" and, for http(s), "/\host" as another
+    host, and strips tabs, newlines and leading spaces before it looks, so "/\t/host" would be "//host" to a browser.
+    """
+    if not value or len(value) > MAX_NEXT_CHARS or not value.startswith("/") or value.startswith("//"):
+        return None
+    if any(not 0x21 <= ord(char) <= 0x7E or char == "\\" for char in value):
+        return None
+    parts = urlsplit(value)
+    return value if not parts.scheme and not parts.netloc else None
+
+
+def link_url(settings: Settings, path: str, token: str, next_path: str | None = None) -> str:
+    """The e-mailed link; with `next_path`, the sign-in link sends the holder there once used (same-origin only)."""
+    url = f"{settings.base_url}{path}?token={quote(token, safe='')}"
+    checked = same_origin_path(next_path)
+    return f"{url}&next={quote(checked, safe='')}" if checked is not None else url
 
 
 async def new_link(  # noqa: PLR0913 (what the link is for, keyword-only)
@@ -88,11 +114,12 @@ async def new_link(  # noqa: PLR0913 (what the link is for, keyword-only)
     now: datetime,
     expires_at: datetime,
     path: str,
+    next_path: str | None = None,
 ) -> str:
     """Store a new single-use link (its token's SHA-256) and return its URL: the one time the token exists."""
     token = secrets.token_urlsafe(32)
     await HolderLinks(conn).insert(token_hash(token), holder_id, purpose, email_change_id, now, expires_at)
-    return link_url(settings, path, token)
+    return link_url(settings, path, token, next_path)
 
 
 async def count_against_limits(
@@ -110,11 +137,27 @@ async def count_against_limits(
         await links.record_request(bucket, now)
 
 
-async def request_sign_in_link(
-    conn: Connection, ctx: ServiceContext, email_text: str, *, client: str, now: datetime
-) -> None:
-    """POST /me/sign-in: count the request, and e-mail a sign-in link if a holder has this address. The caller's
-    answer must be the same either way."""
+@dataclass(frozen=True)
+class SignInRequest:
+    """A request counted against the limits, whose link is still to be made (`make_sign_in_link`)."""
+
+    email: str
+    next_path: str | None
+    at: datetime
+
+
+async def request_sign_in_link(  # noqa: PLR0913 (who asks, from where, when, and where to go after, keyword-only)
+    conn: Connection,
+    ctx: ServiceContext,
+    email_text: str,
+    *,
+    client: str,
+    now: datetime,
+    next_path: str | None = None,
+) -> SignInRequest:
+    """POST /me/sign-in, the part its answer waits on: check the address's shape and count the request against both
+    limits (SignInRateLimitedError when one is reached). Nothing here depends on whether a holder has the address:
+    the caller answers, then calls `make_sign_in_link` (so neither the answer nor its timing can tell)."""
     settings = ctx.settings
     email = checked_email(email_text)
     buckets = [
@@ -127,20 +170,41 @@ async def request_sign_in_link(
         await links.forget_requests(now - timedelta(minutes=settings.holder_sign_in_window_minutes))
         await links.delete_expired(now)
         await count_against_limits(links, settings, buckets, now)
-        holder = await HolderAccounts(conn).find_by_email(email)
+
+    await run_in_transaction(conn, command)
+    return SignInRequest(email=email, next_path=same_origin_path(next_path), at=now)
+
+
+async def make_sign_in_link(conn: Connection, ctx: ServiceContext, asked: SignInRequest) -> None:
+    """After the answer: if a holder has the address, store a link (its token's SHA-256) and queue its message, in
+    one transaction (the outbox dispatcher sends it, services/holder_mail.py); else nothing."""
+    settings = ctx.settings
+
+    async def command() -> None:
+        holder = await HolderAccounts(conn).find_by_email(asked.email)
         if holder is None or holder.email is None:
             return
-        expires_at = now + timedelta(minutes=settings.holder_sign_in_link_minutes)
+        expires_at = asked.at + timedelta(minutes=settings.holder_sign_in_link_minutes)
         url = await new_link(
-            conn, settings, holder_id=holder.id, purpose="sign_in", email_change_id=None, now=now,
-            expires_at=expires_at, path=SIGN_IN_PATH,
+            conn, settings, holder_id=holder.id, purpose="sign_in", email_change_id=None, now=asked.at,
+            expires_at=expires_at, path=SIGN_IN_PATH, next_path=asked.next_path,
         )  # fmt: skip
         await enqueue_holder_mail(
-            conn, holder_id=holder.id, kind="sign_in", to_address=holder.email, link=url, now=now,
+            conn, holder_id=holder.id, kind="sign_in", to_address=holder.email, link=url, now=asked.at,
             send_before=expires_at,
         )  # fmt: skip
 
     await run_in_transaction(conn, command)
+
+
+async def make_sign_in_link_after_answer(pool: Pool, ctx: ServiceContext, asked: SignInRequest) -> None:
+    """`make_sign_in_link` as the answer's background task, on a connection of its own (the request's is gone). A
+    failure is logged, never the address: the holder, told a link may be on its way, can ask again."""
+    try:
+        async with pool.acquire() as conn:
+            await make_sign_in_link(conn, ctx, asked)
+    except Exception:  # after the answer nothing else can report it, and the task must not crash the worker
+        log.exception("a sign-in link could not be made")
 
 
 def _hash_of(token: str) -> bytes:
@@ -155,6 +219,17 @@ async def check_link(conn: Connection, token: str, purpose: LinkPurpose, *, now:
     if found is None or found.purpose != purpose:
         raise HolderLinkInvalidError()
     return found
+
+
+async def sign_in_link_address(conn: Connection, token: str, *, now: datetime) -> str:
+    """The sign-in link's GET: still usable? and the address it signs in as, which its page shows, so a holder sent
+    someone else's link (to sign them in to an account not theirs, a login CSRF) sees that it is not theirs. Only the
+    link's holder, who received it at that address, can see it."""
+    link = await check_link(conn, token, "sign_in", now=now)
+    holder = await Holders(conn).get(link.holder_id)
+    if holder is None or holder.email is None:
+        raise HolderLinkInvalidError()
+    return holder.email
 
 
 async def consume_link(conn: Connection, token: str, purpose: LinkPurpose, *, now: datetime) -> HolderLinkRecord:
