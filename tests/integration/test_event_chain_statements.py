@@ -112,8 +112,10 @@ async def test_the_head_moves_only_to_an_event_of_the_log(conn: asyncpg.Connecti
     for sql, args in (
         ("UPDATE event_chain_head SET seq = seq + 1", ()),  # no such event
         ("UPDATE event_chain_head SET seq = seq + 1, entry_hash = $1", (head.entry_hash,)),
-        ("UPDATE event_chain_head SET seq = seq - 1, entry_hash = (SELECT entry_hash FROM events WHERE seq = $1)",
-         (head.seq - 1,)),
+        (
+            "UPDATE event_chain_head SET seq = seq - 1, entry_hash = (SELECT entry_hash FROM events WHERE seq = $1)",
+            (head.seq - 1,),
+        ),
         ("DELETE FROM event_chain_head", ()),
     ):
         with pytest.raises(asyncpg.InsufficientPrivilegeError, match="only moves forward"):
