@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
 import msgspec
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verify_api.db.event_chain import (
     GENESIS,
     EventColumns,
+    _msgspec_is_jcs,
+    canonical_json,
     entry_hash,
     event_hash_input,
     legacy_event_hash_input,
@@ -102,3 +106,37 @@ def test_an_event_numbered_after_hashing_its_prefix_has_the_same_input(
 def test_an_event_number_beyond_what_jcs_writes_as_digits_is_refused() -> None:
     with pytest.raises(ValueError, match="2\\*\\*53"):
         numbered_hash_input(unnumbered_hash_input(EVENT), 2**53)
+
+
+# Any JSON value, floats and out-of-range integers included: what the msgspec path must either match or leave to
+# rfc8785.
+_ANY_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**60), 2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=16,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=st.dictionaries(st.text(max_size=8), _ANY_JSON, max_size=6))
+def test_canonical_json_is_rfc8785(value: dict[str, Any]) -> None:
+    try:
+        expected = bytes(rfc8785.dumps(value))
+    except rfc8785.IntegerDomainError:
+        with pytest.raises(rfc8785.IntegerDomainError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_canonical_json_takes_the_fast_path_for_event_data_and_not_for_floats() -> None:
+    data = {"tier": "AIDA", "assessments": ["0b6f3a5e-4c1d-4f7a-9a51-2d3c4b5a6978"], "predecessor": None, "n": 3}
+    assert _msgspec_is_jcs({"data": data, "kind": "credential_issued", "note": 'é "\\ \n\x01\u2028'})
+    assert not _msgspec_is_jcs({"score": 1.0})
+    assert not _msgspec_is_jcs({"n": 2**53})
+    assert not _msgspec_is_jcs({"nötascii": 1})
+    assert canonical_json({"score": 1.0, "b": [2.5e-7]}) == b'{"b":[2.5e-7],"score":1}'

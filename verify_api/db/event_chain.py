@@ -30,6 +30,7 @@ import rfc8785
 GENESIS = bytes(32)
 CHAIN_VERSION = 2
 _V2_DOMAIN = b"pai-verify/event/v2\x00"
+_JCS_SAFE_INTEGER = 2**53 - 1
 
 
 class EventColumns(msgspec.Struct, frozen=True):
@@ -46,8 +47,8 @@ class EventColumns(msgspec.Struct, frozen=True):
 
 def format_occurred_at(value: datetime) -> str:
     """RFC 3339 in UTC with exactly six fractional digits (PostgreSQL keeps microseconds)."""
-    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return f"{utc.year:04d}-{utc:%m-%dT%H:%M:%S}.{utc.microsecond:06d}Z"
+    u = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:{u.second:02d}.{u.microsecond:06d}Z"
 
 
 def normalise_event_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -60,19 +61,42 @@ def normalise_event_data(data: dict[str, Any]) -> dict[str, Any]:
 
 def event_hash_input(event: EventColumns) -> bytes:
     """Version 2: the domain tag, then the RFC 8785 (JCS) serialisation of every column the hash covers."""
-    return _V2_DOMAIN + bytes(
-        rfc8785.dumps(
-            {
-                "seq": event.seq,
-                "occurredAt": format_occurred_at(event.occurred_at),
-                "kind": event.kind,
-                "credentialId": event.credential_id,
-                "organizationId": None if event.organization_id is None else str(event.organization_id),
-                "actor": None if event.actor is None else str(event.actor),
-                "data": event.data,
-            }
-        )
+    return _V2_DOMAIN + canonical_json(
+        {
+            "seq": event.seq,
+            "occurredAt": format_occurred_at(event.occurred_at),
+            "kind": event.kind,
+            "credentialId": event.credential_id,
+            "organizationId": None if event.organization_id is None else str(event.organization_id),
+            "actor": None if event.actor is None else str(event.actor),
+            "data": event.data,
+        }
     )
+
+
+def canonical_json(value: dict[str, Any]) -> bytes:
+    """RFC 8785 (JCS) of `value`, by rfc8785, or by msgspec's sorted encoding when that is the same bytes (a bulk
+    batch hashes thousands of events; rfc8785 is pure Python). The two agree on a value without floats (JCS writes
+    numbers as ECMAScript does, 1.0 as 1), with integers in JCS's safe range (rfc8785 refuses others) and with ASCII
+    member names (JCS sorts names by UTF-16 code units, msgspec by code points; they differ only beyond ASCII); the
+    strings they escape alike (tests/unit/test_event_chain.py checks both against each other on arbitrary JSON)."""
+    if _msgspec_is_jcs(value):
+        return msgspec.json.encode(value, order="sorted")
+    return bytes(rfc8785.dumps(value))
+
+
+def _msgspec_is_jcs(value: object) -> bool:
+    """Exact JSON types only (a subclass, say an enum, may encode otherwise): those rfc8785 and msgspec agree on."""
+    kind = type(value)
+    if value is None or kind is str or kind is bool:
+        return True
+    if isinstance(value, int) and kind is int:
+        return -_JCS_SAFE_INTEGER <= value <= _JCS_SAFE_INTEGER
+    if isinstance(value, dict) and kind is dict:
+        return all(type(k) is str and k.isascii() and _msgspec_is_jcs(v) for k, v in value.items())
+    if isinstance(value, list) and kind is list:
+        return all(_msgspec_is_jcs(item) for item in value)
+    return False
 
 
 def unnumbered_hash_input(event: EventColumns) -> bytes:

@@ -2,7 +2,8 @@
 
 `append` is the one writer of `events`: it locks the chain head, numbers the event after it, computes the hash in
 Python (db/event_chain.py) and inserts; the row lock is held until the caller's transaction ends, so concurrent
-writers append one after another and the numbers follow the chain (migrations/0003).
+writers append one after another and the numbers follow the chain (migrations/0003; the database checks each
+statement's rows whole and moves the head once per statement, migrations/0023).
 """
 
 from __future__ import annotations

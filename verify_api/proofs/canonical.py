@@ -24,7 +24,8 @@ and its process-wide context cache are never used. Five things here go beyond ca
    implementations'. Such characters (other than TAB, LF, CR) are therefore rejected in any string.
 5. **Shape templates.** In strict mode, a document of a shape in `RDFC_TEMPLATES` (rdfc_template.py: learned from
    our own documents as they are signed, proven against pyld) gets its dataset and expanded form from the
-   template instead of JSON-LD expansion and toRdf; the RDFC-1.0 step below runs on it all the same.
+   template instead of JSON-LD expansion and toRdf; the RDFC-1.0 step below runs on it all the same, at the first
+   degree alone when that labels every blank node (`rdfc.canonicalize_first_degree`, byte for byte pyld's result).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from pyld.jsonld import JsonLdError, JsonLdProcessor, _is_absolute_iri
 from verify_api.caching import BoundedCache
 from verify_api.errors import DataLossError, ProofError, VerifyApiError
 from verify_api.proofs.document_loader import document_loader
-from verify_api.proofs.rdfc import BoundedUrdna2015
+from verify_api.proofs.rdfc import BoundedUrdna2015, canonicalize_first_degree
 from verify_api.proofs.rdfc_template import Conversion, ShapeTemplate, TemplateStore, document_shape
 
 if TYPE_CHECKING:
@@ -267,10 +268,14 @@ def _canonical_from_template(
 
 
 def _canonical_from(template: ShapeTemplate, values: list[str], *, with_expanded: bool = True) -> CanonicalRdf | None:
+    """The template path: the dataset from the template, labelled at the first degree where that decides every blank
+    node (`rdfc.canonicalize_first_degree`, as our documents are), else by pyld's full algorithm. The checks that
+    recompute a canonical form "with pyld alone" call `canonicalize_dataset`, never this."""
     dataset = template.instantiate(values)
     if dataset is None:
         return None
-    return CanonicalRdf(canonicalize_dataset(dataset), template.expanded_with(values) if with_expanded else [])
+    nquads = canonicalize_first_degree(dataset) or canonicalize_dataset(dataset)
+    return CanonicalRdf(nquads, template.expanded_with(values) if with_expanded else [])
 
 
 def self_check_rdfc_templates(samples: Sequence[Mapping[str, Any]]) -> list[str]:

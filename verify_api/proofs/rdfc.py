@@ -16,11 +16,13 @@ returns.
 from __future__ import annotations
 
 import copy
+import hashlib
 import time
 from typing import Any
 
 from pyld.canon import URDNA2015
 from pyld.identifier_issuer import IdentifierIssuer
+from pyld.nquads import serialize_nquad
 
 from verify_api.errors import CanonicalizationLimitError
 
@@ -149,3 +151,88 @@ class BoundedUrdna2015(URDNA2015):  # type: ignore[misc]  # pyld is untyped
             budgeted.order = list(issuer.order)
             issuer = budgeted
         return super().hash_n_degree_quads(id_, issuer)
+
+
+# Where a blank node stands in a quad serialised by pyld's `serialize_nquad` (which writes a blank node's label as it
+# is, and a graph name starting with "_:" as a blank node): a label holding a NUL, which no quad of ours holds
+# (checked per quad: a quad with a NUL of its own is left to pyld).
+_HOLE = "_:\x00"
+
+
+def canonicalize_first_degree(dataset: dict[str, list[dict[str, Any]]]) -> str | None:
+    """RDFC-1.0 §4.4 "Canonicalization Algorithm" (https://www.w3.org/TR/rdf-canon/#canon-algorithm) of a dataset in
+    which every blank node has its own first-degree hash (§4.6), byte for byte as pyld's URDNA2015 computes it; None
+    when two blank nodes share a hash (§4.8 "Hash N-Degree Quads" decides their order: the caller runs
+    `BoundedUrdna2015`) or a quad is not one this handles. `dataset` is not modified.
+
+    Our own credentials are of the first kind. The difference from pyld is only in how often a quad is serialised:
+    once here (with pyld's own `serialize_nquad`, so escaping is pyld's), with holes where its blank nodes stand,
+    which §4.6 step 3.1 (`_:a` for the reference blank node, `_:z` for any other) and §4.4 step 7 (the canonical
+    labels) then fill, instead of serialising every quad again for each blank node it names and once more at the end.
+    """
+    quads: list[tuple[list[str], list[str]]] = []  # each quad's text split at its holes, and the labels in them
+    mentions: dict[str, list[int]] = {}  # §4.4 step 2: blank node -> its quads, once per mention (as pyld counts)
+    first_degree: list[str | None] = []
+    for graph_name, triples in dataset.items():
+        graph = None if graph_name == "@default" else graph_name
+        for triple in triples:
+            quad = _with_holes(triple, graph)
+            if quad is None:
+                return None
+            pieces, labels = quad
+            for label in labels:
+                mentions.setdefault(label, []).append(len(quads))
+            quads.append((pieces, labels))
+            # A quad naming one blank node reads the same from it whichever it is: `_:a` (§4.6 step 3.1.1).
+            first_degree.append(pieces[0] + "_:a" + pieces[1] if len(labels) == 1 else None)
+    # §4.4 step 5 (§4.6 for every blank node): all in one pass when no two hashes are alike.
+    issued: dict[str, str] = {}
+    for label, numbers in mentions.items():
+        nquads = sorted(
+            first_degree[n] or _filled(quads[n][0], ["_:a" if other == label else "_:z" for other in quads[n][1]])
+            for n in numbers
+        )
+        digest = hashlib.sha256("".join(nquads).encode()).hexdigest()
+        if digest in issued:
+            return None  # two blank nodes alike at the first degree
+        issued[digest] = label
+    # §4.4 step 5.4.2: canonical identifiers issued in code point order of the hashes.
+    canonical = {issued[digest]: f"_:c14n{n}" for n, digest in enumerate(sorted(issued))}
+    # §4.4 step 7: every quad with its canonical labels, in code point order.
+    return "".join(sorted(_filled(pieces, [canonical[label] for label in labels]) for pieces, labels in quads))
+
+
+def _with_holes(triple: dict[str, Any], graph: str | None) -> tuple[list[str], list[str]] | None:
+    """The quad's N-Quads text split where its blank nodes stand, and their labels in order; None for a quad with a
+    NUL of its own or a predicate that is not an IRI (left to pyld)."""
+    if triple["predicate"]["type"] != "IRI":
+        return None
+    labels: list[str] = []
+    masked: dict[str, Any] = {"predicate": triple["predicate"]}
+    for position in ("subject", "object"):
+        component = triple[position]
+        if component["type"] == "blank node":
+            labels.append(component["value"])
+            component = {"type": "blank node", "value": _HOLE}
+        masked[position] = component
+    if graph is not None and graph.startswith("_:"):
+        labels.append(graph)
+        masked["name"] = {"type": "blank node", "value": _HOLE}
+    elif graph is not None:
+        masked["name"] = {"type": "IRI", "value": graph}
+    text = serialize_nquad(masked)
+    if text.count("\x00") != len(labels):
+        return None
+    return text.split(_HOLE), labels
+
+
+def _filled(pieces: list[str], labels: list[str]) -> str:
+    """A quad's text with `labels` in its holes, in order."""
+    if len(pieces) == 1:
+        return pieces[0]
+    if len(pieces) == 2:  # one blank node, the usual case
+        return pieces[0] + labels[0] + pieces[1]
+    out = [pieces[0]]
+    for label, piece in zip(labels, pieces[1:], strict=True):
+        out += (label, piece)
+    return "".join(out)

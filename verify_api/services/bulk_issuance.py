@@ -5,10 +5,11 @@ Each row is judged on its own by the functions the single path uses: `subjects.h
 and `domain.tier_rules.check_tier_rule` judges the tier on the facts the single path would read back (the new
 holder's one assessment, no credentials). A row that fails writes nothing and gets the problem the single path
 would answer; the others carry on. What passes is then written in bulk: status slots drawn for the whole batch
-before anything is signed (services.status_slots), documents signed on every core (services.signing_pool) while
-the holders, assessments and each signed chunk's register rows are stored, then evidence links, the batch's events
-chained in one statement, the row keys, outcomes and counts, and the audit checkpoints that fall due. A crash
-loses at most the open batch, whose rows are still pending.
+before anything is signed (services.status_slots), rows judged a chunk at a time and each chunk signed on the next
+free core (services.signing_pool) as soon as it is judged, while the holders and assessments and then each signed
+chunk's register rows, evidence links, row keys and outcomes are stored; last the batch's events chained in one
+statement, the counts, and the audit checkpoints that fall due. A crash loses at most the open batch, whose rows are
+still pending.
 
 Rows naming an existing holder or organisation (any tier, evidence on record) go through the single path itself,
 `issuance.issue_in_transaction`, one transaction each (`issue_existing_row`).
@@ -56,6 +57,7 @@ from verify_api.services.subjects import assessment_record, holder_record
 from verify_api.services.transaction import after_commit, run_in_transaction
 
 if TYPE_CHECKING:
+    import asyncio
     from datetime import datetime
 
     from verify_api.db.pool import Connection
@@ -87,6 +89,14 @@ class BatchCounts:
     duplicates: int = 0
     outcomes: list[RowOutcomeRecord] = field(default_factory=list)
     issued_keys: list[tuple[str, bytes, str, int]] = field(default_factory=list)
+    recorded_outcomes: int = 0  # how many of `outcomes` (and of `issued_keys`) are already written
+    recorded_keys: int = 0
+
+    def unrecorded(self) -> tuple[list[RowOutcomeRecord], list[tuple[str, bytes, str, int]]]:
+        """The outcomes and row keys settled since the last call, marked as recorded."""
+        outcomes, keys = self.outcomes[self.recorded_outcomes :], self.issued_keys[self.recorded_keys :]
+        self.recorded_outcomes, self.recorded_keys = len(self.outcomes), len(self.issued_keys)
+        return outcomes, keys
 
     def fail(self, row: PendingRow, exc: errors.VerifyApiError) -> None:
         self.failed += 1
@@ -137,6 +147,7 @@ class _Ready:
     exam: AssessmentRecord
     qualification: Qualification
     cryptosuite: Cryptosuite
+    slots: list[StatusSlot]
     credential_id: str = field(default_factory=new_credential_id)
 
 
@@ -221,21 +232,11 @@ async def issue_new_holder_batch(  # noqa: PLR0913 - the batch, its job and the 
             raise LeaseLostError(f"job {lease.job_id} was taken over by another worker")
         counts = BatchCounts()
         issued = {k.row_key: k for k in await jobs.issued_keys([r.row_key for r in rows])}
-        ready: list[_Ready] = []
-        for row in dedupe(rows, issued, counts):
-            request = bulk_row(row)
-            try:
-                holder, exam, qualification = judge_new_holder_row(ctx, request, now)
-            except ROW_ERRORS as exc:
-                counts.fail(row, exc)
-                continue
-            cryptosuite = request.cryptosuite or ctx.settings.default_cryptosuite
-            ready.append(_Ready(row, holder, exam, qualification, cryptosuite))
+        todo = dedupe(rows, issued, counts)
         room = await status_slot_room(conn, ctx.settings.status_list_size, now)
-        ready, deferred = ready[:room], ready[room:]
-        for item in await _issue_ready(conn, ctx, lease, ready, pool, now, counts):
-            counts.issue(item.row, item.credential_id)
-        deferred_numbers = {d.row.row_number for d in deferred}
+        todo, deferred = todo[:room], todo[room:]
+        await _issue_rows(conn, ctx, lease, todo, pool, now, counts)
+        deferred_numbers = {row.row_number for row in deferred}
         settle_repeats(lease.job_id, [r for r in rows if r.row_number not in deferred_numbers], counts)
         await _record(conn, lease, counts, now)
         await checkpoint_after_write(conn, ctx, now=now)
@@ -257,60 +258,76 @@ async def _write_holders(conn: Connection, ready: list[_Ready], counts: BatchCou
     return kept
 
 
-async def _issue_ready(  # noqa: PLR0913 - the batch, its job, the pool it signs on and its counts
+def _judged(ctx: ServiceContext, row: PendingRow, slots: list[StatusSlot], now: datetime) -> _Ready:
+    """`row` judged as the single path would (raising what it would answer), with the slots it will carry."""
+    request = bulk_row(row)
+    holder, exam, qualification = judge_new_holder_row(ctx, request, now)
+    cryptosuite = request.cryptosuite or ctx.settings.default_cryptosuite
+    return _Ready(row, holder, exam, qualification, cryptosuite, slots)
+
+
+async def _issue_rows(  # noqa: PLR0913 - the batch, its job, the pool it signs on and its counts
     conn: Connection,
     ctx: ServiceContext,
     lease: JobLease,
-    ready: list[_Ready],
+    rows: list[PendingRow],
     pool: SigningPool,
     now: datetime,
     counts: BatchCounts,
-) -> list[_Ready]:
-    """Sign and store `ready`; return the rows issued (a row whose e-mail another holder has fails instead).
+) -> None:
+    """Judge, sign and store `rows` (new holders' rows, as many as the open lists have room for), settling each.
 
-    Storing overlaps signing: the drafts go to the workers in chunks at once, the holders and exams are inserted
-    while the first chunks are signed, and each chunk's register rows while the workers sign the next ones. The
-    events are chained last, in row order, so the chain head is held only from then to the commit."""
-    if not ready:
-        return []
-    settings = ctx.settings
+    Signing overlaps everything else: the status slots of every row are claimed first, then rows are judged a chunk
+    at a time and each chunk handed to the workers as soon as it is judged; the holders and exams are inserted while
+    the first chunks are signed, and each signed chunk's register rows, evidence links, row keys and outcomes while
+    the workers sign the next ones. The events are chained last, in row order, so the chain head is held only from
+    then to the commit."""
+    if not rows:
+        return
     key = await usable_signing_key(conn, ctx.issuer_key, lock=True)
-    # Slots for the whole batch are claimed before anything is signed: no document is ever signed twice.
-    slots = await draw_status_slot_batch(conn, settings.status_list_size, now, len(ready))
-    tasks = [
-        SignTask(_draft(item, item_slots), item.cryptosuite, now) for item, item_slots in zip(ready, slots, strict=True)
-    ]
-    chunks = pool.sign_in_chunks(key, tasks, _chunk_size(len(tasks), pool.processes))
+    # Slots for every row are claimed before anything is signed: no document is ever signed twice (the slots of a
+    # row that fails its checks, or whose holder is refused, stay free).
+    slots = await draw_status_slot_batch(conn, ctx.settings.status_list_size, now, len(rows))
+    size = _chunk_size(len(rows), pool.processes)
+    chunks: list[tuple[list[_Ready], asyncio.Future[list[bytes]]]] = []
+    ready: list[_Ready] = []
     try:
+        for start in range(0, len(rows), size):
+            judged = []
+            for offset, row in enumerate(rows[start : start + size], start=start):
+                try:
+                    judged.append(_judged(ctx, row, slots[offset], now))
+                except ROW_ERRORS as exc:
+                    counts.fail(row, exc)
+            if judged:
+                tasks = [SignTask(_draft(item), item.cryptosuite, now) for item in judged]
+                chunks.append((judged, pool.sign_chunk(key, tasks)))
+                ready.extend(judged)
         kept = {id(item) for item in await _write_holders(conn, ready, counts, now)}
         issued: list[_Ready] = []
         events: list[PreparedEvent] = []
-        used_slots: list[list[StatusSlot]] = []
-        for start, signing in chunks:
+        for items, signing in chunks:
             documents = await signing
-            records = []
-            for offset, document in enumerate(documents, start=start):
-                item = ready[offset]
-                if id(item) not in kept:
-                    continue  # its holder was refused: the document is dropped, its slots stay free
-                records.append(
-                    _new_credential(item, document, key.verification_method, slots[offset], lease.submitted_by, now)
-                )
-                issued.append(item)
-                used_slots.append(slots[offset])
+            stored = [(item, document) for item, document in zip(items, documents, strict=True) if id(item) in kept]
+            # A row whose holder was refused: its document is dropped, its slots stay free.
+            await _insert_with_fresh_codes(
+                conn,
+                [_new_credential(item, doc, key.verification_method, lease.submitted_by, now) for item, doc in stored],
+            )
+            await Assessments(conn).link_many(
+                [(item.credential_id, UUID(a)) for item, _ in stored for a in item.qualification.assessment_ids]
+            )
+            for item, _ in stored:
+                counts.issue(item.row, item.credential_id)
                 events.extend(_issue_events(item, lease, now))
-            await _insert_with_fresh_codes(conn, records)
+                after_commit(partial(count_issuance, item.qualification.tier))
+            issued.extend(item for item, _ in stored)
+            await _record_settled(conn, lease, counts, now)
     finally:
         for _, signing in chunks:
             signing.cancel()  # after a failure: the rest are not waited for (a no-op on those already done)
-    await Assessments(conn).link_many(
-        [(item.credential_id, UUID(a)) for item in issued for a in item.qualification.assessment_ids]
-    )
-    for item in issued:
-        after_commit(partial(count_issuance, item.qualification.tier))
     await Events(conn).append_prepared(events)
-    await record_status_slot_batch(conn, used_slots)
-    return issued
+    await record_status_slot_batch(conn, [item.slots for item in issued])
 
 
 def _chunk_size(tasks: int, processes: int) -> int:
@@ -343,7 +360,7 @@ def _event(
     )
 
 
-def _draft(item: _Ready, slots: list[StatusSlot]) -> CredentialDraft:
+def _draft(item: _Ready) -> CredentialDraft:
     q = item.qualification
     return CredentialDraft(
         credential_id=item.credential_id,
@@ -352,13 +369,11 @@ def _draft(item: _Ready, slots: list[StatusSlot]) -> CredentialDraft:
         valid_from=q.valid_from,
         valid_until=q.valid_until,
         evidence=q.evidence,
-        status_slots=slots,
+        status_slots=item.slots,
     )
 
 
-def _new_credential(  # noqa: PLR0913 - one argument per part of the row
-    item: _Ready, document: bytes, kid: str, slots: list[StatusSlot], actor: UUID | None, now: datetime
-) -> NewCredential:
+def _new_credential(item: _Ready, document: bytes, kid: str, actor: UUID | None, now: datetime) -> NewCredential:
     q = item.qualification
     return NewCredential(
         id=item.credential_id,
@@ -372,7 +387,7 @@ def _new_credential(  # noqa: PLR0913 - one argument per part of the row
         document=document,
         cryptosuite=item.cryptosuite,
         signing_key_id=kid,
-        **slot_columns(slots),
+        **slot_columns(item.slots),
         predecessor_id=None,
         issued_at=now,
         issued_by=actor,
@@ -396,10 +411,20 @@ async def _insert_with_fresh_codes(conn: Connection, records: list[NewCredential
 
 async def _record(conn: Connection, lease: JobLease, counts: BatchCounts, now: datetime) -> None:
     """The batch's row keys, outcomes and counts, then the audit checkpoint that falls due, in its transaction."""
+    await _record_settled(conn, lease, counts, now)
+    await IssuanceJobs(conn).count_outcomes(
+        lease.job_id, issued=counts.issued, failed=counts.failed, duplicates=counts.duplicates
+    )
+
+
+async def _record_settled(conn: Connection, lease: JobLease, counts: BatchCounts, now: datetime) -> None:
+    """The row keys and outcomes settled since the last call (a row key only with its credential's row written)."""
+    outcomes, keys = counts.unrecorded()
     jobs = IssuanceJobs(conn)
-    await jobs.insert_row_keys(lease.job_id, now, counts.issued_keys)
-    await jobs.record_outcomes(lease.job_id, now, counts.outcomes)
-    await jobs.count_outcomes(lease.job_id, issued=counts.issued, failed=counts.failed, duplicates=counts.duplicates)
+    if keys:
+        await jobs.insert_row_keys(lease.job_id, now, keys)
+    if outcomes:
+        await jobs.record_outcomes(lease.job_id, now, outcomes)
 
 
 def _lease_until(now: datetime, lease: JobLease) -> datetime:

@@ -229,14 +229,14 @@ class SigningPool:
     ) -> list[tuple[int, asyncio.Future[list[bytes]]]]:
         """Hand `tasks` to the workers in chunks of `chunk_size`, at once, and return each chunk's offset in `tasks`
         and the future of its documents, in order: a caller can store a chunk while the workers sign the next."""
-        if not tasks:
-            return []
-        executor = self._executor_for(key)
-        loop = asyncio.get_running_loop()
         return [
-            (start, loop.run_in_executor(executor, sign_drafts_sync, tasks[start : start + chunk_size]))
+            (start, self.sign_chunk(key, tasks[start : start + chunk_size]))
             for start in range(0, len(tasks), max(1, chunk_size))
         ]
+
+    def sign_chunk(self, key: IssuerKey, tasks: list[SignTask]) -> asyncio.Future[list[bytes]]:
+        """Hand one chunk of `tasks` to the next free worker now; the future of its documents, in order."""
+        return asyncio.get_running_loop().run_in_executor(self._executor_for(key), sign_drafts_sync, tasks)
 
     def close(self) -> None:
         if self._executor is not None:

@@ -36,8 +36,8 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (seq) DO NOTHING
 
 -- name: insert_numbered_many --
--- Events numbered and hashed in Python under the chain-head lock, inserted in chain order (the trigger of migration
--- 0003 checks each one extends the head, row after row).
+-- Events numbered and hashed in Python under the chain-head lock, inserted in chain order (the statement trigger of
+-- migration 0023 checks they extend the head, all at once, and moves it once).
 INSERT INTO events (seq, occurred_at, kind, credential_id, organization_id, actor, data, prev_hash, entry_hash,
                     chain_version)
 SELECT s, o, k, c, g, a, d::jsonb, p, h, $10
