@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -127,7 +127,7 @@ def test_the_hand_kept_list_of_what_we_do_not_claim_follows_the_table() -> None:
     assert conformance.NOT_CLAIMED.is_file(), "bench/CONFORMANCE-NOT-CLAIMED.md is kept with the table"
 
 
-def _jwt_tagged_issuers(jwt_on: str) -> list[dict[str, object]]:
+def _jwt_tagged_issuers(jwt_on: str) -> list[dict[str, Any]]:
     text = conformance.local_config("https://127.0.0.1:9", "did:key:z6Mkexample", "secret", jwt_on=jwt_on)
     (implementation,) = json.loads(text.split("module.exports = ", 1)[1].rstrip().removesuffix(";"))["implementations"]
     # What the VC API suites' JWT tests take: `issuers.find(i => i.tags.has('vc-api') && i.tags.has('JWT'))`.
