@@ -4,6 +4,7 @@ to a template database, and a fresh copy of it for every test that touches the d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import uuid
@@ -12,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from verify_api.app import create_app
+from verify_api.app import RoutedApp, build_routes, wire_runtime
 from verify_api.db.migrate import apply_migrations
 from verify_api.proofs.keys import Signer, generate_signer
 from verify_api.services.api_clients import create_api_client
@@ -214,18 +216,47 @@ def issuer_key(signer: Signer, settings: Settings) -> IssuerKey:
     return IssuerKey.for_settings(signer, settings)
 
 
+class AppTrees:
+    """The route trees of this worker (verify_api.app.build_routes: Litestar's registration of every handler, the
+    costly half of create_app), one per distinct settings but the database, each lent to one test at a time.
+
+    `lend` wires a tree that no test holds with a fresh runtime (verify_api.app.wire_runtime: state, caches,
+    limiters, observer), so the test gets what create_app gives; the tree comes back when the test is over."""
+
+    def __init__(self) -> None:
+        self._idle: dict[Settings, list[RoutedApp]] = {}
+
+    @contextlib.contextmanager
+    def lend(self, settings: Settings, *, issuer_key: IssuerKey, clock: FakeClock) -> Iterator[Litestar]:
+        shape = msgspec.structs.replace(settings, database_url=None)  # build_routes never reads DATABASE_URL
+        idle = self._idle.setdefault(shape, [])
+        tree = idle.pop() if idle else build_routes(settings)
+        try:
+            yield wire_runtime(tree, settings, issuer_key=issuer_key, clock=clock)
+        finally:
+            idle.append(tree)
+
+
+@pytest.fixture(scope="session")
+def app_trees() -> AppTrees:
+    return AppTrees()
+
+
 @pytest.fixture
-def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> Litestar:
-    return create_app(settings, issuer_key=issuer_key, clock=clock)
+def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock, app_trees: AppTrees) -> Iterator[Litestar]:
+    """The app as create_app(settings, issuer_key=issuer_key, clock=clock) makes it (its route tree reused)."""
+    with app_trees.lend(settings, issuer_key=issuer_key, clock=clock) as made:
+        yield made
 
 
 @pytest.fixture
 async def second(
-    settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+    settings: Settings, issuer_key: IssuerKey, clock: FakeClock, app_trees: AppTrees
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """A second instance of the app on the same database: another process as far as its caches know."""
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
-        yield c
+    with app_trees.lend(settings, issuer_key=issuer_key, clock=clock) as made:
+        async with AsyncTestClient(app=made, base_url=BASE_URL) as c:
+            yield c
 
 
 @pytest.fixture
