@@ -9,7 +9,7 @@ import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -17,17 +17,19 @@ import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from verify_api.app import RoutedApp, build_routes, wire_runtime
+from verify_api.app import RoutedApp, build_routes, load_signing_key, wire_runtime
 from verify_api.db.migrate import apply_migrations
 from verify_api.proofs.keys import Signer, generate_signer
 from verify_api.services.api_clients import create_api_client
-from verify_api.services.context import IssuerKey
+from verify_api.services.context import IssuerKey, utc_now
 from verify_api.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from litestar import Litestar
+
+    from verify_api.db.pool import Pool
 
 BASE_URL = "https://verify.test.example"
 
@@ -227,12 +229,21 @@ class AppTrees:
         self._idle: dict[Settings, list[RoutedApp]] = {}
 
     @contextlib.contextmanager
-    def lend(self, settings: Settings, *, issuer_key: IssuerKey, clock: FakeClock) -> Iterator[Litestar]:
+    def lend(
+        self,
+        settings: Settings,
+        *,
+        issuer_key: IssuerKey | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        pool: Pool | None = None,
+    ) -> Iterator[Litestar]:
+        """What create_app(settings, issuer_key=..., clock=..., pool=...) gives, until the block ends."""
+        key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)  # as create_app: first
         shape = msgspec.structs.replace(settings, database_url=None)  # build_routes never reads DATABASE_URL
         idle = self._idle.setdefault(shape, [])
         tree = idle.pop() if idle else build_routes(settings)
         try:
-            yield wire_runtime(tree, settings, issuer_key=issuer_key, clock=clock)
+            yield wire_runtime(tree, settings, issuer_key=key, clock=clock, pool=pool)
         finally:
             idle.append(tree)
 
@@ -240,6 +251,23 @@ class AppTrees:
 @pytest.fixture(scope="session")
 def app_trees() -> AppTrees:
     return AppTrees()
+
+
+class MakeApp(Protocol):
+    """The `make_app` fixture: create_app's arguments, and the app lent until the test ends."""
+
+    def __call__(self, settings: Settings, **runtime: Any) -> Litestar: ...
+
+
+@pytest.fixture
+def make_app(app_trees: AppTrees) -> Iterator[MakeApp]:
+    """create_app for a test's own settings (the same arguments): each app it makes is lent until the test ends."""
+    with contextlib.ExitStack() as lent:
+
+        def make(settings: Settings, **runtime: Any) -> Litestar:
+            return lent.enter_context(app_trees.lend(settings, **runtime))
+
+        yield make
 
 
 @pytest.fixture
