@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import msgspec
 import pytest
+from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
 from verify_api.app import RoutedApp, build_routes, load_signing_key, wire_runtime
@@ -223,10 +224,12 @@ class AppTrees:
     costly half of create_app), one per distinct settings but the database, each lent to one test at a time.
 
     `lend` wires a tree that no test holds with a fresh runtime (verify_api.app.wire_runtime: state, caches,
-    limiters, observer), so the test gets what create_app gives; the tree comes back when the test is over."""
+    limiters, observer), so the test gets what create_app gives; the tree comes back when the test is over. A tree
+    is ~4 MB: at most `most_idle` are kept, those of the settings used longest ago dropped first."""
 
-    def __init__(self) -> None:
-        self._idle: dict[Settings, list[RoutedApp]] = {}
+    def __init__(self, most_idle: int = 48) -> None:
+        self._idle: dict[Settings, list[RoutedApp]] = {}  # least recently given back first
+        self._most_idle = most_idle
 
     @contextlib.contextmanager
     def lend(
@@ -245,7 +248,10 @@ class AppTrees:
         try:
             yield wire_runtime(tree, settings, issuer_key=key, clock=clock, pool=pool)
         finally:
-            idle.append(tree)
+            tree.state = State()  # let the test's runtime go
+            self._idle[shape] = [*self._idle.pop(shape, []), tree]
+            while sum(map(len, self._idle.values())) > self._most_idle:
+                del self._idle[next(iter(self._idle))]
 
 
 @pytest.fixture(scope="session")

@@ -53,7 +53,7 @@ async def test_a_rewired_tree_forgets_the_runtime_before(
 
 
 def test_a_tree_is_lent_to_one_holder_at_a_time(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> None:
-    trees = AppTrees()
+    trees = AppTrees(most_idle=2)
     with (
         trees.lend(settings, issuer_key=issuer_key, clock=clock) as one,
         trees.lend(settings, issuer_key=issuer_key, clock=clock) as two,
@@ -66,5 +66,8 @@ def test_a_tree_is_lent_to_one_holder_at_a_time(settings: Settings, issuer_key: 
         assert three.state.runtime is not runtime
         assert three.state.runtime.settings is other_database
     shaped = msgspec.structs.replace(settings, metrics_enabled=not settings.metrics_enabled)
+    assert "runtime" not in three.state  # given back: the test's runtime let go
     with trees.lend(shaped, issuer_key=issuer_key, clock=clock) as four:
         assert four not in (one, two)  # other route-shaping settings: a tree of its own
+    with trees.lend(settings, issuer_key=issuer_key, clock=clock) as five:
+        assert five not in (one, two, four)  # three idle trees, two kept: those of the settings used longest ago went
