@@ -4,28 +4,33 @@ to a template database, and a fresh copy of it for every test that touches the d
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+import msgspec
 import pytest
+from litestar.datastructures import State
 from litestar.testing import AsyncTestClient
 
-from verify_api.app import create_app
+from verify_api.app import RoutedApp, build_routes, load_signing_key, wire_runtime
 from verify_api.db.migrate import apply_migrations
 from verify_api.proofs.keys import Signer, generate_signer
 from verify_api.services.api_clients import create_api_client
-from verify_api.services.context import IssuerKey
+from verify_api.services.context import IssuerKey, utc_now
 from verify_api.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import AsyncIterator, Callable, Iterator
 
     from litestar import Litestar
+
+    from verify_api.db.pool import Pool
 
 BASE_URL = "https://verify.test.example"
 
@@ -214,18 +219,78 @@ def issuer_key(signer: Signer, settings: Settings) -> IssuerKey:
     return IssuerKey.for_settings(signer, settings)
 
 
+class AppTrees:
+    """The route trees of this worker (verify_api.app.build_routes: Litestar's registration of every handler, the
+    costly half of create_app), one per distinct settings but the database, each lent to one test at a time.
+
+    `lend` wires a tree that no test holds with a fresh runtime (verify_api.app.wire_runtime: state, caches,
+    limiters, observer), so the test gets what create_app gives; the tree comes back when the test is over. A tree
+    is ~4 MB: at most `most_idle` are kept, those of the settings used longest ago dropped first."""
+
+    def __init__(self, most_idle: int = 48) -> None:
+        self._idle: dict[Settings, list[RoutedApp]] = {}  # least recently given back first
+        self._most_idle = most_idle
+
+    @contextlib.contextmanager
+    def lend(
+        self,
+        settings: Settings,
+        *,
+        issuer_key: IssuerKey | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        pool: Pool | None = None,
+    ) -> Iterator[Litestar]:
+        """What create_app(settings, issuer_key=..., clock=..., pool=...) gives, until the block ends."""
+        key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)  # as create_app: first
+        shape = msgspec.structs.replace(settings, database_url=None)  # build_routes never reads DATABASE_URL
+        idle = self._idle.setdefault(shape, [])
+        tree = idle.pop() if idle else build_routes(settings)
+        try:
+            yield wire_runtime(tree, settings, issuer_key=key, clock=clock, pool=pool)
+        finally:
+            tree.state = State()  # let the test's runtime go
+            self._idle[shape] = [*self._idle.pop(shape, []), tree]
+            while sum(map(len, self._idle.values())) > self._most_idle:
+                del self._idle[next(iter(self._idle))]
+
+
+@pytest.fixture(scope="session")
+def app_trees() -> AppTrees:
+    return AppTrees()
+
+
+class MakeApp(Protocol):
+    """The `make_app` fixture: create_app's arguments, and the app lent until the test ends."""
+
+    def __call__(self, settings: Settings, **runtime: Any) -> Litestar: ...
+
+
 @pytest.fixture
-def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> Litestar:
-    return create_app(settings, issuer_key=issuer_key, clock=clock)
+def make_app(app_trees: AppTrees) -> Iterator[MakeApp]:
+    """create_app for a test's own settings (the same arguments): each app it makes is lent until the test ends."""
+    with contextlib.ExitStack() as lent:
+
+        def make(settings: Settings, **runtime: Any) -> Litestar:
+            return lent.enter_context(app_trees.lend(settings, **runtime))
+
+        yield make
+
+
+@pytest.fixture
+def app(settings: Settings, issuer_key: IssuerKey, clock: FakeClock, app_trees: AppTrees) -> Iterator[Litestar]:
+    """The app as create_app(settings, issuer_key=issuer_key, clock=clock) makes it (its route tree reused)."""
+    with app_trees.lend(settings, issuer_key=issuer_key, clock=clock) as made:
+        yield made
 
 
 @pytest.fixture
 async def second(
-    settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+    settings: Settings, issuer_key: IssuerKey, clock: FakeClock, app_trees: AppTrees
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """A second instance of the app on the same database: another process as far as its caches know."""
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
-        yield c
+    with app_trees.lend(settings, issuer_key=issuer_key, clock=clock) as made:
+        async with AsyncTestClient(app=made, base_url=BASE_URL) as c:
+            yield c
 
 
 @pytest.fixture

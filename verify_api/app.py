@@ -122,72 +122,24 @@ def create_app(
     clock: Callable[[], datetime] = utc_now,
     pool: Pool | None = None,
 ) -> Litestar:
-    key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)
-    runtime = Runtime(settings=settings, key_source=SigningKeySource(key, settings), clock=clock, pool=pool)
+    key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)  # before the costly part
+    return wire_runtime(build_routes(settings), settings, issuer_key=key, clock=clock, pool=pool)
 
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        owns_pool = runtime.pool is None
-        if owns_pool:
-            if not settings.database_url:
-                raise RuntimeError("DATABASE_URL is not set; `verify-api serve` starts an embedded PostgreSQL for you")
-            runtime.pool = await create_pool(
-                settings.database_url,
-                min_size=settings.pool_min,
-                max_size=settings.pool_max,
-                connect_timeout=settings.database_connect_timeout_seconds,
-                on_connected=DATABASE_OUTAGE.connected,
-            )
-        assert runtime.pool is not None
-        sampler = asyncio.create_task(_sample_pool_every_second(runtime.pool))
-        app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
-        app.state.sign_in_limiter = start_sign_in_limiter(settings, runtime.pool)  # the console's, per address
-        runtime.replica = await open_replica_router(settings, runtime.pool)
-        try:
-            async with runtime.pool.acquire() as conn:
-                await register_signing_key(conn, runtime.issuer_key, now=clock())
-                await register_origin(conn, settings.base_url, now=clock())
-                await publish_p256_key(conn, settings, now=clock())  # the ES256 key, when its file exists
-                await ensure_signing_key_usable(conn, runtime.issuer_key)
-            # RDFC-1.0 templates proven against pyld, in a thread beside start-up (services.rdfc_self_check).
-            start_rdfc_self_check(settings, runtime.issuer_key.verification_method, clock())
-            # Lookups are answered from memory only while the change feed listens (services.change_feed).
-            feed = (
-                ChangeFeed(
-                    settings.database_url,
-                    [runtime.lookup_cache, runtime.current_lists],
-                    before_each_note=runtime.replica.note_change if runtime.replica is not None else None,
-                )
-                if settings.database_url
-                else None
-            )
-            if feed is not None and settings.lookup_cache_size > 0:
-                await feed.start()
-                app.state.change_feed = feed
-            # Bulk issuance jobs are run here, by a worker that claims them by lease (services.issuance_jobs).
-            worker = _start_issuance_worker(app, runtime)
-            try:
-                async with _dispatching(runtime):
-                    yield
-            finally:
-                await _stop_issuance_worker(worker)
-                if feed is not None:
-                    await feed.stop()
-        finally:
-            sampler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sampler
-            forget_this_process()
-            await app.state.rate_limiter.close()
-            await app.state.sign_in_limiter.close()
-            if runtime.replica is not None:
-                await runtime.replica.close()
-                runtime.replica = None
-            if owns_pool:
-                await runtime.pool.close()
-                runtime.pool = None
 
-    app = Litestar(
+class RoutedApp(Litestar):
+    """The Litestar app of `build_routes`: every route registered, no runtime yet (`wire_runtime` gives it one).
+
+    `routed` is Litestar's own ASGI handler (its routing and exception handling), before `wire_runtime` wraps it in
+    this runtime's observer and lookup replay."""
+
+    routed: ASGIApp
+
+
+def build_routes(settings: Settings) -> RoutedApp:
+    """The route tree: what depends on `settings` alone (the routers' body limits, the metrics route), none of a
+    runtime. The costly part of start-up (Litestar registers some 240 handlers, ~0.5 s of CPU), so the test suite
+    builds one per distinct settings and wires it again for each test (tests/conftest.py `AppTrees`)."""
+    app = RoutedApp(
         route_handlers=[
             Router(
                 path="/v1",
@@ -235,23 +187,107 @@ def create_app(
         # tests/integration/test_json_bodies.py checks that only the typed GET /v1/credentials/{id} has one).
         before_request=refuse_malformed_input,
         before_send=[home_page_headers],
-        lifespan=[lifespan],
+        lifespan=[_lifespan],
         openapi_config=openapi_config(),
         plugins=[StrictStructSchemaPlugin()],  # request structs that refuse unknown members say so in the document
         request_max_body_size=settings.max_body_bytes,
-        state=State({"runtime": runtime, "badge_cache": BadgeCache(settings.badge_cache_size)}),
         debug=False,
         logging_config=None,  # logging is the process's (observability.logs), not reconfigured by Litestar
     )
+    app.routed = app.asgi_handler
+    return app
+
+
+def wire_runtime(
+    app: RoutedApp,
+    settings: Settings,
+    *,
+    issuer_key: IssuerKey | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    pool: Pool | None = None,
+) -> Litestar:
+    """Give `app` (from `build_routes` with these same `settings`, not serving) a runtime of its own: everything a
+    request or the lifespan reaches beside the route tree (app.state: the runtime and its caches, the badge cache,
+    the limiters and workers the lifespan starts; the observer and lookup replay around the routes) is made here
+    afresh, so an app wired again answers exactly as a new one."""
+    key = issuer_key or IssuerKey.for_settings(load_signing_key(settings), settings)
+    runtime = Runtime(settings=settings, key_source=SigningKeySource(key, settings), clock=clock, pool=pool)
+    app.state = State({"runtime": runtime, "badge_cache": BadgeCache(settings.badge_cache_size)})
     # Outermost, around Litestar's own exception handling, so unmatched routes and errors are observed too.
     # Inside it, cached public lookups replayed before Litestar (api.replayed_lookups: the hot path of issue 10).
-    inner: ASGIApp = app.asgi_handler
+    inner: ASGIApp = app.routed
     if settings.lookup_cache_size > 0:
-        app.state.replayed_lookups = ReplayedLookups(app.asgi_handler, app)
+        app.state.replayed_lookups = ReplayedLookups(app.routed, app)
         inner = cast("ASGIApp", app.state.replayed_lookups)
     observer = RequestObserver(inner, retry_after_seconds=DatabaseUnavailableError.retry_after_seconds)
     app.asgi_handler = cast("ASGIApp", observer)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+    """Start-up and shut-down of the runtime `wire_runtime` gave the app (app.state.runtime)."""
+    runtime: Runtime = app.state.runtime
+    settings, clock = runtime.settings, runtime.clock
+    owns_pool = runtime.pool is None
+    if owns_pool:
+        if not settings.database_url:
+            raise RuntimeError("DATABASE_URL is not set; `verify-api serve` starts an embedded PostgreSQL for you")
+        runtime.pool = await create_pool(
+            settings.database_url,
+            min_size=settings.pool_min,
+            max_size=settings.pool_max,
+            connect_timeout=settings.database_connect_timeout_seconds,
+            on_connected=DATABASE_OUTAGE.connected,
+        )
+    assert runtime.pool is not None
+    sampler = asyncio.create_task(_sample_pool_every_second(runtime.pool))
+    app.state.rate_limiter = start_rate_limiter(settings, runtime.pool)
+    app.state.sign_in_limiter = start_sign_in_limiter(settings, runtime.pool)  # the console's, per address
+    runtime.replica = await open_replica_router(settings, runtime.pool)
+    try:
+        async with runtime.pool.acquire() as conn:
+            await register_signing_key(conn, runtime.issuer_key, now=clock())
+            await register_origin(conn, settings.base_url, now=clock())
+            await publish_p256_key(conn, settings, now=clock())  # the ES256 key, when its file exists
+            await ensure_signing_key_usable(conn, runtime.issuer_key)
+        # RDFC-1.0 templates proven against pyld, in a thread beside start-up (services.rdfc_self_check).
+        start_rdfc_self_check(settings, runtime.issuer_key.verification_method, clock())
+        # Lookups are answered from memory only while the change feed listens (services.change_feed).
+        feed = (
+            ChangeFeed(
+                settings.database_url,
+                [runtime.lookup_cache, runtime.current_lists],
+                before_each_note=runtime.replica.note_change if runtime.replica is not None else None,
+            )
+            if settings.database_url
+            else None
+        )
+        if feed is not None and settings.lookup_cache_size > 0:
+            await feed.start()
+            app.state.change_feed = feed
+        # Bulk issuance jobs are run here, by a worker that claims them by lease (services.issuance_jobs).
+        worker = _start_issuance_worker(app, runtime)
+        try:
+            async with _dispatching(runtime):
+                yield
+        finally:
+            await _stop_issuance_worker(worker)
+            if feed is not None:
+                await feed.stop()
+    finally:
+        sampler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sampler
+        forget_this_process()
+        await app.state.rate_limiter.close()
+        await app.state.sign_in_limiter.close()
+        if runtime.replica is not None:
+            await runtime.replica.close()
+            runtime.replica = None
+        if owns_pool:
+            await runtime.pool.close()
+            runtime.pool = None
 
 
 def _start_issuance_worker(app: Litestar, runtime: Runtime) -> IssuanceJobWorker | None:

@@ -13,13 +13,12 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import digest, make_aida, make_cai, make_certified_cae
 from tests.lifecycle_helpers import transition
-from verify_api.app import create_app
 from verify_api.db.pool import connect
 from verify_api.services.context import ServiceContext
 from verify_api.services.organization_rules import evaluate_all
 
 if TYPE_CHECKING:
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -138,9 +137,14 @@ async def test_registry_read_derives_the_rules_and_writes_nothing(
 
 
 async def test_every_write_command_commits_its_audit_checkpoint(
-    settings: Settings, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str], database_url: str
+    make_app: MakeApp,
+    settings: Settings,
+    issuer_key: IssuerKey,
+    clock: FakeClock,
+    admin_headers: dict[str, str],
+    database_url: str,
 ) -> None:
-    app = create_app(msgspec.structs.replace(settings, audit_checkpoint_every=1), issuer_key=issuer_key, clock=clock)
+    app = make_app(msgspec.structs.replace(settings, audit_checkpoint_every=1), issuer_key=issuer_key, clock=clock)
     head = "SELECT max(seq) FROM events"
     newest_checkpoint = "SELECT max(seq) FROM audit_checkpoints"
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:

@@ -16,7 +16,6 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import make_aida
 from tests.staff_settings import console_test_settings
-from verify_api.app import create_app
 from verify_api.cli.main import main
 from verify_api.services.staff_accounts import create_staff_account, hasher_for
 
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
     import asyncpg
     from litestar import Litestar
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -93,11 +92,11 @@ async def test_console_sign_in_sets_a_strict_http_only_session_cookie(
 
 
 async def test_console_cookie_is_not_secure_on_plain_http(
-    settings: Settings, issuer_key: IssuerKey, clock: FakeClock, conn: asyncpg.Connection
+    make_app: MakeApp, settings: Settings, issuer_key: IssuerKey, clock: FakeClock, conn: asyncpg.Connection
 ) -> None:
     plain = msgspec.structs.replace(settings, public_base_url="http://verify.test.example")
     email = await make_staff(conn, settings, "plain@pai.example")
-    app = create_app(plain, issuer_key=issuer_key, clock=clock)
+    app = make_app(plain, issuer_key=issuer_key, clock=clock)
     async with AsyncTestClient(app=app, base_url="http://verify.test.example") as http_client:
         http_client.follow_redirects = False
         response = await sign_in(http_client, email)

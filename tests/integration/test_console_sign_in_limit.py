@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 from tests.integration.test_console_auth import PASSWORD, csrf_of
 from tests.integration.test_rate_limits import served
 from tests.staff_settings import console_test_settings
-from verify_api.app import create_app
 from verify_api.services.staff_accounts import create_staff_account
 
 if TYPE_CHECKING:
     import asyncpg
     import httpx
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -53,13 +52,13 @@ def refusal_of(response: httpx.Response) -> str:
 
 
 async def test_console_sign_in_is_limited_per_client_address(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, conn: asyncpg.Connection
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, conn: asyncpg.Connection
 ) -> None:
     settings = limited_settings(database_url)
     accounts = [f"staff{n}@pai.example" for n in range(5)]
     for email in accounts:
         await create_staff_account(conn, settings, email, "admin", PASSWORD, now=datetime.now(UTC))
-    app = create_app(settings, issuer_key=issuer_key, clock=clock)
+    app = make_app(settings, issuer_key=issuer_key, clock=clock)
     async with served(app) as peers:
         attacker, colleague, proxy = peers[ATTACKER], peers[COLLEAGUE], peers[PROXY]
         for client in (attacker, colleague, proxy):

@@ -15,13 +15,12 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import digest, make_aida, make_assessment, make_exam
 from tests.lifecycle_helpers import transition
-from verify_api.app import create_app
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     import asyncpg
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from tests.factories import Client
     from verify_api.services.context import IssuerKey
 
@@ -89,12 +88,10 @@ async def test_cpap_revoked_for_cause_invalidates_its_review_not_the_aida_exam(
 
 
 async def test_assessment_older_than_the_max_age_backs_nothing(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
 ) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, assessment_max_age_days=30)
-    async with AsyncTestClient(
-        app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL
-    ) as client:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as client:
         holder = (await client.post("/v1/holders", json={"displayName": "Ada"}, headers=admin_headers)).json()
         await make_exam(client, admin_headers, holder["id"])
         clock.advance(days=31)

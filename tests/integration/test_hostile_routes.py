@@ -18,7 +18,6 @@ from tests.conftest import BASE_URL, FakeClock
 from tests.factories import make_aida
 from tests.integration.test_jose_presented import es256_credential
 from tests.integration.test_verify_api import badge_content
-from verify_api.app import create_app
 from verify_api.badges.baking import bake_png
 from verify_api.badges.png import render_badge_png_sync
 from verify_api.settings import load_settings
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
 
+    from tests.conftest import MakeApp
     from tests.factories import Client
     from verify_api.services.context import IssuerKey
 
@@ -79,7 +79,9 @@ GET_ROUTES = [
 
 
 @pytest.fixture
-async def hostile_client(database_url: str, issuer_key: IssuerKey, clock: FakeClock) -> AsyncIterator[Client]:
+async def hostile_client(
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
+) -> AsyncIterator[Client]:
     """The real app with the verification rate limit lifted, so every input reaches its handler."""
     settings = load_settings(
         {},
@@ -89,7 +91,7 @@ async def hostile_client(database_url: str, issuer_key: IssuerKey, clock: FakeCl
         pool_max=4,
         verify_rate_limit_per_minute=10**6,
     )
-    app: Litestar = create_app(settings, issuer_key=issuer_key, clock=clock)
+    app: Litestar = make_app(settings, issuer_key=issuer_key, clock=clock)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         yield client
 

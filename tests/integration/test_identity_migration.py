@@ -14,7 +14,6 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL, FakeClock, api_key
 from tests.factories import make_aida
 from tests.served_app import serve_app
-from verify_api.app import create_app
 from verify_api.db.pool import connect
 from verify_api.db.signing_keys import SigningKeys
 from verify_api.proofs.keys import generate_signer, private_key_pem
@@ -24,6 +23,8 @@ from verify_api.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.conftest import MakeApp
+
 NEW_BASE_URL = "https://credentials.test.example"
 
 
@@ -32,13 +33,13 @@ def _settings(database_url: str, key_path: Path, base_url: str) -> Settings:
 
 
 async def test_changing_public_base_url_keeps_old_credentials_ours(
-    tmp_path: Path, clock: FakeClock, database_url: str
+    make_app: MakeApp, tmp_path: Path, clock: FakeClock, database_url: str
 ) -> None:
     key_path = tmp_path / "signing-key.pem"
     key_path.write_bytes(private_key_pem(generate_signer(), None))
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
     old = _settings(database_url, key_path, BASE_URL)
-    async with AsyncTestClient(app=create_app(old, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(old, clock=clock), base_url=BASE_URL) as client:
         before = await make_aida(client, headers)
         old_document = (await client.get(f"/v1/credentials/{before['id']}/vc")).content
     old_kid = json.loads(old_document)["proof"]["verificationMethod"]
@@ -46,7 +47,7 @@ async def test_changing_public_base_url_keeps_old_credentials_ours(
 
     clock.advance(days=1)
     new = _settings(database_url, key_path, NEW_BASE_URL)
-    async with AsyncTestClient(app=create_app(new, clock=clock), base_url=NEW_BASE_URL) as client:  # no crash
+    async with AsyncTestClient(app=make_app(new, clock=clock), base_url=NEW_BASE_URL) as client:  # no crash
         assert (await client.get(f"/v1/credentials/{before['id']}")).json()["verified"] is True
         report = (
             await client.post("/v1/verify", content=old_document, headers={"Content-Type": "application/vc"})

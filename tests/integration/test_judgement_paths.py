@@ -20,7 +20,6 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import digest, make_aida, make_assessment, make_cai, make_organization
 from tests.lifecycle_helpers import status_bit, transition
-from verify_api.app import create_app
 from verify_api.db.pool import connect
 from verify_api.proofs.keys import generate_signer
 from verify_api.services.context import IssuerKey
@@ -29,7 +28,7 @@ from verify_api.services.key_rotation import declare_key_compromised
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from tests.factories import Client
     from verify_api.settings import Settings
 
@@ -227,6 +226,7 @@ def expected_answers(state: str, subject: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("state", list(EXPECTED))
 async def test_every_path_gives_the_judgement_for_every_state(
+    make_app: MakeApp,
     state: str,
     settings: Settings,
     issuer_key: IssuerKey,
@@ -234,7 +234,7 @@ async def test_every_path_gives_the_judgement_for_every_state(
     database_url: str,
     admin_headers: dict[str, str],
 ) -> None:
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         subject = await SETUP[state](c, admin_headers, clock)
     serving = issuer_key
     if "compromise" in subject:
@@ -246,6 +246,6 @@ async def test_every_path_gives_the_judgement_for_every_state(
         finally:
             await conn.close()
         serving = IssuerKey.for_settings(generate_signer(), settings)  # the server restarted on the rotated key
-    async with AsyncTestClient(app=create_app(settings, issuer_key=serving, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=serving, clock=clock), base_url=BASE_URL) as c:
         answers = await ask_every_path(c, admin_headers, subject)
     assert answers == expected_answers(state, subject)

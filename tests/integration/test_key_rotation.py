@@ -13,7 +13,6 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL, FakeClock, api_key
 from tests.factories import make_aida
-from verify_api.app import create_app
 from verify_api.cli.main import main
 from verify_api.db.pool import connect
 from verify_api.errors import SigningKeyError, SigningKeyStateError
@@ -25,6 +24,7 @@ from verify_api.settings import Settings, load_settings
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from tests.conftest import MakeApp
     from tests.factories import Client
 
 PAI_DID = "did:web:verify.test.example"
@@ -67,11 +67,11 @@ def _path(settings: Settings) -> Path:
 
 
 async def test_key_rotation_keeps_old_credentials_valid(
-    key_settings: Settings, clock: FakeClock, database_url: str
+    make_app: MakeApp, key_settings: Settings, clock: FakeClock, database_url: str
 ) -> None:
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
     old_pem = _path(key_settings).read_bytes()
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         before = await make_aida(client, headers)
     leftover = _path(key_settings).with_name("signing-key.retired-20261101T000000Z-abcdefgh.pem")
     leftover.write_bytes(private_key_pem(generate_signer(), None))  # what earlier versions kept beside the key
@@ -87,7 +87,7 @@ async def test_key_rotation_keeps_old_credentials_valid(
     new_signer = load_signer(_path(key_settings).read_bytes(), None, source="test")
     assert rotation.new_kid == f"{PAI_DID}#{new_signer.public_key_multibase}"
 
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         assert (await lookup(client, before["id"]))["verified"] is True
         report = await verify_document(client, before["id"])
         assert report["verified"] is True, report
@@ -109,15 +109,15 @@ async def test_key_rotation_keeps_old_credentials_valid(
     )
     # The test client runs the lifespan in a task group, which wraps the start-up error.
     with pytest.RaisesGroup(pytest.RaisesExc(SigningKeyError, match="was retired on"), flatten_subgroups=True):
-        async with AsyncTestClient(app=create_app(retired_settings, clock=clock), base_url=BASE_URL):
+        async with AsyncTestClient(app=make_app(retired_settings, clock=clock), base_url=BASE_URL):
             pass
 
 
 async def test_key_compromise_fails_credentials_signed_after_since(
-    key_settings: Settings, clock: FakeClock, database_url: str
+    make_app: MakeApp, key_settings: Settings, clock: FakeClock, database_url: str
 ) -> None:
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         early = await make_aida(client, headers)
         clock.advance(hours=2)
         late = await make_aida(client, headers, displayName="Grace Hopper")
@@ -134,7 +134,7 @@ async def test_key_compromise_fails_credentials_signed_after_since(
     assert [c.id for c in outcome.invalidated] == [late["id"]]
     assert [c.id for c in outcome.to_reissue] == [early["id"]]
 
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         assert (await lookup(client, early["id"]))["verified"] is True
         assert (await verify_document(client, early["id"]))["verified"] is True
         view = await lookup(client, late["id"])
@@ -170,12 +170,12 @@ def test_cli_keys_rotate_and_compromise(
 
 
 async def test_rotation_takes_effect_without_restart(
-    key_settings: Settings, clock: FakeClock, database_url: str
+    make_app: MakeApp, key_settings: Settings, clock: FakeClock, database_url: str
 ) -> None:
     """The served app notices `keys rotate` before it next signs: the next credential names the new key (before,
     it kept signing with the retired key and answered 201 for credentials broken from birth)."""
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         before = await make_aida(client, headers)
         rotation = await rotate(key_settings, clock)
         after = await make_aida(client, headers, displayName="Grace Hopper")
@@ -197,10 +197,10 @@ async def test_rotation_takes_effect_without_restart(
 
 
 async def test_compromised_key_without_successor_is_503_never_201(
-    key_settings: Settings, clock: FakeClock, database_url: str
+    make_app: MakeApp, key_settings: Settings, clock: FakeClock, database_url: str
 ) -> None:
     headers = {"Authorization": f"Bearer {await api_key(database_url, ['assess', 'issue'])}"}
-    async with AsyncTestClient(app=create_app(key_settings, clock=clock), base_url=BASE_URL) as client:
+    async with AsyncTestClient(app=make_app(key_settings, clock=clock), base_url=BASE_URL) as client:
         first = await make_aida(client, headers)
         first_document = json.loads((await client.get(f"/v1/credentials/{first['id']}/vc")).content)
         kid = first_document["proof"]["verificationMethod"]

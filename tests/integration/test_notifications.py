@@ -20,7 +20,6 @@ from litestar.testing import AsyncTestClient
 from tests.factories import make_aida, make_cai
 from tests.lifecycle_helpers import transition
 from tests.notify_receivers import SmtpReceiver, WebhookReceiver, eventually, receiver_settings
-from verify_api.app import create_app
 from verify_api.db.pool import connect, create_pool
 from verify_api.services.context import ServiceContext
 from verify_api.services.outbox import Dispatcher, translate_events
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
     import pytest
     from litestar import Litestar
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -47,9 +46,9 @@ def notify_settings(database_url: str, smtp: SmtpReceiver, **overrides: Any) -> 
 
 @contextlib.asynccontextmanager
 async def serving(
-    settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+    make_app: MakeApp, settings: Settings, issuer_key: IssuerKey, clock: FakeClock
 ) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         yield c
 
 
@@ -74,11 +73,11 @@ def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
 
 
 async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_restart(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         made = await subscribe(client, admin_headers, hooks.url, "credential.issued", "credential.suspended")
         secret = made["secret"]
         assert secret.startswith("whsec_")
@@ -107,12 +106,12 @@ async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_res
         assert re.search(r'verify_api_outbox_depth\{channel="webhook"\} 0\.0', metrics)
     # The dispatcher is stopped: a suspension now waits in the event log for the next one.
     no_dispatch = notify_settings(database_url, smtp, notify_dispatch=False)
-    async with serving(no_dispatch, issuer_key, clock) as client:
+    async with serving(make_app, no_dispatch, issuer_key, clock) as client:
         response = await transition(client, admin_headers, credential["id"], "suspend", "under_investigation")
         assert response.status_code == 200, response.text
     await asyncio.sleep(0.2)
     assert len(hooks.received) == 1
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await eventually(lambda: len(smtp.messages) == 2 and len(hooks.received) == 2)
         await asyncio.sleep(0.3)  # several more rounds: nothing already sent is sent again
     assert [h.json["type"] for h in hooks.received] == ["credential.issued", "credential.suspended"]
@@ -120,7 +119,7 @@ async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_res
     assert len(smtp.messages) == 2
     assert "suspended" in smtp.messages[1]["Subject"]
     # The feed has the same events, same ids and bodies, in order.
-    async with serving(no_dispatch, issuer_key, clock) as client:
+    async with serving(make_app, no_dispatch, issuer_key, clock) as client:
         feed = (await client.get("/v1/events", headers=admin_headers)).json()
         assert [e["id"] for e in feed["events"]] == [h.headers["webhook-id"] for h in hooks.received]
         assert [e["data"] for e in feed["events"]] == [h.json["data"] for h in hooks.received]
@@ -132,11 +131,11 @@ async def test_issue_and_suspend_reach_holder_and_webhook_once_each_across_a_res
 
 
 async def test_a_crash_between_sending_and_recording_sends_again_with_the_same_ids(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp, notify_dispatch=False, notify_lease_seconds=60)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await subscribe(client, admin_headers, hooks.url, "credential.issued")
         await make_aida(client, admin_headers, email="grace@example.org")
     ctx = ServiceContext.for_key(settings, issuer_key, clock=clock)
@@ -172,11 +171,11 @@ async def test_a_crash_between_sending_and_recording_sends_again_with_the_same_i
 
 
 async def test_opted_out_holders_get_no_email_and_the_link_opts_out(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         first = await make_aida(client, admin_headers, email="alan@example.org")
         await eventually(lambda: len(smtp.messages) == 1)
         link = smtp.messages[0]["List-Unsubscribe"].strip("<>")
@@ -214,12 +213,12 @@ async def test_opted_out_holders_get_no_email_and_the_link_opts_out(
 
 
 async def test_failed_webhooks_back_off_and_the_log_shows_them(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     hooks.status = 503
     settings = notify_settings(database_url, smtp)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         made = await subscribe(client, admin_headers, hooks.url, "credential.issued")
         await make_aida(client, admin_headers)
         await eventually(lambda: len(hooks.received) == 1)
@@ -266,10 +265,10 @@ REFUSED_TARGETS = [
 
 
 async def test_private_targets_are_refused(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock
 ) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, notify_dispatch=False)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         for url in REFUSED_TARGETS:
             response = await client.post(
                 "/v1/webhooks", json={"url": url, "eventTypes": ["credential.issued"]}, headers=admin_headers
@@ -319,11 +318,11 @@ async def test_an_event_that_commits_late_is_not_skipped(
 
 
 async def test_expiry_ahead_and_expiry_are_announced_once(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp, notify_dispatch=False)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await subscribe(client, admin_headers, hooks.url, "credential.expiring", "credential.expired")
         credential = await make_aida(client, admin_headers, email="barbara@example.org")
     ctx = ServiceContext.for_key(settings, issuer_key, clock=clock)
@@ -400,7 +399,7 @@ def test_cli_creates_a_subscription(database_url: str) -> None:
 
 
 async def test_without_smtp_messages_go_to_the_mail_folder(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     tmp_path: Path, caplog: pytest.LogCaptureFixture,
 ) -> None:  # fmt: skip
     folder = tmp_path / "mail"
@@ -408,7 +407,7 @@ async def test_without_smtp_messages_go_to_the_mail_folder(
         {}, database_url=database_url, public_base_url=BASE_URL, notify_poll_seconds=0.05, mail_dir=str(folder)
     )
     with caplog.at_level(logging.INFO, logger="verify_api"):
-        async with serving(settings, issuer_key, clock) as client:
+        async with serving(make_app, settings, issuer_key, clock) as client:
             credential = await make_aida(client, admin_headers, email="katherine@example.org")
             await eventually(lambda: len(list(folder.glob("*.eml"))) == 1)
     assert any(str(folder.resolve()) in r.getMessage() for r in caplog.records)
@@ -420,11 +419,11 @@ async def test_without_smtp_messages_go_to_the_mail_folder(
 
 
 async def test_two_dispatchers_share_the_work_and_send_each_once(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp, notify_dispatch=False, notify_batch_size=1)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await subscribe(client, admin_headers, hooks.url, "credential.issued")
         for n in range(3):
             await make_aida(client, admin_headers, displayName=f"Holder {n}", email=f"h{n}@example.org")
@@ -455,11 +454,11 @@ async def test_two_dispatchers_share_the_work_and_send_each_once(
 
 
 async def test_an_organisation_falling_at_risk_is_announced_once(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     settings = notify_settings(database_url, smtp, notify_dispatch=False)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await subscribe(client, admin_headers, hooks.url, "organization.at_risk", "credential.revoked")
         org = await make_cai(client, admin_headers)
         staff = org["staff"][0]
@@ -498,13 +497,13 @@ async def test_each_attempt_checks_the_target_again_and_follows_no_redirect(hook
 
 
 async def test_a_holder_correction_is_one_holder_changed_webhook_naming_the_fields_not_their_values(
-    database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
+    make_app: MakeApp, database_url: str, admin_headers: dict[str, str], issuer_key: IssuerKey, clock: FakeClock,
     smtp: SmtpReceiver, hooks: WebhookReceiver,
 ) -> None:  # fmt: skip
     """PATCH /v1/holders/{id} (services/corrections.py) records `holder_changed` with the old and new values; the
     webhook and the feed carry the holder and the names of the changed fields only."""
     settings = notify_settings(database_url, smtp)
-    async with serving(settings, issuer_key, clock) as client:
+    async with serving(make_app, settings, issuer_key, clock) as client:
         await subscribe(client, admin_headers, hooks.url, "holder.changed")
         credential = await make_aida(client, admin_headers, email="old.name@example.org")
         holder = credential["holderId"]

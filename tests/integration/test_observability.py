@@ -16,13 +16,12 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
-from verify_api.app import create_app
 from verify_api.db.pool import create_pool
 from verify_api.errors import DatabaseUnavailableError
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
 
@@ -93,8 +92,10 @@ async def test_every_response_has_a_request_id_and_one_access_line(
     assert "PAI-SECRET" not in logged  # the query string is never logged
 
 
-async def test_rate_limit_refusals_are_counted(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> None:
-    limited = create_app(
+async def test_rate_limit_refusals_are_counted(
+    make_app: MakeApp, settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
+    limited = make_app(
         load_settings({}, database_url=settings.database_url, public_base_url=BASE_URL, verify_rate_limit_per_minute=1),
         issuer_key=issuer_key,
         clock=clock,
@@ -107,16 +108,18 @@ async def test_rate_limit_refusals_are_counted(settings: Settings, issuer_key: I
     assert after - before == 2
 
 
-async def test_metrics_token_and_switch(settings: Settings, issuer_key: IssuerKey, clock: FakeClock) -> None:
+async def test_metrics_token_and_switch(
+    make_app: MakeApp, settings: Settings, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
     guarded = load_settings({}, database_url=settings.database_url, public_base_url=BASE_URL, metrics_token="s3cret")
-    async with AsyncTestClient(app=create_app(guarded, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(guarded, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         refused = await c.get("/metrics")
         assert refused.status_code == 401
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert (await c.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 401
         assert (await c.get("/metrics", headers={"Authorization": "Bearer s3cret"})).status_code == 200
     off = load_settings({}, database_url=settings.database_url, public_base_url=BASE_URL, metrics_enabled="false")
-    async with AsyncTestClient(app=create_app(off, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(off, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         assert (await c.get("/metrics")).status_code == 404
 
 

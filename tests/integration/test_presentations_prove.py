@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from litestar import Litestar
     from litestar.testing import AsyncTestClient
 
+    from tests.conftest import MakeApp
     from verify_api.settings import Settings
 
     Client = AsyncTestClient[Litestar]
@@ -318,16 +319,17 @@ async def test_two_first_presentations_at_once_agree_on_one_key(
     assert [f.name for f in holder_dir.iterdir()] == [f"{first['holder'].removeprefix('did:key:')}.pem"]
 
 
-async def test_no_holder_key_without_a_key_directory(database_url: str, prover: Prover, signer: Any) -> None:
+async def test_no_holder_key_without_a_key_directory(
+    make_app: MakeApp, database_url: str, prover: Prover, signer: Any
+) -> None:
     """SIGNING_KEY_PATH unset (the holder keys lie beside it): 503, as for a missing signing key (the reason is
     the operator's, in the log), nothing signed."""
     from litestar.testing import AsyncTestClient
 
-    from verify_api.app import create_app
     from verify_api.services.context import IssuerKey
 
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, notify_dispatch=False)
-    app = create_app(settings, issuer_key=IssuerKey.for_settings(signer, settings))
+    app = make_app(settings, issuer_key=IssuerKey.for_settings(signer, settings))
     async with AsyncTestClient(app=app, base_url=BASE_URL) as plain:
         response = await plain.post(
             "/presentations/prove", json={"presentation": presentation()}, headers=prover.headers

@@ -9,11 +9,10 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL, api_key
-from verify_api.app import create_app
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
 
 Client = AsyncTestClient[Litestar]
@@ -33,10 +32,10 @@ async def test_method_not_allowed_lists_the_allowed_methods(client: Client) -> N
 
 
 async def test_rate_limited_answer_says_when_to_retry(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
 ) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, verify_rate_limit_per_minute=1)
-    async with AsyncTestClient(app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         assert (await c.get("/v1/lookup", params={"code": "PAI-7K3M-9QXD-4"})).status_code != 429
         response = await c.get("/v1/lookup", params={"code": "PAI-7K3M-9QXD-4"})
     assert response.status_code == 429

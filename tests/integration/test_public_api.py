@@ -11,12 +11,11 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL
 from tests.factories import make_aida, make_cai, make_organization
-from verify_api.app import create_app
 from verify_api.domain.codes import format_verification_code
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
 
 Client = AsyncTestClient[Litestar]
@@ -174,11 +173,11 @@ async def test_health_without_database_is_unavailable(
         await admin.close()
 
 
-async def test_lookup_by_code_is_rate_limited(database_url: str, issuer_key: IssuerKey, clock: FakeClock) -> None:
+async def test_lookup_by_code_is_rate_limited(
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, verify_rate_limit_per_minute=3)
-    async with AsyncTestClient(
-        app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL
-    ) as client:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as client:
         code = format_verification_code("00000000")
         for _ in range(3):
             assert (await client.get("/v1/lookup", params={"code": code})).status_code == 404

@@ -15,7 +15,6 @@ import httpx
 import pytest
 
 from tests.conftest import BASE_URL
-from verify_api.app import create_app
 from verify_api.db.pool import create_pool
 from verify_api.db.rate_limits import PostgresRateLimitStore, RateLimitStore, RedisRateLimitStore
 from verify_api.domain.codes import format_verification_code
@@ -27,7 +26,7 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.services.context import IssuerKey
 
 CODE = format_verification_code("00000000")
@@ -70,16 +69,18 @@ async def lookup_status(client: httpx.AsyncClient, **headers: str) -> int:
     return (await client.get("/v1/lookup", params={"code": CODE}, headers=headers)).status_code
 
 
-def two_apps(database_url: str, issuer_key: IssuerKey, clock: FakeClock, **settings: object) -> list[Litestar]:
+def two_apps(
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, **settings: object
+) -> list[Litestar]:
     config = load_settings({}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=2, **settings)
-    return [create_app(config, issuer_key=issuer_key, clock=clock) for _ in range(2)]
+    return [make_app(config, issuer_key=issuer_key, clock=clock) for _ in range(2)]
 
 
 async def test_two_instances_share_one_budget_per_client(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
 ) -> None:
     first, second = two_apps(
-        database_url, issuer_key, clock, verify_rate_limit_per_minute=3, trusted_proxies="10.0.0.0/8"
+        make_app, database_url, issuer_key, clock, verify_rate_limit_per_minute=3, trusted_proxies="10.0.0.0/8"
     )
     async with served(first) as one, served(second) as other:
         visitor = ("203.0.113.5", 1000)
@@ -100,9 +101,11 @@ async def test_two_instances_share_one_budget_per_client(
         assert await lookup_status(other[proxy], **{"X-Forwarded-For": "6.6.6.6, 203.0.113.5"}) == 429
 
 
-async def test_a_worker_leases_tokens_in_batches(database_url: str, issuer_key: IssuerKey, clock: FakeClock) -> None:
+async def test_a_worker_leases_tokens_in_batches(
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
+) -> None:
     # limit 1000: leases of 1000 / 20 = 50 tokens, the next one taken ahead when 25 are left.
-    (app, _) = two_apps(database_url, issuer_key, clock, verify_rate_limit_per_minute=1000)
+    (app, _) = two_apps(make_app, database_url, issuer_key, clock, verify_rate_limit_per_minute=1000)
     conn = await asyncpg.connect(database_url)
     try:
 
@@ -153,12 +156,12 @@ async def check_sliding_window(store: RateLimitStore) -> None:
 
 
 async def test_unreachable_redis_is_a_503_with_retry_after_not_a_500(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock
 ) -> None:
     with socket.socket() as probe:  # a port nothing listens on: connection refused at once
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    app, _ = two_apps(database_url, issuer_key, clock, redis_url=f"redis://127.0.0.1:{port}/0")
+    app, _ = two_apps(make_app, database_url, issuer_key, clock, redis_url=f"redis://127.0.0.1:{port}/0")
     async with served(app) as peers:
         response = await peers[("198.51.100.7", 4000)].get("/v1/lookup", params={"code": CODE})
     assert response.status_code == 503
@@ -209,9 +212,11 @@ async def test_sliding_window_budget_in_redis(redis_url: str) -> None:
 
 @needs_redis
 async def test_two_instances_share_one_budget_in_redis(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, redis_url: str
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, redis_url: str
 ) -> None:
-    first, second = two_apps(database_url, issuer_key, clock, verify_rate_limit_per_minute=2, redis_url=redis_url)
+    first, second = two_apps(
+        make_app, database_url, issuer_key, clock, verify_rate_limit_per_minute=2, redis_url=redis_url
+    )
     async with served(first) as one, served(second) as other:
         visitor = ("198.51.100.200", 1)
         assert [await lookup_status(one[visitor]), await lookup_status(other[visitor])] == [404, 404]

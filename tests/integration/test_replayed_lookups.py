@@ -14,13 +14,12 @@ from litestar.testing import AsyncTestClient
 from tests.conftest import BASE_URL
 from tests.factories import make_aida
 from tests.lifecycle_helpers import transition
-from verify_api.app import create_app
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
     import httpx
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.api.replayed_lookups import ReplayedLookups
     from verify_api.services.context import IssuerKey
     from verify_api.settings import Settings
@@ -142,14 +141,14 @@ async def test_an_answer_is_not_replayed_past_the_span_it_holds_for(
 
 
 async def test_a_replayed_lookup_by_code_still_draws_on_the_rate_limit(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
 ) -> None:
     limit = 6
     config = load_settings(
         {}, database_url=database_url, public_base_url=BASE_URL, pool_min=1, pool_max=2,
         verify_rate_limit_per_minute=limit, rate_limit_lease_max=1,
     )  # fmt: skip
-    async with AsyncTestClient(app=create_app(config, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
+    async with AsyncTestClient(app=make_app(config, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as c:
         credential = await make_aida(c, admin_headers)
         path = f"/v1/lookup?code={credential['verificationCode']}"
         await recorded(c, path)  # two or more of the budget
@@ -182,7 +181,9 @@ async def test_other_requests_go_through_the_routes(client: Client, admin_header
     assert replays(client) == before
 
 
-def test_the_replay_layer_is_off_without_the_lookup_cache(settings: Settings, issuer_key: IssuerKey) -> None:
-    app = create_app(load_settings({}, database_url=settings.database_url, public_base_url=BASE_URL,
+def test_the_replay_layer_is_off_without_the_lookup_cache(
+    make_app: MakeApp, settings: Settings, issuer_key: IssuerKey
+) -> None:
+    app = make_app(load_settings({}, database_url=settings.database_url, public_base_url=BASE_URL,
                                    lookup_cache_size=0), issuer_key=issuer_key)  # fmt: skip
     assert not hasattr(app.state, "replayed_lookups")

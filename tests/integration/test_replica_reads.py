@@ -16,7 +16,6 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL, api_key, with_database
 from tests.factories import make_aida, make_holder
-from verify_api.app import create_app
 from verify_api.cli.embedded_postgres import start_cluster, temporary_cluster
 from verify_api.cli.postgres_tools import chown_tree, run_tool, unprivileged_user
 from verify_api.db.migrate import apply_migrations
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
 
     from litestar import Litestar
 
-    from tests.conftest import FakeClock
+    from tests.conftest import FakeClock, MakeApp
     from verify_api.cli.embedded_postgres import PostgresCluster
     from verify_api.db.replica import ReplicaRouter
     from verify_api.proofs.keys import Signer
@@ -89,7 +88,7 @@ def router_of(app: Litestar) -> ReplicaRouter:
 
 
 async def test_public_reads_use_the_replica_and_never_hide_a_revocation(
-    streaming_pair: StreamingPair, signer: Signer, clock: FakeClock
+    make_app: MakeApp, streaming_pair: StreamingPair, signer: Signer, clock: FakeClock
 ) -> None:
     settings = load_settings(
         {},
@@ -102,7 +101,7 @@ async def test_public_reads_use_the_replica_and_never_hide_a_revocation(
         pool_max=3,
     )
     key = IssuerKey.for_settings(signer, settings)
-    writer_app, reader_app = (create_app(settings, issuer_key=key, clock=clock) for _ in range(2))
+    writer_app, reader_app = (make_app(settings, issuer_key=key, clock=clock) for _ in range(2))
     headers = {"Authorization": f"Bearer {await api_key(streaming_pair.primary_url, ['assess', 'issue', 'manage'])}"}
     standby = await asyncpg.connect(streaming_pair.replica_url)
     try:

@@ -10,12 +10,12 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL, FakeClock, api_key
-from verify_api.app import create_app
 from verify_api.proofs.data_integrity import add_proof
 from verify_api.proofs.keys import did_key_for, did_key_verification_method, generate_signer
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
+    from tests.conftest import MakeApp
     from tests.factories import Client
     from verify_api.services.context import IssuerKey
 
@@ -137,13 +137,11 @@ async def test_vc_api_issue_needs_issue_scope(client: Client, database_url: str)
 
 
 async def test_vc_api_issuer_did_key_setting(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, issue_headers: dict[str, str]
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, issue_headers: dict[str, str]
 ) -> None:
     settings = load_settings({}, database_url=database_url, public_base_url=BASE_URL, vc_api_issuer="did:key")
     did = did_key_for(issuer_key.signer.public_key)
-    async with AsyncTestClient(
-        app=create_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL
-    ) as client:
+    async with AsyncTestClient(app=make_app(settings, issuer_key=issuer_key, clock=clock), base_url=BASE_URL) as client:
         issued = await issue(client, issue_headers, credential_v2(issuer=did))
         assert issued["proof"]["verificationMethod"] == did_key_verification_method(issuer_key.signer.public_key)
         await assert_signed_and_judged_alike(client, issued)

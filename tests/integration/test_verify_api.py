@@ -13,7 +13,6 @@ from litestar.testing import AsyncTestClient
 
 from tests.conftest import BASE_URL, FakeClock
 from tests.factories import Client, make_aida, make_cpap
-from verify_api.app import create_app
 from verify_api.badges.baking import bake_png, bake_svg
 from verify_api.badges.content import BadgeContent
 from verify_api.badges.png import render_badge_png_sync
@@ -21,6 +20,7 @@ from verify_api.badges.svg import render_badge_svg_sync
 from verify_api.settings import load_settings
 
 if TYPE_CHECKING:
+    from tests.conftest import MakeApp
     from verify_api.services.context import IssuerKey
 
 
@@ -183,7 +183,7 @@ async def test_verify_garbage_json_is_200_with_failed_format(client: Client) -> 
 
 
 async def test_verify_rate_limit_and_body_cap(
-    database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
+    make_app: MakeApp, database_url: str, issuer_key: IssuerKey, clock: FakeClock, admin_headers: dict[str, str]
 ) -> None:
     settings = load_settings(
         {},
@@ -194,7 +194,7 @@ async def test_verify_rate_limit_and_body_cap(
         verify_rate_limit_per_minute=2,
         verify_max_body_bytes=2048,
     )
-    app = create_app(settings, issuer_key=issuer_key, clock=clock)
+    app = make_app(settings, issuer_key=issuer_key, clock=clock)
     async with AsyncTestClient(app=app, base_url=BASE_URL) as client:
         too_big = await client.post(
             "/v1/verify", content=b"{" + b" " * 4096 + b"}", headers={"Content-Type": "application/json"}
