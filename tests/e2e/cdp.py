@@ -21,7 +21,6 @@ import shutil
 import signal
 import subprocess
 import time
-import urllib.request
 from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -161,17 +160,6 @@ def _devtools_endpoint(profile: Path, process: subprocess.Popen[bytes], timeout:
     raise RuntimeError("chromium did not open its DevTools port")
 
 
-def _devtools_port(profile: Path, process: subprocess.Popen[bytes], timeout: float = 30) -> int:
-    return _devtools_endpoint(profile, process, timeout)[0]
-
-
-def _page_websocket(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
-        targets = json.loads(response.read())
-    url: str = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
-    return url
-
-
 def _start_chromium(chromium: str, profile: Path, log: IO[bytes]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
@@ -189,25 +177,6 @@ def _stop_chromium(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=10)
-
-
-@contextlib.asynccontextmanager
-async def browser_page(chromium: str, profile: Path, log_path: Path) -> AsyncIterator[Page]:
-    """Start a headless Chromium in its own session and yield its first tab; stop the whole process group after."""
-    with log_path.open("wb") as log:
-        process = await asyncio.to_thread(_start_chromium, chromium, profile, log)
-        try:
-            port = await asyncio.to_thread(_devtools_port, profile, process)
-            socket = await connect(await asyncio.to_thread(_page_websocket, port), max_size=None)
-            page = Page(socket)
-            try:
-                for domain in ("Page", "Runtime", "Log", "DOM"):
-                    await page.send(f"{domain}.enable")
-                yield page
-            finally:
-                await page.close()
-        finally:
-            await asyncio.to_thread(_stop_chromium, process)
 
 
 class Browser:
