@@ -7,7 +7,7 @@ import re
 import subprocess
 from typing import TYPE_CHECKING
 
-from tests.integration.test_readme_walkthrough import walkthrough_script
+from tests.integration.test_readme_walkthrough import readme_shell, walkthrough_script
 from tests.served_app import ROOT, serve_app
 
 if TYPE_CHECKING:
@@ -25,12 +25,11 @@ def test_readme_saved_copy_recipe_runs_unchanged(database_url: str, tmp_path: Pa
     with serve_app(database_url, tmp_path, AUDIT_CHECKPOINT_EVERY="2") as app:
         env = {**app.env, "PAI_VERIFY_URL": app.origin}
         walkthrough = subprocess.run(
-            ["bash", "-c", walkthrough_script()], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
-        )
+            ["bash", "-c", walkthrough_script()],
+            env=env, cwd=readme_shell(tmp_path / "staff"), capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
         assert walkthrough.returncode == 0, walkthrough.stderr
-        work = tmp_path / "auditor"
-        work.mkdir()
-        (work / ".venv").symlink_to(ROOT / ".venv")
+        work = readme_shell(tmp_path / "auditor")
         script = f"set -euo pipefail\nBASE={app.origin}\n{saved_copy_script()}"
         result = subprocess.run(["bash", "-c", script], env=env, cwd=work, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
